@@ -1,0 +1,168 @@
+// Command redoubt-server is a drop-in for redis-server:
+//
+//	redoubt-server [/path/to/redis.conf] [--name value ...]
+//
+// It reads Redis 7 configuration files and options, logs in Redis's
+// format, and shuts down cleanly on SIGTERM or SIGINT.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/redoubt-db/redoubt/config"
+	"github.com/redoubt-db/redoubt/server"
+)
+
+func main() { os.Exit(run(os.Args[1:])) }
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, `Usage: ./redoubt-server [/path/to/redis.conf] [options] [-]
+       ./redoubt-server - (read config from stdin)
+       ./redoubt-server -v or --version
+       ./redoubt-server -h or --help
+
+Examples:
+       ./redoubt-server (run the server with default conf)
+       ./redoubt-server /etc/redis/6379.conf
+       ./redoubt-server --port 7777
+       ./redoubt-server /etc/myredis.conf --loglevel verbose -
+       ./redoubt-server /etc/myredis.conf --loglevel verbose
+`)
+}
+
+func run(args []string) int {
+	if len(args) == 1 {
+		switch args[0] {
+		case "-v", "--version":
+			fmt.Printf("Redis server v=%s sha=00000000:0 malloc=redoubt-arena bits=64 build=redoubt-%s\n", server.Version, server.RedoubtVersion)
+			return 0
+		case "-h", "--help":
+			usage(os.Stdout)
+			return 0
+		}
+	}
+	cfg := config.New()
+	var file string
+	var text strings.Builder
+	fileLines := 0
+	if len(args) > 0 && !strings.HasPrefix(args[0], "--") && args[0] != "-" {
+		file = args[0]
+		args = args[1:]
+		data, err := os.ReadFile(file)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "Fatal error, can't open config file '%s': %v\n", file, err)
+			return 1
+		}
+		text.Write(data)
+		if abs, err := filepath.Abs(file); err == nil {
+			cfg.File = abs
+		}
+	}
+	if n := len(args); n > 0 && args[n-1] == "-" {
+		data, err := io.ReadAll(os.Stdin)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "Reading config from stdin: %v\n", err)
+			return 1
+		}
+		ensureNewline(&text)
+		text.Write(data)
+		args = args[:n-1]
+	}
+	fileLines = strings.Count(text.String(), "\n")
+	if text.Len() > 0 && !strings.HasSuffix(text.String(), "\n") {
+		fileLines++
+	}
+	if opts := config.ArgsToConfig(args); opts != "" {
+		ensureNewline(&text)
+		text.WriteString(opts)
+	}
+	if err := cfg.Load(text.String(), fileLines); err != nil {
+		fmt.Fprintf(os.Stderr, "\n*** FATAL CONFIG FILE ERROR (Redis %s) ***\n%v\n", server.Version, err)
+		return 1
+	}
+	if cfg.Dir == "" {
+		cfg.Dir, _ = os.Getwd()
+	}
+	if cfg.Daemonize && os.Getenv("REDOUBT_DAEMONIZED") == "" {
+		return daemonize()
+	}
+
+	srv, err := server.New(cfg, server.Options{})
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "%v\n", err)
+		return 1
+	}
+	srv.Logf(server.LogNotice, "oO0OoO0OoO0Oo Redoubt is starting oO0OoO0OoO0Oo")
+	srv.Logf(server.LogNotice, "Redoubt version=%s, redis_version=%s, bits=64, pid=%d, just started", server.RedoubtVersion, server.Version, os.Getpid())
+	if file == "" {
+		srv.Logf(server.LogWarning, "Warning: no config file specified, using the default config. In order to specify a config file use %s /path/to/redis.conf", os.Args[0])
+	} else {
+		srv.Logf(server.LogNotice, "Configuration loaded")
+	}
+	if err := srv.Start(); err != nil {
+		srv.Logf(server.LogWarning, "%v", err)
+		return 1
+	}
+	if cfg.PidFile != "" {
+		if err := os.WriteFile(cfg.PidFile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
+			srv.Logf(server.LogWarning, "Failed to write PID file: %v", err)
+		}
+		defer os.Remove(cfg.PidFile)
+	}
+	srv.Logf(server.LogNotice, "Server initialized")
+	srv.Logf(server.LogNotice, "Ready to accept connections tcp")
+
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
+	select {
+	case sig := <-sigs:
+		name := "SIGTERM"
+		if sig == syscall.SIGINT {
+			name = "SIGINT"
+		}
+		srv.Logf(server.LogWarning, "Received %s scheduling shutdown...", name)
+		srv.Logf(server.LogWarning, "User requested shutdown...")
+		srv.Close()
+		srv.Logf(server.LogWarning, "Redoubt is now ready to exit, bye bye...")
+	case <-srv.Done():
+	}
+	return srv.ExitCode()
+}
+
+func ensureNewline(b *strings.Builder) {
+	if b.Len() > 0 && !strings.HasSuffix(b.String(), "\n") {
+		b.WriteByte('\n')
+	}
+}
+
+// daemonize starts the server again in a new session with its standard
+// streams detached, which is what "daemonize yes" means, and returns.
+func daemonize() int {
+	exe, err := os.Executable()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "daemonize: %v\n", err)
+		return 1
+	}
+	null, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "daemonize: %v\n", err)
+		return 1
+	}
+	cmd := exec.Command(exe, os.Args[1:]...)
+	cmd.Env = append(os.Environ(), "REDOUBT_DAEMONIZED=1")
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = null, null, null
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		fmt.Fprintf(os.Stderr, "daemonize: %v\n", err)
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,214 @@
+package command
+
+import (
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/redoubt-db/redoubt/config"
+	"github.com/redoubt-db/redoubt/dict"
+	"github.com/redoubt-db/redoubt/keyspace"
+	"github.com/redoubt-db/redoubt/protocol"
+)
+
+// Ctx is what a handler sees of one command call: its arguments, the
+// selected database, the reply writer, and the server around it.
+type Ctx struct {
+	Args [][]byte
+	Cmd  *Command
+	W    *protocol.Writer
+	KS   *keyspace.Keyspace
+	DB   *keyspace.DB
+	Cfg  *config.Values
+	Srv  Server
+	// Client is the calling connection; only the server looks inside.
+	Client any
+	// Dirty counts the changes the command made (Redis's server.dirty),
+	// for propagation, save points and INFO.
+	Dirty int64
+	// Errors counts error replies written by the call.
+	Errors int
+	// Buf is scratch space, e.g. for formatting int-encoded strings.
+	Buf [64]byte
+}
+
+// Server is what handlers may ask of the server around them.
+type Server interface {
+	// Notify fires a keyspace notification of the given class.
+	Notify(class Event, event string, key []byte, db int)
+	// RecordError counts an error reply in INFO errorstats.
+	RecordError(msg string)
+}
+
+// Event is a keyspace notification class (notify-keyspace-events).
+type Event uint16
+
+// Notification classes, with the letters notify-keyspace-events uses.
+const (
+	EvKeyspace Event = 1 << iota // K
+	EvKeyevent                   // E
+	EvGeneric                    // g
+	EvString                     // $
+	EvList                       // l
+	EvSet                        // s
+	EvHash                       // h
+	EvZSet                       // z
+	EvExpired                    // x
+	EvEvicted                    // e
+	EvStream                     // t
+	EvKeyMiss                    // m
+	EvModule                     // d
+	EvNew                        // n
+)
+
+// Shared error replies, worded as Redis words them.
+const (
+	ErrSyntax     = "ERR syntax error"
+	ErrWrongType  = "WRONGTYPE Operation against a key holding the wrong kind of value"
+	ErrNotInt     = "ERR value is not an integer or out of range"
+	ErrNotFloat   = "ERR value is not a valid float"
+	ErrNoSuchKey  = "ERR no such key"
+	ErrOverflow   = "ERR increment or decrement would overflow"
+	ErrOutOfRange = "ERR index out of range"
+)
+
+// Err writes an error reply. msg starts with the error code ("ERR ...",
+// "WRONGTYPE ..."); one without a code gets "ERR " in front, as Redis does.
+func (c *Ctx) Err(msg string) {
+	if i := strings.IndexByte(msg, ' '); i <= 0 || strings.ToUpper(msg[:i]) != msg[:i] {
+		msg = "ERR " + msg
+	}
+	c.W.Error(msg)
+	c.Errors++
+	c.Srv.RecordError(msg)
+}
+
+// ArityErr writes Redis's wrong-number-of-arguments error.
+func (c *Ctx) ArityErr() {
+	c.Err("ERR wrong number of arguments for '" + c.Cmd.FullName() + "' command")
+}
+
+// Notify fires a keyspace notification for a key of the current database.
+func (c *Ctx) Notify(class Event, event string, key []byte) {
+	c.Srv.Notify(class, event, key, c.DB.ID)
+}
+
+// Changed records a change to key: WATCH and client-side caching learn of
+// it, the dirty counter moves, and a notification fires.
+func (c *Ctx) Changed(key []byte, class Event, event string) {
+	c.DB.Modified(key)
+	c.Dirty++
+	c.Notify(class, event, key)
+}
+
+// Read looks key up for reading and checks its kind. It returns the entry
+// id, or dict.None if the key does not exist. If the key holds another
+// kind it writes WRONGTYPE and returns ok false.
+func (c *Ctx) Read(key []byte, kind keyspace.Kind) (id uint32, ok bool) {
+	id = c.DB.LookupRead(key)
+	if id != dict.None && c.DB.Kind(id) != kind {
+		c.Err(ErrWrongType)
+		return id, false
+	}
+	return id, true
+}
+
+// ReadWrite looks key up for writing and checks its kind, like Read.
+func (c *Ctx) ReadWrite(key []byte, kind keyspace.Kind) (id uint32, ok bool) {
+	id = c.DB.LookupWrite(key)
+	if id != dict.None && c.DB.Kind(id) != kind {
+		c.Err(ErrWrongType)
+		return id, false
+	}
+	return id, true
+}
+
+// Int parses argument i as a 64-bit integer, writing ErrNotInt if it is
+// not one.
+func (c *Ctx) Int(i int) (int64, bool) {
+	n, ok := protocol.ParseInt(c.Args[i])
+	if !ok {
+		c.Err(ErrNotInt)
+	}
+	return n, ok
+}
+
+// IntMsg parses argument i as an integer, writing msg if it is not one.
+func (c *Ctx) IntMsg(i int, msg string) (int64, bool) {
+	n, ok := protocol.ParseInt(c.Args[i])
+	if !ok {
+		c.Err(msg)
+	}
+	return n, ok
+}
+
+// Float parses argument i as a double the way Redis's getDoubleFromObject
+// does, writing ErrNotFloat if it is not one.
+func (c *Ctx) Float(i int) (float64, bool) {
+	f, ok := ParseFloat(c.Args[i])
+	if !ok {
+		c.Err(ErrNotFloat)
+	}
+	return f, ok
+}
+
+// ParseFloat parses a double as Redis does with strtod: no leading space,
+// nothing left over, "inf" accepted, NaN and out-of-range values refused
+// (an overflow, or an underflow to zero).
+func ParseFloat(b []byte) (float64, bool) {
+	if len(b) == 0 || isSpace(b[0]) {
+		return 0, false
+	}
+	f, err := strconv.ParseFloat(string(b), 64)
+	if err != nil || math.IsNaN(f) {
+		return 0, false
+	}
+	if f == 0 && hasNonZeroDigit(b) {
+		return 0, false
+	}
+	return f, true
+}
+
+// hasNonZeroDigit reports whether a number's mantissa has a digit other
+// than 0: such a number parsing to zero underflowed.
+func hasNonZeroDigit(b []byte) bool {
+	for _, ch := range b {
+		if ch == 'e' || ch == 'E' {
+			return false
+		}
+		if ch >= '1' && ch <= '9' {
+			return true
+		}
+	}
+	return false
+}
+
+func isSpace(ch byte) bool {
+	return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' || ch == '\v' || ch == '\f'
+}
+
+// Is reports whether argument i equals word, ignoring case.
+func (c *Ctx) Is(i int, word string) bool {
+	return EqualFold(c.Args[i], word)
+}
+
+// EqualFold compares an argument with a lower- or upper-case ASCII word
+// without allocating.
+func EqualFold(b []byte, word string) bool {
+	if len(b) != len(word) {
+		return false
+	}
+	for i := 0; i < len(b); i++ {
+		x, y := b[i], word[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
+}

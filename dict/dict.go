@@ -1,0 +1,565 @@
+// Package dict is the hash table under the keyspace (and, for big
+// collections, under hashes and sets): a chained table whose entries and
+// bucket arrays contain no Go pointers.
+//
+// Entries live in slabs and are named by a uint32 id; chains link ids, not
+// pointers, and keys are arena blobs. The garbage collector therefore has
+// nothing to scan however many keys there are.
+//
+// The table keeps Redis's guarantees because it has Redis's shape:
+//   - power-of-two bucket arrays, grown at load factor 1 and shrunk below
+//     10% fill, rehashed incrementally (a bucket per write, more from the
+//     server's cron) so no single command pays for a whole resize;
+//   - SCAN walks buckets with a reverse-binary cursor, which returns every
+//     key present for the whole scan at least once, across any number of
+//     resizes in between calls;
+//   - an entry id stays the same while the entry lives, so an id held
+//     during one command cannot go stale. Free ids are reused lowest
+//     first, and Compact (run from cron) moves the highest entries into
+//     holes so the slabs shrink after mass deletes and random sampling
+//     (eviction, active expiry, RANDOMKEY) stays O(1): pick a random id
+//     below the high-water mark, retry on a hole.
+package dict
+
+import (
+	"bytes"
+	"hash/maphash"
+	"math/bits"
+	"unsafe"
+
+	"github.com/redoubt-db/redoubt/arena"
+)
+
+// Entry is one key of the table. Val, Meta and Aux belong to the owner.
+type Entry struct {
+	next uint32 // id+1 of the next entry in the chain, 0 at the end
+	hash uint32
+	Key  arena.Ref // zero for a free entry
+	Val  uint64
+	Meta uint32
+	Aux  uint32
+}
+
+// None is returned for a missing key.
+const None = ^uint32(0)
+
+const (
+	chunkShift = 11 // 2048 entries (64 KiB) per slab
+	chunkSize  = 1 << chunkShift
+	chunkMask  = chunkSize - 1
+	// A slab or bucket array this big or bigger is mapped off-heap; smaller
+	// ones are plain Go memory, so small tables cost little.
+	offHeapMin = 64 << 10
+	minBuckets = 4
+)
+
+type table struct {
+	b    []uint32 // id+1 of each chain's head
+	mask uint64
+}
+
+func (t *table) size() uint64 { return uint64(len(t.b)) }
+
+// Dict is a hash table from byte-string keys to entries.
+type Dict struct {
+	a      *arena.Arena
+	seed   maphash.Seed
+	chunks [][]Entry
+	hi     uint32   // ids below hi have been handed out at least once
+	free   []uint64 // bitmap of free ids below hi
+	nfree  uint32
+	low    uint32 // no free id is below low
+	t      [2]table
+	// rehash is the next bucket of t[0] to move to t[1], or -1.
+	rehash int64
+	paused int
+	// OnMove is called when Compact moves an entry to a new id.
+	OnMove func(from, to uint32)
+}
+
+// New returns an empty table whose keys are allocated in a.
+func New(a *arena.Arena) *Dict {
+	return &Dict{a: a, seed: maphash.MakeSeed(), rehash: -1}
+}
+
+// Len is the number of keys.
+func (d *Dict) Len() int { return int(d.hi - d.nfree) }
+
+// Buckets is the number of buckets of the main table and of the table
+// being rehashed into, for DEBUG HTSTATS and MEMORY STATS.
+func (d *Dict) Buckets() (main, rehashing int) { return len(d.t[0].b), len(d.t[1].b) }
+
+// Rehashing reports whether an incremental rehash is in progress.
+func (d *Dict) Rehashing() bool { return d.rehash >= 0 }
+
+// At returns the entry with the given id. The pointer is valid until the
+// next Insert or Compact.
+func (d *Dict) At(id uint32) *Entry { return &d.chunks[id>>chunkShift][id&chunkMask] }
+
+// Key returns the key of an entry (aliasing arena memory).
+func (d *Dict) Key(id uint32) []byte { return d.a.Get(d.At(id).Key) }
+
+// Hash returns the hash of a key.
+func (d *Dict) Hash(key []byte) uint32 { return uint32(maphash.Bytes(d.seed, key)) }
+
+// Find returns the id of key, or None.
+func (d *Dict) Find(key []byte) uint32 {
+	if d.Len() == 0 {
+		return None
+	}
+	h := d.Hash(key)
+	for ti := 0; ti < 2; ti++ {
+		t := &d.t[ti]
+		if len(t.b) == 0 {
+			break
+		}
+		idx := uint64(h) & t.mask
+		if ti == 0 && d.rehash >= 0 && idx < uint64(d.rehash) {
+			continue // already moved to t[1]
+		}
+		for n := t.b[idx]; n != 0; {
+			e := d.At(n - 1)
+			if e.hash == h && bytes.Equal(d.a.Get(e.Key), key) {
+				return n - 1
+			}
+			n = e.next
+		}
+		if d.rehash < 0 {
+			break
+		}
+	}
+	return None
+}
+
+// Insert adds key, which must not be present, and returns its new id.
+func (d *Dict) Insert(key []byte) uint32 {
+	d.rehashStep()
+	d.growIfNeeded()
+	id := d.newID()
+	h := d.Hash(key)
+	e := d.At(id)
+	*e = Entry{hash: h, Key: d.a.New(key)}
+	t := &d.t[0]
+	if d.rehash >= 0 {
+		t = &d.t[1]
+	}
+	idx := uint64(h) & t.mask
+	e.next = t.b[idx]
+	t.b[idx] = id + 1
+	return id
+}
+
+// Delete removes the entry with the given id and frees its key. The
+// owner frees whatever Val refers to.
+func (d *Dict) Delete(id uint32) {
+	d.rehashStep()
+	e := d.At(id)
+	link := d.linkTo(id, e.hash)
+	*link = e.next
+	d.a.Free(e.Key)
+	*e = Entry{}
+	d.freeID(id)
+	d.shrinkIfNeeded()
+}
+
+// linkTo finds the chain link that points at id. During a rehash the
+// entry is in the old table unless its bucket was moved or it was inserted
+// since, so both chains may need a look.
+func (d *Dict) linkTo(id uint32, h uint32) *uint32 {
+	for ti := 0; ti < 2; ti++ {
+		t := &d.t[ti]
+		idx := uint64(h) & t.mask
+		if ti == 0 && d.rehash >= 0 && idx < uint64(d.rehash) {
+			continue
+		}
+		link := &t.b[idx]
+		for *link != 0 {
+			if *link == id+1 {
+				return link
+			}
+			link = &d.At(*link - 1).next
+		}
+	}
+	panic("dict: entry not linked")
+}
+
+// Clear removes every key. The owner must have freed the values first.
+func (d *Dict) Clear() {
+	for id := uint32(0); id < d.hi; id++ {
+		if e := d.At(id); e.Key != 0 {
+			d.a.Free(e.Key)
+		}
+	}
+	for _, c := range d.chunks {
+		freeEntries(c)
+	}
+	freeU32(d.t[0].b)
+	freeU32(d.t[1].b)
+	*d = Dict{a: d.a, seed: d.seed, rehash: -1, OnMove: d.OnMove, paused: d.paused}
+}
+
+// ---- ids ----
+
+func (d *Dict) newID() uint32 {
+	if d.nfree > 0 {
+		for w := d.low / 64; ; w++ {
+			if word := d.free[w]; word != 0 {
+				id := w*64 + uint32(bits.TrailingZeros64(word))
+				d.free[w] &^= 1 << (id % 64)
+				d.nfree--
+				d.low = id + 1
+				return id
+			}
+		}
+	}
+	id := d.hi
+	if id == None {
+		panic("dict: too many entries")
+	}
+	if int(id>>chunkShift) == len(d.chunks) || len(d.chunks[id>>chunkShift]) <= int(id&chunkMask) {
+		d.growChunks(id)
+	}
+	d.hi++
+	if int(d.hi+63)/64 > len(d.free) {
+		d.free = append(d.free, 0)
+	}
+	return id
+}
+
+func (d *Dict) freeID(id uint32) {
+	d.free[id/64] |= 1 << (id % 64)
+	d.nfree++
+	if id < d.low {
+		d.low = id
+	}
+	d.trimTail()
+}
+
+// trimTail lowers the high-water mark past free ids at the top and
+// releases slabs no longer needed (keeping one spare to avoid thrashing).
+func (d *Dict) trimTail() {
+	for d.hi > 0 && d.free[(d.hi-1)/64]&(1<<((d.hi-1)%64)) != 0 {
+		d.hi--
+		d.free[d.hi/64] &^= 1 << (d.hi % 64)
+		d.nfree--
+	}
+	if d.low > d.hi {
+		d.low = d.hi
+	}
+	keep := int(d.hi+chunkSize-1)>>chunkShift + 1
+	for len(d.chunks) > keep {
+		freeEntries(d.chunks[len(d.chunks)-1])
+		d.chunks = d.chunks[:len(d.chunks)-1]
+	}
+	if words := int(d.hi+63) / 64; words < len(d.free)/2 {
+		d.free = append([]uint64(nil), d.free[:words]...)
+	}
+}
+
+// growChunks makes room for id. The first slab starts small and doubles,
+// so a table with a handful of keys costs a few hundred bytes.
+func (d *Dict) growChunks(id uint32) {
+	ci := int(id >> chunkShift)
+	if ci < len(d.chunks) {
+		old := d.chunks[ci]
+		n := min(chunkSize, 2*len(old))
+		c := allocEntries(n)
+		copy(c, old)
+		freeEntries(old)
+		d.chunks[ci] = c
+		return
+	}
+	n := chunkSize
+	if ci == 0 {
+		n = 8
+	}
+	d.chunks = append(d.chunks, allocEntries(n))
+}
+
+// Compact moves up to budget entries from the top of the id space into
+// free ids below, so that slabs can be released and random sampling keeps
+// hitting live entries. It reports whether holes remain. Call it between
+// commands: it changes ids.
+func (d *Dict) Compact(budget int) bool {
+	for ; budget > 0 && d.nfree > 0; budget-- {
+		src := d.hi - 1 // live: trimTail keeps the top id live
+		dst := d.newID()
+		se := d.At(src)
+		*d.linkTo(src, se.hash) = dst + 1
+		*d.At(dst) = *se
+		*se = Entry{}
+		d.freeID(src)
+		if d.OnMove != nil {
+			d.OnMove(src, dst)
+		}
+	}
+	return d.nfree > 0
+}
+
+// Sparse reports whether compaction is worth running: more than a quarter
+// of the ids below the high-water mark are holes.
+func (d *Dict) Sparse() bool { return d.nfree > 64 && d.nfree > d.hi/4 }
+
+// Random returns the id of a uniformly chosen key, or None if empty. rnd
+// is a source of random numbers.
+func (d *Dict) Random(rnd func(n uint32) uint32) uint32 {
+	if d.Len() == 0 {
+		return None
+	}
+	for try := 0; try < 32; try++ {
+		id := rnd(d.hi)
+		if d.At(id).Key != 0 {
+			return id
+		}
+	}
+	// Mostly holes: walk from a random point to the next live entry.
+	id := rnd(d.hi)
+	for d.At(id).Key == 0 {
+		id = (id + 1) % d.hi
+	}
+	return id
+}
+
+// ForEach calls fn for every entry id in id order until fn returns false.
+// fn must not insert or delete.
+func (d *Dict) ForEach(fn func(id uint32) bool) {
+	for id := uint32(0); id < d.hi; id++ {
+		if d.At(id).Key != 0 && !fn(id) {
+			return
+		}
+	}
+}
+
+// ---- resizing ----
+
+func (d *Dict) growIfNeeded() {
+	if d.rehash >= 0 {
+		return
+	}
+	if len(d.t[0].b) == 0 {
+		d.t[0] = newTable(minBuckets)
+		return
+	}
+	n := uint64(d.Len()) + 1
+	// A paused table (KEYS or a snapshot walking it) grows only when its
+	// chains get really long, like Redis's dict_force_resize_ratio.
+	if n > d.t[0].size() && (d.paused == 0 || n/d.t[0].size() > 5) {
+		d.startRehash(nextPow2(n))
+	}
+}
+
+func (d *Dict) shrinkIfNeeded() {
+	if d.rehash >= 0 || d.paused > 0 {
+		return
+	}
+	size := d.t[0].size()
+	if size > minBuckets && uint64(d.Len())*100/size < 10 {
+		d.startRehash(max(minBuckets, nextPow2(uint64(d.Len()))))
+	}
+}
+
+func (d *Dict) startRehash(size uint64) {
+	if size == d.t[0].size() {
+		return
+	}
+	d.t[1] = newTable(size)
+	d.rehash = 0
+}
+
+// rehashStep moves one bucket, as Redis does on each write.
+func (d *Dict) rehashStep() {
+	if d.rehash >= 0 && d.paused == 0 {
+		d.Rehash(1)
+	}
+}
+
+// Rehash starts a shrink if the table is mostly empty, then moves up to n
+// non-empty buckets to the new table; it reports whether a rehash is still
+// in progress. Empty buckets count a tenth.
+func (d *Dict) Rehash(n int) bool {
+	if d.rehash < 0 {
+		// Deletes alone do not shrink a table that is not written to
+		// again; the server's cron gets it here.
+		d.shrinkIfNeeded()
+	}
+	if d.rehash < 0 || d.paused > 0 {
+		return d.rehash >= 0
+	}
+	empty := n * 10
+	old, nt := &d.t[0], &d.t[1]
+	for n > 0 && uint64(d.rehash) < old.size() {
+		i := d.rehash
+		if old.b[i] == 0 {
+			d.rehash++
+			if empty--; empty == 0 {
+				return true
+			}
+			continue
+		}
+		for id := old.b[i]; id != 0; {
+			e := d.At(id - 1)
+			next := e.next
+			idx := uint64(e.hash) & nt.mask
+			e.next = nt.b[idx]
+			nt.b[idx] = id
+			id = next
+		}
+		old.b[i] = 0
+		d.rehash++
+		n--
+	}
+	if uint64(d.rehash) < old.size() {
+		return true
+	}
+	freeU32(old.b)
+	d.t[0], d.t[1] = d.t[1], table{}
+	d.rehash = -1
+	d.shrinkIfNeeded()
+	return d.rehash >= 0
+}
+
+// Pause stops rehashing (and shrinking) until Resume, so that an
+// iteration over buckets spanning several commands, such as an
+// incremental KEYS or a snapshot, sees every bucket exactly once.
+func (d *Dict) Pause() { d.paused++ }
+
+// Resume undoes Pause.
+func (d *Dict) Resume() { d.paused-- }
+
+func newTable(size uint64) table {
+	return table{b: allocU32(int(size)), mask: size - 1}
+}
+
+func nextPow2(n uint64) uint64 {
+	if n <= minBuckets {
+		return minBuckets
+	}
+	return 1 << bits.Len64(n-1)
+}
+
+// ---- scanning ----
+
+// Scan calls fn with the id of every entry in the bucket(s) named by
+// cursor and returns the next cursor; 0 means the scan is complete. It is
+// Redis's reverse-binary cursor: a key present from the first call to the
+// last is returned at least once however the table is resized in between.
+// fn must not insert or delete.
+func (d *Dict) Scan(cursor uint64, fn func(id uint32)) uint64 {
+	if d.Len() == 0 {
+		return 0
+	}
+	v := cursor
+	emit := func(t *table, idx uint64) {
+		for n := t.b[idx]; n != 0; n = d.At(n - 1).next {
+			fn(n - 1)
+		}
+	}
+	if d.rehash < 0 {
+		t := &d.t[0]
+		emit(t, v&t.mask)
+		v |= ^t.mask
+		return nextCursor(v)
+	}
+	small, big := &d.t[0], &d.t[1]
+	if small.size() > big.size() {
+		small, big = big, small
+	}
+	emit(small, v&small.mask)
+	// Then every bucket of the big table that the small bucket expands to.
+	for {
+		emit(big, v&big.mask)
+		v |= ^big.mask
+		v = nextCursor(v)
+		if v&(small.mask^big.mask) == 0 {
+			break
+		}
+	}
+	return v
+}
+
+// nextCursor increments the reversed bits of v.
+func nextCursor(v uint64) uint64 {
+	v = bits.Reverse64(v)
+	v++
+	return bits.Reverse64(v)
+}
+
+// ---- memory ----
+
+func allocEntries(n int) []Entry {
+	size := n * int(unsafe.Sizeof(Entry{}))
+	if size < offHeapMin {
+		return make([]Entry, n)
+	}
+	m := mapOrPanic(size)
+	return unsafe.Slice((*Entry)(unsafe.Pointer(&m[0])), n)
+}
+
+func freeEntries(c []Entry) {
+	freeSlab(unsafe.Slice((*byte)(unsafe.Pointer(&c[0])), len(c)*int(unsafe.Sizeof(Entry{}))))
+}
+
+func allocU32(n int) []uint32 {
+	if n*4 < offHeapMin {
+		return make([]uint32, n)
+	}
+	m := mapOrPanic(n * 4)
+	return unsafe.Slice((*uint32)(unsafe.Pointer(&m[0])), n)
+}
+
+func freeU32(b []uint32) {
+	if len(b) == 0 {
+		return
+	}
+	freeSlab(unsafe.Slice((*byte)(unsafe.Pointer(&b[0])), len(b)*4))
+}
+
+// freeSlab returns off-heap memory to the OS; Go memory is left to the GC.
+func freeSlab(m []byte) {
+	if len(m) >= offHeapMin {
+		arena.Unmap(m)
+	}
+}
+
+func mapOrPanic(size int) []byte {
+	m, err := arena.Map(size)
+	if err != nil {
+		panic("dict: cannot map memory: " + err.Error())
+	}
+	return m
+}
+
+// MemoryUsage is the memory held by the table's slabs and buckets (not
+// counting keys and values in the arena).
+func (d *Dict) MemoryUsage() int64 {
+	var n int64
+	for _, c := range d.chunks {
+		n += int64(len(c)) * int64(unsafe.Sizeof(Entry{}))
+	}
+	n += int64(len(d.t[0].b)+len(d.t[1].b)) * 4
+	n += int64(len(d.free)) * 8
+	return n
+}
+
+// Drain deletes up to budget entries of a table that is no longer in use
+// (a flushed database being freed in the background), calling fn on each
+// so the owner can free the value; it returns how many it deleted. Chains
+// are not maintained: after Drain, the table is only good for Len and
+// Clear.
+func (d *Dict) Drain(budget int, fn func(e *Entry)) int {
+	n := 0
+	for ; n < budget && d.hi > 0; d.hi-- {
+		id := d.hi - 1
+		if d.free[id/64]&(1<<(id%64)) != 0 {
+			d.free[id/64] &^= 1 << (id % 64)
+			d.nfree--
+			continue
+		}
+		e := d.At(id)
+		fn(e)
+		d.a.Free(e.Key)
+		*e = Entry{}
+		n++
+	}
+	return n
+}

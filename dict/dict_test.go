@@ -1,0 +1,192 @@
+package dict
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/redoubt-db/redoubt/arena"
+)
+
+func key(i int) []byte { return []byte(fmt.Sprintf("key:%d", i)) }
+
+// check verifies that the table holds exactly the shadow set, each key
+// with the value stored at insertion.
+func check(t *testing.T, d *Dict, shadow map[string]uint64) {
+	t.Helper()
+	if d.Len() != len(shadow) {
+		t.Fatalf("Len %d, want %d", d.Len(), len(shadow))
+	}
+	for k, v := range shadow {
+		id := d.Find([]byte(k))
+		if id == None {
+			t.Fatalf("key %q missing", k)
+		}
+		if d.At(id).Val != v {
+			t.Fatalf("key %q has value %d, want %d", k, d.At(id).Val, v)
+		}
+	}
+	n := 0
+	d.ForEach(func(id uint32) bool { n++; return true })
+	if n != len(shadow) {
+		t.Fatalf("ForEach saw %d keys, want %d", n, len(shadow))
+	}
+}
+
+func TestRandomOpsAgainstMap(t *testing.T) {
+	d := New(arena.New())
+	shadow := map[string]uint64{}
+	moved := 0
+	d.OnMove = func(from, to uint32) { moved++ }
+	rng := rand.New(rand.NewPCG(3, 4))
+	for i := 0; i < 200_000; i++ {
+		k := key(rng.IntN(20_000))
+		switch op := rng.IntN(10); {
+		case op < 6:
+			if d.Find(k) == None {
+				id := d.Insert(k)
+				v := rng.Uint64()
+				d.At(id).Val = v
+				shadow[string(k)] = v
+			}
+		case op < 9:
+			if id := d.Find(k); id != None {
+				d.Delete(id)
+				delete(shadow, string(k))
+			}
+		default:
+			d.Compact(3)
+			d.Rehash(2)
+		}
+		if i%50_000 == 0 {
+			check(t, d, shadow)
+		}
+	}
+	check(t, d, shadow)
+	for d.Compact(100) {
+	}
+	check(t, d, shadow)
+	if moved == 0 {
+		t.Fatal("compaction never moved an entry")
+	}
+}
+
+// TestShrinksAfterDeletes checks that deleting most keys gives back both
+// bucket array and slabs.
+func TestShrinksAfterDeletes(t *testing.T) {
+	d := New(arena.New())
+	for i := 0; i < 100_000; i++ {
+		d.Insert(key(i))
+	}
+	full := d.MemoryUsage()
+	for i := 0; i < 99_000; i++ {
+		d.Delete(d.Find(key(i)))
+	}
+	for d.Compact(1000) || d.Rehash(1000) {
+	}
+	if got := d.MemoryUsage(); got > full/20 {
+		t.Fatalf("memory %d after deleting 99%% (was %d)", got, full)
+	}
+	main, _ := d.Buckets()
+	if main > 4096 {
+		t.Fatalf("%d buckets left for %d keys", main, d.Len())
+	}
+}
+
+// TestScanGuarantee checks Redis's SCAN contract: keys present for the
+// whole scan are returned, while the table grows and shrinks between calls.
+func TestScanGuarantee(t *testing.T) {
+	for _, mode := range []string{"grow", "shrink"} {
+		d := New(arena.New())
+		stable := map[string]bool{}
+		for i := 0; i < 5000; i++ {
+			d.Insert(key(i))
+			stable[string(key(i))] = true
+		}
+		if mode == "shrink" {
+			for i := 5000; i < 100_000; i++ {
+				d.Insert(key(i))
+			}
+		}
+		seen := map[string]bool{}
+		next := 5000
+		if mode == "shrink" {
+			next = 100_000
+		}
+		cursor := uint64(0)
+		for {
+			cursor = d.Scan(cursor, func(id uint32) { seen[string(d.Key(id))] = true })
+			// Churn between calls: grow or shrink through several resizes.
+			for j := 0; j < 20; j++ {
+				if mode == "grow" && next < 100_000 {
+					d.Insert(key(next))
+					next++
+				} else if next > 5000 {
+					next--
+					d.Delete(d.Find(key(next)))
+				}
+			}
+			if cursor == 0 {
+				break
+			}
+		}
+		for k := range stable {
+			if !seen[k] {
+				t.Fatalf("%s: key %s present throughout was not returned", mode, k)
+			}
+		}
+	}
+}
+
+func TestRandomReachesEveryKey(t *testing.T) {
+	d := New(arena.New())
+	for i := 0; i < 100; i++ {
+		d.Insert(key(i))
+	}
+	for i := 0; i < 100; i += 2 {
+		d.Delete(d.Find(key(i)))
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	seen := map[string]bool{}
+	for i := 0; i < 5000; i++ {
+		id := d.Random(func(n uint32) uint32 { return uint32(rng.IntN(int(n))) })
+		seen[string(d.Key(id))] = true
+	}
+	if len(seen) != 50 {
+		t.Fatalf("random sampling reached %d of 50 keys", len(seen))
+	}
+}
+
+func BenchmarkFind(b *testing.B) {
+	d := New(arena.New())
+	keys := make([][]byte, 1<<16)
+	for i := range keys {
+		keys[i] = key(i)
+		d.Insert(keys[i])
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if d.Find(keys[i&(1<<16-1)]) == None {
+			b.Fatal("missing")
+		}
+	}
+}
+
+func BenchmarkInsertDelete(b *testing.B) {
+	d := New(arena.New())
+	keys := make([][]byte, 1<<16)
+	for i := range keys {
+		keys[i] = key(i)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		k := keys[i&(1<<16-1)]
+		if id := d.Find(k); id != None {
+			d.Delete(id)
+		} else {
+			d.Insert(k)
+		}
+	}
+}

@@ -1,0 +1,316 @@
+// Package difftest runs the same commands against Redoubt and the real
+// redis-server and compares the replies byte for byte. The reference is
+// Debian's redis-server: a test that needs it fails when it is missing,
+// so CI cannot pass by skipping.
+package difftest
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redoubt-db/redoubt"
+	"github.com/redoubt-db/redoubt/protocol"
+)
+
+// StartRedoubt starts an embedded Redoubt for the test and returns its
+// address. settings are redis.conf directives.
+func StartRedoubt(t testing.TB, settings ...string) string {
+	t.Helper()
+	srv, err := redoubt.Start(context.Background(), redoubt.Config{
+		Settings: append([]string{"enable-debug-command yes", "dir " + t.TempDir()}, settings...),
+	})
+	if err != nil {
+		t.Fatalf("starting redoubt: %v", err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	return srv.Addr()
+}
+
+// RedisServerPath finds the reference redis-server, failing the test if
+// it is not installed.
+func RedisServerPath(t testing.TB) string {
+	t.Helper()
+	p, err := exec.LookPath("redis-server")
+	if err != nil {
+		t.Fatalf("the reference redis-server is not installed (apt-get install redis-server redis-tools): %v", err)
+	}
+	return p
+}
+
+// StartRedis starts the reference redis-server on a free port for the
+// test and returns its address.
+func StartRedis(t testing.TB, settings ...string) string {
+	t.Helper()
+	bin := RedisServerPath(t)
+	port := FreePort(t)
+	dir := t.TempDir()
+	args := []string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+		"--dir", dir, "--enable-debug-command", "yes"}
+	for _, s := range settings {
+		name, val, _ := strings.Cut(s, " ")
+		args = append(args, "--"+name, val)
+	}
+	cmd := exec.Command(bin, args...)
+	logf, _ := os.Create(filepath.Join(dir, "redis.log"))
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("starting redis-server: %v", err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+		logf.Close()
+	})
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c, err := net.Dial("tcp", addr)
+		if err == nil {
+			c.Close()
+			return addr
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("redis-server did not start: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// FreePort returns a TCP port free on the loopback interface.
+func FreePort(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// Conn is a raw protocol connection that returns replies as the exact
+// bytes the server sent.
+type Conn struct {
+	t    testing.TB
+	conn net.Conn
+	r    *bufio.Reader
+}
+
+// Dial connects to addr.
+func Dial(t testing.TB, addr string) *Conn {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatalf("dial %s: %v", addr, err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return &Conn{t: t, conn: c, r: bufio.NewReader(c)}
+}
+
+// Send writes a command without reading its reply.
+func (c *Conn) Send(args ...string) {
+	c.t.Helper()
+	if _, err := c.conn.Write(protocol.AppendCommand(nil, args...)); err != nil {
+		c.t.Fatalf("write: %v", err)
+	}
+}
+
+// WriteRaw writes bytes as they are.
+func (c *Conn) WriteRaw(b []byte) {
+	c.t.Helper()
+	if _, err := c.conn.Write(b); err != nil {
+		c.t.Fatalf("write: %v", err)
+	}
+}
+
+// ReadRaw reads one reply and returns its exact bytes.
+func (c *Conn) ReadRaw() []byte {
+	c.t.Helper()
+	c.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	var buf bytes.Buffer
+	if err := copyReply(&buf, c.r); err != nil {
+		c.t.Fatalf("reading reply: %v", err)
+	}
+	return buf.Bytes()
+}
+
+// Do sends a command and returns the raw reply.
+func (c *Conn) Do(args ...string) []byte {
+	c.t.Helper()
+	c.Send(args...)
+	return c.ReadRaw()
+}
+
+// DoValue sends a command and returns the decoded reply.
+func (c *Conn) DoValue(args ...string) protocol.Value {
+	c.t.Helper()
+	raw := c.Do(args...)
+	v, err := protocol.ReadValue(bufio.NewReader(bytes.NewReader(raw)))
+	if err != nil {
+		c.t.Fatalf("decoding %q: %v", raw, err)
+	}
+	return v
+}
+
+// Close closes the connection.
+func (c *Conn) Close() { c.conn.Close() }
+
+// copyReply copies one complete reply from r to w.
+func copyReply(w io.Writer, r *bufio.Reader) error {
+	line, err := r.ReadBytes('\n')
+	if err != nil {
+		return err
+	}
+	w.Write(line)
+	if len(line) < 3 {
+		return fmt.Errorf("short line %q", line)
+	}
+	body := string(line[1 : len(line)-2])
+	switch line[0] {
+	case '$', '=', '!':
+		n, err := strconv.Atoi(body)
+		if err != nil || n < 0 {
+			return err
+		}
+		_, err = io.CopyN(w, r, int64(n)+2)
+		return err
+	case '*', '~', '>', '%', '|':
+		n, err := strconv.Atoi(body)
+		if err != nil || n < 0 {
+			return err
+		}
+		if line[0] == '%' || line[0] == '|' {
+			n *= 2
+		}
+		for i := 0; i < n; i++ {
+			if err := copyReply(w, r); err != nil {
+				return err
+			}
+		}
+		if line[0] == '|' {
+			return copyReply(w, r)
+		}
+	}
+	return nil
+}
+
+// Pair is a connection to each server, for differential tests.
+type Pair struct {
+	t       testing.TB
+	Redoubt *Conn
+	Redis   *Conn
+}
+
+// NewPair starts both servers with the same settings and connects to each.
+func NewPair(t testing.TB, settings ...string) *Pair {
+	t.Helper()
+	return &Pair{t: t, Redoubt: Dial(t, StartRedoubt(t, settings...)), Redis: Dial(t, StartRedis(t, settings...))}
+}
+
+// Do sends a command to both servers and fails the test unless the
+// replies are byte-identical. It returns Redis's reply.
+func (p *Pair) Do(args ...string) []byte {
+	p.t.Helper()
+	want := p.Redis.Do(args...)
+	got := p.Redoubt.Do(args...)
+	if !bytes.Equal(got, want) {
+		p.t.Errorf("%s\n redis:   %q\n redoubt: %q", Quote(args), want, got)
+	}
+	return want
+}
+
+// DoUnordered is Do for replies whose element order Redis leaves
+// unspecified (KEYS, SMEMBERS, CONFIG GET *): it compares the decoded
+// replies with aggregate elements sorted.
+func (p *Pair) DoUnordered(args ...string) {
+	p.t.Helper()
+	want := normalize(decode(p.t, p.Redis.Do(args...)))
+	got := normalize(decode(p.t, p.Redoubt.Do(args...)))
+	if want != got {
+		p.t.Errorf("%s\n redis:   %s\n redoubt: %s", Quote(args), want, got)
+	}
+}
+
+// Script runs each line of a script (arguments split as redis-cli
+// splits them) through Do.
+func (p *Pair) Script(script string) {
+	p.t.Helper()
+	for _, line := range strings.Split(script, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		args, ok := protocol.SplitArgs([]byte(line), nil)
+		if !ok {
+			p.t.Fatalf("bad script line %q", line)
+		}
+		s := make([]string, len(args))
+		for i, a := range args {
+			s[i] = string(a)
+		}
+		p.Do(s...)
+	}
+}
+
+func decode(t testing.TB, raw []byte) protocol.Value {
+	v, err := protocol.ReadValue(bufio.NewReader(bytes.NewReader(raw)))
+	if err != nil {
+		t.Fatalf("decoding %q: %v", raw, err)
+	}
+	return v
+}
+
+// normalize renders a value with every aggregate's elements sorted; the
+// key/value pairs of a map are sorted as pairs.
+func normalize(v protocol.Value) string {
+	if v.Elems == nil {
+		return v.String()
+	}
+	var parts []string
+	if v.Type == '%' {
+		for i := 0; i+1 < len(v.Elems); i += 2 {
+			parts = append(parts, normalize(v.Elems[i])+"=>"+normalize(v.Elems[i+1]))
+		}
+	} else {
+		for _, e := range v.Elems {
+			parts = append(parts, normalize(e))
+		}
+	}
+	sort.Strings(parts)
+	return string(v.Type) + "[" + strings.Join(parts, ",") + "]"
+}
+
+// DoPairs is DoUnordered for RESP2 replies that are flat key/value lists
+// (CONFIG GET, HGETALL): pairs are compared as pairs, in any order.
+func (p *Pair) DoPairs(args ...string) {
+	p.t.Helper()
+	pairs := func(raw []byte) string {
+		v := decode(p.t, raw)
+		v.Type = '%'
+		return normalize(v)
+	}
+	want, got := pairs(p.Redis.Do(args...)), pairs(p.Redoubt.Do(args...))
+	if want != got {
+		p.t.Errorf("%s\n redis:   %s\n redoubt: %s", Quote(args), want, got)
+	}
+}
+
+// Quote renders a command for messages.
+func Quote(args []string) string {
+	q := make([]string, len(args))
+	for i, a := range args {
+		q[i] = strconv.Quote(a)
+	}
+	return strings.Join(q, " ")
+}

@@ -1,0 +1,482 @@
+// Package keyspace holds the databases: for each one a dict of keys, the
+// keys' time to live, and the access clock used by eviction. It is the
+// layer the commands of every data type stand on (Redis's db.c).
+//
+// A key's entry carries everything about it in 32 pointer-free bytes: its
+// kind and encoding, its LRU clock or LFU counter, a value word, and the
+// position of its expire record. The value word is the integer itself for
+// int-encoded strings, an arena blob for other strings and compact
+// collections, or a handle into a small table of Go objects for the big
+// collection encodings, which are few.
+//
+// Keys with a TTL are also listed in a dense vector of (entry, deadline)
+// records, so that active expiry samples them uniformly in O(1), as
+// eviction samples the dict.
+//
+// Time is the command's time: the server sets Now before each top-level
+// command, so a key cannot expire half-way through a command, a MULTI
+// block or a script.
+package keyspace
+
+import (
+	"math/rand/v2"
+
+	"github.com/redoubt-db/redoubt/arena"
+	"github.com/redoubt-db/redoubt/dict"
+)
+
+// Kind is the type of a value, numbered as in RDB files.
+type Kind uint8
+
+// Value kinds, in Redis's OBJ_* numbering.
+const (
+	KindString Kind = 0
+	KindList   Kind = 1
+	KindSet    Kind = 2
+	KindZSet   Kind = 3
+	KindHash   Kind = 4
+	KindStream Kind = 6
+)
+
+var kindNames = [...]string{KindString: "string", KindList: "list", KindSet: "set", KindZSet: "zset", KindHash: "hash", 5: "none", KindStream: "stream"}
+
+func (k Kind) String() string { return kindNames[k] }
+
+// ParseKind maps a TYPE name to a kind.
+func ParseKind(name string) (Kind, bool) {
+	for k, n := range kindNames {
+		if n == name && n != "none" {
+			return Kind(k), true
+		}
+	}
+	return 0, false
+}
+
+// Encoding is a value's in-memory representation, as OBJECT ENCODING
+// names it.
+type Encoding uint8
+
+// Encodings, with Redis's names.
+const (
+	EncRaw Encoding = iota
+	EncInt
+	EncEmbstr
+	EncHashtable
+	EncIntset
+	EncListpack
+	EncQuicklist
+	EncSkiplist
+	EncStream
+)
+
+var encNames = [...]string{"raw", "int", "embstr", "hashtable", "intset", "listpack", "quicklist", "skiplist", "stream"}
+
+func (e Encoding) String() string { return encNames[e] }
+
+// Meta word layout: 24 bits of LRU clock or LFU data, then the encoding
+// and the kind.
+const (
+	lruBits   = 24
+	lruMask   = 1<<lruBits - 1
+	encShift  = 24
+	kindShift = 28
+)
+
+func meta(k Kind, e Encoding, lru uint32) uint32 {
+	return uint32(k)<<kindShift | uint32(e)<<encShift | lru&lruMask
+}
+
+// Hooks connect the keyspace to the rest of the server.
+type Hooks struct {
+	// Expired is called after a key was deleted because its TTL passed,
+	// lazily or by the active cycle (propagation, notifications).
+	Expired func(db *DB, key []byte)
+	// Modified is called for every key a command changes (WATCH).
+	Modified func(db *DB, key []byte)
+}
+
+// Keyspace is the set of databases.
+type Keyspace struct {
+	Arena *arena.Arena
+	DBs   []*DB
+	Hooks Hooks
+	// Now is the time in milliseconds that commands see; the server sets
+	// it before each top-level command.
+	Now int64
+	// Evict mirrors maxmemory-policy's effect on access tracking.
+	LFU          bool
+	LFULogFactor int
+	LFUDecayTime int
+	// ActiveExpire is DEBUG SET-ACTIVE-EXPIRE's switch.
+	ActiveExpire bool
+	// NoTouch is set while a CLIENT NO-TOUCH client's command runs: its
+	// reads do not count as accesses.
+	NoTouch bool
+	// Replica makes lookups report expired keys as missing without
+	// deleting them: the master sends the deletes.
+	Replica bool
+
+	Stats Stats
+	rng   *rand.Rand
+	lazy  lazyQueue
+}
+
+// Stats are the keyspace's INFO stats counters.
+type Stats struct {
+	Hits, Misses        int64
+	ExpiredKeys         int64
+	ExpiredStalePerc    float64
+	ExpiredTimeCapReach int64
+	ExpireCycleMillis   int64
+	LazyfreedObjects    int64
+}
+
+// New creates n empty databases.
+func New(n int) *Keyspace {
+	ks := &Keyspace{Arena: arena.New(), ActiveExpire: true, LFULogFactor: 10, LFUDecayTime: 1,
+		rng: rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))}
+	for i := 0; i < n; i++ {
+		ks.DBs = append(ks.DBs, ks.newDB(i))
+	}
+	return ks
+}
+
+func (ks *Keyspace) newDB(id int) *DB {
+	db := &DB{ID: id, ks: ks, dict: dict.New(ks.Arena)}
+	db.dict.OnMove = db.entryMoved
+	return db
+}
+
+// Rand returns a random number in [0, n).
+func (ks *Keyspace) Rand(n uint32) uint32 { return uint32(ks.rng.Uint64N(uint64(n))) }
+
+// DB is one numbered database.
+type DB struct {
+	ID      int
+	ks      *Keyspace
+	dict    *dict.Dict
+	expires []expireRec
+	// AvgTTL is the estimate reported by INFO keyspace, refreshed by the
+	// active expire cycle.
+	AvgTTL int64
+	// expireCursor is where the active expire cycle resumes.
+	expireCursor int
+}
+
+type expireRec struct {
+	id   uint32
+	when int64
+}
+
+// Keyspace returns the keyspace the database belongs to.
+func (db *DB) Keyspace() *Keyspace { return db.ks }
+
+// Len is the number of keys, expired ones not yet collected included.
+func (db *DB) Len() int { return db.dict.Len() }
+
+// ExpiresLen is the number of keys with a TTL.
+func (db *DB) ExpiresLen() int { return len(db.expires) }
+
+// Dict gives maintenance code (cron, SCAN, DEBUG) the underlying table.
+func (db *DB) Dict() *dict.Dict { return db.dict }
+
+// entryMoved follows dict compaction.
+func (db *DB) entryMoved(from, to uint32) {
+	if x := db.dict.At(to).Aux; x != 0 {
+		db.expires[x-1].id = to
+	}
+}
+
+// ---- lookups ----
+
+// Lookup flags.
+const (
+	// Write lookups do not count hits and misses.
+	Write = 1 << iota
+	// NoTouch leaves the access clock alone (OBJECT, TYPE, CLIENT NO-TOUCH).
+	NoTouch
+	// NoExpire reports an expired key as missing without deleting it.
+	NoExpire
+)
+
+// Find returns the id of a key without any side effect, expired or not.
+func (db *DB) Find(key []byte) uint32 { return db.dict.Find(key) }
+
+// Lookup finds a live key: an expired key is deleted (or, with NoExpire or
+// on a replica, only reported missing). It returns dict.None if absent.
+func (db *DB) Lookup(key []byte, flags int) uint32 {
+	id := db.dict.Find(key)
+	if id != dict.None && db.expiredID(id) {
+		if flags&NoExpire == 0 && !db.ks.Replica {
+			db.deleteExpired(id)
+		}
+		id = dict.None
+	}
+	if flags&Write == 0 {
+		if id == dict.None {
+			db.ks.Stats.Misses++
+		} else {
+			db.ks.Stats.Hits++
+		}
+	}
+	if id != dict.None && flags&NoTouch == 0 && !db.ks.NoTouch {
+		db.touch(id)
+	}
+	return id
+}
+
+// LookupRead is Lookup for reading commands.
+func (db *DB) LookupRead(key []byte) uint32 { return db.Lookup(key, 0) }
+
+// LookupWrite is Lookup for writing commands.
+func (db *DB) LookupWrite(key []byte) uint32 { return db.Lookup(key, Write) }
+
+// Exists reports whether a live key exists, deleting it if expired.
+func (db *DB) Exists(key []byte) bool { return db.Lookup(key, Write|NoTouch) != dict.None }
+
+func (db *DB) expiredID(id uint32) bool {
+	x := db.dict.At(id).Aux
+	return x != 0 && db.expires[x-1].when < db.ks.Now
+}
+
+func (db *DB) deleteExpired(id uint32) {
+	key := db.dict.Key(id)
+	// The key's bytes die with the entry; hooks get a copy.
+	k := append([]byte(nil), key...)
+	db.Delete(id)
+	db.ks.Stats.ExpiredKeys++
+	if h := db.ks.Hooks.Expired; h != nil {
+		h(db, k)
+	}
+}
+
+// Key returns the key of an entry, aliasing arena memory.
+func (db *DB) Key(id uint32) []byte { return db.dict.Key(id) }
+
+// Kind returns the kind of a key's value.
+func (db *DB) Kind(id uint32) Kind { return Kind(db.dict.At(id).Meta >> kindShift) }
+
+// Encoding returns the encoding of a key's value.
+func (db *DB) Encoding(id uint32) Encoding {
+	return Encoding(db.dict.At(id).Meta >> encShift & 0xf)
+}
+
+// Value returns the raw value word of a key.
+func (db *DB) Value(id uint32) uint64 { return db.dict.At(id).Val }
+
+// SetValue replaces a key's value word and encoding in place; the caller
+// owns the old value (it has usually just transformed it).
+func (db *DB) SetValue(id uint32, e Encoding, val uint64) {
+	ent := db.dict.At(id)
+	ent.Val = val
+	ent.Meta = ent.Meta&^(0xf<<encShift) | uint32(e)<<encShift
+}
+
+// Add creates a key that does not exist yet.
+func (db *DB) Add(key []byte, k Kind, e Encoding, val uint64) uint32 {
+	id := db.dict.Insert(key)
+	ent := db.dict.At(id)
+	ent.Val = val
+	ent.Meta = meta(k, e, db.initialAccess())
+	return id
+}
+
+// Overwrite gives an existing key a new value, freeing the old one. The
+// TTL stays; the access data is reset, except an LFU counter which the
+// key keeps, as in Redis.
+func (db *DB) Overwrite(id uint32, k Kind, e Encoding, val uint64) {
+	ent := db.dict.At(id)
+	old, oldMeta := ent.Val, ent.Meta
+	lru := db.initialAccess()
+	if db.ks.LFU {
+		lru = oldMeta & lruMask
+	}
+	ent.Val = val
+	ent.Meta = meta(k, e, lru)
+	db.ks.freeValue(Kind(oldMeta>>kindShift), Encoding(oldMeta>>encShift&0xf), old)
+}
+
+// Delete removes a key and frees its value.
+func (db *DB) Delete(id uint32) {
+	ent := db.dict.At(id)
+	if ent.Aux != 0 {
+		db.removeExpireRec(ent.Aux - 1)
+	}
+	db.ks.freeValue(Kind(ent.Meta>>kindShift), Encoding(ent.Meta>>encShift&0xf), ent.Val)
+	db.dict.Delete(id)
+}
+
+// Unlink removes a key, freeing a big value in the background, as UNLINK
+// and the lazyfree-lazy-* options do.
+func (db *DB) Unlink(id uint32) {
+	ent := db.dict.At(id)
+	if ent.Aux != 0 {
+		db.removeExpireRec(ent.Aux - 1)
+	}
+	db.ks.lazyFree(Kind(ent.Meta>>kindShift), Encoding(ent.Meta>>encShift&0xf), ent.Val)
+	db.dict.Delete(id)
+}
+
+// Rename moves a key's value, TTL and access data to a new key name, which
+// must not exist.
+func (db *DB) Rename(id uint32, to []byte) uint32 {
+	return db.MoveTo(id, db, to)
+}
+
+// MoveTo moves a key (value, TTL, access data) to another database, under
+// a new name that must not exist there.
+func (db *DB) MoveTo(id uint32, dst *DB, to []byte) uint32 {
+	ent := *db.dict.At(id)
+	when := int64(-1)
+	if ent.Aux != 0 {
+		when = db.expires[ent.Aux-1].when
+		db.removeExpireRec(ent.Aux - 1)
+	}
+	db.dict.Delete(id) // the value now belongs to the new entry
+	nid := dst.dict.Insert(to)
+	ne := dst.dict.At(nid)
+	ne.Val, ne.Meta = ent.Val, ent.Meta
+	if when >= 0 {
+		dst.SetExpire(nid, when)
+	}
+	return nid
+}
+
+// Modified reports a changed key to the hooks (Redis's signalModifiedKey).
+func (db *DB) Modified(key []byte) {
+	if h := db.ks.Hooks.Modified; h != nil {
+		h(db, key)
+	}
+}
+
+// ---- expires ----
+
+// Expire returns a key's deadline in Unix milliseconds, or -1.
+func (db *DB) Expire(id uint32) int64 {
+	if x := db.dict.At(id).Aux; x != 0 {
+		return db.expires[x-1].when
+	}
+	return -1
+}
+
+// SetExpire sets a key's deadline in Unix milliseconds.
+func (db *DB) SetExpire(id uint32, when int64) {
+	ent := db.dict.At(id)
+	if ent.Aux != 0 {
+		db.expires[ent.Aux-1].when = when
+		return
+	}
+	db.expires = append(db.expires, expireRec{id: id, when: when})
+	ent.Aux = uint32(len(db.expires))
+}
+
+// Persist removes a key's TTL; it reports whether there was one.
+func (db *DB) Persist(id uint32) bool {
+	ent := db.dict.At(id)
+	if ent.Aux == 0 {
+		return false
+	}
+	db.removeExpireRec(ent.Aux - 1)
+	return true
+}
+
+func (db *DB) removeExpireRec(i uint32) {
+	removed := db.expires[i].id
+	last := uint32(len(db.expires) - 1)
+	if i != last {
+		db.expires[i] = db.expires[last]
+		db.dict.At(db.expires[i].id).Aux = i + 1
+	}
+	db.dict.At(removed).Aux = 0
+	db.expires = db.expires[:last]
+	if cap(db.expires) > 1024 && len(db.expires) < cap(db.expires)/4 {
+		db.expires = append([]expireRec(nil), db.expires...)
+	}
+}
+
+// SampleExpire looks at the next key of the database's TTL list in the
+// active cycle's round-robin order: if its deadline has passed it is
+// deleted (gone is true); otherwise ttl is its remaining time to live.
+func (db *DB) SampleExpire(now int64) (ttl int64, gone bool) {
+	if db.expireCursor >= len(db.expires) {
+		db.expireCursor = 0
+	}
+	r := db.expires[db.expireCursor]
+	if r.when < now {
+		// The last record moves into this slot: look at it next time.
+		db.deleteExpired(r.id)
+		return 0, true
+	}
+	db.expireCursor++
+	return r.when - now, false
+}
+
+// ---- flushing ----
+
+// Flush empties the database. With async, values are freed by the
+// background lazy-free work instead of now.
+func (db *DB) Flush(async bool) {
+	if async && db.dict.Len() > 0 {
+		old := db.dict
+		db.ks.lazy.dicts = append(db.ks.lazy.dicts, old)
+		db.ks.lazy.pending += int64(old.Len())
+		db.dict = dict.New(db.ks.Arena)
+		db.dict.OnMove = db.entryMoved
+	} else {
+		db.dict.ForEach(func(id uint32) bool {
+			e := db.dict.At(id)
+			db.ks.freeValue(Kind(e.Meta>>kindShift), Encoding(e.Meta>>encShift&0xf), e.Val)
+			return true
+		})
+		db.dict.Clear()
+	}
+	db.expires = nil
+	db.expireCursor = 0
+	db.AvgTTL = 0
+}
+
+// Swap exchanges the contents of two databases (SWAPDB).
+func (ks *Keyspace) Swap(a, b int) {
+	x, y := ks.DBs[a], ks.DBs[b]
+	x.dict, y.dict = y.dict, x.dict
+	x.expires, y.expires = y.expires, x.expires
+	x.AvgTTL, y.AvgTTL = y.AvgTTL, x.AvgTTL
+	x.expireCursor, y.expireCursor = y.expireCursor, x.expireCursor
+	x.dict.OnMove, y.dict.OnMove = x.entryMoved, y.entryMoved
+}
+
+// ---- maintenance ----
+
+// Random returns a random live key's id, or dict.None. Expired keys met on
+// the way are deleted, as RANDOMKEY does; on a replica, where they cannot
+// be, a keyspace of only expired keys still returns one.
+func (db *DB) Random() uint32 {
+	for tries := 0; db.dict.Len() > 0; tries++ {
+		id := db.dict.Random(db.ks.Rand)
+		if !db.expiredID(id) {
+			return id
+		}
+		if db.ks.Replica {
+			if tries >= 100 {
+				return id
+			}
+			continue
+		}
+		db.deleteExpired(id)
+	}
+	return dict.None
+}
+
+// Maintain does a bounded amount of table housekeeping: incremental
+// rehashing and compaction of the entry slabs. The server's cron calls it.
+func (db *DB) Maintain(budget int) {
+	db.dict.Rehash(budget)
+	if db.dict.Sparse() {
+		db.dict.Compact(budget)
+	}
+}
+
+// MemoryOverhead is the memory of the tables themselves, for MEMORY STATS.
+func (db *DB) MemoryOverhead() int64 {
+	return db.dict.MemoryUsage() + int64(cap(db.expires))*16
+}

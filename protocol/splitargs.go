@@ -1,0 +1,123 @@
+package protocol
+
+// SplitArgs splits an inline request line into arguments with the quoting
+// rules of redis-cli and Redis's inline protocol: "double quotes" with
+// \n \r \t \b \a \xHH escapes, 'single quotes' with \' escapes, and a
+// closing quote that must be followed by a space or the end of the line.
+// Unescaping happens in place: the arguments alias line, which is modified.
+// It returns false on unbalanced quotes.
+func SplitArgs(line []byte, args [][]byte) ([][]byte, bool) {
+	r := 0
+	for {
+		for r < len(line) && isSpace(line[r]) {
+			r++
+		}
+		if r == len(line) {
+			return args, true
+		}
+		start, w := r, r
+		inDouble, inSingle := false, false
+		for done := false; !done; {
+			if inDouble {
+				if r >= len(line) {
+					return args, false
+				}
+				c := line[r]
+				switch {
+				case c == '\\' && r+3 < len(line) && line[r+1] == 'x' && isHex(line[r+2]) && isHex(line[r+3]):
+					line[w] = hexVal(line[r+2])<<4 | hexVal(line[r+3])
+					w++
+					r += 4
+				case c == '\\' && r+1 < len(line):
+					r++
+					switch line[r] {
+					case 'n':
+						line[w] = '\n'
+					case 'r':
+						line[w] = '\r'
+					case 't':
+						line[w] = '\t'
+					case 'b':
+						line[w] = '\b'
+					case 'a':
+						line[w] = '\a'
+					default:
+						line[w] = line[r]
+					}
+					w++
+					r++
+				case c == '"':
+					// The closing quote must end the argument.
+					if r+1 < len(line) && !isSpace(line[r+1]) {
+						return args, false
+					}
+					r++
+					done = true
+				default:
+					line[w] = c
+					w++
+					r++
+				}
+			} else if inSingle {
+				if r >= len(line) {
+					return args, false
+				}
+				c := line[r]
+				switch {
+				case c == '\\' && r+1 < len(line) && line[r+1] == '\'':
+					line[w] = '\''
+					w++
+					r += 2
+				case c == '\'':
+					if r+1 < len(line) && !isSpace(line[r+1]) {
+						return args, false
+					}
+					r++
+					done = true
+				default:
+					line[w] = c
+					w++
+					r++
+				}
+			} else {
+				if r >= len(line) {
+					break
+				}
+				switch c := line[r]; c {
+				case ' ', '\n', '\r', '\t', 0:
+					done = true
+				case '"':
+					inDouble = true
+					r++
+				case '\'':
+					inSingle = true
+					r++
+				default:
+					line[w] = c
+					w++
+					r++
+				}
+			}
+		}
+		args = append(args, line[start:w:w])
+	}
+}
+
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
+}
+
+func isHex(c byte) bool {
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
+}
+
+func hexVal(c byte) byte {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0'
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10
+	default:
+		return c - 'A' + 10
+	}
+}

@@ -1,0 +1,229 @@
+package server
+
+import (
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redoubt-db/redoubt/command"
+)
+
+// processCommand runs one parsed command for a client, with Redis's checks
+// in Redis's order: lookup, arity, authentication, transaction queueing,
+// client pause; then call. The caller holds the engine lock and has put
+// the arguments in c.args.
+func (s *Server) processCommand(c *client) {
+	args := c.args
+	cmd := s.cmds.Lookup(args[0])
+	if cmd != nil && cmd.Subs != nil && len(args) >= 2 {
+		sub := cmd.LookupSub(args[1])
+		if sub == nil {
+			s.reject(c, "ERR unknown subcommand '"+clip(args[1], 128)+"'. Try "+strings.ToUpper(string(args[0]))+" HELP.")
+			return
+		}
+		cmd = sub
+	}
+	if cmd == nil || cmd.Handler == nil {
+		var b strings.Builder
+		for _, a := range args[1:] {
+			if b.Len() >= 128 {
+				break
+			}
+			b.WriteString("'" + clip(a, 128-b.Len()) + "' ")
+		}
+		s.reject(c, "ERR unknown command '"+clip(args[0], 128)+"', with args beginning with: "+b.String())
+		return
+	}
+	c.curCmd = cmd
+	if !cmd.ArityOK(len(args)) {
+		s.reject(c, "ERR wrong number of arguments for '"+cmd.FullName()+"' command")
+		return
+	}
+	if !c.authd && !cmd.Has(command.NoAuth) {
+		s.reject(c, "NOAUTH Authentication required.")
+		return
+	}
+	if c.flags&flagMulti != 0 && !isTransactionControl(cmd) {
+		if cmd.Has(command.NoMulti) {
+			s.reject(c, "ERR Command not allowed inside a transaction")
+			return
+		}
+		c.queue(cmd, args)
+		c.reply.Simple("QUEUED")
+		return
+	}
+	if s.mustPause(cmd) {
+		s.waitUnpause(c, cmd)
+	}
+	s.call(c, cmd, args)
+	c.lastCmd = cmd
+}
+
+// clip cuts an argument for an error message, like %.Ns.
+func clip(b []byte, n int) string {
+	if n < 0 {
+		n = 0
+	}
+	if len(b) > n {
+		b = b[:n]
+	}
+	return string(b)
+}
+
+func isTransactionControl(cmd *command.Command) bool {
+	switch cmd.Name {
+	case "exec", "discard", "multi", "watch", "quit", "reset":
+		return true
+	}
+	return false
+}
+
+// reject answers a command refused before it ran; inside MULTI it also
+// dooms the transaction (EXECABORT).
+func (s *Server) reject(c *client, msg string) {
+	if c.curCmd != nil {
+		c.curCmd.Stats.Rejected++
+	}
+	s.stats.rejectedCalls++
+	if c.flags&flagMulti != 0 {
+		c.flags |= flagDirtyExec
+	}
+	c.reply.Error(msg)
+	s.RecordError(msg)
+	c.curCmd = nil
+}
+
+// call executes a command and does the bookkeeping around it: command
+// time, statistics, the slow log, MONITOR.
+func (s *Server) call(c *client, cmd *command.Command, args [][]byte) {
+	start := time.Now()
+	if s.execDepth == 0 {
+		s.ks.Now = start.UnixMilli()
+	}
+	ctx := c.ctxAt(s.execDepth)
+	s.execDepth++
+	*ctx = command.Ctx{Args: args, Cmd: cmd, W: &c.reply, KS: s.ks, DB: c.db, Cfg: &s.cfg.Values, Srv: s, Client: c}
+	s.ks.NoTouch = c.flags&flagNoTouch != 0 && cmd.Name != "touch"
+	s.runHandler(ctx)
+	s.execDepth--
+	d := time.Since(start)
+
+	if ctx.Errors > 0 {
+		cmd.Stats.Failed++
+	}
+	s.stats.dirty += ctx.Dirty
+	if !cmd.Has(command.SkipSlowlog) {
+		s.slowlogAdd(c, args, d)
+	}
+	if len(s.monitors) > 0 && !cmd.Has(command.SkipMonitor) && !cmd.Has(command.Admin) {
+		s.feedMonitors(c, args)
+	}
+	cmd.Stats.Calls++
+	cmd.Stats.Usec += d.Microseconds()
+	if s.cfg.LatencyTracking {
+		cmd.Stats.Latency.Record(d)
+	}
+	s.stats.commands++
+}
+
+// runHandler runs a command's handler. A bug that panics in one command
+// is logged and answered with an error instead of taking the server and
+// every client's data down with it.
+func (s *Server) runHandler(ctx *command.Ctx) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.log.Warningf("BUG: command '%s' panicked: %v\n%s", ctx.Cmd.FullName(), r, debug.Stack())
+			ctx.Err("ERR internal error while running '" + ctx.Cmd.FullName() + "'; the server log has the details")
+		}
+	}()
+	ctx.Cmd.Handler(ctx)
+}
+
+func (s *Server) slowlogAdd(c *client, args [][]byte, d time.Duration) {
+	limit := s.cfg.SlowlogLogSlowerThan
+	if limit < 0 || d.Microseconds() < limit {
+		return
+	}
+	s.slowlog.Add(time.Now().Unix(), d.Microseconds(), args, c.addr, c.name)
+}
+
+// RecordError counts an error reply in errorstats, by its code.
+func (s *Server) RecordError(msg string) {
+	code := msg
+	if i := strings.IndexByte(msg, ' '); i >= 0 {
+		code = msg[:i]
+	}
+	s.stats.totalErrorReplies++
+	// Like Redis, stop tracking new codes past 128 distinct ones, so that
+	// errors with random text cannot grow the table forever.
+	if _, ok := s.errStats[code]; ok || len(s.errStats) < 128 {
+		s.errStats[code]++
+	} else {
+		s.stats.errStatsOverflow = true
+	}
+}
+
+// feedMonitors sends a command to every MONITOR client, formatted as
+// redis-cli shows it: +<time> [<db> <addr>] "arg" ...
+func (s *Server) feedMonitors(c *client, args [][]byte) {
+	t := time.Now()
+	var b []byte
+	b = append(b, '+')
+	b = strconv.AppendInt(b, t.Unix(), 10)
+	b = append(b, '.')
+	us := strconv.Itoa(t.Nanosecond() / 1000)
+	b = append(b, strings.Repeat("0", 6-len(us))...)
+	b = append(b, us...)
+	b = append(b, " ["...)
+	b = strconv.AppendInt(b, int64(c.db.ID), 10)
+	b = append(b, ' ')
+	b = append(b, c.addr...)
+	b = append(b, ']')
+	for _, a := range args {
+		b = append(b, ' ')
+		b = appendRepr(b, a)
+	}
+	b = append(b, '\r', '\n')
+	for _, m := range s.monitors {
+		m.push(b)
+	}
+}
+
+// appendRepr quotes a string the way Redis's sdscatrepr does.
+func appendRepr(b, s []byte) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	for _, ch := range s {
+		switch ch {
+		case '\\', '"':
+			b = append(b, '\\', ch)
+		case '\n':
+			b = append(b, '\\', 'n')
+		case '\r':
+			b = append(b, '\\', 'r')
+		case '\t':
+			b = append(b, '\\', 't')
+		case '\a':
+			b = append(b, '\\', 'a')
+		case '\b':
+			b = append(b, '\\', 'b')
+		default:
+			if ch >= 0x20 && ch < 0x7f {
+				b = append(b, ch)
+			} else {
+				b = append(b, '\\', 'x', hex[ch>>4], hex[ch&15])
+			}
+		}
+	}
+	return append(b, '"')
+}
+
+func (s *Server) removeMonitor(c *client) {
+	for i, m := range s.monitors {
+		if m == c {
+			s.monitors = append(s.monitors[:i], s.monitors[i+1:]...)
+			return
+		}
+	}
+}

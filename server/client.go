@@ -1,0 +1,519 @@
+package server
+
+import (
+	"errors"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/redoubt-db/redoubt/command"
+	"github.com/redoubt-db/redoubt/keyspace"
+	"github.com/redoubt-db/redoubt/protocol"
+)
+
+// Client flags.
+type clientFlags uint32
+
+const (
+	flagMulti clientFlags = 1 << iota
+	flagDirtyCAS
+	flagDirtyExec
+	flagMonitor
+	flagNoEvict
+	flagNoTouch
+	flagReplyOff
+	flagReplySkipNext
+	flagReplySkip
+	flagPubSub
+	flagInBatch // the client's goroutine holds the lock and will flush
+)
+
+// Close states: atomic because the client's goroutine checks them
+// without the engine lock.
+const (
+	closeAfterReply int32 = 1 // finish writing pending replies, then close
+	closeASAP       int32 = 2 // close without writing more
+)
+
+const (
+	readBufInitial = 16 * 1024
+	// readBufIdleMax is the query buffer an idle client may keep.
+	readBufIdleMax = 32 * 1024
+	// spareMax is the biggest output buffer kept for reuse after a write.
+	spareMax = 64 * 1024
+)
+
+// client is one connection. Fields are guarded by the engine lock unless
+// noted otherwise.
+type client struct {
+	s     *Server
+	id    int64
+	conn  net.Conn
+	fd    int
+	addr  string
+	laddr string
+	name  string
+	db    *keyspace.DB
+	resp  int
+	authd bool
+	flags clientFlags
+	// closing is 0 or a close state.
+	closing atomic.Int32
+
+	created  time.Time
+	lastSeen atomic.Int64 // Unix ms of the last command or read
+	lastCmd  *command.Command
+	curCmd   *command.Command
+
+	// Owned by the client's goroutine.
+	parser *protocol.Parser
+	rbuf   []byte
+	r, w   int // unparsed bytes are rbuf[r:w]
+	// reply collects the replies of the command being executed; it is
+	// moved to out after each command.
+	reply protocol.Writer
+	// ctxs are the call contexts, one per nesting level (EXEC runs
+	// commands inside its own call), reused so calls do not allocate.
+	ctxs []*command.Ctx
+	args [][]byte // arguments of the command being executed
+
+	// outMu guards out and spare: another client's goroutine may append
+	// here (MONITOR, pub/sub) while this one writes to the socket.
+	outMu   sync.Mutex
+	out     []byte
+	spare   []byte
+	pending atomic.Int64 // bytes accepted but not yet written (omem)
+	// writeMu serialises socket writes between the client's goroutine and
+	// its background writer.
+	writeMu sync.Mutex
+	wake    chan struct{}
+	writer  bool // background writer started
+
+	multi   multiState
+	watched []watchKey
+
+	netIn, netOut atomic.Int64
+	// qbuf and qbufCap mirror the read buffer's use for CLIENT LIST,
+	// which runs on other goroutines.
+	qbuf, qbufCap atomic.Int64
+}
+
+func (s *Server) newClient(conn net.Conn) *client {
+	c := &client{
+		s:       s,
+		id:      s.nextID.Add(1),
+		conn:    conn,
+		fd:      connFD(conn),
+		addr:    conn.RemoteAddr().String(),
+		laddr:   conn.LocalAddr().String(),
+		resp:    2,
+		created: time.Now(),
+		parser:  protocol.NewParser(),
+		rbuf:    make([]byte, readBufInitial),
+		db:      s.ks.DBs[0],
+	}
+	c.lastSeen.Store(now())
+	c.reply.Resp = 2
+	c.authd = s.cfg.RequirePass == ""
+	return c
+}
+
+// connFD returns the connection's file descriptor number, for CLIENT LIST.
+func connFD(conn net.Conn) int {
+	sc, ok := conn.(syscall.Conn)
+	if !ok {
+		return -1
+	}
+	raw, err := sc.SyscallConn()
+	if err != nil {
+		return -1
+	}
+	fd := -1
+	_ = raw.Control(func(f uintptr) { fd = int(f) })
+	return fd
+}
+
+// serveConn is a connection's goroutine.
+func (s *Server) serveConn(conn net.Conn) {
+	defer s.wg.Done()
+	if tc, ok := conn.(*net.TCPConn); ok {
+		_ = tc.SetNoDelay(true)
+		if ka := s.cfg.TCPKeepalive; ka > 0 {
+			_ = tc.SetKeepAlivePeriod(time.Duration(ka) * time.Second)
+			_ = tc.SetKeepAlive(true)
+		}
+	}
+	c := s.newClient(conn)
+	s.mu.Lock()
+	if msg := s.refuseReason(c); msg != "" {
+		s.stats.rejectedConns++
+		s.mu.Unlock()
+		_, _ = conn.Write([]byte("-" + msg + "\r\n"))
+		conn.Close()
+		return
+	}
+	s.clients[c.id] = c
+	s.stats.connectionsReceived++
+	s.mu.Unlock()
+
+	defer s.freeClient(c)
+	for {
+		if c.w == len(c.rbuf) {
+			if !c.makeRoom() {
+				return
+			}
+		}
+		n, err := conn.Read(c.rbuf[c.w:])
+		if n > 0 {
+			c.w += n
+			c.netIn.Add(int64(n))
+			c.lastSeen.Store(now())
+			c.processInput()
+			c.flush()
+			if c.closing.Load() != 0 {
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// refuseReason says why a new connection must be turned away, if it must.
+func (s *Server) refuseReason(c *client) string {
+	if int64(len(s.clients)) >= s.cfg.MaxClients {
+		return "ERR max number of clients reached"
+	}
+	if s.cfg.ProtectedMode && s.cfg.RequirePass == "" && !isLoopback(c.conn.RemoteAddr()) && !s.boundExplicitly() {
+		return protectedModeMsg
+	}
+	return ""
+}
+
+func (s *Server) boundExplicitly() bool {
+	for _, b := range s.cfg.Bind {
+		b = strings.TrimPrefix(b, "-")
+		if b != "127.0.0.1" && b != "::1" && b != "localhost" {
+			return true
+		}
+	}
+	return false
+}
+
+func isLoopback(a net.Addr) bool {
+	ta, ok := a.(*net.TCPAddr)
+	return !ok || ta.IP.IsLoopback()
+}
+
+const protectedModeMsg = "DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Setup a bind address or an authentication password. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside."
+
+// makeRoom compacts or grows the read buffer when it is full. It reports
+// false if the client went over client-query-buffer-limit.
+func (c *client) makeRoom() bool {
+	if c.r > 0 {
+		copy(c.rbuf, c.rbuf[c.r:c.w])
+		c.w -= c.r
+		c.r = 0
+		return true
+	}
+	if int64(len(c.rbuf)) >= c.s.cfg.ClientQueryBufferLimit {
+		c.s.log.Warningf("Closing client that reached max query buffer length: %s (qbuf initial bytes: %q)",
+			c.info(), truncate(c.rbuf[:min(c.w, 64)]))
+		return false
+	}
+	size := 2 * len(c.rbuf)
+	// A big argument announced by its length gets its room at once.
+	if need := c.parser.NeedBytes(c.w); c.w+need > size {
+		size = c.w + need
+	}
+	size = int(min(int64(size), c.s.cfg.ClientQueryBufferLimit))
+	nb := make([]byte, size)
+	copy(nb, c.rbuf[:c.w])
+	c.rbuf = nb
+	return true
+}
+
+func truncate(b []byte) string { return string(b) }
+
+// processInput parses and runs every complete command in the read buffer,
+// taking the engine lock once for the whole batch.
+func (c *client) processInput() {
+	s := c.s
+	locked := false
+	for c.r < c.w && c.closing.Load() == 0 {
+		c.parser.Unauthenticated = !c.authd
+		c.parser.MaxBulkLen = s.cfg.ProtoMaxBulkLen
+		args, n, err := c.parser.Next(c.rbuf[c.r:c.w])
+		if err != nil {
+			if errors.Is(err, protocol.ErrIncomplete) {
+				break
+			}
+			if !locked {
+				s.mu.Lock()
+				locked = true
+			}
+			var pe *protocol.ProtocolError
+			if errors.As(err, &pe) {
+				c.protocolError(pe.Msg)
+			}
+			break
+		}
+		c.r += n
+		if len(args) == 0 {
+			continue
+		}
+		if !locked {
+			s.mu.Lock()
+			locked = true
+			c.flags |= flagInBatch
+		}
+		c.args = args
+		s.processCommand(c)
+		c.args = nil
+		c.commitReply()
+		// CLIENT REPLY SKIP silences the command after it.
+		if c.flags&flagReplySkip != 0 {
+			c.flags &^= flagReplySkip
+		}
+		if c.flags&flagReplySkipNext != 0 {
+			c.flags = c.flags&^flagReplySkipNext | flagReplySkip
+		}
+	}
+	if locked {
+		c.flags &^= flagInBatch
+		s.mu.Unlock()
+	}
+	if c.r == c.w {
+		c.r, c.w = 0, 0
+		if len(c.rbuf) > readBufIdleMax {
+			c.rbuf = make([]byte, readBufInitial)
+		}
+	}
+	c.qbuf.Store(int64(c.w - c.r))
+	c.qbufCap.Store(int64(len(c.rbuf)))
+}
+
+// protocolError replies with the error and closes the connection after
+// the reply, as Redis does.
+func (c *client) protocolError(msg string) {
+	c.s.log.Verbosef("Protocol error (%s) from client: %s", msg, c.info())
+	c.reply.Error("ERR " + msg)
+	c.s.stats.totalErrorReplies++
+	c.s.errStats["ERR"]++
+	c.commitReply()
+	c.closing.Store(closeAfterReply)
+}
+
+// commitReply moves the current command's reply to the output buffer,
+// honouring CLIENT REPLY OFF/SKIP.
+func (c *client) commitReply() {
+	if len(c.reply.Buf) == 0 {
+		return
+	}
+	if c.flags&(flagReplyOff|flagReplySkip) != 0 {
+		c.reply.Buf = c.reply.Buf[:0]
+		return
+	}
+	c.outMu.Lock()
+	if len(c.out) == 0 {
+		c.out, c.reply.Buf = c.reply.Buf, c.out[:0]
+	} else {
+		c.out = append(c.out, c.reply.Buf...)
+		c.reply.Buf = c.reply.Buf[:0]
+	}
+	c.pending.Store(int64(len(c.out)))
+	c.outMu.Unlock()
+}
+
+// push appends output that was not produced by the client's own command
+// (MONITOR lines, pub/sub messages) and makes sure it gets written. The
+// caller holds the engine lock.
+func (c *client) push(b []byte) {
+	c.outMu.Lock()
+	c.out = append(c.out, b...)
+	c.pending.Store(int64(len(c.out)))
+	c.outMu.Unlock()
+	if c.flags&flagInBatch == 0 {
+		c.startWriter()
+		select {
+		case c.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// startWriter starts the goroutine that writes output produced while the
+// client's own goroutine is blocked reading.
+func (c *client) startWriter() {
+	if c.writer {
+		return
+	}
+	c.writer = true
+	c.wake = make(chan struct{}, 1)
+	c.s.wg.Add(1)
+	go func() {
+		defer c.s.wg.Done()
+		for {
+			select {
+			case <-c.wake:
+				c.flush()
+			case <-c.s.quit:
+				return
+			}
+			if c.closing.Load() == closeASAP {
+				return
+			}
+		}
+	}()
+}
+
+// flush writes pending output. It is called without the engine lock.
+func (c *client) flush() {
+	c.writeMu.Lock()
+	defer c.writeMu.Unlock()
+	for {
+		c.outMu.Lock()
+		buf := c.out
+		if len(buf) == 0 {
+			c.outMu.Unlock()
+			return
+		}
+		c.out = c.spare[:0]
+		c.spare = nil
+		c.outMu.Unlock()
+
+		n, err := c.conn.Write(buf)
+		c.netOut.Add(int64(n))
+
+		c.outMu.Lock()
+		if cap(buf) <= spareMax {
+			c.spare = buf[:0]
+		}
+		c.pending.Store(int64(len(c.out)))
+		c.outMu.Unlock()
+		if err != nil {
+			c.conn.Close()
+			return
+		}
+	}
+}
+
+// freeClient removes a disconnected client from the server.
+func (s *Server) freeClient(c *client) {
+	c.conn.Close()
+	c.closing.Store(closeASAP)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c.wake != nil {
+		select {
+		case c.wake <- struct{}{}:
+		default:
+		}
+	}
+	s.detachClient(c)
+}
+
+// info is the client's CLIENT LIST line.
+func (c *client) info() string {
+	var b strings.Builder
+	nowMs := now()
+	age := int64(time.Since(c.created).Seconds())
+	idle := (nowMs - c.lastSeen.Load()) / 1000
+	cmd := "NULL"
+	if c.lastCmd != nil {
+		cmd = c.lastCmd.Name
+	}
+	flags := c.flagString()
+	qbuf := c.qbuf.Load()
+	b.WriteString("id=" + strconv.FormatInt(c.id, 10))
+	b.WriteString(" addr=" + c.addr)
+	b.WriteString(" laddr=" + c.laddr)
+	b.WriteString(" fd=" + strconv.Itoa(c.fd))
+	b.WriteString(" name=" + c.name)
+	b.WriteString(" age=" + strconv.FormatInt(age, 10))
+	b.WriteString(" idle=" + strconv.FormatInt(idle, 10))
+	b.WriteString(" flags=" + flags)
+	b.WriteString(" db=" + strconv.Itoa(c.db.ID))
+	b.WriteString(" sub=0 psub=0 ssub=0")
+	multi := -1
+	if c.flags&flagMulti != 0 {
+		multi = len(c.multi.queue)
+	}
+	b.WriteString(" multi=" + strconv.Itoa(multi))
+	b.WriteString(" qbuf=" + strconv.FormatInt(qbuf, 10))
+	b.WriteString(" qbuf-free=" + strconv.FormatInt(c.qbufCap.Load()-qbuf, 10))
+	b.WriteString(" argv-mem=" + strconv.Itoa(c.argvMem()))
+	b.WriteString(" multi-mem=" + strconv.Itoa(c.multi.mem))
+	omem := c.pending.Load()
+	b.WriteString(" rbs=" + strconv.FormatInt(c.qbufCap.Load(), 10))
+	b.WriteString(" rbp=" + strconv.FormatInt(qbuf, 10))
+	b.WriteString(" obl=0 oll=0")
+	b.WriteString(" omem=" + strconv.FormatInt(omem, 10))
+	b.WriteString(" tot-mem=" + strconv.FormatInt(c.qbufCap.Load()+omem+int64(c.multi.mem)+int64(cap(c.reply.Buf)), 10))
+	events := "r"
+	if omem > 0 {
+		events = "rw"
+	}
+	b.WriteString(" events=" + events)
+	b.WriteString(" cmd=" + cmd)
+	b.WriteString(" user=default")
+	b.WriteString(" redir=-1")
+	b.WriteString(" resp=" + strconv.Itoa(c.resp))
+	return b.String()
+}
+
+func (c *client) argvMem() int {
+	n := 0
+	for _, a := range c.args {
+		n += len(a)
+	}
+	return n
+}
+
+func (c *client) flagString() string {
+	var b []byte
+	if c.flags&flagMonitor != 0 {
+		b = append(b, 'O')
+	}
+	if c.flags&flagMulti != 0 {
+		b = append(b, 'x')
+	}
+	if c.flags&flagDirtyCAS != 0 {
+		b = append(b, 'd')
+	}
+	switch c.closing.Load() {
+	case closeAfterReply:
+		b = append(b, 'c')
+	case closeASAP:
+		b = append(b, 'A')
+	}
+	if c.flags&flagNoEvict != 0 {
+		b = append(b, 'e')
+	}
+	if c.flags&flagNoTouch != 0 {
+		b = append(b, 'T')
+	}
+	if len(b) == 0 {
+		b = append(b, 'N')
+	}
+	return string(b)
+}
+
+// ctxAt returns the reusable call context for a nesting depth.
+func (c *client) ctxAt(depth int) *command.Ctx {
+	for len(c.ctxs) <= depth {
+		c.ctxs = append(c.ctxs, new(command.Ctx))
+	}
+	return c.ctxs[depth]
+}
+
+// setResp changes the client's protocol version.
+func (c *client) setResp(v int) {
+	c.resp = v
+	c.reply.Resp = v
+}

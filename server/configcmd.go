@@ -1,0 +1,122 @@
+package server
+
+import (
+	"errors"
+	"os"
+	"strings"
+
+	"github.com/redoubt-db/redoubt/command"
+	"github.com/redoubt-db/redoubt/keyspace"
+)
+
+// CONFIG subcommands. The parameter table and its rules are in package
+// config; here they meet the running server.
+
+func (s *Server) registerConfigCommands(h func(string, srvHandler)) {
+	h("config|get", func(s *Server, c *client, ctx *command.Ctx) {
+		pats := make([]string, 0, len(ctx.Args)-2)
+		for _, a := range ctx.Args[2:] {
+			pats = append(pats, string(a))
+		}
+		kv := s.cfg.Get(pats)
+		ctx.W.Map(len(kv))
+		for _, p := range kv {
+			ctx.W.BulkString(p[0])
+			ctx.W.BulkString(p[1])
+		}
+	})
+	h("config|set", func(s *Server, c *client, ctx *command.Ctx) {
+		if len(ctx.Args)%2 != 0 {
+			ctx.Err(command.ErrSyntax)
+			return
+		}
+		pairs := make([][2]string, 0, (len(ctx.Args)-2)/2)
+		for i := 2; i < len(ctx.Args); i += 2 {
+			pairs = append(pairs, [2]string{string(ctx.Args[i]), string(ctx.Args[i+1])})
+		}
+		if err := s.cfg.Set(pairs, s.allowed(c, s.cfg.EnableProtectedConfigs)); err != nil {
+			ctx.Err(err.Error())
+			return
+		}
+		s.applyConfig()
+		ctx.W.OK()
+	})
+	h("config|resetstat", func(s *Server, c *client, ctx *command.Ctx) {
+		s.resetStats()
+		ctx.W.OK()
+	})
+	h("config|rewrite", func(s *Server, c *client, ctx *command.Ctx) {
+		if s.cfg.File == "" {
+			ctx.Err("ERR The server is running without a config file")
+			return
+		}
+		if err := s.cfg.Rewrite(); err != nil {
+			ctx.Err("ERR Rewriting config file: " + err.Error())
+			return
+		}
+		s.log.Noticef("CONFIG REWRITE executed with success.")
+		ctx.W.OK()
+	})
+	h("config|help", func(s *Server, c *client, ctx *command.Ctx) {
+		writeHelp(ctx.W, "CONFIG", []string{
+			"GET <pattern>",
+			"    Return parameters matching the glob-like <pattern> and their values.",
+			"SET <directive> <value>",
+			"    Set the configuration <directive> to <value>.",
+			"RESETSTAT",
+			"    Reset statistics reported by the INFO command.",
+			"REWRITE",
+			"    Rewrite the configuration file.",
+		})
+	})
+}
+
+// allowed applies an enable-*-command style setting: "yes", or "local"
+// for connections from the loopback interface.
+func (s *Server) allowed(c *client, setting string) bool {
+	switch setting {
+	case "yes":
+		return true
+	case "local":
+		return isLoopback(c.conn.RemoteAddr())
+	}
+	return false
+}
+
+// resetStats is CONFIG RESETSTAT.
+func (s *Server) resetStats() {
+	s.stats = stats{}
+	s.errStats = map[string]int64{}
+	s.ks.Stats = keyspace.Stats{}
+	s.slowlog.Reset()
+	s.cmds.Each(func(c *command.Command) { c.Stats = command.Stats{} })
+}
+
+// registerConfigAppliers makes parameter changes take effect.
+func (s *Server) registerConfigAppliers() {
+	// Redoubt never changes the process's working directory (it may be
+	// embedded in another program): files are resolved against dir, which
+	// must exist.
+	s.cfg.OnApply("dir", func() error {
+		fi, err := os.Stat(s.cfg.Dir)
+		if err != nil {
+			var pe *os.PathError
+			if errors.As(err, &pe) {
+				return errors.New(capitalize(pe.Err.Error()))
+			}
+			return err
+		}
+		if !fi.IsDir() {
+			return errors.New("Not a directory")
+		}
+		return nil
+	})
+}
+
+// capitalize turns Go's lower-case error texts into strerror's style.
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}

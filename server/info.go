@@ -1,0 +1,407 @@
+package server
+
+import (
+	"fmt"
+	"os"
+	"runtime"
+	"runtime/metrics"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/redoubt-db/redoubt/command"
+)
+
+// INFO (Redis's genRedisInfoString). Sections and field names are
+// Redis 7.0's; fields whose subsystem does not exist yet report what an
+// idle Redis reports for them (no fork, no replicas).
+
+var defaultSections = []string{"server", "clients", "memory", "persistence", "stats", "replication", "cpu", "module_list", "errorstats", "cluster", "keyspace"}
+var allSections = append(defaultSections[:len(defaultSections):len(defaultSections)], "commandstats", "latencystats")
+
+func infoCmd(s *Server, c *client, ctx *command.Ctx) {
+	want := map[string]bool{}
+	everything := false
+	if len(ctx.Args) == 1 {
+		for _, sec := range defaultSections {
+			want[sec] = true
+		}
+	}
+	for _, a := range ctx.Args[1:] {
+		switch sec := strings.ToLower(string(a)); sec {
+		case "default":
+			for _, d := range defaultSections {
+				want[d] = true
+			}
+		case "all":
+			for _, d := range allSections {
+				want[d] = true
+			}
+		case "everything":
+			everything = true
+			for _, d := range allSections {
+				want[d] = true
+			}
+		default:
+			want[sec] = true
+		}
+	}
+	ctx.W.Verbatim([]byte(s.infoString(want, everything)), "txt")
+}
+
+type infoWriter struct {
+	b     strings.Builder
+	first bool
+}
+
+func (w *infoWriter) section(name string) {
+	if !w.first {
+		w.b.WriteString("\r\n")
+	}
+	w.first = false
+	w.b.WriteString("# " + name + "\r\n")
+}
+
+func (w *infoWriter) field(name string, v any) {
+	switch x := v.(type) {
+	case float64:
+		fmt.Fprintf(&w.b, "%s:%.2f\r\n", name, x)
+	default:
+		fmt.Fprintf(&w.b, "%s:%v\r\n", name, x)
+	}
+}
+
+func (s *Server) infoString(want map[string]bool, everything bool) string {
+	w := &infoWriter{first: true}
+	t := time.Now()
+	if want["server"] {
+		w.section("Server")
+		w.field("redis_version", Version)
+		w.field("redis_git_sha1", "00000000")
+		w.field("redis_git_dirty", 0)
+		w.field("redis_build_id", "0")
+		w.field("redis_mode", "standalone")
+		w.field("redoubt_version", RedoubtVersion)
+		w.field("os", osString())
+		w.field("arch_bits", 64)
+		w.field("monotonic_clock", "POSIX clock_gettime")
+		w.field("multiplexing_api", "epoll")
+		w.field("atomicvar_api", "c11-builtin")
+		w.field("gcc_version", "0.0.0")
+		w.field("go_version", runtime.Version())
+		w.field("process_id", s.pid)
+		w.field("process_supervised", "no")
+		w.field("run_id", s.runID)
+		w.field("tcp_port", s.cfg.Port)
+		w.field("server_time_usec", t.UnixMicro())
+		up := int64(t.Sub(s.startTime).Seconds())
+		w.field("uptime_in_seconds", up)
+		w.field("uptime_in_days", up/86400)
+		w.field("hz", s.cfg.Hz)
+		w.field("configured_hz", s.cfg.Hz)
+		w.field("lru_clock", s.ks.LRUClock())
+		exe, _ := os.Executable()
+		w.field("executable", exe)
+		w.field("config_file", s.cfg.File)
+		w.field("io_threads_active", 0)
+	}
+	if want["clients"] {
+		w.section("Clients")
+		w.field("connected_clients", len(s.clients))
+		w.field("cluster_connections", 0)
+		w.field("maxclients", s.cfg.MaxClients)
+		var maxIn, maxOut int64
+		for _, c := range s.clients {
+			maxIn = max(maxIn, c.qbufCap.Load())
+			maxOut = max(maxOut, c.pending.Load())
+		}
+		w.field("client_recent_max_input_buffer", maxIn)
+		w.field("client_recent_max_output_buffer", maxOut)
+		w.field("blocked_clients", 0)
+		w.field("tracking_clients", 0)
+		w.field("clients_in_timeout_table", 0)
+	}
+	if want["memory"] {
+		s.infoMemory(w)
+	}
+	if want["persistence"] {
+		w.section("Persistence")
+		for _, f := range []struct {
+			k string
+			v any
+		}{
+			{"loading", 0}, {"async_loading", 0}, {"current_cow_peak", 0}, {"current_cow_size", 0},
+			{"current_cow_size_age", 0}, {"current_fork_perc", 0.0}, {"current_save_keys_processed", 0},
+			{"current_save_keys_total", 0}, {"rdb_changes_since_last_save", s.stats.dirty},
+			{"rdb_bgsave_in_progress", 0}, {"rdb_last_save_time", s.lastSave},
+			{"rdb_last_bgsave_status", "ok"}, {"rdb_last_bgsave_time_sec", -1},
+			{"rdb_current_bgsave_time_sec", -1}, {"rdb_saves", 0}, {"rdb_last_cow_size", 0},
+			{"rdb_last_load_keys_expired", 0}, {"rdb_last_load_keys_loaded", 0},
+			{"aof_enabled", 0}, {"aof_rewrite_in_progress", 0}, {"aof_rewrite_scheduled", 0},
+			{"aof_last_rewrite_time_sec", -1}, {"aof_current_rewrite_time_sec", -1},
+			{"aof_last_bgrewrite_status", "ok"}, {"aof_rewrites", 0},
+			{"aof_rewrites_consecutive_failures", 0}, {"aof_last_write_status", "ok"},
+			{"aof_last_cow_size", 0}, {"module_fork_in_progress", 0}, {"module_fork_last_cow_size", 0},
+		} {
+			w.field(f.k, f.v)
+		}
+	}
+	if want["stats"] {
+		s.infoStats(w)
+	}
+	if want["replication"] {
+		w.section("Replication")
+		w.field("role", "master")
+		w.field("connected_slaves", 0)
+		w.field("master_failover_state", "no-failover")
+		w.field("master_replid", s.runID)
+		w.field("master_replid2", "0000000000000000000000000000000000000000")
+		w.field("master_repl_offset", 0)
+		w.field("second_repl_offset", -1)
+		w.field("repl_backlog_active", 0)
+		w.field("repl_backlog_size", 1048576)
+		w.field("repl_backlog_first_byte_offset", 0)
+		w.field("repl_backlog_histlen", 0)
+	}
+	if want["cpu"] {
+		w.section("CPU")
+		var ru syscall.Rusage
+		_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+		tv := func(t syscall.Timeval) string {
+			return fmt.Sprintf("%d.%06d", t.Sec, t.Usec)
+		}
+		w.field("used_cpu_sys", tv(ru.Stime))
+		w.field("used_cpu_user", tv(ru.Utime))
+		w.field("used_cpu_sys_children", "0.000000")
+		w.field("used_cpu_user_children", "0.000000")
+		w.field("used_cpu_sys_main_thread", tv(ru.Stime))
+		w.field("used_cpu_user_main_thread", tv(ru.Utime))
+	}
+	if want["module_list"] || want["modules"] {
+		w.section("Modules")
+	}
+	if want["commandstats"] {
+		w.section("Commandstats")
+		s.cmds.Each(func(cmd *command.Command) {
+			st := &cmd.Stats
+			if st.Calls == 0 && st.Failed == 0 && st.Rejected == 0 {
+				return
+			}
+			per := 0.0
+			if st.Calls > 0 {
+				per = float64(st.Usec) / float64(st.Calls)
+			}
+			fmt.Fprintf(&w.b, "cmdstat_%s:calls=%d,usec=%d,usec_per_call=%.2f,rejected_calls=%d,failed_calls=%d\r\n",
+				cmd.FullName(), st.Calls, st.Usec, per, st.Rejected, st.Failed)
+		})
+	}
+	if want["errorstats"] {
+		w.section("Errorstats")
+		codes := make([]string, 0, len(s.errStats))
+		for k := range s.errStats {
+			codes = append(codes, k)
+		}
+		sort.Strings(codes)
+		for _, k := range codes {
+			fmt.Fprintf(&w.b, "errorstat_%s:count=%d\r\n", k, s.errStats[k])
+		}
+	}
+	if want["latencystats"] {
+		w.section("Latencystats")
+		s.cmds.Each(func(cmd *command.Command) {
+			h := &cmd.Stats.Latency
+			if h.Count == 0 {
+				return
+			}
+			parts := make([]string, 0, len(s.cfg.LatencyPercentiles))
+			for _, p := range s.cfg.LatencyPercentiles {
+				parts = append(parts, fmt.Sprintf("p%s=%.3f", trimFloat(p), h.Percentile(p)))
+			}
+			fmt.Fprintf(&w.b, "latency_percentiles_usec_%s:%s\r\n", cmd.FullName(), strings.Join(parts, ","))
+		})
+	}
+	if want["cluster"] {
+		w.section("Cluster")
+		w.field("cluster_enabled", 0)
+	}
+	if want["keyspace"] {
+		w.section("Keyspace")
+		for _, db := range s.ks.DBs {
+			if n := db.Len(); n > 0 {
+				fmt.Fprintf(&w.b, "db%d:keys=%d,expires=%d,avg_ttl=%d\r\n", db.ID, n, db.ExpiresLen(), db.AvgTTL)
+			}
+		}
+	}
+	_ = everything
+	return w.b.String()
+}
+
+func trimFloat(f float64) string {
+	s := fmt.Sprintf("%g", f)
+	return s
+}
+
+func osString() string {
+	var u syscall.Utsname
+	if err := syscall.Uname(&u); err != nil {
+		return runtime.GOOS
+	}
+	str := func(a [65]int8) string {
+		b := make([]byte, 0, len(a))
+		for _, c := range a {
+			if c == 0 {
+				break
+			}
+			b = append(b, byte(c))
+		}
+		return string(b)
+	}
+	return str(u.Sysname) + " " + str(u.Release) + " " + str(u.Machine)
+}
+
+// memoryFigures is what the process holds: the dataset (arena and tables,
+// off the Go heap) and the Go heap (clients' buffers and everything else).
+type memoryFigures struct {
+	dataset, tables, goHeap, rss int64
+}
+
+func (s *Server) memory() memoryFigures {
+	var m memoryFigures
+	m.dataset = s.ks.Arena.Allocated()
+	for _, db := range s.ks.DBs {
+		m.tables += db.MemoryOverhead()
+	}
+	samples := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	metrics.Read(samples)
+	m.goHeap = int64(samples[0].Value.Uint64())
+	m.rss = rss()
+	return m
+}
+
+// rss reads the resident set size from /proc.
+func rss() int64 {
+	data, err := os.ReadFile("/proc/self/statm")
+	if err != nil {
+		return 0
+	}
+	var size, res int64
+	fmt.Sscanf(string(data), "%d %d", &size, &res)
+	return res * int64(os.Getpagesize())
+}
+
+func (s *Server) infoMemory(w *infoWriter) {
+	m := s.memory()
+	used := m.dataset + m.tables + m.goHeap
+	w.section("Memory")
+	w.field("used_memory", used)
+	w.field("used_memory_human", humanBytes(used))
+	w.field("used_memory_rss", m.rss)
+	w.field("used_memory_rss_human", humanBytes(m.rss))
+	w.field("used_memory_peak", used)
+	w.field("used_memory_peak_human", humanBytes(used))
+	w.field("used_memory_overhead", m.tables+m.goHeap)
+	w.field("used_memory_dataset", m.dataset)
+	w.field("allocator_allocated", used)
+	w.field("allocator_active", s.ks.Arena.Mapped()+m.tables+m.goHeap)
+	w.field("allocator_resident", m.rss)
+	w.field("total_system_memory", totalSystemMemory())
+	w.field("maxmemory", s.cfg.MaxMemory)
+	w.field("maxmemory_human", humanBytes(s.cfg.MaxMemory))
+	w.field("maxmemory_policy", s.cfg.MaxMemoryPolicy)
+	frag := 0.0
+	if used > 0 {
+		frag = float64(m.rss) / float64(used)
+	}
+	w.field("mem_fragmentation_ratio", frag)
+	w.field("mem_fragmentation_bytes", m.rss-used)
+	w.field("mem_allocator", "redoubt-arena")
+	w.field("active_defrag_running", 0)
+	w.field("lazyfree_pending_objects", s.ks.LazyFreePending())
+	w.field("lazyfreed_objects", s.ks.Stats.LazyfreedObjects)
+}
+
+func totalSystemMemory() int64 {
+	var si syscall.Sysinfo_t
+	if err := syscall.Sysinfo(&si); err != nil {
+		return 0
+	}
+	return int64(si.Totalram) * int64(si.Unit)
+}
+
+// humanBytes formats a size as Redis's bytesToHuman does.
+func humanBytes(n int64) string {
+	d := float64(n)
+	switch {
+	case n < 1024:
+		return fmt.Sprintf("%dB", n)
+	case n < 1024*1024:
+		return fmt.Sprintf("%.2fK", d/1024)
+	case n < 1024*1024*1024:
+		return fmt.Sprintf("%.2fM", d/(1024*1024))
+	case n < 1024*1024*1024*1024:
+		return fmt.Sprintf("%.2fG", d/(1024*1024*1024))
+	default:
+		return fmt.Sprintf("%.2fT", d/(1024*1024*1024*1024))
+	}
+}
+
+func (s *Server) infoStats(w *infoWriter) {
+	st := &s.stats
+	netIn, netOut := st.netIn, st.netOut
+	for _, c := range s.clients {
+		netIn += c.netIn.Load()
+		netOut += c.netOut.Load()
+	}
+	w.section("Stats")
+	w.field("total_connections_received", st.connectionsReceived)
+	w.field("total_commands_processed", st.commands)
+	w.field("instantaneous_ops_per_sec", st.instantaneous(func(o opsSample) int64 { return o.commands }))
+	w.field("total_net_input_bytes", netIn)
+	w.field("total_net_output_bytes", netOut)
+	w.field("total_net_repl_input_bytes", 0)
+	w.field("total_net_repl_output_bytes", 0)
+	w.field("instantaneous_input_kbps", float64(st.instantaneous(func(o opsSample) int64 { return o.netIn }))/1024)
+	w.field("instantaneous_output_kbps", float64(st.instantaneous(func(o opsSample) int64 { return o.netO }))/1024)
+	w.field("instantaneous_input_repl_kbps", 0.0)
+	w.field("instantaneous_output_repl_kbps", 0.0)
+	w.field("rejected_connections", st.rejectedConns)
+	w.field("sync_full", 0)
+	w.field("sync_partial_ok", 0)
+	w.field("sync_partial_err", 0)
+	w.field("expired_keys", s.ks.Stats.ExpiredKeys)
+	w.field("expired_stale_perc", s.ks.Stats.ExpiredStalePerc*100)
+	w.field("expired_time_cap_reached_count", s.ks.Stats.ExpiredTimeCapReach)
+	w.field("expire_cycle_cpu_milliseconds", s.ks.Stats.ExpireCycleMillis)
+	w.field("evicted_keys", 0)
+	w.field("evicted_clients", 0)
+	w.field("total_eviction_exceeded_time", 0)
+	w.field("current_eviction_exceeded_time", 0)
+	w.field("keyspace_hits", s.ks.Stats.Hits)
+	w.field("keyspace_misses", s.ks.Stats.Misses)
+	w.field("pubsub_channels", 0)
+	w.field("pubsub_patterns", 0)
+	w.field("pubsubshard_channels", 0)
+	w.field("latest_fork_usec", 0)
+	w.field("total_forks", 0)
+	w.field("migrate_cached_sockets", 0)
+	w.field("slave_expires_tracked_keys", 0)
+	w.field("active_defrag_hits", 0)
+	w.field("active_defrag_misses", 0)
+	w.field("active_defrag_key_hits", 0)
+	w.field("active_defrag_key_misses", 0)
+	w.field("total_active_defrag_time", 0)
+	w.field("current_active_defrag_time", 0)
+	w.field("tracking_total_keys", 0)
+	w.field("tracking_total_items", 0)
+	w.field("tracking_total_prefixes", 0)
+	w.field("unexpected_error_replies", 0)
+	w.field("total_error_replies", st.totalErrorReplies)
+	w.field("dump_payload_sanitizations", 0)
+	w.field("total_reads_processed", st.commands)
+	w.field("total_writes_processed", st.commands)
+	w.field("io_threaded_reads_processed", 0)
+	w.field("io_threaded_writes_processed", 0)
+	w.field("reply_buffer_shrinks", 0)
+	w.field("reply_buffer_expands", 0)
+}

@@ -1,0 +1,287 @@
+// Package server is Redoubt's networking and execution layer: it accepts
+// connections, parses requests, runs commands against the keyspace, and
+// writes replies (Redis's server.c and networking.c).
+//
+// Concurrency model. Every connection has its own goroutine that reads,
+// parses and writes, so protocol work and socket I/O use every core.
+// Command execution is serialised by one engine lock: a goroutine takes it
+// once per batch of pipelined commands it has parsed, runs them, and
+// releases it before writing the replies with a single write. Holding one
+// lock gives Redis's semantics for free: a command, a MULTI/EXEC block or
+// a script is atomic, and the order in which commands take effect is one
+// total order, the order the AOF and replicas will see. See
+// docs/ARCHITECTURE.md for how this carries to several shards.
+package server
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/redoubt-db/redoubt/command"
+	"github.com/redoubt-db/redoubt/config"
+	"github.com/redoubt-db/redoubt/keyspace"
+	"github.com/redoubt-db/redoubt/slowlog"
+)
+
+// Version is the Redis version Redoubt is compatible with, reported as
+// redis_version so that clients enable the features they expect.
+const Version = "7.0.15"
+
+// RedoubtVersion is Redoubt's own version.
+const RedoubtVersion = "0.1.0"
+
+// Server is a running Redoubt instance.
+type Server struct {
+	// mu is the engine lock: it guards the keyspace, the client table and
+	// every piece of shared state below unless noted otherwise.
+	mu   sync.Mutex
+	cfg  *config.Config
+	ks   *keyspace.Keyspace
+	cmds *command.Table
+	log  *Logger
+
+	listeners []net.Listener
+	clients   map[int64]*client
+	nextID    atomic.Int64
+	monitors  []*client
+	watched   map[watchKey][]*watch
+	pause     pauseState
+	slowlog   *slowlog.Log
+	stats     stats
+	errStats  map[string]int64
+
+	runID     string
+	startTime time.Time
+	lastSave  int64
+	pid       int
+	// execDepth counts nested calls (EXEC runs commands inside a call).
+	execDepth int
+
+	quit     chan struct{} // closed when shutdown starts
+	done     chan struct{} // closed when shutdown is complete
+	stopOnce sync.Once
+	wg       sync.WaitGroup
+	// exitCode is what the process should exit with after a shutdown.
+	exitCode int
+}
+
+// Options are what an embedding program can give beyond the config.
+type Options struct {
+	// LogOutput receives the log when no logfile is configured; nil means
+	// standard output.
+	LogOutput io.Writer
+	// Listener, if set, is used instead of binding bind/port: embedders
+	// pass one on 127.0.0.1:0 to get a free port.
+	Listener net.Listener
+}
+
+// New creates a server from a loaded configuration; it does not listen
+// yet.
+func New(cfg *config.Config, opts Options) (*Server, error) {
+	out := opts.LogOutput
+	if out == nil {
+		out = os.Stdout
+	}
+	if cfg.LogFile != "" {
+		f, err := os.OpenFile(cfg.LogFile, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+		if err != nil {
+			return nil, fmt.Errorf("Can't open the log file: %v", err)
+		}
+		out = f
+	}
+	s := &Server{
+		cfg:       cfg,
+		ks:        keyspace.New(int(cfg.Databases)),
+		log:       NewLogger(out, cfg.LogLevel),
+		clients:   map[int64]*client{},
+		watched:   map[watchKey][]*watch{},
+		slowlog:   slowlog.New(),
+		errStats:  map[string]int64{},
+		startTime: time.Now(),
+		pid:       os.Getpid(),
+		quit:      make(chan struct{}),
+		done:      make(chan struct{}),
+	}
+	s.runID = newRunID()
+	s.lastSave = time.Now().Unix()
+	s.ks.Hooks = keyspace.Hooks{Expired: s.keyExpired, Modified: s.keyModified}
+	s.cmds = s.newCommandTable()
+	for _, r := range cfg.Renames {
+		if err := s.cmds.Rename(r[0], r[1]); err != nil {
+			return nil, err
+		}
+	}
+	s.applyConfig()
+	s.registerConfigAppliers()
+	if opts.Listener != nil {
+		s.listeners = append(s.listeners, opts.Listener)
+	}
+	return s, nil
+}
+
+func newRunID() string {
+	b := make([]byte, 20)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// Start binds the configured addresses (unless a listener was given) and
+// starts serving.
+func (s *Server) Start() error {
+	if len(s.listeners) == 0 {
+		ls, err := s.bind(s.cfg.Bind, int(s.cfg.Port))
+		if err != nil {
+			return err
+		}
+		s.listeners = ls
+	}
+	for _, l := range s.listeners {
+		s.wg.Add(1)
+		go s.acceptLoop(l)
+	}
+	s.wg.Add(1)
+	go s.cronLoop()
+	return nil
+}
+
+// bind listens on every bind address; an address prefixed with '-' may
+// fail (an IPv6 loopback on a host without IPv6, say).
+func (s *Server) bind(addrs []string, port int) ([]net.Listener, error) {
+	if port == 0 {
+		return nil, nil
+	}
+	if len(addrs) == 0 {
+		addrs = []string{"*", "-::*"}
+	}
+	var out []net.Listener
+	for _, a := range addrs {
+		optional := strings.HasPrefix(a, "-")
+		a = strings.TrimPrefix(a, "-")
+		network := "tcp"
+		switch {
+		case a == "*":
+			a, network = "0.0.0.0", "tcp4"
+		case a == "::*":
+			a, network = "::", "tcp6"
+		}
+		l, err := net.Listen(network, net.JoinHostPort(a, strconv.Itoa(port)))
+		if err != nil {
+			if optional {
+				s.log.Warningf("Could not create server TCP listening socket %s:%d: %v", a, port, err)
+				continue
+			}
+			for _, l := range out {
+				l.Close()
+			}
+			return nil, fmt.Errorf("Could not create server TCP listening socket %s:%d: %v", a, port, err)
+		}
+		out = append(out, l)
+	}
+	if len(out) == 0 {
+		return nil, errors.New("Failed listening on port " + strconv.Itoa(port) + " (tcp), aborting.")
+	}
+	return out, nil
+}
+
+// Addr is the address of the first listener.
+func (s *Server) Addr() net.Addr {
+	if len(s.listeners) == 0 {
+		return nil
+	}
+	return s.listeners[0].Addr()
+}
+
+// Done is closed when the server has shut down.
+func (s *Server) Done() <-chan struct{} { return s.done }
+
+// ExitCode is the status the process should exit with after shutdown.
+func (s *Server) ExitCode() int { return s.exitCode }
+
+// Close shuts the server down without saving, closing every client.
+func (s *Server) Close() error {
+	s.shutdown(0)
+	<-s.done
+	return nil
+}
+
+// shutdown stops accepting, closes clients and ends the cron. It is safe
+// to call more than once and from any goroutine that does not hold mu.
+func (s *Server) shutdown(code int) {
+	s.stopOnce.Do(func() {
+		s.exitCode = code
+		close(s.quit)
+		for _, l := range s.listeners {
+			l.Close()
+		}
+		s.mu.Lock()
+		for _, c := range s.clients {
+			c.conn.Close()
+		}
+		s.mu.Unlock()
+		go func() {
+			s.wg.Wait()
+			close(s.done)
+		}()
+	})
+}
+
+func (s *Server) acceptLoop(l net.Listener) {
+	defer s.wg.Done()
+	var delay time.Duration
+	for {
+		conn, err := l.Accept()
+		if err != nil {
+			select {
+			case <-s.quit:
+				return
+			default:
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() || isTemporary(err) {
+				// Out of file descriptors and the like: back off.
+				delay = min(max(2*delay, 5*time.Millisecond), time.Second)
+				s.log.Warningf("Accepting client connection: %v", err)
+				time.Sleep(delay)
+				continue
+			}
+			if !errors.Is(err, net.ErrClosed) {
+				s.log.Warningf("Accepting client connection: %v", err)
+			}
+			return
+		}
+		delay = 0
+		s.wg.Add(1)
+		go s.serveConn(conn)
+	}
+}
+
+func isTemporary(err error) bool {
+	t, ok := err.(interface{ Temporary() bool })
+	return ok && t.Temporary()
+}
+
+// applyConfig pushes configuration values into the subsystems that keep
+// their own copy. It runs at start and after every CONFIG SET.
+func (s *Server) applyConfig() {
+	s.ks.LFU = strings.Contains(s.cfg.MaxMemoryPolicy, "lfu")
+	s.ks.LFULogFactor = int(s.cfg.LFULogFactor)
+	s.ks.LFUDecayTime = int(s.cfg.LFUDecayTime)
+	s.log.SetLevel(s.cfg.LogLevel)
+	s.slowlog.SetMaxLen(int(s.cfg.SlowlogMaxLen))
+}
+
+// now is the wall clock in milliseconds.
+func now() int64 { return time.Now().UnixMilli() }
+
+// Logf writes to the server's log.
+func (s *Server) Logf(level int, format string, args ...any) { s.log.Logf(level, format, args...) }

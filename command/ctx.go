@@ -212,3 +212,15 @@ func EqualFold(b []byte, word string) bool {
 	}
 	return true
 }
+
+// Help writes a HELP reply: a header naming the command, the given lines,
+// and the lines for HELP itself, as Redis's addReplyHelp does.
+func Help(w *protocol.Writer, cmd string, lines []string) {
+	w.Array(len(lines) + 3)
+	w.Simple(cmd + " <subcommand> [<arg> [value] [opt] ...]. Subcommands are:")
+	for _, l := range lines {
+		w.Simple(l)
+	}
+	w.Simple("HELP")
+	w.Simple("    Print this help.")
+}

@@ -284,7 +284,7 @@ func clientPauseCmd(s *Server, c *client, ctx *command.Ctx) {
 }
 
 func clientHelpCmd(s *Server, c *client, ctx *command.Ctx) {
-	writeHelp(ctx.W, "CLIENT", []string{
+	command.Help(ctx.W, "CLIENT", []string{
 		"CACHING (YES|NO)",
 		"    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
 		"GETREDIR",
@@ -335,14 +335,3 @@ func clientHelpCmd(s *Server, c *client, ctx *command.Ctx) {
 	})
 }
 
-// writeHelp writes a HELP reply: a header line, the given lines, and the
-// HELP line itself, as Redis's addReplyHelp does.
-func writeHelp(w *protocol.Writer, cmd string, lines []string) {
-	w.Array(len(lines) + 3)
-	w.Simple(cmd + " <subcommand> [<arg> [value] [opt] ...]. Subcommands are:")
-	for _, l := range lines {
-		w.Simple(l)
-	}
-	w.Simple("HELP")
-	w.Simple("    Print this help.")
-}

@@ -5,7 +5,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/redoubt-db/redoubt/bitops"
 	"github.com/redoubt-db/redoubt/command"
+	"github.com/redoubt-db/redoubt/expire"
 	"github.com/redoubt-db/redoubt/keys"
 	"github.com/redoubt-db/redoubt/keyspace"
 	"github.com/redoubt-db/redoubt/protocol"
@@ -21,7 +23,9 @@ type srvHandler func(s *Server, c *client, ctx *command.Ctx)
 func (s *Server) newCommandTable() *command.Table {
 	t := command.NewTable()
 	keys.Register(t)
+	expire.Register(t)
 	str.Register(t)
+	bitops.Register(t)
 	command.RegisterIntrospection(t)
 
 	h := func(name string, fn srvHandler) {

@@ -58,7 +58,7 @@ func (s *Server) registerConfigCommands(h func(string, srvHandler)) {
 		ctx.W.OK()
 	})
 	h("config|help", func(s *Server, c *client, ctx *command.Ctx) {
-		writeHelp(ctx.W, "CONFIG", []string{
+		command.Help(ctx.W, "CONFIG", []string{
 			"GET <pattern>",
 			"    Return parameters matching the glob-like <pattern> and their values.",
 			"SET <directive> <value>",

@@ -39,7 +39,7 @@ func (s *Server) registerSlowlogCommands(h func(string, srvHandler)) {
 		ctx.W.OK()
 	})
 	h("slowlog|help", func(s *Server, c *client, ctx *command.Ctx) {
-		writeHelp(ctx.W, "SLOWLOG", []string{
+		command.Help(ctx.W, "SLOWLOG", []string{
 			"GET [<count>]",
 			"    Return top <count> entries from the slowlog (default: 10, -1 mean all).",
 			"    Entries are made of:",

@@ -139,6 +139,10 @@ func (w *Writer) Push(n int) {
 	}
 }
 
+// Attribute writes the header of a RESP3 attribute of n pairs, which
+// precedes a reply. Only call it for RESP3 clients.
+func (w *Writer) Attribute(n int) { w.header('|', n) }
+
 // Bool writes a boolean (an integer 0/1 in RESP2).
 func (w *Writer) Bool(b bool) {
 	switch {

@@ -93,7 +93,7 @@ func (p *Parser) Reset() {
 
 // NeedBytes is how many bytes the request in progress still needs before it
 // can make progress, when that is known (a bulk payload); 0 otherwise. The
-// reader uses it to grow its buffer once for a big argument.
+// reader uses it to size the last growth of its buffer for a big argument.
 func (p *Parser) NeedBytes(buffered int) int {
 	if p.pending == 0 || p.bulkLen < 0 {
 		return 0
@@ -182,6 +182,12 @@ func (p *Parser) continueMultibulk(buf []byte) ([][]byte, int, error) {
 
 func (p *Parser) inline(buf []byte) ([][]byte, int, error) {
 	nl := bytes.IndexByte(buf, '\n')
+	// Redis looks for the newline with strchr, which stops at a NUL byte:
+	// an inline request with a NUL before its newline never completes
+	// (until it is too big). Do the same, so both servers agree.
+	if z := bytes.IndexByte(buf, 0); z >= 0 && (nl < 0 || z < nl) {
+		nl = -1
+	}
 	if nl < 0 {
 		if len(buf) > InlineMax {
 			return nil, 0, &ProtocolError{"Protocol error: too big inline request"}

@@ -1,12 +1,18 @@
 package protocol
 
+import "bytes"
+
 // SplitArgs splits an inline request line into arguments with the quoting
 // rules of redis-cli and Redis's inline protocol: "double quotes" with
 // \n \r \t \b \a \xHH escapes, 'single quotes' with \' escapes, and a
 // closing quote that must be followed by a space or the end of the line.
 // Unescaping happens in place: the arguments alias line, which is modified.
-// It returns false on unbalanced quotes.
+// It returns false on unbalanced quotes. Like Redis, which splits a C
+// string, it treats a NUL byte as the end of the line.
 func SplitArgs(line []byte, args [][]byte) ([][]byte, bool) {
+	if i := bytes.IndexByte(line, 0); i >= 0 {
+		line = line[:i]
+	}
 	r := 0
 	for {
 		for r < len(line) && isSpace(line[r]) {
@@ -84,7 +90,7 @@ func SplitArgs(line []byte, args [][]byte) ([][]byte, bool) {
 					break
 				}
 				switch c := line[r]; c {
-				case ' ', '\n', '\r', '\t', 0:
+				case ' ', '\n', '\r', '\t':
 					done = true
 				case '"':
 					inDouble = true

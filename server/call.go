@@ -56,8 +56,8 @@ func (s *Server) processCommand(c *client) {
 	if s.mustPause(cmd) {
 		s.waitUnpause(c, cmd)
 	}
-	s.call(c, cmd, args)
 	c.lastCmd = cmd
+	s.call(c, cmd, args)
 }
 
 // clip cuts an argument for an error message, like %.Ns.
@@ -97,7 +97,9 @@ func (s *Server) reject(c *client, msg string) {
 // call executes a command and does the bookkeeping around it: command
 // time, statistics, the slow log, MONITOR.
 func (s *Server) call(c *client, cmd *command.Command, args [][]byte) {
-	start := time.Now()
+	// The clock is read once per command: this command starts when the
+	// previous one of the batch ended (clock reads are not free).
+	start := c.clock
 	if s.execDepth == 0 {
 		s.ks.Now = start.UnixMilli()
 	}
@@ -107,7 +109,8 @@ func (s *Server) call(c *client, cmd *command.Command, args [][]byte) {
 	s.ks.NoTouch = c.flags&flagNoTouch != 0 && cmd.Name != "touch"
 	s.runHandler(ctx)
 	s.execDepth--
-	d := time.Since(start)
+	c.clock = time.Now()
+	d := c.clock.Sub(start)
 
 	if ctx.Errors > 0 {
 		cmd.Stats.Failed++
@@ -145,7 +148,7 @@ func (s *Server) slowlogAdd(c *client, args [][]byte, d time.Duration) {
 	if limit < 0 || d.Microseconds() < limit {
 		return
 	}
-	s.slowlog.Add(time.Now().Unix(), d.Microseconds(), args, c.addr, c.name)
+	s.slowlog.Add(c.clock.Unix(), d.Microseconds(), args, c.addr, c.name)
 }
 
 // RecordError counts an error reply in errorstats, by its code.

@@ -68,6 +68,9 @@ type client struct {
 	lastSeen atomic.Int64 // Unix ms of the last command or read
 	lastCmd  *command.Command
 	curCmd   *command.Command
+	// clock is the time the next command of the batch starts; owned by
+	// the goroutine holding the engine lock for this client.
+	clock time.Time
 
 	// Owned by the client's goroutine.
 	parser *protocol.Parser
@@ -117,6 +120,7 @@ func (s *Server) newClient(conn net.Conn) *client {
 		db:      s.ks.DBs[0],
 	}
 	c.lastSeen.Store(now())
+	c.qbufCap.Store(readBufInitial)
 	c.reply.Resp = 2
 	c.authd = s.cfg.RequirePass == ""
 	return c
@@ -169,6 +173,7 @@ func (s *Server) serveConn(conn net.Conn) {
 		}
 		n, err := conn.Read(c.rbuf[c.w:])
 		if n > 0 {
+			s.stats.reads.Add(1)
 			c.w += n
 			c.netIn.Add(int64(n))
 			c.lastSeen.Store(now())
@@ -226,9 +231,11 @@ func (c *client) makeRoom() bool {
 			c.info(), truncate(c.rbuf[:min(c.w, 64)]))
 		return false
 	}
+	// Grow by doubling, never to a length the client merely announced: a
+	// hostile "$536870912" costs nothing until the bytes really arrive.
+	// The last step of a big argument fits it exactly.
 	size := 2 * len(c.rbuf)
-	// A big argument announced by its length gets its room at once.
-	if need := c.parser.NeedBytes(c.w); c.w+need > size {
+	if need := c.parser.NeedBytes(c.w); need > 0 && c.w+need < size {
 		size = c.w + need
 	}
 	size = int(min(int64(size), c.s.cfg.ClientQueryBufferLimit))
@@ -263,14 +270,19 @@ func (c *client) processInput() {
 			}
 			break
 		}
+		start := c.r
 		c.r += n
 		if len(args) == 0 {
 			continue
 		}
+		// While a command runs, CLIENT LIST counts it in qbuf, as Redis
+		// does (the command is still in its query buffer).
+		c.qbuf.Store(int64(c.w - start))
 		if !locked {
 			s.mu.Lock()
 			locked = true
 			c.flags |= flagInBatch
+			c.clock = time.Now()
 		}
 		c.args = args
 		s.processCommand(c)
@@ -389,6 +401,7 @@ func (c *client) flush() {
 
 		n, err := c.conn.Write(buf)
 		c.netOut.Add(int64(n))
+		c.s.stats.writes.Add(1)
 
 		c.outMu.Lock()
 		if cap(buf) <= spareMax {

@@ -85,7 +85,7 @@ func (s *Server) allowed(c *client, setting string) bool {
 
 // resetStats is CONFIG RESETSTAT.
 func (s *Server) resetStats() {
-	s.stats = stats{}
+	s.stats.reset()
 	s.errStats = map[string]int64{}
 	s.ks.Stats = keyspace.Stats{}
 	s.slowlog.Reset()

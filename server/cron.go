@@ -35,6 +35,10 @@ func (s *Server) cronLoop() {
 		}
 		t := time.Now()
 		s.mu.Lock()
+		if s.cronPaused {
+			s.mu.Unlock()
+			continue
+		}
 		s.ks.Now = t.UnixMilli()
 		s.expirePause()
 		if s.ks.ActiveExpire && !s.pause.active(s.ks.Now) {

@@ -22,7 +22,6 @@ var allSections = append(defaultSections[:len(defaultSections):len(defaultSectio
 
 func infoCmd(s *Server, c *client, ctx *command.Ctx) {
 	want := map[string]bool{}
-	everything := false
 	if len(ctx.Args) == 1 {
 		for _, sec := range defaultSections {
 			want[sec] = true
@@ -39,7 +38,6 @@ func infoCmd(s *Server, c *client, ctx *command.Ctx) {
 				want[d] = true
 			}
 		case "everything":
-			everything = true
 			for _, d := range allSections {
 				want[d] = true
 			}
@@ -47,7 +45,7 @@ func infoCmd(s *Server, c *client, ctx *command.Ctx) {
 			want[sec] = true
 		}
 	}
-	ctx.W.Verbatim([]byte(s.infoString(want, everything)), "txt")
+	ctx.W.Verbatim([]byte(s.infoString(want)), "txt")
 }
 
 type infoWriter struct {
@@ -72,7 +70,7 @@ func (w *infoWriter) field(name string, v any) {
 	}
 }
 
-func (s *Server) infoString(want map[string]bool, everything bool) string {
+func (s *Server) infoString(want map[string]bool) string {
 	w := &infoWriter{first: true}
 	t := time.Now()
 	if want["server"] {
@@ -233,7 +231,6 @@ func (s *Server) infoString(want map[string]bool, everything bool) string {
 			}
 		}
 	}
-	_ = everything
 	return w.b.String()
 }
 
@@ -398,8 +395,8 @@ func (s *Server) infoStats(w *infoWriter) {
 	w.field("unexpected_error_replies", 0)
 	w.field("total_error_replies", st.totalErrorReplies)
 	w.field("dump_payload_sanitizations", 0)
-	w.field("total_reads_processed", st.commands)
-	w.field("total_writes_processed", st.commands)
+	w.field("total_reads_processed", st.reads.Load())
+	w.field("total_writes_processed", st.writes.Load())
 	w.field("io_threaded_reads_processed", 0)
 	w.field("io_threaded_writes_processed", 0)
 	w.field("reply_buffer_shrinks", 0)

@@ -99,7 +99,6 @@ func execCmd(s *Server, c *client, ctx *command.Ctx) {
 	ctx.W.Array(len(queue))
 	for _, q := range queue {
 		s.call(c, q.cmd, q.args)
-		c.lastCmd = q.cmd
 	}
 	c.discardTransaction()
 }

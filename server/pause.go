@@ -20,7 +20,7 @@ func (p *pauseState) active(nowMs int64) bool { return p.end != 0 && nowMs < p.e
 
 // mustPause reports whether cmd must wait for the pause to end.
 func (s *Server) mustPause(cmd *command.Command) bool {
-	if !s.pause.active(now()) {
+	if s.pause.end == 0 || !s.pause.active(now()) {
 		return false
 	}
 	return s.pause.all || cmd.Has(command.Write) || cmd.Has(command.MayReplicate)
@@ -40,6 +40,7 @@ func (s *Server) waitUnpause(c *client, cmd *command.Command) {
 		}
 		s.mu.Lock()
 	}
+	c.clock = time.Now()
 }
 
 func (s *Server) pauseClients(until int64, all bool) {

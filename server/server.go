@@ -66,6 +66,8 @@ type Server struct {
 	pid       int
 	// execDepth counts nested calls (EXEC runs commands inside a call).
 	execDepth int
+	// cronPaused is DEBUG PAUSE-CRON's switch.
+	cronPaused bool
 
 	quit     chan struct{} // closed when shutdown starts
 	done     chan struct{} // closed when shutdown is complete

@@ -1,6 +1,9 @@
 package server
 
-import "time"
+import (
+	"sync/atomic"
+	"time"
+)
 
 // stats are the server-wide counters of INFO stats.
 type stats struct {
@@ -12,6 +15,9 @@ type stats struct {
 	errStatsOverflow    bool
 	dirty               int64
 	netIn, netOut       int64 // from closed clients; live ones are added on read
+	// reads and writes count socket reads and writes, done outside the
+	// engine lock.
+	reads, writes atomic.Int64
 
 	// Instantaneous metrics: a ring of samples taken every 100ms.
 	samples   [16]opsSample
@@ -22,6 +28,15 @@ type stats struct {
 type opsSample struct {
 	t                     time.Time
 	commands, netIn, netO int64
+}
+
+// reset zeroes the counters (CONFIG RESETSTAT).
+func (st *stats) reset() {
+	st.connectionsReceived, st.rejectedConns, st.commands, st.rejectedCalls = 0, 0, 0, 0
+	st.totalErrorReplies, st.errStatsOverflow, st.netIn, st.netOut = 0, false, 0, 0
+	st.reads.Store(0)
+	st.writes.Store(0)
+	st.samples, st.sampleIdx, st.lastOps = [16]opsSample{}, 0, opsSample{}
 }
 
 // sample records the counters' progress for the instantaneous metrics.

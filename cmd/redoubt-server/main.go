@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
@@ -93,6 +94,20 @@ func run(args []string) int {
 	}
 	if cfg.Daemonize && os.Getenv("REDOUBT_DAEMONIZED") == "" {
 		return daemonize()
+	}
+
+	// REDOUBT_CPUPROFILE=file profiles the whole run, for performance work.
+	if path := os.Getenv("REDOUBT_CPUPROFILE"); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "REDOUBT_CPUPROFILE: %v\n", err)
+			return 1
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintf(os.Stderr, "REDOUBT_CPUPROFILE: %v\n", err)
+			return 1
+		}
+		defer pprof.StopCPUProfile()
 	}
 
 	srv, err := server.New(cfg, server.Options{})

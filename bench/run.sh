@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# bench/run.sh: the same workload against Redoubt and the real redis-server,
+# in one run on one machine, reported as ratios (Redoubt / Redis).
+#
+#   bash bench/run.sh            # full run (issue #2 workload), ~15 min
+#   N=200000 REPEATS=1 bash bench/run.sh   # quick look
+#
+# Throughput: redis-benchmark -t set,get,incr,mset -n $N -c 50 with -P 1 and
+# -P 16. Each (test, pipeline) pair runs REPEATS times, alternating servers,
+# and the median is kept: the machine is shared and noisy, so single runs
+# mean little. Memory: resident set size after
+# redis-benchmark -t set -r 1000000 -n 2000000 -d 16 on an empty server.
+# Results go to stdout and to bench/out/<timestamp>.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+N=${N:-1000000}
+REPEATS=${REPEATS:-3}
+TESTS=${TESTS:-set,get,incr,mset}
+PIPELINES=${PIPELINES:-"1 16"}
+MEM_KEYS=${MEM_KEYS:-1000000}
+MEM_REQUESTS=${MEM_REQUESTS:-2000000}
+
+for bin in redis-server redis-benchmark redis-cli; do
+    command -v "$bin" >/dev/null || { echo "missing $bin (apt-get install redis-server redis-tools)" >&2; exit 1; }
+done
+
+out=bench/out
+mkdir -p "$out"
+work=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
+go build -o "$work/redoubt-server" ./cmd/redoubt-server
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_up() { for _ in $(seq 100); do redis-cli -p "$1" ping >/dev/null 2>&1 && return; sleep 0.1; done; echo "server on $1 did not start" >&2; exit 1; }
+
+start_servers() {
+    RPORT=$(free_port); DPORT=$(free_port)
+    redis-server --port "$RPORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$work" >"$work/redis.log" 2>&1 &
+    RPID=$!
+    "$work/redoubt-server" --port "$DPORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$work" >"$work/redoubt.log" 2>&1 &
+    DPID=$!
+    wait_up "$RPORT"; wait_up "$DPORT"
+}
+stop_servers() { kill "$RPID" "$DPID" 2>/dev/null; wait "$RPID" "$DPID" 2>/dev/null || true; }
+
+median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+
+# bench_one PORT TEST P -> "rps p99_ms"
+bench_one() {
+    redis-benchmark -p "$1" -t "$2" -n "$N" -c 50 -P "$3" --csv 2>/dev/null |
+        awk -F'","' 'NR==2 {gsub(/"/,"",$2); gsub(/"/,"",$7); print $2, $7}'
+}
+
+report=$out/$(date +%Y%m%d-%H%M%S).md
+{
+    echo "# Redoubt vs redis-server $(redis-server --version | sed 's/.*v=\([^ ]*\).*/\1/')"
+    echo
+    echo "$(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, N=$N, $REPEATS runs per cell (median), -c 50"
+    echo
+    echo "| test | -P | Redis ops/s | Redoubt ops/s | ratio | Redis p99 ms | Redoubt p99 ms |"
+    echo "|---|---|---|---|---|---|---|"
+} | tee "$report"
+
+start_servers
+for P in $PIPELINES; do
+    for t in ${TESTS//,/ }; do
+        : >"$work/r"; : >"$work/d"
+        for _ in $(seq "$REPEATS"); do
+            bench_one "$RPORT" "$t" "$P" >>"$work/r"
+            bench_one "$DPORT" "$t" "$P" >>"$work/d"
+        done
+        r_rps=$(awk '{print $1}' "$work/r" | median); d_rps=$(awk '{print $1}' "$work/d" | median)
+        r_p99=$(awk '{print $2}' "$work/r" | median); d_p99=$(awk '{print $2}' "$work/d" | median)
+        ratio=$(awk -v a="$d_rps" -v b="$r_rps" 'BEGIN {printf "%.2f", a/b}')
+        echo "| $t | $P | $r_rps | $d_rps | **$ratio** | $r_p99 | $d_p99 |" | tee -a "$report"
+    done
+done
+stop_servers
+
+# Memory after loading ~1M keys of 16 bytes.
+start_servers
+for port in "$RPORT" "$DPORT"; do
+    redis-benchmark -p "$port" -t set -r "$MEM_KEYS" -n "$MEM_REQUESTS" -d 16 -q >/dev/null 2>&1
+done
+sleep 1
+rss() { awk '/VmRSS/ {print $2*1024}' "/proc/$1/status"; }
+keys() { redis-cli -p "$1" dbsize; }
+r_rss=$(rss "$RPID"); d_rss=$(rss "$DPID")
+r_keys=$(keys "$RPORT"); d_keys=$(keys "$DPORT")
+stop_servers
+{
+    echo
+    echo "| memory | Redis | Redoubt | ratio |"
+    echo "|---|---|---|---|"
+    echo "| keys loaded | $r_keys | $d_keys | |"
+    echo "| resident set (MiB) | $((r_rss>>20)) | $((d_rss>>20)) | **$(awk -v a="$d_rss" -v b="$r_rss" 'BEGIN {printf "%.2f", a/b}')** |"
+    echo "| bytes per key | $((r_rss/r_keys)) | $((d_rss/d_keys)) | |"
+} | tee -a "$report"
+echo
+echo "written to $report"

@@ -1,0 +1,309 @@
+package server_test
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/redoubt-db/redoubt/internal/difftest"
+)
+
+func TestConnectionCommandsMatchRedis(t *testing.T) {
+	p := difftest.NewPair(t)
+	p.Script(`
+ping
+ping hello
+ping a b
+echo "hello world"
+echo
+select 1
+set k v1
+select 0
+get k
+select 1
+get k
+select 16
+select -1
+select x
+select 0
+quit extra
+auth
+auth nopass
+auth default whatever
+auth a b c
+hello 4
+hello x
+hello 2 auth default x
+hello 2 setname "bad name"
+hello 2 foo
+client setname bad\nname
+client setname ok-name
+client getname
+client setname ""
+client getname
+client id extra
+client reply maybe
+client no-evict maybe
+client pause x
+client pause -1
+client pause 0 bogus
+client kill 1.2.3.4:5
+client kill id 0
+client kill id x
+client kill type foo
+client kill user nobody
+client kill skipme maybe
+client kill addr
+client kill addr 1.2.3.4:5 id
+client list type foo
+client list id x
+client list foo
+client nosuch
+client
+time extra
+lastsave extra
+nosuchcommand a b
+`)
+}
+
+// TestHelloReply compares HELLO's map, minus the fields that differ by
+// nature (id, version).
+func TestHelloReply(t *testing.T) {
+	p := difftest.NewPair(t)
+	for _, ver := range []string{"2", "3"} {
+		want := p.Redis.DoValue("HELLO", ver).Map()
+		got := p.Redoubt.DoValue("HELLO", ver).Map()
+		for _, f := range []string{"server", "proto", "mode", "role"} {
+			if want[f].String() != got[f].String() {
+				t.Errorf("HELLO %s %s: redis %v, redoubt %v", ver, f, want[f], got[f])
+			}
+		}
+		if len(want) != len(got) {
+			t.Errorf("HELLO %s: %d fields, want %d", ver, len(got), len(want))
+		}
+	}
+	// After HELLO 3 replies use RESP3 types.
+	p.Do("HELLO", "3", "SETNAME", "x")
+	p.Do("CLIENT", "GETNAME")
+	p.Do("GET", "nokey")
+	p.Do("DEBUG", "PROTOCOL", "map")
+	p.Do("DEBUG", "PROTOCOL", "double")
+	p.Do("DEBUG", "PROTOCOL", "attrib")
+	p.Do("DEBUG", "PROTOCOL", "push")
+	p.Do("DEBUG", "PROTOCOL", "verbatim")
+	p.Do("DEBUG", "PROTOCOL", "bignum")
+	p.Do("DEBUG", "PROTOCOL", "true")
+	p.Do("HELLO", "2")
+	p.Do("DEBUG", "PROTOCOL", "map")
+	p.Do("DEBUG", "PROTOCOL", "push")
+	p.Do("DEBUG", "PROTOCOL", "nosuch")
+}
+
+func TestAuthMatchesRedis(t *testing.T) {
+	p := difftest.NewPair(t, "requirepass s3cret")
+	p.Script(`
+get k
+ping
+hello 3
+hello 2 auth default wrong
+auth wrong
+auth default wrong
+auth s3cret
+get k
+hello 3 auth default s3cret setname me
+client getname
+reset
+get k
+auth default s3cret
+get k
+`)
+}
+
+func TestTransactionsMatchRedis(t *testing.T) {
+	p := difftest.NewPair(t)
+	p.Script(`
+exec
+discard
+multi
+multi
+set a 1
+get a
+nosuchcommand
+set a
+exec
+get a
+multi
+set a 2
+get a
+discard
+get a
+multi
+set a 3
+watch a
+exec
+multi
+exec
+watch a
+multi
+unwatch
+exec
+`)
+}
+
+// TestWatchMatchesRedis drives WATCH from two connections per server: a
+// change from another client fails the watcher's EXEC.
+func TestWatchMatchesRedis(t *testing.T) {
+	redis, redoubt := difftest.StartRedis(t), difftest.StartRedoubt(t)
+	type side struct{ a, b *difftest.Conn }
+	sides := []side{
+		{difftest.Dial(t, redis), difftest.Dial(t, redis)},
+		{difftest.Dial(t, redoubt), difftest.Dial(t, redoubt)},
+	}
+	steps := []struct {
+		who  string
+		args []string
+	}{
+		{"a", []string{"SET", "x", "1"}},
+		{"a", []string{"WATCH", "x"}},
+		{"b", []string{"SET", "x", "2"}},
+		{"a", []string{"MULTI"}},
+		{"a", []string{"GET", "x"}},
+		{"a", []string{"EXEC"}},
+		// Not touched: EXEC runs.
+		{"a", []string{"WATCH", "x"}},
+		{"b", []string{"GET", "x"}},
+		{"a", []string{"MULTI"}},
+		{"a", []string{"GET", "x"}},
+		{"a", []string{"EXEC"}},
+		// The watched key's database matters.
+		{"a", []string{"WATCH", "x"}},
+		{"b", []string{"SELECT", "1"}},
+		{"b", []string{"SET", "x", "other-db"}},
+		{"a", []string{"MULTI"}},
+		{"a", []string{"GET", "x"}},
+		{"a", []string{"EXEC"}},
+		// FLUSHALL touches watched keys that exist.
+		{"a", []string{"WATCH", "x"}},
+		{"b", []string{"FLUSHALL"}},
+		{"a", []string{"MULTI"}},
+		{"a", []string{"PING"}},
+		{"a", []string{"EXEC"}},
+		// ... but not keys that did not exist.
+		{"a", []string{"WATCH", "nokey"}},
+		{"b", []string{"FLUSHALL"}},
+		{"a", []string{"MULTI"}},
+		{"a", []string{"PING"}},
+		{"a", []string{"EXEC"}},
+		// SWAPDB touches a watched key that exists in either database.
+		{"b", []string{"SELECT", "1"}},
+		{"b", []string{"SET", "y", "1"}},
+		{"a", []string{"WATCH", "y"}},
+		{"b", []string{"SWAPDB", "0", "1"}},
+		{"a", []string{"MULTI"}},
+		{"a", []string{"PING"}},
+		{"a", []string{"EXEC"}},
+		// DISCARD unwatches.
+		{"a", []string{"WATCH", "y"}},
+		{"a", []string{"MULTI"}},
+		{"a", []string{"DISCARD"}},
+		{"b", []string{"SET", "y", "2"}},
+		{"a", []string{"MULTI"}},
+		{"a", []string{"PING"}},
+		{"a", []string{"EXEC"}},
+	}
+	for _, st := range steps {
+		var replies [2]string
+		for i, sd := range sides {
+			c := sd.a
+			if st.who == "b" {
+				c = sd.b
+			}
+			replies[i] = string(c.Do(st.args...))
+		}
+		if replies[0] != replies[1] {
+			t.Errorf("%s %v:\n redis:   %q\n redoubt: %q", st.who, st.args, replies[0], replies[1])
+		}
+	}
+}
+
+// TestEmbeddedWithGoRedis uses the embedded server the way an application
+// test would: through go-redis, with a transaction and a pipeline.
+func TestEmbeddedWithGoRedis(t *testing.T) {
+	addr := difftest.StartRedoubt(t)
+	ctx := context.Background()
+	rdb := redis.NewClient(&redis.Options{Addr: addr})
+	defer rdb.Close()
+	if err := rdb.Set(ctx, "greeting", "hello", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := rdb.Get(ctx, "greeting").Result(); err != nil || v != "hello" {
+		t.Fatalf("GET: %q %v", v, err)
+	}
+	if _, err := rdb.Get(ctx, "missing").Result(); err != redis.Nil {
+		t.Fatalf("GET missing: %v", err)
+	}
+	cmds, err := rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.Set(ctx, "a", "1", 0)
+		p.Get(ctx, "a")
+		return nil
+	})
+	if err != nil || len(cmds) != 2 || cmds[1].(*redis.StringCmd).Val() != "1" {
+		t.Fatalf("MULTI/EXEC via go-redis: %v %v", cmds, err)
+	}
+	r3 := redis.NewClient(&redis.Options{Addr: addr, Protocol: 3})
+	defer r3.Close()
+	if v, err := r3.Get(ctx, "a").Result(); err != nil || v != "1" {
+		t.Fatalf("RESP3 GET: %q %v", v, err)
+	}
+}
+
+// TestClientListAndKill checks CLIENT LIST fields and that a killed
+// client is gone at once.
+func TestClientListAndKill(t *testing.T) {
+	addr := difftest.StartRedoubt(t)
+	a, b := difftest.Dial(t, addr), difftest.Dial(t, addr)
+	b.Do("CLIENT", "SETNAME", "victim")
+	id := b.DoValue("CLIENT", "ID").Int
+	list := a.DoValue("CLIENT", "LIST").Str
+	if !strings.Contains(list, "name=victim") || !strings.Contains(list, "cmd=client|list") {
+		t.Fatalf("CLIENT LIST: %q", list)
+	}
+	if got := a.DoValue("CLIENT", "KILL", "ID", strconv.FormatInt(id, 10)).Int; got != 1 {
+		t.Fatalf("CLIENT KILL ID: %d", got)
+	}
+	if list := a.DoValue("CLIENT", "LIST").Str; strings.Contains(list, "name=victim") {
+		t.Fatalf("killed client still listed: %q", list)
+	}
+}
+
+// TestClientPauseWrite checks that CLIENT PAUSE WRITE holds writes but not
+// reads, and that UNPAUSE releases them.
+func TestClientPauseWrite(t *testing.T) {
+	addr := difftest.StartRedoubt(t)
+	admin, reader, writer := difftest.Dial(t, addr), difftest.Dial(t, addr), difftest.Dial(t, addr)
+	admin.Do("SET", "k", "before")
+	admin.Do("CLIENT", "PAUSE", "100000", "WRITE")
+	if got := string(reader.Do("GET", "k")); got != "$6\r\nbefore\r\n" {
+		t.Fatalf("read during pause: %q", got)
+	}
+	writer.Send("SET", "k", "after")
+	done := make(chan []byte)
+	go func() { done <- writer.ReadRaw() }()
+	select {
+	case r := <-done:
+		t.Fatalf("write ran during pause: %q", r)
+	case <-time.After(200 * time.Millisecond):
+	}
+	admin.Do("CLIENT", "UNPAUSE")
+	if r := <-done; string(r) != "+OK\r\n" {
+		t.Fatalf("write after unpause: %q", r)
+	}
+	if got := string(reader.Do("GET", "k")); got != "$5\r\nafter\r\n" {
+		t.Fatalf("value after unpause: %q", got)
+	}
+}
+

@@ -334,4 +334,3 @@ func clientHelpCmd(s *Server, c *client, ctx *command.Ctx) {
 		"    Protect current client connection from eviction.",
 	})
 }
-

@@ -306,4 +306,3 @@ func TestClientPauseWrite(t *testing.T) {
 		t.Fatalf("value after unpause: %q", got)
 	}
 }
-

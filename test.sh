@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# test.sh: every test of the project, on a fresh Debian machine.
+#
+# Installs the reference server and tools (Debian's redis-server and
+# redis-tools) if they are missing: the differential tests compare Redoubt
+# with the real redis-server and fail without it. Then checks formatting
+# and vet, runs all tests, and runs the race detector on the packages where
+# goroutines meet.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+if ! command -v redis-server >/dev/null || ! command -v redis-cli >/dev/null || ! command -v redis-benchmark >/dev/null; then
+    echo "== installing the reference redis-server and redis-tools"
+    sudo=""
+    [ "$(id -u)" = 0 ] || sudo=sudo
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq redis-server redis-tools >/dev/null
+fi
+redis-server --version
+
+echo "== gofmt and go vet"
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
+if [ -n "$unformatted" ]; then
+    echo "gofmt would change:"; echo "$unformatted"; exit 1
+fi
+go vet ./...
+
+echo "== tests"
+go test -count=1 ./...
+
+echo "== race detector on the concurrent packages"
+go test -count=1 -race ./server/ ./internal/... .
+
+echo "== all tests passed"

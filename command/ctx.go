@@ -222,5 +222,5 @@ func Help(w *protocol.Writer, cmd string, lines []string) {
 		w.Simple(l)
 	}
 	w.Simple("HELP")
-	w.Simple("    Print this help.")
+	w.Simple("    Prints this help.")
 }

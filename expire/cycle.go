@@ -1,6 +1,14 @@
-// Package expire implements key expiry: the TTL commands and the active
-// expire cycle (Redis's expire.c). Lazy expiry, on access, is the
-// keyspace's own business; this package finds keys nobody reads.
+// Package expire implements key expiry: the TTL commands (EXPIRE and
+// friends, TTL and friends, PERSIST) and the active expire cycle (Redis's
+// expire.c). Lazy expiry, on access, is the keyspace's own business; the
+// cycle finds the keys nobody reads.
+//
+// Redis samples its expires hash table bucket by bucket; the keyspace
+// keeps keys with a TTL in a dense vector instead, so the cycle walks it
+// round-robin (DB.SampleExpire) and needs none of Redis's precautions
+// against sparse tables. Everything else follows activeExpireCycle: the
+// batch size, the stale-key threshold that makes a database be sampled
+// again, the CPU budget per tick, and the running estimates INFO reports.
 package expire
 
 import (
@@ -27,44 +35,49 @@ type Result struct {
 	// keys among keys with a TTL (INFO expired_stale_perc).
 	StalePerc      float64
 	TimeCapReached bool
-	Millis         int64
+	// Micros is the run's duration; INFO expire_cycle_cpu_milliseconds is
+	// their sum divided by 1000 (summing milliseconds would lose every run
+	// shorter than a millisecond, which is nearly all of them).
+	Micros int64
 }
 
+// Redis's ACTIVE_EXPIRE_CYCLE_* defaults, for effort 1.
 const (
-	keysPerLoop    = 20 // keys sampled per loop at effort 1
-	slowTimePerc   = 25 // % of CPU the cycle may use at effort 1
-	acceptableStal = 25 // loop again while more than this % were expired
+	keysPerLoop     = 20 // keys sampled per loop
+	slowTimePerc    = 25 // % of CPU time a run may use
+	acceptableStale = 10 // % of expired keys in a batch that is fine
 )
 
 // Cycle samples keys with a TTL in every database and deletes the expired
 // ones, as Redis's slow cycle does: per database, take a batch of keys
 // with a TTL, delete those past their deadline, and take another batch
-// while more than a quarter of a batch had expired; stop when the run has
-// used its share of CPU time (25% of a tick at effort 1).
+// while more than 10% of the batch had expired; stop when the run has used
+// its share of CPU time (25% of a tick at effort 1). Effort raises the
+// batch size and the time share and lowers the threshold.
 func Cycle(ks *keyspace.Keyspace, p Params) Result {
-	effort := min(max(p.Effort, 1), 10) - 1
+	effort := int64(min(max(p.Effort, 1), 10) - 1)
 	perLoop := keysPerLoop + keysPerLoop/4*effort
 	timePerc := slowTimePerc + 2*effort
-	acceptable := acceptableStal - effort
-	limit := time.Duration(int64(time.Second) * int64(timePerc) / int64(max(p.Hz, 1)) / 100)
+	acceptable := acceptableStale - effort
+	limit := time.Duration(timePerc * int64(time.Second) / int64(max(p.Hz, 1)) / 100)
 	start := time.Now()
 
 	var res Result
-	var totalSampled, totalExpired int
+	iteration := 0
 	for _, db := range ks.DBs {
 		if res.TimeCapReached {
 			break
 		}
-		var ttlSum int64
-		var ttlN int64
-		for iter := 0; ; iter++ {
-			n := db.ExpiresLen()
+		for {
+			iteration++
+			n := int64(db.ExpiresLen())
 			if n == 0 {
 				db.AvgTTL = 0
 				break
 			}
-			sampled, expired := 0, 0
-			for sampled < min(perLoop, n) {
+			batch := min(n, perLoop)
+			var sampled, expired, ttlSum, ttlN int64
+			for sampled < batch && db.ExpiresLen() > 0 {
 				ttl, gone := db.SampleExpire(p.Now)
 				sampled++
 				if gone {
@@ -73,32 +86,33 @@ func Cycle(ks *keyspace.Keyspace, p Params) Result {
 					ttlSum += ttl
 					ttlN++
 				}
-				if db.ExpiresLen() == 0 {
-					break
-				}
 			}
-			totalSampled += sampled
-			totalExpired += expired
+			res.Sampled += int(sampled)
+			res.Expired += int(expired)
 			if ttlN > 0 {
 				avg := ttlSum / ttlN
-				// Redis's moving average: 2% of the new sample each loop.
+				if db.AvgTTL == 0 {
+					db.AvgTTL = avg
+				}
+				// A running average giving the new sample a weight of 2%.
 				db.AvgTTL = db.AvgTTL/50*49 + avg/50
 			}
-			if iter%16 == 0 && time.Since(start) > limit {
+			if iteration&0xf == 0 && time.Since(start) > limit {
 				res.TimeCapReached = true
 				break
 			}
-			if sampled == 0 || expired*100 <= sampled*acceptable {
+			if expired*100/sampled <= acceptable {
 				break
 			}
 		}
 	}
-	res.Sampled, res.Expired = totalSampled, totalExpired
 	cur := 0.0
-	if totalSampled > 0 {
-		cur = float64(totalExpired) / float64(totalSampled)
+	if res.Sampled > 0 {
+		cur = float64(res.Expired) / float64(res.Sampled)
 	}
+	// Running estimate, the new sample weighing 5%.
 	res.StalePerc = cur*0.05 + p.Stale*0.95
-	res.Millis = time.Since(start).Milliseconds()
+	elapsed := time.Since(start)
+	res.Micros = elapsed.Microseconds()
 	return res
 }

@@ -1,5 +1,16 @@
 // Package keys implements the commands that work on keys whatever their
-// type (Redis's db.c): DEL, EXISTS, TYPE, RENAME, SCAN and the rest.
+// type (Redis's db.c): DEL, UNLINK, EXISTS, TYPE, TOUCH, RENAME, MOVE,
+// COPY, KEYS, SCAN, RANDOMKEY, DBSIZE and OBJECT.
+//
+// The handlers follow Redis's lookups exactly, because the lookup flavour
+// is observable: read lookups count keyspace hits and misses, most of them
+// refresh the key's LRU/LFU data, and every lookup deletes a key whose TTL
+// has passed (firing "expired") before the command sees the keyspace.
+// Keys created by RENAME, MOVE and COPY fire "new" as Redis's dbAdd does.
+//
+// SCAN walks the dict with its reverse-binary cursor and gathers entry ids
+// first, then filters them (pattern, type, expiry) and writes the reply:
+// ids, unlike key bytes, stay valid when filtering deletes an expired key.
 package keys
 
 import (
@@ -10,10 +21,19 @@ import (
 
 // Register adds the generic key commands to t.
 func Register(t *command.Table) {
-	t.Handle("del", del)
+	t.Handle("del", func(c *command.Ctx) { del(c, c.Cfg.LazyfreeLazyUserDel) })
+	t.Handle("unlink", func(c *command.Ctx) { del(c, true) })
 	t.Handle("exists", exists)
 	t.Handle("type", typeCmd)
+	t.Handle("touch", touch)
 	t.Handle("dbsize", func(c *command.Ctx) { c.W.Int(int64(c.DB.Len())) })
+	t.Handle("randomkey", randomkey)
+	t.Handle("rename", func(c *command.Ctx) { rename(c, false) })
+	t.Handle("renamenx", func(c *command.Ctx) { rename(c, true) })
+	t.Handle("move", move)
+	t.Handle("copy", copyCmd)
+	t.Handle("keys", keysCmd)
+	t.Handle("scan", scan)
 	t.Handle("object|encoding", objectEncoding)
 	t.Handle("object|refcount", objectRefcount)
 	t.Handle("object|idletime", objectIdletime)
@@ -21,14 +41,23 @@ func Register(t *command.Table) {
 	t.Handle("object|help", objectHelp)
 }
 
-func del(c *command.Ctx) {
+// del is DEL and UNLINK: an expired key is collected first (and does not
+// count), then each live key is deleted, its value freed now or by the
+// background step.
+func del(c *command.Ctx, lazy bool) {
 	var n int64
 	for _, k := range c.Args[1:] {
-		if id := c.DB.LookupWrite(k); id != dict.None {
-			c.DB.Delete(id)
-			c.Changed(k, command.EvGeneric, "del")
-			n++
+		id := c.DB.Lookup(k, keyspace.Write|keyspace.NoTouch)
+		if id == dict.None {
+			continue
 		}
+		if lazy {
+			c.DB.Unlink(id)
+		} else {
+			c.DB.Delete(id)
+		}
+		c.Changed(k, command.EvGeneric, "del")
+		n++
 	}
 	c.W.Int(n)
 }
@@ -52,85 +81,33 @@ func typeCmd(c *command.Ctx) {
 	c.W.Simple(c.DB.Kind(id).String())
 }
 
-// objectLookup finds the key of an OBJECT subcommand without touching it;
-// a missing key gets a null reply.
-func objectLookup(c *command.Ctx) (uint32, bool) {
-	id := c.DB.Lookup(c.Args[2], keyspace.NoTouch|keyspace.Write)
+// touch is a plain read lookup of each key: that is what refreshes the
+// access data.
+func touch(c *command.Ctx) {
+	var n int64
+	for _, k := range c.Args[1:] {
+		if c.DB.LookupRead(k) != dict.None {
+			n++
+		}
+	}
+	c.W.Int(n)
+}
+
+func randomkey(c *command.Ctx) {
+	id := c.DB.Random()
 	if id == dict.None {
 		c.W.Null()
-		return id, false
-	}
-	return id, true
-}
-
-func objectEncoding(c *command.Ctx) {
-	if id, ok := objectLookup(c); ok {
-		c.W.BulkString(c.DB.Encoding(id).String())
-	}
-}
-
-// sharedRefcount is what Redis reports for its shared small integers.
-const sharedRefcount = 2147483647
-
-func objectRefcount(c *command.Ctx) {
-	id, ok := objectLookup(c)
-	if !ok {
 		return
 	}
-	// Redis shares the objects of the integers 0..9999 unless an LRU or
-	// LFU policy needs per-key access data.
-	if n, isInt := c.DB.Int(id); isInt && n >= 0 && n < 10000 && !maxmemoryTracksAccess(c.Cfg.MaxMemoryPolicy) {
-		c.W.Int(sharedRefcount)
-		return
-	}
-	c.W.Int(1)
+	c.W.Bulk(c.DB.Key(id))
 }
 
-func maxmemoryTracksAccess(policy string) bool {
-	switch policy {
-	case "noeviction", "volatile-random", "allkeys-random", "volatile-ttl":
-		return false
+// deleteOverwritten removes a key that a RENAME or COPY replaces, freeing
+// its value as lazyfree-lazy-server-del says.
+func deleteOverwritten(c *command.Ctx, db *keyspace.DB, id uint32) {
+	if c.Cfg.LazyfreeLazyServerDel {
+		db.Unlink(id)
+	} else {
+		db.Delete(id)
 	}
-	return true
-}
-
-func objectIdletime(c *command.Ctx) {
-	id, ok := objectLookup(c)
-	if !ok {
-		return
-	}
-	if c.KS.LFU {
-		c.Err("ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.")
-		return
-	}
-	c.W.Int(c.DB.IdleTime(id))
-}
-
-func objectFreq(c *command.Ctx) {
-	id, ok := objectLookup(c)
-	if !ok {
-		return
-	}
-	if !c.KS.LFU {
-		c.Err("ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.")
-		return
-	}
-	c.W.Int(c.DB.Freq(id))
-}
-
-func objectHelp(c *command.Ctx) {
-	command.Help(c.W, "OBJECT", []string{
-		"ENCODING <key>",
-		"    Return the kind of internal representation used in order to store the value",
-		"    associated with a <key>.",
-		"FREQ <key>",
-		"    Return the access frequency index of the <key>. The returned integer is",
-		"    proportional to the logarithm of the recent access frequency of the key.",
-		"IDLETIME <key>",
-		"    Return the idle time of the <key>, that is the approximated number of",
-		"    seconds elapsed since the last access to the key.",
-		"REFCOUNT <key>",
-		"    Return the number of references of the value associated with the specified",
-		"    <key>.",
-	})
 }

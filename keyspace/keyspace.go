@@ -127,7 +127,7 @@ type Stats struct {
 	ExpiredKeys         int64
 	ExpiredStalePerc    float64
 	ExpiredTimeCapReach int64
-	ExpireCycleMillis   int64
+	ExpireCycleMicros   int64
 	LazyfreedObjects    int64
 }
 

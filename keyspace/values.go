@@ -100,7 +100,9 @@ func (db *DB) SetString(key, val []byte, keepTTL bool) uint32 {
 
 // Set stores a value at key, creating the key or overwriting it.
 func (db *DB) Set(key []byte, k Kind, e Encoding, val uint64, keepTTL bool) uint32 {
-	id := db.dict.Find(key)
+	// An expired key is deleted (and counted as expired) before being
+	// replaced, as Redis's lookup for writing does.
+	id := db.Lookup(key, Write|NoTouch)
 	if id == dict.None {
 		return db.Add(key, k, e, val)
 	}

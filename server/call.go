@@ -24,7 +24,8 @@ func (s *Server) processCommand(c *client) {
 		}
 		cmd = sub
 	}
-	if cmd == nil || cmd.Handler == nil {
+	// A container command alone (OBJECT, CONFIG) fails its arity check.
+	if cmd == nil || (cmd.Handler == nil && cmd.Subs == nil) {
 		var b strings.Builder
 		for _, a := range args[1:] {
 			if b.Len() >= 128 {

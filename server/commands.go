@@ -1,6 +1,7 @@
 package server
 
 import (
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -205,6 +206,10 @@ func helloCmd(s *Server, c *client, ctx *command.Ctx) {
 func selectCmd(s *Server, c *client, ctx *command.Ctx) {
 	id, ok := ctx.Int(1)
 	if !ok {
+		return
+	}
+	if id < math.MinInt32 || id > math.MaxInt32 {
+		ctx.Err("ERR value is out of range, value must between -2147483648 and 2147483647")
 		return
 	}
 	if id < 0 || id >= int64(len(s.ks.DBs)) {

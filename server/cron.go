@@ -81,7 +81,7 @@ func (s *Server) activeExpire(hz int) {
 	if st.TimeCapReached {
 		s.ks.Stats.ExpiredTimeCapReach++
 	}
-	s.ks.Stats.ExpireCycleMillis += st.Millis
+	s.ks.Stats.ExpireCycleMicros += st.Micros
 }
 
 // keyExpired is the keyspace hook for keys deleted because their TTL

@@ -369,7 +369,7 @@ func (s *Server) infoStats(w *infoWriter) {
 	w.field("expired_keys", s.ks.Stats.ExpiredKeys)
 	w.field("expired_stale_perc", s.ks.Stats.ExpiredStalePerc*100)
 	w.field("expired_time_cap_reached_count", s.ks.Stats.ExpiredTimeCapReach)
-	w.field("expire_cycle_cpu_milliseconds", s.ks.Stats.ExpireCycleMillis)
+	w.field("expire_cycle_cpu_milliseconds", s.ks.Stats.ExpireCycleMicros/1000)
 	w.field("evicted_keys", 0)
 	w.field("evicted_clients", 0)
 	w.field("total_eviction_exceeded_time", 0)

@@ -45,6 +45,10 @@ func (s *Server) processCommand(c *client) {
 		s.reject(c, "NOAUTH Authentication required.")
 		return
 	}
+	if c.flags&flagPubSub != 0 && c.resp == 2 && !pubsubAllowed(cmd) {
+		s.reject(c, "ERR Can't execute '"+cmd.FullName()+"': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")
+		return
+	}
 	if c.flags&flagMulti != 0 && !isTransactionControl(cmd) {
 		if cmd.Has(command.NoMulti) {
 			s.reject(c, "ERR Command not allowed inside a transaction")

@@ -98,6 +98,11 @@ type client struct {
 
 	multi   multiState
 	watched []watchKey
+	subs    clientSubs
+
+	// softLimitSince is when the client went over its soft output buffer
+	// limit (Unix ms), 0 if it is under it.
+	softLimitSince int64
 
 	netIn, netOut atomic.Int64
 	// qbuf and qbufCap mirror the read buffer's use for CLIENT LIST,
@@ -340,6 +345,10 @@ func (c *client) commitReply() {
 	}
 	c.pending.Store(int64(len(c.out)))
 	c.outMu.Unlock()
+	if c.s.obuf.normal != (obufLimit{}) && c.s.overOutputLimit(c) {
+		c.s.log.Warningf("Client %s scheduled to be closed ASAP for overcoming of output buffer limits.", c.info())
+		c.s.killClient(c)
+	}
 }
 
 // push appends output that was not produced by the client's own command
@@ -452,7 +461,9 @@ func (c *client) info() string {
 	b.WriteString(" idle=" + strconv.FormatInt(idle, 10))
 	b.WriteString(" flags=" + flags)
 	b.WriteString(" db=" + strconv.Itoa(c.db.ID))
-	b.WriteString(" sub=0 psub=0 ssub=0")
+	b.WriteString(" sub=" + strconv.Itoa(len(c.subs.channels)))
+	b.WriteString(" psub=" + strconv.Itoa(len(c.subs.patterns)))
+	b.WriteString(" ssub=" + strconv.Itoa(len(c.subs.shard)))
 	multi := -1
 	if c.flags&flagMulti != 0 {
 		multi = len(c.multi.queue)
@@ -492,6 +503,9 @@ func (c *client) flagString() string {
 	var b []byte
 	if c.flags&flagMonitor != 0 {
 		b = append(b, 'O')
+	}
+	if c.flags&flagPubSub != 0 {
+		b = append(b, 'P')
 	}
 	if c.flags&flagMulti != 0 {
 		b = append(b, 'x')

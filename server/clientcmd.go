@@ -230,6 +230,7 @@ func (s *Server) detachClient(c *client) {
 		return
 	}
 	s.unwatchAll(c)
+	s.unsubscribeAll(c)
 	if c.flags&flagMonitor != 0 {
 		s.removeMonitor(c)
 	}

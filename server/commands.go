@@ -52,6 +52,7 @@ func (s *Server) newCommandTable() *command.Table {
 	h("lastsave", lastsaveCmd)
 	h("monitor", monitorCmd)
 	h("info", infoCmd)
+	s.registerPubsubCommands(h)
 	s.registerClientCommands(h)
 	s.registerConfigCommands(h)
 	s.registerSlowlogCommands(h)
@@ -93,6 +94,7 @@ func resetCmd(s *Server, c *client, ctx *command.Ctx) {
 		c.discardTransaction()
 	}
 	s.unwatchAll(c)
+	s.unsubscribeAll(c)
 	if c.flags&flagMonitor != 0 {
 		s.removeMonitor(c)
 	}

@@ -90,10 +90,6 @@ func (s *Server) keyExpired(db *keyspace.DB, key []byte) {
 	s.Notify(command.EvExpired, "expired", key, db.ID)
 }
 
-// Notify delivers a keyspace notification. Redoubt has no Pub/Sub yet, so
-// there is no one to deliver to; the hook is where it will publish.
-func (s *Server) Notify(class command.Event, event string, key []byte, db int) {}
-
 // clientsCron closes clients idle for longer than timeout.
 func (s *Server) clientsCron(t time.Time) {
 	s.mu.Lock()

@@ -54,6 +54,10 @@ type Server struct {
 	clients   map[int64]*client
 	nextID    atomic.Int64
 	monitors  []*client
+	ps        pubsub
+	// notifyMask is notify-keyspace-events as event classes.
+	notifyMask command.Event
+	obuf       obufLimits
 	watched   map[watchKey][]*watch
 	pause     pauseState
 	slowlog   *slowlog.Log
@@ -107,6 +111,7 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 		log:       NewLogger(out, cfg.LogLevel),
 		clients:   map[int64]*client{},
 		watched:   map[watchKey][]*watch{},
+		ps:        newPubsub(),
 		slowlog:   slowlog.New(),
 		errStats:  map[string]int64{},
 		startTime: time.Now(),
@@ -280,6 +285,10 @@ func (s *Server) applyConfig() {
 	s.ks.LFUDecayTime = int(s.cfg.LFUDecayTime)
 	s.log.SetLevel(s.cfg.LogLevel)
 	s.slowlog.SetMaxLen(int(s.cfg.SlowlogMaxLen))
+	s.notifyMask = notifyMask(s.cfg.NotifyKeyspaceEvents)
+	if kv := s.cfg.Get([]string{"client-output-buffer-limit"}); len(kv) == 1 {
+		s.obuf = parseObufLimits(kv[0][1])
+	}
 }
 
 // now is the wall clock in milliseconds.

@@ -58,11 +58,11 @@ type Server struct {
 	// notifyMask is notify-keyspace-events as event classes.
 	notifyMask command.Event
 	obuf       obufLimits
-	watched   map[watchKey][]*watch
-	pause     pauseState
-	slowlog   *slowlog.Log
-	stats     stats
-	errStats  map[string]int64
+	watched    map[watchKey][]*watch
+	pause      pauseState
+	slowlog    *slowlog.Log
+	stats      stats
+	errStats   map[string]int64
 
 	runID     string
 	startTime time.Time

@@ -176,7 +176,7 @@ func helloCmd(s *Server, c *client, ctx *command.Ctx) {
 		c.authd = true
 	}
 	if !c.authd {
-		ctx.Err("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time")
+		ctx.Err("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time")
 		return
 	}
 	if setname {

@@ -28,6 +28,9 @@ type Ctx struct {
 	Dirty int64
 	// Errors counts error replies written by the call.
 	Errors int
+	// Retry is set when the server runs a blocked command again because
+	// one of its keys was signalled ready.
+	Retry bool
 	// Buf is scratch space, e.g. for formatting int-encoded strings.
 	Buf [64]byte
 }
@@ -38,6 +41,11 @@ type Server interface {
 	Notify(class Event, event string, key []byte, db int)
 	// RecordError counts an error reply in INFO errorstats.
 	RecordError(msg string)
+	// Block suspends the calling client on keys (see Ctx.Block).
+	Block(c *Ctx, keys [][]byte, deadline int64) bool
+	// SignalReady reports that key, in database db, may now serve
+	// clients blocked on it.
+	SignalReady(db int, key []byte)
 }
 
 // Event is a keyspace notification class (notify-keyspace-events).
@@ -100,6 +108,22 @@ func (c *Ctx) Changed(key []byte, class Event, event string) {
 	c.Dirty++
 	c.Notify(class, event, key)
 }
+
+// Block suspends the client until one of keys (in the current database)
+// is signalled ready or the deadline passes (Unix ms; 0 waits forever).
+// The handler must then return without a reply: when a key becomes ready
+// the server runs the handler again with Retry set, in the order clients
+// blocked; if the deadline passes first, the client gets a null array.
+// While retrying, calling Block again keeps the client's place in line.
+// Block returns false where blocking is not allowed (inside MULTI/EXEC or
+// a script): the handler must then reply as if the timeout had passed.
+func (c *Ctx) Block(keys [][]byte, deadline int64) bool {
+	return c.Srv.Block(c, keys, deadline)
+}
+
+// SignalReady tells clients blocked on key (BLPOP, BZPOPMIN, XREAD ...)
+// that it may serve them now; handlers call it after adding elements.
+func (c *Ctx) SignalReady(key []byte) { c.Srv.SignalReady(c.DB.ID, key) }
 
 // Read looks key up for reading and checks its kind. It returns the entry
 // id, or dict.None if the key does not exist. If the key holds another

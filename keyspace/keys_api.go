@@ -41,15 +41,15 @@ func (db *DB) CopyTo(id uint32, dst *DB, to []byte) uint32 {
 	return nid
 }
 
-// DupValue returns an independent copy of a value word; each data type
-// whose values live outside the word itself adds its case here.
+// DupValue returns an independent copy of a value word; kinds other than
+// strings copy through their ValueOps.
 func (ks *Keyspace) DupValue(k Kind, e Encoding, val uint64) uint64 {
-	switch e {
-	case EncInt:
+	switch {
+	case e == EncInt:
 		return val
-	case EncEmbstr, EncRaw:
+	case k == KindString:
 		// Get's slice stays valid while New allocates: blobs never move.
 		return uint64(ks.Arena.New(ks.Arena.Get(arena.Ref(val))))
 	}
-	panic("keyspace: cannot duplicate a " + k.String() + " value encoded as " + e.String())
+	return opsOf(k).Dup(ks, e, val)
 }

@@ -119,6 +119,7 @@ type Keyspace struct {
 	Stats Stats
 	rng   *rand.Rand
 	lazy  lazyQueue
+	objs  objTable
 }
 
 // Stats are the keyspace's INFO stats counters.

@@ -116,34 +116,49 @@ func (db *DB) Set(key []byte, k Kind, e Encoding, val uint64, keepTTL bool) uint
 // ValueSize is the memory a key's value occupies, for MEMORY USAGE.
 func (db *DB) ValueSize(id uint32) int {
 	e := db.dict.At(id)
-	switch Encoding(e.Meta >> encShift & 0xf) {
-	case EncInt:
+	k, enc := Kind(e.Meta>>kindShift), Encoding(e.Meta>>encShift&0xf)
+	switch {
+	case enc == EncInt:
 		return 0
-	case EncEmbstr, EncRaw:
+	case k == KindString:
 		return db.ks.Arena.Size(arena.Ref(e.Val))
 	}
-	return 0
+	return opsOf(k).Size(db.ks, enc, e.Val)
 }
 
 // freeValue releases whatever a value word refers to.
 func (ks *Keyspace) freeValue(k Kind, e Encoding, val uint64) {
-	switch e {
-	case EncInt:
-	case EncEmbstr, EncRaw:
+	switch {
+	case e == EncInt:
+	case k == KindString:
 		ks.Arena.Free(arena.Ref(val))
+	default:
+		opsOf(k).Free(ks, e, val)
 	}
 }
 
 // lazyFree releases a value now if it is cheap to, or queues it for the
-// background step otherwise. Strings are always cheap: one blob.
+// background step otherwise (a collection of many elements).
 func (ks *Keyspace) lazyFree(k Kind, e Encoding, val uint64) {
-	ks.freeValue(k, e, val)
+	if k == KindString || ks.valueLen(k, e, val) <= lazyFreeThreshold {
+		ks.freeValue(k, e, val)
+		return
+	}
+	ks.lazy.values = append(ks.lazy.values, lazyValue{k, e, val})
+	ks.lazy.pending++
 }
 
 // lazyQueue holds what FLUSHALL ASYNC and UNLINK left to free.
 type lazyQueue struct {
 	dicts   []*dict.Dict
+	values  []lazyValue
 	pending int64
+}
+
+type lazyValue struct {
+	k   Kind
+	e   Encoding
+	val uint64
 }
 
 // LazyFreePending is the number of objects waiting to be freed in the
@@ -153,6 +168,14 @@ func (ks *Keyspace) LazyFreePending() int64 { return ks.lazy.pending }
 // LazyFreeStep frees up to budget queued objects; the server's cron calls
 // it, so a flush of millions of keys never blocks a command.
 func (ks *Keyspace) LazyFreeStep(budget int) {
+	for budget > 0 && len(ks.lazy.values) > 0 {
+		v := ks.lazy.values[0]
+		ks.lazy.values = ks.lazy.values[1:]
+		budget -= ks.valueLen(v.k, v.e, v.val)
+		ks.freeValue(v.k, v.e, v.val)
+		ks.lazy.pending--
+		ks.Stats.LazyfreedObjects++
+	}
 	for budget > 0 && len(ks.lazy.dicts) > 0 {
 		d := ks.lazy.dicts[0]
 		n := d.Drain(budget, func(e *dict.Entry) {

@@ -63,6 +63,9 @@ func (s *Server) processCommand(c *client) {
 	}
 	c.lastCmd = cmd
 	s.call(c, cmd, args)
+	if len(s.readyKeys) > 0 {
+		s.serveReady()
+	}
 }
 
 // clip cuts an argument for an error message, like %.Ns.
@@ -102,6 +105,12 @@ func (s *Server) reject(c *client, msg string) {
 // call executes a command and does the bookkeeping around it: command
 // time, statistics, the slow log, MONITOR.
 func (s *Server) call(c *client, cmd *command.Command, args [][]byte) {
+	s.execute(c, cmd, args, false)
+}
+
+// execute is call, or with retry the run of a blocked command whose key
+// became ready.
+func (s *Server) execute(c *client, cmd *command.Command, args [][]byte, retry bool) {
 	// The clock is read once per command: this command starts when the
 	// previous one of the batch ended (clock reads are not free).
 	start := c.clock
@@ -110,7 +119,7 @@ func (s *Server) call(c *client, cmd *command.Command, args [][]byte) {
 	}
 	ctx := c.ctxAt(s.execDepth)
 	s.execDepth++
-	*ctx = command.Ctx{Args: args, Cmd: cmd, W: &c.reply, KS: s.ks, DB: c.db, Cfg: &s.cfg.Values, Srv: s, Client: c}
+	*ctx = command.Ctx{Args: args, Cmd: cmd, W: &c.reply, KS: s.ks, DB: c.db, Cfg: &s.cfg.Values, Srv: s, Client: c, Retry: retry}
 	s.ks.NoTouch = c.flags&flagNoTouch != 0 && cmd.Name != "touch"
 	s.runHandler(ctx)
 	s.execDepth--
@@ -121,6 +130,10 @@ func (s *Server) call(c *client, cmd *command.Command, args [][]byte) {
 		cmd.Stats.Failed++
 	}
 	s.stats.dirty += ctx.Dirty
+	if retry {
+		// A served blocked command was counted when it first ran.
+		return
+	}
 	if !cmd.Has(command.SkipSlowlog) {
 		s.slowlogAdd(c, args, d)
 	}

@@ -29,7 +29,8 @@ const (
 	flagReplySkipNext
 	flagReplySkip
 	flagPubSub
-	flagInBatch // the client's goroutine holds the lock and will flush
+	flagInBatch      // the client's goroutine holds the lock and will flush
+	flagDenyBlocking // inside EXEC (or a script): blocking commands do not block
 )
 
 // Close states: atomic because the client's goroutine checks them
@@ -99,6 +100,10 @@ type client struct {
 	multi   multiState
 	watched []watchKey
 	subs    clientSubs
+	// blocked is the client's wait in a blocking command, or nil.
+	blocked *blockState
+	// stillBlocked is set when a retried blocked command blocks again.
+	stillBlocked bool
 
 	// softLimitSince is when the client went over its soft output buffer
 	// limit (Unix ms), 0 if it is under it.
@@ -291,6 +296,9 @@ func (c *client) processInput() {
 		}
 		c.args = args
 		s.processCommand(c)
+		if c.blocked != nil {
+			s.waitUnblock(c)
+		}
 		c.args = nil
 		c.commitReply()
 		// CLIENT REPLY SKIP silences the command after it.
@@ -506,6 +514,9 @@ func (c *client) flagString() string {
 	}
 	if c.flags&flagPubSub != 0 {
 		b = append(b, 'P')
+	}
+	if c.blocked != nil {
+		b = append(b, 'b')
 	}
 	if c.flags&flagMulti != 0 {
 		b = append(b, 'x')

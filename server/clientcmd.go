@@ -40,6 +40,7 @@ func (s *Server) registerClientCommands(h func(string, srvHandler)) {
 		s.unpauseClients()
 		ctx.W.OK()
 	})
+	h("client|unblock", clientUnblockCmd)
 	h("client|help", clientHelpCmd)
 }
 
@@ -231,6 +232,7 @@ func (s *Server) detachClient(c *client) {
 	}
 	s.unwatchAll(c)
 	s.unsubscribeAll(c)
+	s.unblock(c)
 	if c.flags&flagMonitor != 0 {
 		s.removeMonitor(c)
 	}

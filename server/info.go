@@ -116,7 +116,7 @@ func (s *Server) infoString(want map[string]bool) string {
 		}
 		w.field("client_recent_max_input_buffer", maxIn)
 		w.field("client_recent_max_output_buffer", maxOut)
-		w.field("blocked_clients", 0)
+		w.field("blocked_clients", s.blockedClients)
 		w.field("tracking_clients", 0)
 		w.field("clients_in_timeout_table", 0)
 	}

@@ -97,9 +97,11 @@ func execCmd(s *Server, c *client, ctx *command.Ctx) {
 	s.unwatchAll(c)
 	queue := c.multi.queue
 	ctx.W.Array(len(queue))
+	c.flags |= flagDenyBlocking
 	for _, q := range queue {
 		s.call(c, q.cmd, q.args)
 	}
+	c.flags &^= flagDenyBlocking
 	c.discardTransaction()
 }
 

@@ -55,6 +55,10 @@ type Server struct {
 	nextID    atomic.Int64
 	monitors  []*client
 	ps        pubsub
+	// Clients blocked on keys, in arrival order, and keys signalled ready.
+	blockedOn      map[blockKey][]*client
+	readyKeys      []blockKey
+	blockedClients int
 	// notifyMask is notify-keyspace-events as event classes.
 	notifyMask command.Event
 	obuf       obufLimits
@@ -112,6 +116,7 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 		clients:   map[int64]*client{},
 		watched:   map[watchKey][]*watch{},
 		ps:        newPubsub(),
+		blockedOn: map[blockKey][]*client{},
 		slowlog:   slowlog.New(),
 		errStats:  map[string]int64{},
 		startTime: time.Now(),

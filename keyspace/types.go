@@ -1,0 +1,105 @@
+package keyspace
+
+import (
+	"hash"
+
+	"github.com/redoubt-db/redoubt/arena"
+)
+
+// Values of kinds other than strings are managed by their own packages;
+// the keyspace stores them without interpreting them.
+//
+// A value word holds one of two things, chosen by the encoding:
+//   - for compact encodings (listpack, intset, and the quicklist node
+//     table), an arena.Ref: the value is one or more blobs off the Go heap,
+//     in Redis's own byte layouts;
+//   - for the big encodings (hashtable, skiplist, stream), a handle into
+//     the keyspace's object table, where the type package keeps a Go
+//     object. Big collections are few, so the objects cost the GC little.
+//
+// Each kind registers ValueOps so that the keyspace can free, copy, size
+// and digest values it does not understand.
+
+// ValueOps are what the keyspace needs from a data type.
+type ValueOps struct {
+	// Free releases a value.
+	Free func(ks *Keyspace, e Encoding, val uint64)
+	// Dup returns an independent copy of a value (COPY).
+	Dup func(ks *Keyspace, e Encoding, val uint64) uint64
+	// Size is the memory a value holds, in bytes (MEMORY USAGE, INFO).
+	Size func(ks *Keyspace, e Encoding, val uint64) int
+	// Len is the number of elements; big values are freed in the
+	// background (UNLINK, lazyfree-lazy-*).
+	Len func(ks *Keyspace, e Encoding, val uint64) int
+	// Digest feeds the value's logical content (independent of its
+	// encoding) to h, for DEBUG DIGEST.
+	Digest func(ks *Keyspace, e Encoding, val uint64, h hash.Hash)
+}
+
+var kindOps [8]*ValueOps
+
+// RegisterKind installs the operations of a kind. Type packages call it
+// from an init function.
+func RegisterKind(k Kind, ops *ValueOps) { kindOps[k] = ops }
+
+func opsOf(k Kind) *ValueOps {
+	ops := kindOps[k]
+	if ops == nil {
+		panic("keyspace: no ValueOps registered for " + k.String())
+	}
+	return ops
+}
+
+// lazyFreeThreshold is the element count above which a value is freed in
+// the background, as Redis's LAZYFREE_THRESHOLD.
+const lazyFreeThreshold = 64
+
+// objTable holds the Go objects behind big encodings. Handles are reused
+// after release.
+type objTable struct {
+	objs []any
+	free []uint64
+}
+
+// NewObject stores a Go object and returns the value word naming it.
+func (ks *Keyspace) NewObject(o any) uint64 {
+	t := &ks.objs
+	if n := len(t.free); n > 0 {
+		h := t.free[n-1]
+		t.free = t.free[:n-1]
+		t.objs[h] = o
+		return h
+	}
+	t.objs = append(t.objs, o)
+	return uint64(len(t.objs) - 1)
+}
+
+// Object returns the Go object a value word names.
+func (ks *Keyspace) Object(val uint64) any { return ks.objs.objs[val] }
+
+// ReleaseObject forgets the object a value word names; its owner has
+// already released what the object held.
+func (ks *Keyspace) ReleaseObject(val uint64) {
+	ks.objs.objs[val] = nil
+	ks.objs.free = append(ks.objs.free, val)
+}
+
+// Objects is the number of live Go objects behind values.
+func (ks *Keyspace) Objects() int { return len(ks.objs.objs) - len(ks.objs.free) }
+
+// valueLen is the number of elements of a value (1 for strings).
+func (ks *Keyspace) valueLen(k Kind, e Encoding, val uint64) int {
+	if k == KindString {
+		return 1
+	}
+	return opsOf(k).Len(ks, e, val)
+}
+
+// Blob returns the bytes of a compact-encoded value (listpack, intset).
+func (db *DB) Blob(id uint32) []byte {
+	return db.ks.Arena.Get(arena.Ref(db.dict.At(id).Val))
+}
+
+// SetBlob replaces a compact-encoded value by a new blob; the caller has
+// freed or reused the old one.
+func (db *DB) SetBlob(id uint32, e Encoding, ref arena.Ref) { db.SetValue(id, e, uint64(ref)) }

@@ -1,0 +1,212 @@
+package server
+
+import (
+	"time"
+
+	"github.com/redoubt-db/redoubt/command"
+)
+
+// Blocking commands (Redis's blocked.c). A handler that finds nothing to
+// serve calls ctx.Block: the client is queued on its keys and, once the
+// handler returns, its goroutine gives up the engine lock and sleeps. A
+// command that adds elements calls ctx.SignalReady; after that command
+// the server runs each blocked command again, first blocked first served,
+// on the signalling goroutine and under the lock, and the reply goes to
+// the blocked client's output. Timeouts and CLIENT UNBLOCK end the wait
+// with a null or an error.
+
+type blockKey struct {
+	db  int
+	key string
+}
+
+// blockState is a blocked client's wait.
+type blockState struct {
+	cmd      *command.Command
+	args     [][]byte
+	keys     []blockKey
+	deadline int64 // Unix ms; 0 = forever
+	wake     chan struct{}
+}
+
+// Block implements command.Server: it registers the calling client as
+// blocked on keys. A retry that blocks again keeps its registration.
+func (s *Server) Block(ctx *command.Ctx, keys [][]byte, deadline int64) bool {
+	c := ctx.Client.(*client)
+	if c.flags&flagDenyBlocking != 0 {
+		return false
+	}
+	if ctx.Retry {
+		c.stillBlocked = true
+		return true
+	}
+	b := &blockState{cmd: ctx.Cmd, args: copyArgs(ctx.Args), deadline: deadline, wake: make(chan struct{})}
+	for _, k := range keys {
+		bk := blockKey{db: ctx.DB.ID, key: string(k)}
+		b.keys = append(b.keys, bk)
+		s.blockedOn[bk] = append(s.blockedOn[bk], c)
+	}
+	c.blocked = b
+	s.blockedClients++
+	return true
+}
+
+func copyArgs(args [][]byte) [][]byte {
+	n := 0
+	for _, a := range args {
+		n += len(a)
+	}
+	buf := make([]byte, 0, n)
+	out := make([][]byte, len(args))
+	for i, a := range args {
+		buf = append(buf, a...)
+		out[i] = buf[len(buf)-len(a) : len(buf) : len(buf)]
+	}
+	return out
+}
+
+// SignalReady implements command.Server.
+func (s *Server) SignalReady(db int, key []byte) {
+	if len(s.blockedOn) == 0 {
+		return
+	}
+	bk := blockKey{db: db, key: string(key)}
+	if _, ok := s.blockedOn[bk]; !ok {
+		return
+	}
+	for _, r := range s.readyKeys {
+		if r == bk {
+			return
+		}
+	}
+	s.readyKeys = append(s.readyKeys, bk)
+}
+
+// serveReady runs the commands of clients blocked on keys that became
+// ready, until no key is left ready. Serving one client can make another
+// key ready (BLMOVE pushes to its destination).
+func (s *Server) serveReady() {
+	for len(s.readyKeys) > 0 {
+		bk := s.readyKeys[0]
+		s.readyKeys = s.readyKeys[1:]
+		for _, c := range append([]*client(nil), s.blockedOn[bk]...) {
+			if c.blocked == nil {
+				continue
+			}
+			s.retryBlocked(c)
+		}
+	}
+}
+
+// retryBlocked runs a blocked client's command again on its behalf.
+func (s *Server) retryBlocked(c *client) {
+	b := c.blocked
+	c.stillBlocked = false
+	saved := c.clock
+	c.clock = time.Now()
+	s.execute(c, b.cmd, b.args, true)
+	c.clock = saved
+	if c.stillBlocked {
+		c.reply.Truncate(0)
+		return
+	}
+	s.unblock(c)
+	c.commitReply()
+}
+
+// unblock removes a client from the blocked tables and wakes it.
+func (s *Server) unblock(c *client) {
+	b := c.blocked
+	if b == nil {
+		return
+	}
+	for _, bk := range b.keys {
+		if rest := removeClient(s.blockedOn[bk], c); len(rest) > 0 {
+			s.blockedOn[bk] = rest
+		} else {
+			delete(s.blockedOn, bk)
+		}
+	}
+	c.blocked = nil
+	s.blockedClients--
+	close(b.wake)
+}
+
+// waitUnblock is run by a client's goroutine after its command blocked:
+// it releases the engine lock until the client is served, times out, is
+// unblocked or the server stops. The caller holds the lock.
+func (s *Server) waitUnblock(c *client) {
+	for c.blocked != nil {
+		b := c.blocked
+		var timer *time.Timer
+		var timeout <-chan time.Time
+		if b.deadline > 0 {
+			timer = time.NewTimer(time.Until(time.UnixMilli(b.deadline)))
+			timeout = timer.C
+		}
+		s.mu.Unlock()
+		c.flush()
+		timedOut := false
+		select {
+		case <-b.wake:
+		case <-timeout:
+			timedOut = true
+		case <-s.quit:
+		}
+		if timer != nil {
+			timer.Stop()
+		}
+		s.mu.Lock()
+		if c.blocked == b && (timedOut || c.closing.Load() != 0) {
+			s.unblock(c)
+			c.reply.NullArray()
+			c.commitReply()
+		}
+		if c.closing.Load() != 0 || isClosed(s.quit) {
+			s.unblock(c)
+			return
+		}
+	}
+	c.clock = time.Now()
+}
+
+func isClosed(ch chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
+}
+
+func clientUnblockCmd(s *Server, c *client, ctx *command.Ctx) {
+	id, ok := ctx.IntMsg(2, "ERR value is not an integer or out of range")
+	if !ok {
+		return
+	}
+	withError := false
+	if len(ctx.Args) == 4 {
+		switch {
+		case ctx.Is(3, "timeout"):
+		case ctx.Is(3, "error"):
+			withError = true
+		default:
+			ctx.Err("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR")
+			return
+		}
+	}
+	target := s.clients[id]
+	if target == nil || target.blocked == nil {
+		ctx.W.Int(0)
+		return
+	}
+	s.unblock(target)
+	if withError {
+		target.reply.Error("UNBLOCKED client unblocked via CLIENT UNBLOCK")
+		s.RecordError("UNBLOCKED")
+	} else {
+		target.reply.NullArray()
+	}
+	target.commitReply()
+	ctx.W.Int(1)
+}

@@ -178,7 +178,7 @@ func (t *Table) Flag(name string, f Flag) {
 func (t *Table) Lookup(name []byte) *Command {
 	var buf [32]byte
 	if len(name) > len(buf) {
-		return t.cmds[strings.ToLower(string(name))]
+		return t.cmds[lowerName(name)]
 	}
 	for i, ch := range name {
 		if 'A' <= ch && ch <= 'Z' {
@@ -189,12 +189,24 @@ func (t *Table) Lookup(name []byte) *Command {
 	return t.cmds[string(buf[:len(name)])]
 }
 
+// lowerName lower-cases a command name as Redis's case-insensitive
+// command dictionaries compare names: ASCII letters only.
+func lowerName(b []byte) string {
+	out := append([]byte(nil), b...)
+	for i, ch := range out {
+		if 'A' <= ch && ch <= 'Z' {
+			out[i] = ch + 'a' - 'A'
+		}
+	}
+	return string(out)
+}
+
 // LookupSub finds a subcommand of c by the name a client sent.
 func (c *Command) LookupSub(name []byte) *Command {
 	if c.Subs == nil {
 		return nil
 	}
-	return c.Subs[strings.ToLower(string(name))]
+	return c.Subs[lowerName(name)]
 }
 
 // Get returns a command by its canonical lower-case name ("parent|sub"
@@ -244,15 +256,20 @@ func (t *Table) All() []*Command {
 func (t *Table) Each(fn func(c *Command)) {
 	for _, c := range t.All() {
 		fn(c)
-		subs := make([]string, 0, len(c.Subs))
-		for n := range c.Subs {
-			subs = append(subs, n)
-		}
-		sort.Strings(subs)
-		for _, n := range subs {
-			fn(c.Subs[n])
+		for _, sub := range c.sortedSubs() {
+			fn(sub)
 		}
 	}
+}
+
+// sortedSubs returns a container's subcommands by name.
+func (c *Command) sortedSubs() []*Command {
+	subs := make([]*Command, 0, len(c.Subs))
+	for _, s := range c.Subs {
+		subs = append(subs, s)
+	}
+	sort.Slice(subs, func(i, j int) bool { return subs[i].Name < subs[j].Name })
+	return subs
 }
 
 // Histogram counts latencies in power-of-two microsecond buckets, enough

@@ -17,5 +17,9 @@ func CString(b []byte) []byte {
 // IsOpt reports whether argument i names the option word, compared as
 // Redis's strcasecmp compares it.
 func (c *Ctx) IsOpt(i int, word string) bool {
-	return EqualFold(CString(c.Args[i]), word)
+	return isOpt(c.Args[i], word)
 }
+
+// isOpt compares an argument with an option word as Redis's strcasecmp
+// does: the argument ends at its first NUL byte.
+func isOpt(b []byte, word string) bool { return EqualFold(CString(b), word) }

@@ -20,6 +20,13 @@ type Spec struct {
 	KeySpecs    []KeySpec `json:"key_specs,omitempty"`
 	Doc         Doc       `json:"doc"`
 	Subcommands []*Spec   `json:"subcommands,omitempty"`
+
+	// Derived from the above when the specs are loaded, for key
+	// extraction.
+	getKeys         keyFinder
+	hasKeySpec      bool // a spec finds real keys, not only not_key ones
+	varFlags        bool // a spec's flags depend on the arguments
+	noMandatoryKeys bool
 }
 
 // KeySpec says where a command's keys are and what it does to them.
@@ -40,6 +47,8 @@ type KeySpec struct {
 	Limit     int    `json:"limit,omitempty"`
 	KeyNumIdx int    `json:"keynumidx,omitempty"`
 	FirstKey  int    `json:"firstkey,omitempty"`
+
+	flags KeyFlag // Flags, parsed
 }
 
 // Doc is a command's COMMAND DOCS entry. Absent optional fields are empty.
@@ -60,7 +69,7 @@ type Arg struct {
 	Name            string   `json:"name"`
 	Type            string   `json:"type"`
 	KeySpecIndex    *int     `json:"key_spec_index,omitempty"`
-	Token           string   `json:"token,omitempty"`
+	Token           *string  `json:"token,omitempty"` // MIGRATE has an empty one
 	Summary         string   `json:"summary,omitempty"`
 	Since           string   `json:"since,omitempty"`
 	DeprecatedSince string   `json:"deprecated_since,omitempty"`
@@ -83,6 +92,30 @@ func Specs() []*Spec {
 		if err := json.Unmarshal(specJSON, &specs); err != nil {
 			panic("command: bad spec.json: " + err.Error())
 		}
+		for _, s := range specs {
+			s.prepare()
+			for _, sub := range s.Subcommands {
+				sub.prepare()
+			}
+		}
 	})
 	return specs
+}
+
+// prepare derives what key extraction needs from the published spec.
+func (s *Spec) prepare() {
+	for i := range s.KeySpecs {
+		ks := &s.KeySpecs[i]
+		f, err := parseKeyFlags(ks.Flags)
+		if err != nil {
+			panic("command: bad spec.json: " + s.Name + ": " + err.Error())
+		}
+		ks.flags = f
+		s.hasKeySpec = s.hasKeySpec || f&KeyNotKey == 0
+		s.varFlags = s.varFlags || f&KeyVariableFlags != 0
+	}
+	for _, f := range s.Flags {
+		s.noMandatoryKeys = s.noMandatoryKeys || f == "no_mandatory_keys"
+	}
+	s.getKeys = keyFinders[s.Name]
 }

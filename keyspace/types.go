@@ -103,3 +103,15 @@ func (db *DB) Blob(id uint32) []byte {
 // SetBlob replaces a compact-encoded value by a new blob; the caller has
 // freed or reused the old one.
 func (db *DB) SetBlob(id uint32, e Encoding, ref arena.Ref) { db.SetValue(id, e, uint64(ref)) }
+
+// DigestValue feeds a key's value, independent of its encoding, to h.
+func (db *DB) DigestValue(id uint32, h hash.Hash) {
+	e := db.dict.At(id)
+	k, enc := Kind(e.Meta>>kindShift), Encoding(e.Meta>>encShift&0xf)
+	if k == KindString {
+		var buf [24]byte
+		h.Write(db.String(id, buf[:]))
+		return
+	}
+	opsOf(k).Digest(db.ks, enc, e.Val, h)
+}

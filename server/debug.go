@@ -312,8 +312,7 @@ func keyDigest(db *keyspace.DB, id uint32, withKey bool) [20]byte {
 		h.Write(n[:])
 	}
 	h.Write([]byte{byte(db.Kind(id))})
-	var buf [64]byte
-	h.Write(db.String(id, buf[:]))
+	db.DigestValue(id, h)
 	var out [20]byte
 	copy(out[:], h.Sum(nil))
 	return out

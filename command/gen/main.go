@@ -142,10 +142,13 @@ func parseArgs(v protocol.Value) []command.Arg {
 	for _, a := range v.Elems {
 		m := a.Map()
 		arg := command.Arg{
-			Name: m["name"].Str, Type: m["type"].Str, Token: m["token"].Str,
+			Name: m["name"].Str, Type: m["type"].Str,
 			Summary: m["summary"].Str, Since: m["since"].Str,
 			DeprecatedSince: m["deprecated_since"].Str, Flags: strs(m["flags"]),
 			Arguments: parseArgs(m["arguments"]),
+		}
+		if tok, ok := m["token"]; ok {
+			arg.Token = &tok.Str
 		}
 		if ks, ok := m["key_spec_index"]; ok {
 			i := int(ks.Int)

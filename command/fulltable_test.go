@@ -22,17 +22,20 @@ type nopServer struct{ command.Server }
 
 func (nopServer) RecordError(string) {}
 
-// fullTable makes every command of the specs available.
+// fullTable makes every command of the reference's specs available (not
+// the newer commands Redoubt adds, which the reference does not have).
 func fullTable() *command.Table {
 	t := command.NewTable()
 	nop := func(*command.Ctx) {}
 	for _, s := range command.Specs() {
-		if s.Name == "command" {
+		if s.Name == "command" || command.NewerThanReference(s.Name) {
 			continue
 		}
 		t.Handle(s.Name, nop)
 		for _, sub := range s.Subcommands {
-			t.Handle(sub.Name, nop)
+			if !command.NewerThanReference(sub.Name) {
+				t.Handle(sub.Name, nop)
+			}
 		}
 	}
 	command.RegisterIntrospection(t)
@@ -154,7 +157,11 @@ func TestGetKeysEveryCommand(t *testing.T) {
 	var all []*command.Spec
 	for _, s := range command.Specs() {
 		all = append(all, s)
-		all = append(all, s.Subcommands...)
+		for _, sub := range s.Subcommands {
+			if !command.NewerThanReference(sub.Name) {
+				all = append(all, sub)
+			}
+		}
 	}
 	for _, resp := range []int{2, 3} {
 		if resp == 3 {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/redoubt-db/redoubt/command"
 	"github.com/redoubt-db/redoubt/internal/difftest"
 )
 
@@ -21,7 +22,10 @@ func available(t testing.TB, redoubt *difftest.Conn) map[string]bool {
 	t.Helper()
 	set := map[string]bool{}
 	for _, e := range redoubt.DoValue("COMMAND", "LIST").Elems {
-		set[e.Str] = true
+		// Commands newer than the reference cannot be compared with it.
+		if !command.NewerThanReference(e.Str) {
+			set[e.Str] = true
+		}
 	}
 	if !set["command"] || !set["command|info"] {
 		t.Fatalf("COMMAND LIST does not list COMMAND itself: %v", set)
@@ -110,7 +114,7 @@ func TestCommandList(t *testing.T) {
 		same := func(args ...string) {
 			t.Helper()
 			want := strings.Join(canonNames(p.Redis.DoValue(args...), k), " ")
-			got := strings.Join(canonNames(p.Redoubt.DoValue(args...), nil), " ")
+			got := strings.Join(canonNames(p.Redoubt.DoValue(args...), k), " ")
 			if want != got {
 				t.Errorf("%s\n redis:   %s\n redoubt: %s", difftest.Quote(args), want, got)
 			}
@@ -292,7 +296,7 @@ func TestCommandRenamed(t *testing.T) {
 		}
 		for _, pat := range []string{renamed, "renamed*", hidden, container + "|*"} {
 			want := canonNames(p.Redis.DoValue("COMMAND", "LIST", "FILTERBY", "PATTERN", pat), k)
-			got := canonNames(p.Redoubt.DoValue("COMMAND", "LIST", "FILTERBY", "PATTERN", pat), nil)
+			got := canonNames(p.Redoubt.DoValue("COMMAND", "LIST", "FILTERBY", "PATTERN", pat), k)
 			if strings.Join(want, " ") != strings.Join(got, " ") {
 				t.Errorf("COMMAND LIST FILTERBY PATTERN %s\n redis:   %v\n redoubt: %v", pat, want, got)
 			}

@@ -35,6 +35,7 @@ func (s *Server) registerClientCommands(h func(string, srvHandler)) {
 	})
 	h("client|reply", clientReplyCmd)
 	h("client|no-evict", func(s *Server, c *client, ctx *command.Ctx) { clientOnOff(c, ctx, flagNoEvict) })
+	h("client|no-touch", func(s *Server, c *client, ctx *command.Ctx) { clientOnOff(c, ctx, flagNoTouch) })
 	h("client|pause", clientPauseCmd)
 	h("client|unpause", func(s *Server, c *client, ctx *command.Ctx) {
 		s.unpauseClients()
@@ -335,5 +336,7 @@ func clientHelpCmd(s *Server, c *client, ctx *command.Ctx) {
 		"    Report tracking status for the current connection.",
 		"NO-EVICT (ON|OFF)",
 		"    Protect current client connection from eviction.",
+		"NO-TOUCH (ON|OFF)",
+		"    Will not touch LRU/LFU stats when this mode is on.",
 	})
 }

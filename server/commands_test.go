@@ -309,3 +309,32 @@ func TestClientPauseWrite(t *testing.T) {
 		t.Fatalf("value after unpause: %q", got)
 	}
 }
+
+// TestClientNoTouch checks that reads of a CLIENT NO-TOUCH client leave
+// the access data alone (the LFU counter, which with lfu-log-factor 0
+// counts every access), while TOUCH still counts.
+func TestClientNoTouch(t *testing.T) {
+	addr := difftest.StartRedoubt(t, "maxmemory-policy allkeys-lfu", "lfu-log-factor 0")
+	normal, quiet := difftest.Dial(t, addr), difftest.Dial(t, addr)
+	normal.Do("SET", "k", "v")
+	freq := func() int64 { return normal.DoValue("OBJECT", "FREQ", "k").Int }
+	start := freq()
+	if got := string(quiet.Do("CLIENT", "NO-TOUCH", "ON")); got != "+OK\r\n" {
+		t.Fatalf("CLIENT NO-TOUCH ON: %q", got)
+	}
+	quiet.Do("GET", "k")
+	if f := freq(); f != start {
+		t.Fatalf("GET from a no-touch client moved the LFU counter from %d to %d", start, f)
+	}
+	quiet.Do("TOUCH", "k")
+	if f := freq(); f != start+1 {
+		t.Fatalf("TOUCH from a no-touch client: counter %d, want %d", f, start+1)
+	}
+	normal.Do("GET", "k")
+	if f := freq(); f != start+2 {
+		t.Fatalf("GET from a normal client: counter %d, want %d", f, start+2)
+	}
+	if got := string(quiet.Do("CLIENT", "NO-TOUCH", "maybe")); got != "-ERR syntax error\r\n" {
+		t.Fatalf("CLIENT NO-TOUCH maybe: %q", got)
+	}
+}

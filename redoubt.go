@@ -52,6 +52,8 @@ func Start(ctx context.Context, c Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The server reports the port it really listens on (INFO, CONFIG GET).
+	cfg.Port = int64(l.Addr().(*net.TCPAddr).Port)
 	logw := c.Log
 	if logw == nil {
 		logw = io.Discard

@@ -338,3 +338,29 @@ func TestClientNoTouch(t *testing.T) {
 		t.Fatalf("CLIENT NO-TOUCH maybe: %q", got)
 	}
 }
+
+// TestConfigSetPortRebinds moves the server to a new port with CONFIG
+// SET, and checks that a port already in use fails as in Redis, leaving
+// the server where it was.
+func TestConfigSetPortRebinds(t *testing.T) {
+	addr := difftest.StartRedoubt(t)
+	c := difftest.Dial(t, addr)
+	busy := difftest.StartRedis(t)
+	_, busyPort, _ := strings.Cut(busy, ":")
+	want := "-ERR CONFIG SET failed (possibly related to argument 'port') - Unable to listen on this port. Check server logs.\r\n"
+	if got := string(c.Do("CONFIG", "SET", "port", busyPort)); got != want {
+		t.Fatalf("CONFIG SET port <busy>: %q", got)
+	}
+	port := difftest.FreePort(t)
+	if got := string(c.Do("CONFIG", "SET", "port", strconv.Itoa(port))); got != "+OK\r\n" {
+		t.Fatalf("CONFIG SET port: %q", got)
+	}
+	moved := difftest.Dial(t, "127.0.0.1:"+strconv.Itoa(port))
+	if got := string(moved.Do("PING")); got != "+PONG\r\n" {
+		t.Fatalf("PING on the new port: %q", got)
+	}
+	// Existing connections stay.
+	if got := string(c.Do("PING")); got != "+PONG\r\n" {
+		t.Fatalf("PING on the old connection: %q", got)
+	}
+}

@@ -94,6 +94,18 @@ func (s *Server) resetStats() {
 
 // registerConfigAppliers makes parameter changes take effect.
 func (s *Server) registerConfigAppliers() {
+	s.cfg.OnApply("port", func() error {
+		if err := s.rebind(); err != nil {
+			return errors.New("Unable to listen on this port. Check server logs.")
+		}
+		return nil
+	})
+	s.cfg.OnApply("bind", func() error {
+		if err := s.rebind(); err != nil {
+			return errors.New("Failed to bind to specified addresses.")
+		}
+		return nil
+	})
 	// Redoubt never changes the process's working directory (it may be
 	// embedded in another program): files are resolved against dir, which
 	// must exist.

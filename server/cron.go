@@ -85,9 +85,11 @@ func (s *Server) activeExpire(hz int) {
 }
 
 // keyExpired is the keyspace hook for keys deleted because their TTL
-// passed: it fires the "expired" notification.
+// passed: it fires the "expired" notification and, as any change, fails
+// the transactions watching the key.
 func (s *Server) keyExpired(db *keyspace.DB, key []byte) {
 	s.Notify(command.EvExpired, "expired", key, db.ID)
+	s.keyModified(db, key)
 }
 
 // clientsCron closes clients idle for longer than timeout.

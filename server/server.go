@@ -157,12 +157,33 @@ func (s *Server) Start() error {
 		}
 		s.listeners = ls
 	}
-	for _, l := range s.listeners {
+	s.serveListeners(s.listeners)
+	s.wg.Add(1)
+	go s.cronLoop()
+	return nil
+}
+
+func (s *Server) serveListeners(ls []net.Listener) {
+	for _, l := range ls {
 		s.wg.Add(1)
 		go s.acceptLoop(l)
 	}
-	s.wg.Add(1)
-	go s.cronLoop()
+}
+
+// rebind applies a new port or bind at run time: the new sockets are
+// opened first, so a failure leaves the server listening where it was.
+func (s *Server) rebind() error {
+	ls, err := s.bind(s.cfg.Bind, int(s.cfg.Port))
+	if err != nil {
+		s.log.Warningf("%v", err)
+		return err
+	}
+	old := s.listeners
+	s.listeners = ls
+	for _, l := range old {
+		l.Close()
+	}
+	s.serveListeners(ls)
 	return nil
 }
 

@@ -175,10 +175,15 @@ func (t *Table) Flag(name string, f Flag) {
 
 // Lookup finds a command by the name a client sent, in any case, without
 // allocating.
-func (t *Table) Lookup(name []byte) *Command {
+func (t *Table) Lookup(name []byte) *Command { return lookupFold(t.cmds, name) }
+
+// lookupFold finds a name in a table of lower-case names, comparing as
+// Redis's case-insensitive command dictionaries do (ASCII letters only),
+// without allocating for names of ordinary length.
+func lookupFold(m map[string]*Command, name []byte) *Command {
 	var buf [32]byte
 	if len(name) > len(buf) {
-		return t.cmds[lowerName(name)]
+		return m[lowerName(name)]
 	}
 	for i, ch := range name {
 		if 'A' <= ch && ch <= 'Z' {
@@ -186,7 +191,7 @@ func (t *Table) Lookup(name []byte) *Command {
 		}
 		buf[i] = ch
 	}
-	return t.cmds[string(buf[:len(name)])]
+	return m[string(buf[:len(name)])]
 }
 
 // lowerName lower-cases a command name as Redis's case-insensitive
@@ -206,7 +211,7 @@ func (c *Command) LookupSub(name []byte) *Command {
 	if c.Subs == nil {
 		return nil
 	}
-	return c.Subs[lowerName(name)]
+	return lookupFold(c.Subs, name)
 }
 
 // Get returns a command by its canonical lower-case name ("parent|sub"

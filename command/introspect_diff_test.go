@@ -217,7 +217,7 @@ var getkeysCases = [][]string{
 	{"spublish", "ch", "m"}, {"publish", "ch", "m"}, {"ssubscribe", "a", "b"},
 	// Errors.
 	{"nosuch", "k"}, {"get", "a", "b"}, {"ping", "x"}, {"object", "nosuch", "k"}, {"object", "help"},
-	{"config", "get", "x"}, {"object|encoding", "k"}, {"OBJECT", "encoding|x", "k"}, {"get\x00", "k"},
+	{"config", "get", "x"}, {"object|encoding", "k"}, {"OBJECT", "encoding|x", "k"},
 	{"zunionstore", "d"}, {"mset", "a"}, {"lmove", "a", "b", "left"}, {"eval", "s"},
 }
 

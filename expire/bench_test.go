@@ -18,6 +18,8 @@ type nopServer struct{}
 
 func (nopServer) Notify(command.Event, string, []byte, int) {}
 func (nopServer) RecordError(string)                        {}
+func (nopServer) Block(*command.Ctx, [][]byte, int64) bool  { return false }
+func (nopServer) SignalReady(int, []byte)                   {}
 
 func benchCmds(b *testing.B, cmds ...[]string) {
 	ks := newKeyspace()

@@ -54,7 +54,9 @@ func (h *harness) Notify(class command.Event, event string, key []byte, db int) 
 	h.events = append(h.events, strconv.Itoa(db)+" "+event+" "+string(key))
 }
 
-func (h *harness) RecordError(string) {}
+func (h *harness) RecordError(string)                       {}
+func (h *harness) Block(*command.Ctx, [][]byte, int64) bool { return false }
+func (h *harness) SignalReady(int, []byte)                  {}
 
 // do runs a command at the current time and returns its reply, valid
 // until the next call. SELECT, which is the server's, just switches the

@@ -22,11 +22,10 @@ type blockKey struct {
 
 // blockState is a blocked client's wait.
 type blockState struct {
-	cmd      *command.Command
-	args     [][]byte
-	keys     []blockKey
-	deadline int64 // Unix ms; 0 = forever
-	wake     chan struct{}
+	cmd   *command.Command
+	args  [][]byte
+	keys  []blockKey
+	timer *time.Timer // the deadline, if any
 }
 
 // Block implements command.Server: it registers the calling client as
@@ -40,15 +39,30 @@ func (s *Server) Block(ctx *command.Ctx, keys [][]byte, deadline int64) bool {
 		c.stillBlocked = true
 		return true
 	}
-	b := &blockState{cmd: ctx.Cmd, args: copyArgs(ctx.Args), deadline: deadline, wake: make(chan struct{})}
+	b := &blockState{cmd: ctx.Cmd, args: copyArgs(ctx.Args)}
 	for _, k := range keys {
 		bk := blockKey{db: ctx.DB.ID, key: string(k)}
 		b.keys = append(b.keys, bk)
 		s.blockedOn[bk] = append(s.blockedOn[bk], c)
 	}
+	if deadline > 0 {
+		b.timer = time.AfterFunc(time.Until(time.UnixMilli(deadline)), func() { s.blockTimedOut(c, b) })
+	}
 	c.blocked = b
 	s.blockedClients++
 	return true
+}
+
+// blockTimedOut ends a wait whose deadline passed with a null reply.
+func (s *Server) blockTimedOut(c *client, b *blockState) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c.blocked != b {
+		return // served meanwhile
+	}
+	s.unblock(c)
+	c.reply.NullArray()
+	c.commitReply()
 }
 
 func copyArgs(args [][]byte) [][]byte {
@@ -114,11 +128,15 @@ func (s *Server) retryBlocked(c *client) {
 	c.commitReply()
 }
 
-// unblock removes a client from the blocked tables and wakes it.
+// unblock removes a client from the blocked tables and has its loop
+// carry on with its output and its next commands.
 func (s *Server) unblock(c *client) {
 	b := c.blocked
 	if b == nil {
 		return
+	}
+	if b.timer != nil {
+		b.timer.Stop()
 	}
 	for _, bk := range b.keys {
 		if rest := removeClient(s.blockedOn[bk], c); len(rest) > 0 {
@@ -129,54 +147,7 @@ func (s *Server) unblock(c *client) {
 	}
 	c.blocked = nil
 	s.blockedClients--
-	close(b.wake)
-}
-
-// waitUnblock is run by a client's goroutine after its command blocked:
-// it releases the engine lock until the client is served, times out, is
-// unblocked or the server stops. The caller holds the lock.
-func (s *Server) waitUnblock(c *client) {
-	for c.blocked != nil {
-		b := c.blocked
-		var timer *time.Timer
-		var timeout <-chan time.Time
-		if b.deadline > 0 {
-			timer = time.NewTimer(time.Until(time.UnixMilli(b.deadline)))
-			timeout = timer.C
-		}
-		s.mu.Unlock()
-		c.flush()
-		timedOut := false
-		select {
-		case <-b.wake:
-		case <-timeout:
-			timedOut = true
-		case <-s.quit:
-		}
-		if timer != nil {
-			timer.Stop()
-		}
-		s.mu.Lock()
-		if c.blocked == b && (timedOut || c.closing.Load() != 0) {
-			s.unblock(c)
-			c.reply.NullArray()
-			c.commitReply()
-		}
-		if c.closing.Load() != 0 || isClosed(s.quit) {
-			s.unblock(c)
-			return
-		}
-	}
-	c.clock = time.Now()
-}
-
-func isClosed(ch chan struct{}) bool {
-	select {
-	case <-ch:
-		return true
-	default:
-		return false
-	}
+	c.wake()
 }
 
 func clientUnblockCmd(s *Server, c *client, ctx *command.Ctx) {

@@ -12,15 +12,16 @@ import (
 // processCommand runs one parsed command for a client, with Redis's checks
 // in Redis's order: lookup, arity, authentication, transaction queueing,
 // client pause; then call. The caller holds the engine lock and has put
-// the arguments in c.args.
-func (s *Server) processCommand(c *client) {
+// the arguments in c.args. It returns false if the command must wait for
+// a CLIENT PAUSE to end: it was not run and will be given again.
+func (s *Server) processCommand(c *client) bool {
 	args := c.args
 	cmd := s.cmds.Lookup(args[0])
 	if cmd != nil && cmd.Subs != nil && len(args) >= 2 {
 		sub := cmd.LookupSub(args[1])
 		if sub == nil {
 			s.reject(c, "ERR unknown subcommand '"+clip(args[1], 128)+"'. Try "+strings.ToUpper(string(args[0]))+" HELP.")
-			return
+			return true
 		}
 		cmd = sub
 	}
@@ -34,38 +35,41 @@ func (s *Server) processCommand(c *client) {
 			b.WriteString("'" + clip(a, 128-b.Len()) + "' ")
 		}
 		s.reject(c, "ERR unknown command '"+clip(args[0], 128)+"', with args beginning with: "+b.String())
-		return
+		return true
 	}
 	c.curCmd = cmd
 	if !cmd.ArityOK(len(args)) {
 		s.reject(c, "ERR wrong number of arguments for '"+cmd.FullName()+"' command")
-		return
+		return true
 	}
 	if !c.authd && !cmd.Has(command.NoAuth) {
 		s.reject(c, "NOAUTH Authentication required.")
-		return
+		return true
 	}
 	if c.flags&flagPubSub != 0 && c.resp == 2 && !pubsubAllowed(cmd) {
 		s.reject(c, "ERR Can't execute '"+cmd.FullName()+"': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")
-		return
+		return true
 	}
 	if c.flags&flagMulti != 0 && !isTransactionControl(cmd) {
 		if cmd.Has(command.NoMulti) {
 			s.reject(c, "ERR Command not allowed inside a transaction")
-			return
+			return true
 		}
 		c.queue(cmd, args)
 		c.reply.Simple("QUEUED")
-		return
+		return true
 	}
-	if s.mustPause(cmd) {
-		s.waitUnpause(c, cmd)
+	if s.mustPause(c, cmd) {
+		c.paused = true
+		s.pause.clients = append(s.pause.clients, c)
+		return false
 	}
 	c.lastCmd = cmd
 	s.call(c, cmd, args)
 	if len(s.readyKeys) > 0 {
 		s.serveReady()
 	}
+	return true
 }
 
 // clip cuts an argument for an error message, like %.Ns.

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/redoubt-db/redoubt/command"
@@ -29,12 +28,11 @@ const (
 	flagReplySkipNext
 	flagReplySkip
 	flagPubSub
-	flagInBatch      // the client's goroutine holds the lock and will flush
 	flagDenyBlocking // inside EXEC (or a script): blocking commands do not block
 )
 
-// Close states: atomic because the client's goroutine checks them
-// without the engine lock.
+// Close states: atomic because other goroutines set them and the client's
+// loop checks them outside the engine lock.
 const (
 	closeAfterReply int32 = 1 // finish writing pending replies, then close
 	closeASAP       int32 = 2 // close without writing more
@@ -51,32 +49,38 @@ const (
 // client is one connection. Fields are guarded by the engine lock unless
 // noted otherwise.
 type client struct {
-	s     *Server
-	id    int64
-	conn  net.Conn
-	fd    int
-	addr  string
-	laddr string
-	name  string
-	db    *keyspace.DB
-	resp  int
-	authd bool
-	flags clientFlags
+	s      *Server
+	id     int64
+	fd     int
+	loop   *loop
+	remote net.Addr
+	addr   string
+	laddr  string
+	name   string
+	db     *keyspace.DB
+	resp   int
+	authd  bool
+	flags  clientFlags
 	// closing is 0 or a close state.
 	closing atomic.Int32
 
 	created  time.Time
-	lastSeen atomic.Int64 // Unix ms of the last command or read
+	lastSeen atomic.Int64 // Unix ms of the last read
 	lastCmd  *command.Command
 	curCmd   *command.Command
-	// clock is the time the next command of the batch starts; owned by
-	// the goroutine holding the engine lock for this client.
+	// clock is the time the next command of the batch starts.
 	clock time.Time
 
-	// Owned by the client's goroutine.
+	// Owned by the client's loop: the query buffer and its parser.
 	parser *protocol.Parser
 	rbuf   []byte
 	r, w   int // unparsed bytes are rbuf[r:w]
+	// Loop bookkeeping: scheduled is guarded by the loop's mutex, the
+	// others are the loop goroutine's own.
+	scheduled     bool
+	wantOut       bool
+	outRegistered bool
+
 	// reply collects the replies of the command being executed; it is
 	// moved to out after each command.
 	reply protocol.Writer
@@ -85,17 +89,11 @@ type client struct {
 	ctxs []*command.Ctx
 	args [][]byte // arguments of the command being executed
 
-	// outMu guards out and spare: another client's goroutine may append
-	// here (MONITOR, pub/sub) while this one writes to the socket.
+	// outMu guards out: commands of other clients (MONITOR, Pub/Sub) append
+	// to it while the loop writes it to the socket.
 	outMu   sync.Mutex
 	out     []byte
-	spare   []byte
 	pending atomic.Int64 // bytes accepted but not yet written (omem)
-	// writeMu serialises socket writes between the client's goroutine and
-	// its background writer.
-	writeMu sync.Mutex
-	wake    chan struct{}
-	writer  bool // background writer started
 
 	multi   multiState
 	watched []watchKey
@@ -104,7 +102,9 @@ type client struct {
 	blocked *blockState
 	// stillBlocked is set when a retried blocked command blocks again.
 	stillBlocked bool
-
+	// paused is set while the client's next command waits for CLIENT
+	// PAUSE to end.
+	paused bool
 	// softLimitSince is when the client went over its soft output buffer
 	// limit (Unix ms), 0 if it is under it.
 	softLimitSince int64
@@ -115,14 +115,14 @@ type client struct {
 	qbuf, qbufCap atomic.Int64
 }
 
-func (s *Server) newClient(conn net.Conn) *client {
+func (s *Server) newClient(fd int, remote, local net.Addr) *client {
 	c := &client{
 		s:       s,
 		id:      s.nextID.Add(1),
-		conn:    conn,
-		fd:      connFD(conn),
-		addr:    conn.RemoteAddr().String(),
-		laddr:   conn.LocalAddr().String(),
+		fd:      fd,
+		remote:  remote,
+		addr:    remote.String(),
+		laddr:   local.String(),
 		resp:    2,
 		created: time.Now(),
 		parser:  protocol.NewParser(),
@@ -136,75 +136,12 @@ func (s *Server) newClient(conn net.Conn) *client {
 	return c
 }
 
-// connFD returns the connection's file descriptor number, for CLIENT LIST.
-func connFD(conn net.Conn) int {
-	sc, ok := conn.(syscall.Conn)
-	if !ok {
-		return -1
-	}
-	raw, err := sc.SyscallConn()
-	if err != nil {
-		return -1
-	}
-	fd := -1
-	_ = raw.Control(func(f uintptr) { fd = int(f) })
-	return fd
-}
-
-// serveConn is a connection's goroutine.
-func (s *Server) serveConn(conn net.Conn) {
-	defer s.wg.Done()
-	if tc, ok := conn.(*net.TCPConn); ok {
-		_ = tc.SetNoDelay(true)
-		if ka := s.cfg.TCPKeepalive; ka > 0 {
-			_ = tc.SetKeepAlivePeriod(time.Duration(ka) * time.Second)
-			_ = tc.SetKeepAlive(true)
-		}
-	}
-	c := s.newClient(conn)
-	s.mu.Lock()
-	if msg := s.refuseReason(c); msg != "" {
-		s.stats.rejectedConns++
-		s.mu.Unlock()
-		_, _ = conn.Write([]byte("-" + msg + "\r\n"))
-		conn.Close()
-		return
-	}
-	s.clients[c.id] = c
-	s.stats.connectionsReceived++
-	s.mu.Unlock()
-
-	defer s.freeClient(c)
-	for {
-		if c.w == len(c.rbuf) {
-			if !c.makeRoom() {
-				return
-			}
-		}
-		n, err := conn.Read(c.rbuf[c.w:])
-		if n > 0 {
-			s.stats.reads.Add(1)
-			c.w += n
-			c.netIn.Add(int64(n))
-			c.lastSeen.Store(now())
-			c.processInput()
-			c.flush()
-			if c.closing.Load() != 0 {
-				return
-			}
-		}
-		if err != nil {
-			return
-		}
-	}
-}
-
 // refuseReason says why a new connection must be turned away, if it must.
 func (s *Server) refuseReason(c *client) string {
 	if int64(len(s.clients)) >= s.cfg.MaxClients {
 		return "ERR max number of clients reached"
 	}
-	if s.cfg.ProtectedMode && s.cfg.RequirePass == "" && !isLoopback(c.conn.RemoteAddr()) && !s.boundExplicitly() {
+	if s.cfg.ProtectedMode && s.cfg.RequirePass == "" && !isLoopback(c.remote) && !s.boundExplicitly() {
 		return protectedModeMsg
 	}
 	return ""
@@ -238,7 +175,7 @@ func (c *client) makeRoom() bool {
 	}
 	if int64(len(c.rbuf)) >= c.s.cfg.ClientQueryBufferLimit {
 		c.s.log.Warningf("Closing client that reached max query buffer length: %s (qbuf initial bytes: %q)",
-			c.info(), truncate(c.rbuf[:min(c.w, 64)]))
+			c.info(), c.rbuf[:min(c.w, 64)])
 		return false
 	}
 	// Grow by doubling, never to a length the client merely announced: a
@@ -255,25 +192,16 @@ func (c *client) makeRoom() bool {
 	return true
 }
 
-func truncate(b []byte) string { return string(b) }
-
-// processInput parses and runs every complete command in the read buffer,
-// taking the engine lock once for the whole batch.
+// processInput parses and runs the complete commands in the query buffer,
+// until it is empty or the client blocks or must wait for a pause. The
+// caller (the client's loop) holds the engine lock.
 func (c *client) processInput() {
 	s := c.s
-	locked := false
-	for c.r < c.w && c.closing.Load() == 0 {
+	for c.r < c.w && c.closing.Load() == 0 && c.blocked == nil && !c.paused {
 		c.parser.Unauthenticated = !c.authd
 		c.parser.MaxBulkLen = s.cfg.ProtoMaxBulkLen
 		args, n, err := c.parser.Next(c.rbuf[c.r:c.w])
 		if err != nil {
-			if errors.Is(err, protocol.ErrIncomplete) {
-				break
-			}
-			if !locked {
-				s.mu.Lock()
-				locked = true
-			}
 			var pe *protocol.ProtocolError
 			if errors.As(err, &pe) {
 				c.protocolError(pe.Msg)
@@ -288,16 +216,12 @@ func (c *client) processInput() {
 		// While a command runs, CLIENT LIST counts it in qbuf, as Redis
 		// does (the command is still in its query buffer).
 		c.qbuf.Store(int64(c.w - start))
-		if !locked {
-			s.mu.Lock()
-			locked = true
-			c.flags |= flagInBatch
-			c.clock = time.Now()
-		}
 		c.args = args
-		s.processCommand(c)
-		if c.blocked != nil {
-			s.waitUnblock(c)
+		if !s.processCommand(c) {
+			// Paused: the command runs again when the pause ends.
+			c.r = start
+			c.args = nil
+			break
 		}
 		c.args = nil
 		c.commitReply()
@@ -308,10 +232,6 @@ func (c *client) processInput() {
 		if c.flags&flagReplySkipNext != 0 {
 			c.flags = c.flags&^flagReplySkipNext | flagReplySkip
 		}
-	}
-	if locked {
-		c.flags &^= flagInBatch
-		s.mu.Unlock()
 	}
 	if c.r == c.w {
 		c.r, c.w = 0, 0
@@ -360,95 +280,23 @@ func (c *client) commitReply() {
 }
 
 // push appends output that was not produced by the client's own command
-// (MONITOR lines, pub/sub messages) and makes sure it gets written. The
-// caller holds the engine lock.
+// (MONITOR lines, pub/sub messages) and has the client's loop write it.
+// The caller holds the engine lock.
 func (c *client) push(b []byte) {
 	c.outMu.Lock()
 	c.out = append(c.out, b...)
 	c.pending.Store(int64(len(c.out)))
 	c.outMu.Unlock()
-	if c.flags&flagInBatch == 0 {
-		c.startWriter()
-		select {
-		case c.wake <- struct{}{}:
-		default:
-		}
+	c.wake()
+}
+
+// wake asks the client's loop to look at it.
+func (c *client) wake() {
+	if c.loop != nil {
+		c.loop.schedule(c)
 	}
 }
 
-// startWriter starts the goroutine that writes output produced while the
-// client's own goroutine is blocked reading.
-func (c *client) startWriter() {
-	if c.writer {
-		return
-	}
-	c.writer = true
-	c.wake = make(chan struct{}, 1)
-	c.s.wg.Add(1)
-	go func() {
-		defer c.s.wg.Done()
-		for {
-			select {
-			case <-c.wake:
-				c.flush()
-			case <-c.s.quit:
-				return
-			}
-			if c.closing.Load() == closeASAP {
-				return
-			}
-		}
-	}()
-}
-
-// flush writes pending output. It is called without the engine lock.
-func (c *client) flush() {
-	c.writeMu.Lock()
-	defer c.writeMu.Unlock()
-	for {
-		c.outMu.Lock()
-		buf := c.out
-		if len(buf) == 0 {
-			c.outMu.Unlock()
-			return
-		}
-		c.out = c.spare[:0]
-		c.spare = nil
-		c.outMu.Unlock()
-
-		n, err := c.conn.Write(buf)
-		c.netOut.Add(int64(n))
-		c.s.stats.writes.Add(1)
-
-		c.outMu.Lock()
-		if cap(buf) <= spareMax {
-			c.spare = buf[:0]
-		}
-		c.pending.Store(int64(len(c.out)))
-		c.outMu.Unlock()
-		if err != nil {
-			c.conn.Close()
-			return
-		}
-	}
-}
-
-// freeClient removes a disconnected client from the server.
-func (s *Server) freeClient(c *client) {
-	c.conn.Close()
-	c.closing.Store(closeASAP)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if c.wake != nil {
-		select {
-		case c.wake <- struct{}{}:
-		default:
-		}
-	}
-	s.detachClient(c)
-}
-
-// info is the client's CLIENT LIST line.
 func (c *client) info() string {
 	var b strings.Builder
 	nowMs := now()

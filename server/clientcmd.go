@@ -221,8 +221,8 @@ func clientKillCmd(s *Server, c *client, ctx *command.Ctx) {
 // the command that killed it replies.
 func (s *Server) killClient(c *client) {
 	c.closing.Store(closeASAP)
-	c.conn.Close()
 	s.detachClient(c)
+	c.wake() // its loop closes the socket
 }
 
 // detachClient removes a client from the server's tables. It is

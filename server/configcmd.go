@@ -78,7 +78,7 @@ func (s *Server) allowed(c *client, setting string) bool {
 	case "yes":
 		return true
 	case "local":
-		return isLoopback(c.conn.RemoteAddr())
+		return isLoopback(c.remote)
 	}
 	return false
 }

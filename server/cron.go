@@ -107,8 +107,7 @@ func (s *Server) clientsCron(t time.Time) {
 		}
 		if c.lastSeen.Load() < limit {
 			s.log.Verbosef("Closing idle client")
-			c.closing.Store(closeASAP)
-			c.conn.Close()
+			s.killClient(c)
 		}
 	}
 }

@@ -11,36 +11,32 @@ import (
 // lock, so everyone else keeps running. Expiry and eviction stop too, so
 // the dataset is stable for a failover.
 type pauseState struct {
-	end  int64 // Unix ms; 0 when not paused
-	all  bool  // ALL rather than WRITE
-	wake chan struct{}
+	end     int64 // Unix ms; 0 when not paused
+	all     bool  // ALL rather than WRITE
+	timer   *time.Timer
+	clients []*client // waiting for the pause to end
 }
 
 func (p *pauseState) active(nowMs int64) bool { return p.end != 0 && nowMs < p.end }
 
-// mustPause reports whether cmd must wait for the pause to end.
-func (s *Server) mustPause(cmd *command.Command) bool {
+// mustPause reports whether cmd must wait for the pause to end. EXEC
+// waits if its transaction has a write.
+func (s *Server) mustPause(c *client, cmd *command.Command) bool {
 	if s.pause.end == 0 || !s.pause.active(now()) {
 		return false
 	}
-	return s.pause.all || cmd.Has(command.Write) || cmd.Has(command.MayReplicate)
-}
-
-// waitUnpause blocks the client until the pause is over. It releases the
-// engine lock while waiting.
-func (s *Server) waitUnpause(c *client, cmd *command.Command) {
-	for s.mustPause(cmd) {
-		wake := s.pause.wake
-		d := time.Until(time.UnixMilli(s.pause.end))
-		s.mu.Unlock()
-		select {
-		case <-wake:
-		case <-time.After(d):
-		case <-s.quit:
-		}
-		s.mu.Lock()
+	if s.pause.all {
+		return true
 	}
-	c.clock = time.Now()
+	if cmd.Name == "exec" {
+		for _, q := range c.multi.queue {
+			if q.cmd.Has(command.Write) || q.cmd.Has(command.MayReplicate) {
+				return true
+			}
+		}
+		return false
+	}
+	return cmd.Has(command.Write) || cmd.Has(command.MayReplicate)
 }
 
 func (s *Server) pauseClients(until int64, all bool) {
@@ -48,20 +44,31 @@ func (s *Server) pauseClients(until int64, all bool) {
 	if s.pause.active(now()) && until < s.pause.end {
 		until = s.pause.end
 	}
-	if s.pause.wake == nil {
-		s.pause.wake = make(chan struct{})
-	}
-	s.pause.end = until
 	s.pause.all = all || s.pause.all && s.pause.active(now())
+	s.pause.end = until
+	if s.pause.timer != nil {
+		s.pause.timer.Stop()
+	}
+	s.pause.timer = time.AfterFunc(time.Until(time.UnixMilli(until)), func() {
+		s.mu.Lock()
+		s.expirePause()
+		s.mu.Unlock()
+	})
 }
 
+// unpauseClients ends the pause and lets the waiting clients run.
 func (s *Server) unpauseClients() {
 	s.pause.end = 0
 	s.pause.all = false
-	if s.pause.wake != nil {
-		close(s.pause.wake)
-		s.pause.wake = nil
+	if s.pause.timer != nil {
+		s.pause.timer.Stop()
+		s.pause.timer = nil
 	}
+	for _, c := range s.pause.clients {
+		c.paused = false
+		c.wake()
+	}
+	s.pause.clients = nil
 }
 
 // expirePause ends a pause whose time is up.

@@ -128,7 +128,6 @@ func (s *Server) subscribe(c *client, ctx *command.Ctx, k pubsubKind) {
 		subscribeReply(ctx.W, k.subscribe, ch, c.subCount(k))
 	}
 	c.updatePubsubFlag()
-	c.startWriter()
 }
 
 func (s *Server) unsubscribe(c *client, w *protocol.Writer, k pubsubKind, names [][]byte) {
@@ -174,7 +173,6 @@ func (s *Server) psubscribe(c *client, ctx *command.Ctx) {
 		subscribeReply(ctx.W, "psubscribe", p, c.subCount(globalChannels))
 	}
 	c.updatePubsubFlag()
-	c.startWriter()
 }
 
 func (s *Server) punsubscribe(c *client, w *protocol.Writer, names [][]byte) {

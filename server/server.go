@@ -21,10 +21,12 @@ import (
 	"io"
 	"net"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/redoubt-db/redoubt/command"
@@ -51,6 +53,7 @@ type Server struct {
 	log  *Logger
 
 	listeners []net.Listener
+	loops     []*loop
 	clients   map[int64]*client
 	nextID    atomic.Int64
 	monitors  []*client
@@ -157,6 +160,17 @@ func (s *Server) Start() error {
 		}
 		s.listeners = ls
 	}
+	for i := 0; i < runtime.GOMAXPROCS(0); i++ {
+		l, err := newLoop(s)
+		if err != nil {
+			return err
+		}
+		s.loops = append(s.loops, l)
+	}
+	for _, l := range s.loops {
+		s.wg.Add(1)
+		go l.run()
+	}
 	s.serveListeners(s.listeners)
 	s.wg.Add(1)
 	go s.cronLoop()
@@ -256,11 +270,11 @@ func (s *Server) shutdown(code int) {
 		for _, l := range s.listeners {
 			l.Close()
 		}
-		s.mu.Lock()
-		for _, c := range s.clients {
-			c.conn.Close()
+		// Each loop closes its clients when it sees quit.
+		for _, l := range s.loops {
+			var one = [8]byte{1}
+			syscall.Write(l.wake, one[:])
 		}
-		s.mu.Unlock()
 		go func() {
 			s.wg.Wait()
 			close(s.done)
@@ -293,8 +307,7 @@ func (s *Server) acceptLoop(l net.Listener) {
 			return
 		}
 		delay = 0
-		s.wg.Add(1)
-		go s.serveConn(conn)
+		s.attach(conn)
 	}
 }
 

@@ -47,7 +47,9 @@ func (h *harness) Notify(class command.Event, event string, key []byte, db int) 
 	}
 }
 
-func (h *harness) RecordError(string) {}
+func (h *harness) RecordError(string)                       {}
+func (h *harness) Block(*command.Ctx, [][]byte, int64) bool { return false }
+func (h *harness) SignalReady(int, []byte)                  {}
 
 // do runs a command, checking its arity as the server does, and returns
 // the reply bytes (valid until the next call).

@@ -1,0 +1,377 @@
+package server
+
+import (
+	"errors"
+	"net"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// Event loops (Redis's ae.c, with one loop per core instead of one).
+//
+// Connections are spread over a few loops, each a goroutine around an
+// epoll instance. An iteration waits for events, reads every readable
+// socket once, takes the engine lock once to run all the complete
+// commands it read, releases the lock and writes each client's replies
+// with one write(2). This is what Redis does, and it costs a read and a
+// write per request plus a share of epoll_wait: the goroutine-per-socket
+// alternative pays an extra read that returns EAGAIN after every reply,
+// and a scheduler wakeup per request.
+//
+// Work that other goroutines create for a client (output pushed by
+// Pub/Sub or MONITOR, a blocked command served by another client, a kill)
+// is handed to the client's loop through its schedule queue and an
+// eventfd that interrupts epoll_wait. Only the owning loop reads, writes
+// or closes a client's socket.
+
+type loop struct {
+	s    *Server
+	epfd int
+	wake int // eventfd
+
+	mu      sync.Mutex
+	clients map[int]*client // by file descriptor
+	sched   []*client       // clients with work from other goroutines
+	waiting bool            // the loop is in epoll_wait and needs a wake-up
+
+	events []syscall.EpollEvent
+	ready  []*client
+	buf    [8]byte
+}
+
+const (
+	epollIn  = syscall.EPOLLIN | syscall.EPOLLRDHUP
+	epollOut = syscall.EPOLLOUT
+)
+
+func newLoop(s *Server) (*loop, error) {
+	epfd, err := syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
+	if err != nil {
+		return nil, err
+	}
+	r, _, errno := syscall.Syscall(syscall.SYS_EVENTFD2, 0, syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
+	if errno != 0 {
+		syscall.Close(epfd)
+		return nil, errno
+	}
+	l := &loop{s: s, epfd: epfd, wake: int(r), clients: map[int]*client{}, events: make([]syscall.EpollEvent, 256)}
+	if err := syscall.EpollCtl(epfd, syscall.EPOLL_CTL_ADD, l.wake, &syscall.EpollEvent{Events: syscall.EPOLLIN, Fd: int32(l.wake)}); err != nil {
+		l.closeFDs()
+		return nil, err
+	}
+	return l, nil
+}
+
+func (l *loop) closeFDs() {
+	syscall.Close(l.wake)
+	syscall.Close(l.epfd)
+}
+
+// add starts serving a client.
+func (l *loop) add(c *client) error {
+	l.mu.Lock()
+	l.clients[c.fd] = c
+	l.mu.Unlock()
+	err := syscall.EpollCtl(l.epfd, syscall.EPOLL_CTL_ADD, c.fd, &syscall.EpollEvent{Events: epollIn, Fd: int32(c.fd)})
+	if err != nil {
+		l.mu.Lock()
+		delete(l.clients, c.fd)
+		l.mu.Unlock()
+	}
+	return err
+}
+
+// schedule asks a client's loop to look at it: write its pending output,
+// resume its input after a block or pause ended, or close it. Any
+// goroutine may call it.
+func (l *loop) schedule(c *client) {
+	l.mu.Lock()
+	if !c.scheduled {
+		c.scheduled = true
+		l.sched = append(l.sched, c)
+	}
+	wake := l.waiting
+	l.waiting = false
+	l.mu.Unlock()
+	if wake {
+		var one = [8]byte{1}
+		syscall.Write(l.wake, one[:])
+	}
+}
+
+// run is the loop's goroutine.
+func (l *loop) run() {
+	defer l.s.wg.Done()
+	defer l.shutdown()
+	for {
+		l.mu.Lock()
+		timeout := -1
+		if len(l.sched) > 0 {
+			timeout = 0
+		} else {
+			l.waiting = true
+		}
+		l.mu.Unlock()
+		n, err := syscall.EpollWait(l.epfd, l.events, timeout)
+		l.mu.Lock()
+		l.waiting = false
+		l.mu.Unlock()
+		if err != nil && !errors.Is(err, syscall.EINTR) {
+			l.s.log.Warningf("epoll_wait: %v", err)
+			return
+		}
+		if isClosed(l.s.quit) {
+			return
+		}
+		l.iterate(l.events[:max(n, 0)])
+	}
+}
+
+// iterate handles one batch of events.
+func (l *loop) iterate(events []syscall.EpollEvent) {
+	s := l.s
+	nowMs := now()
+	l.ready = l.ready[:0]
+	for _, ev := range events {
+		fd := int(ev.Fd)
+		if fd == l.wake {
+			syscall.Read(l.wake, l.buf[:])
+			continue
+		}
+		l.mu.Lock()
+		c := l.clients[fd]
+		l.mu.Unlock()
+		if c == nil {
+			continue
+		}
+		if ev.Events&epollOut != 0 {
+			c.wantOut = true
+		}
+		if ev.Events&(syscall.EPOLLIN|syscall.EPOLLRDHUP|syscall.EPOLLHUP|syscall.EPOLLERR) != 0 {
+			c.readSocket(nowMs)
+		}
+		l.ready = append(l.ready, c)
+	}
+	l.mu.Lock()
+	for _, c := range l.sched {
+		c.scheduled = false
+		l.ready = append(l.ready, c)
+	}
+	l.sched = l.sched[:0]
+	l.mu.Unlock()
+
+	// Run every complete command under one acquisition of the lock.
+	locked := false
+	for _, c := range l.ready {
+		if c.closing.Load() == closeASAP || !c.hasWork() {
+			continue
+		}
+		if !locked {
+			s.mu.Lock()
+			locked = true
+		}
+		c.clock = time.Now()
+		c.processInput()
+	}
+	if locked {
+		s.mu.Unlock()
+	}
+
+	for _, c := range l.ready {
+		c.writeSocket()
+		if c.closing.Load() == closeASAP || (c.closing.Load() == closeAfterReply && c.pending.Load() == 0) {
+			l.closeClient(c)
+		}
+	}
+}
+
+// readSocket reads once from a client's socket into its query buffer. A
+// closed or failed socket marks the client for closing.
+func (c *client) readSocket(nowMs int64) {
+	if c.w == len(c.rbuf) && !c.makeRoom() {
+		c.closing.Store(closeASAP)
+		return
+	}
+	n, err := syscall.Read(c.fd, c.rbuf[c.w:])
+	switch {
+	case n > 0:
+		c.w += n
+		c.netIn.Add(int64(n))
+		c.lastSeen.Store(nowMs)
+		c.s.stats.reads.Add(1)
+	case err == syscall.EAGAIN || err == syscall.EINTR:
+	default: // EOF or error
+		c.closing.Store(closeASAP)
+	}
+}
+
+// hasWork reports whether a client has commands to run now: buffered
+// input, and not waiting on a block or a pause.
+func (c *client) hasWork() bool {
+	return c.r < c.w && c.blocked == nil && !c.paused
+}
+
+// writeSocket writes as much pending output as the socket takes; what
+// remains waits for the socket to be writable.
+func (c *client) writeSocket() {
+	for {
+		c.outMu.Lock()
+		buf := c.out
+		if len(buf) == 0 {
+			c.outMu.Unlock()
+			c.setWantWrite(false)
+			return
+		}
+		n, err := syscall.Write(c.fd, buf)
+		if n > 0 {
+			c.netOut.Add(int64(n))
+			c.s.stats.writes.Add(1)
+			if n == len(buf) {
+				// Keep the buffer for reuse unless a big reply grew it.
+				if cap(buf) <= spareMax {
+					c.out = buf[:0]
+				} else {
+					c.out = nil
+				}
+			} else {
+				c.out = append(buf[:0], buf[n:]...)
+			}
+			c.pending.Store(int64(len(c.out)))
+		}
+		c.outMu.Unlock()
+		switch {
+		case err == syscall.EAGAIN:
+			c.setWantWrite(true)
+			return
+		case err == syscall.EINTR:
+		case err != nil:
+			c.closing.Store(closeASAP)
+			return
+		case n < len(buf):
+			c.setWantWrite(true)
+			return
+		}
+	}
+}
+
+// setWantWrite turns interest in writability on or off.
+func (c *client) setWantWrite(on bool) {
+	if c.wantOut == on && c.outRegistered == on {
+		return
+	}
+	c.wantOut = on
+	if c.outRegistered == on {
+		return
+	}
+	ev := uint32(epollIn)
+	if on {
+		ev |= epollOut
+	}
+	if err := syscall.EpollCtl(c.loop.epfd, syscall.EPOLL_CTL_MOD, c.fd, &syscall.EpollEvent{Events: ev, Fd: int32(c.fd)}); err == nil {
+		c.outRegistered = on
+	}
+}
+
+// closeClient closes a client's socket and removes it from the server.
+func (l *loop) closeClient(c *client) {
+	l.mu.Lock()
+	if l.clients[c.fd] != c {
+		l.mu.Unlock()
+		return
+	}
+	delete(l.clients, c.fd)
+	l.mu.Unlock()
+	c.closing.Store(closeASAP)
+	l.s.mu.Lock()
+	l.s.detachClient(c)
+	l.s.mu.Unlock()
+	syscall.Close(c.fd)
+}
+
+// shutdown closes every client of the loop and the loop's descriptors.
+func (l *loop) shutdown() {
+	l.mu.Lock()
+	clients := make([]*client, 0, len(l.clients))
+	for _, c := range l.clients {
+		clients = append(clients, c)
+	}
+	l.mu.Unlock()
+	for _, c := range clients {
+		l.closeClient(c)
+	}
+	l.closeFDs()
+}
+
+// attach hands an accepted connection to a loop. The socket's descriptor
+// is duplicated out of Go's poller, which then forgets the connection, so
+// that only the loop's epoll watches it.
+func (s *Server) attach(conn net.Conn) {
+	if tc, ok := conn.(*net.TCPConn); ok {
+		_ = tc.SetNoDelay(true)
+		if ka := s.cfg.TCPKeepalive; ka > 0 {
+			_ = tc.SetKeepAlivePeriod(time.Duration(ka) * time.Second)
+			_ = tc.SetKeepAlive(true)
+		}
+	}
+	fd, err := dupFD(conn)
+	remote, local := conn.RemoteAddr(), conn.LocalAddr()
+	conn.Close()
+	if err != nil {
+		s.log.Warningf("Accepting client connection: %v", err)
+		return
+	}
+	c := s.newClient(fd, remote, local)
+	s.mu.Lock()
+	if msg := s.refuseReason(c); msg != "" {
+		s.stats.rejectedConns++
+		s.mu.Unlock()
+		syscall.Write(fd, []byte("-"+msg+"\r\n"))
+		syscall.Close(fd)
+		return
+	}
+	s.clients[c.id] = c
+	s.stats.connectionsReceived++
+	c.loop = s.loops[c.id%int64(len(s.loops))]
+	s.mu.Unlock()
+	if err := c.loop.add(c); err != nil {
+		s.log.Warningf("Registering client connection: %v", err)
+		s.mu.Lock()
+		s.detachClient(c)
+		s.mu.Unlock()
+		syscall.Close(fd)
+	}
+}
+
+// dupFD returns a non-blocking duplicate of a connection's descriptor.
+func dupFD(conn net.Conn) (int, error) {
+	sc, ok := conn.(syscall.Conn)
+	if !ok {
+		return -1, errors.New("connection without a file descriptor")
+	}
+	raw, err := sc.SyscallConn()
+	if err != nil {
+		return -1, err
+	}
+	fd := -1
+	var dupErr error
+	if err := raw.Control(func(f uintptr) {
+		fd, dupErr = syscall.Dup(int(f))
+	}); err != nil {
+		return -1, err
+	}
+	if dupErr != nil {
+		return -1, dupErr
+	}
+	syscall.CloseOnExec(fd)
+	return fd, syscall.SetNonblock(fd, true)
+}
+
+func isClosed(ch chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
+}

@@ -12,12 +12,10 @@ package config
 
 import (
 	"fmt"
-	"os"
 	"sort"
 	"strings"
 
 	"github.com/redoubt-db/redoubt/glob"
-	"github.com/redoubt-db/redoubt/protocol"
 )
 
 // Flags qualify a parameter.
@@ -35,7 +33,7 @@ const (
 	DenyLoading
 	// MultiArg parameters take several words (save, bind, ...).
 	MultiArg
-	// Hidden parameters are not listed by CONFIG GET *.
+	// Hidden parameters are not listed by CONFIG GET with a pattern.
 	Hidden
 )
 
@@ -48,8 +46,19 @@ type Param struct {
 	get func(v *Values) string
 	// set parses and validates args and stores the result in v.
 	set func(v *Values, args []string) error
-	// apply, registered by the server, makes a new value take effect.
-	apply func() error
+	// rewrite gives the parameter's config file lines; none means the
+	// file must not mention it. Without it, the parameter is one line
+	// "name value", written when the value is not the default.
+	rewrite func(v *Values) []rewriteLine
+	// group names the apply function that makes a change take effect;
+	// the parameter's name if empty.
+	group string
+	// volatile parameters run their apply function even when CONFIG SET
+	// gives them the value they have.
+	volatile bool
+	// zeroDefault parameters are left at the zero value by New: replicaof
+	// (none), and dir, which the server sets to its working directory.
+	zeroDefault bool
 	// def is the default, as CONFIG GET would render it.
 	def string
 }
@@ -60,6 +69,21 @@ func (p *Param) Get(v *Values) string { return p.get(v) }
 // Default is the default value, rendered as CONFIG GET shows it.
 func (p *Param) Default() string { return p.def }
 
+func (p *Param) applyName() string {
+	if p.group != "" {
+		return p.group
+	}
+	return p.Name
+}
+
+// entry is a name under which a parameter is known: its own or its
+// alias. Redis keeps an alias as a parameter of its own, which shows in
+// its error messages and in CONFIG SET's duplicate check.
+type entry struct {
+	name string
+	p    *Param
+}
+
 // Config is the set of parameters and their current values.
 type Config struct {
 	Values
@@ -68,205 +92,63 @@ type Config struct {
 	File string
 	// Renames are the rename-command directives, in order.
 	Renames [][2]string
-	// Lines are the config file's lines as read, for CONFIG REWRITE.
-	Lines []string
 
-	params map[string]*Param
-	order  []*Param
+	entries  []entry          // in table order, each name then its alias
+	byName   map[string]entry // by lower-case name
+	order    []*Param
+	appliers map[string]func() error // by apply group
+
+	renameLines []LoadError // where each rename-command was
+	// defaultUser is the last "user default" directive, checked against
+	// requirepass once everything is loaded.
+	defaultUser *aclUser
+	// moduleConfig is set by a "module.name value" directive.
+	moduleConfig bool
 }
 
 // New returns a configuration with every parameter at its default.
 func New() *Config {
-	c := &Config{params: map[string]*Param{}}
-	c.Values.extra = map[string]string{}
-	c.Values.setAtStartup = map[string]bool{}
+	c := &Config{byName: map[string]entry{}, appliers: map[string]func() error{}}
+	c.Values.extra = map[string]any{}
 	for _, p := range table() {
-		c.params[p.Name] = p
-		if p.Alias != "" {
-			c.params[p.Alias] = p
-		}
 		c.order = append(c.order, p)
-		if err := p.set(&c.Values, splitDefault(p)); err != nil {
-			panic(fmt.Sprintf("config: default of %s: %v", p.Name, err))
+		for _, name := range []string{p.Name, p.Alias} {
+			if name != "" {
+				e := entry{name, p}
+				c.entries = append(c.entries, e)
+				c.byName[name] = e
+			}
+		}
+		if !p.zeroDefault {
+			args := []string{p.def}
+			if p.Flags&MultiArg != 0 {
+				args = strings.Fields(p.def)
+			}
+			if err := p.set(&c.Values, args); err != nil {
+				panic(fmt.Sprintf("config: default of %s: %v", p.Name, err))
+			}
 		}
 		p.def = p.get(&c.Values)
 	}
 	return c
 }
 
-func splitDefault(p *Param) []string {
-	if p.Flags&MultiArg != 0 {
-		args, _ := protocol.SplitArgs([]byte(p.def), nil)
-		out := make([]string, len(args))
-		for i, a := range args {
-			out[i] = string(a)
-		}
-		return out
-	}
-	return []string{p.def}
-}
-
 // Lookup finds a parameter by name or alias, in any case.
-func (c *Config) Lookup(name string) *Param { return c.params[strings.ToLower(name)] }
+func (c *Config) Lookup(name string) *Param { return c.byName[strings.ToLower(name)].p }
 
 // Params returns every parameter, in table order.
 func (c *Config) Params() []*Param { return c.order }
 
 // OnApply registers the function that makes a parameter's new value take
-// effect in the running server. Parameters sharing an apply function
-// (bind and port, say) have it run once per CONFIG SET.
+// effect in the running server. Parameters of one apply group (such as
+// min-replicas-to-write and min-replicas-max-lag) share the function,
+// which runs once per CONFIG SET that changes any of them.
 func (c *Config) OnApply(name string, fn func() error) {
-	p := c.params[name]
+	p := c.Lookup(name)
 	if p == nil {
 		panic("config: OnApply for unknown parameter " + name)
 	}
-	p.apply = fn
-}
-
-// LoadError is a fatal error in the configuration, reported as Redis
-// reports it before exiting.
-type LoadError struct {
-	Line int    // 1-based, 0 if not tied to a line
-	Text string // the offending line
-	Msg  string
-}
-
-func (e *LoadError) Error() string {
-	if e.Line == 0 {
-		return e.Msg
-	}
-	return fmt.Sprintf("Reading the configuration file, at line %d\n>>> '%s'\n%s", e.Line, e.Text, e.Msg)
-}
-
-// ArgsToConfig turns command line options ("--port 7000 --save ”") into
-// config file lines appended after the file's, as redis-server does.
-func ArgsToConfig(args []string) string {
-	var b strings.Builder
-	for i, a := range args {
-		if strings.HasPrefix(a, "--") && len(a) > 2 {
-			if i > 0 {
-				b.WriteByte('\n')
-			}
-			b.WriteString(a[2:])
-			continue
-		}
-		if b.Len() > 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteString(quote(a))
-	}
-	return b.String()
-}
-
-// quote renders an argument so that SplitArgs reads it back unchanged.
-func quote(s string) string {
-	if s != "" && !strings.ContainsAny(s, " \t\r\n\"'\\") {
-		return s
-	}
-	var b strings.Builder
-	b.WriteByte('"')
-	for i := 0; i < len(s); i++ {
-		switch ch := s[i]; ch {
-		case '\\', '"':
-			b.WriteByte('\\')
-			b.WriteByte(ch)
-		case '\n':
-			b.WriteString("\\n")
-		case '\r':
-			b.WriteString("\\r")
-		case '\t':
-			b.WriteString("\\t")
-		default:
-			if ch < 32 || ch > 126 {
-				fmt.Fprintf(&b, "\\x%02x", ch)
-			} else {
-				b.WriteByte(ch)
-			}
-		}
-	}
-	b.WriteByte('"')
-	return b.String()
-}
-
-// Load reads configuration text (a file's content followed by the command
-// line options) line by line, like Redis's loadServerConfigFromString.
-// fileLines is how many of the lines came from the file: only those are
-// kept for CONFIG REWRITE.
-func (c *Config) Load(text string, fileLines int) error {
-	lines := strings.Split(text, "\n")
-	for i, raw := range lines {
-		line := strings.Trim(raw, " \t\r\n")
-		if i < fileLines {
-			c.Lines = append(c.Lines, raw)
-		}
-		if line == "" || line[0] == '#' {
-			continue
-		}
-		fail := func(msg string) error { return &LoadError{Line: i + 1, Text: line, Msg: msg} }
-		argv, ok := protocol.SplitArgs([]byte(line), nil)
-		if !ok {
-			return fail("Unbalanced quotes in configuration line")
-		}
-		if len(argv) == 0 {
-			continue
-		}
-		args := make([]string, len(argv))
-		for j, a := range argv {
-			args[j] = string(a)
-		}
-		name := strings.ToLower(args[0])
-		if p := c.params[name]; p != nil {
-			vals := args[1:]
-			if p.Flags&MultiArg == 0 && len(vals) != 1 {
-				return fail("wrong number of arguments")
-			}
-			if p.Flags&MultiArg != 0 && len(vals) == 1 && vals[0] != "" {
-				// A single quoted argument of a multi-word parameter,
-				// as in --save "900 1 300 10".
-				split, ok := protocol.SplitArgs([]byte(vals[0]), nil)
-				if !ok {
-					return fail("Unbalanced quotes in configuration line")
-				}
-				vals = vals[:0]
-				for _, s := range split {
-					vals = append(vals, string(s))
-				}
-			}
-			if err := p.set(&c.Values, vals); err != nil {
-				return fail(err.Error())
-			}
-			c.Values.setAtStartup[p.Name] = true
-			continue
-		}
-		switch {
-		case deprecated[name] && len(args) == 2:
-		case name == "include" && len(args) == 2:
-			if err := c.include(args[1]); err != nil {
-				return fail(err.Error())
-			}
-		case name == "rename-command" && len(args) == 3:
-			c.Renames = append(c.Renames, [2]string{args[1], args[2]})
-		default:
-			return fail("Bad directive or wrong number of arguments")
-		}
-	}
-	return nil
-}
-
-// include loads another config file, as the include directive does.
-func (c *Config) include(path string) error {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return fmt.Errorf("Fatal error, can't open config file '%s': %v", path, err)
-	}
-	return c.Load(string(data), 0)
-}
-
-// deprecated parameters are accepted and ignored, as Redis 7 does.
-var deprecated = map[string]bool{
-	"list-max-ziplist-entries": true,
-	"list-max-ziplist-value":   true,
-	"lua-replicate-commands":   true,
+	c.appliers[p.applyName()] = fn
 }
 
 // SetError is a CONFIG SET failure, worded as Redis words it.
@@ -274,117 +156,119 @@ type SetError struct{ Msg string }
 
 func (e *SetError) Error() string { return e.Msg }
 
+func setFailed(arg, why string) *SetError {
+	msg := fmt.Sprintf("ERR CONFIG SET failed (possibly related to argument '%s')", arg)
+	if why != "" {
+		msg += " - " + why
+	}
+	return &SetError{msg}
+}
+
 // Set changes several parameters at once, as CONFIG SET does: all are
 // validated, stored and applied, or none is. allowProtected says whether
 // protected parameters may change (enable-protected-configs).
 func (c *Config) Set(pairs [][2]string, allowProtected bool) error {
-	params := make([]*Param, len(pairs))
+	// Like Redis, look at every pair before failing: the first unknown
+	// name wins unless another error came before it.
+	entries := make([]entry, len(pairs))
+	var failure *SetError
 	for i, kv := range pairs {
-		p := c.params[strings.ToLower(kv[0])]
-		if p == nil || p.Flags&Hidden != 0 && p.set == nil {
-			return &SetError{fmt.Sprintf("ERR Unknown option or number of arguments for CONFIG SET - '%s'", kv[0])}
+		e, ok := c.byName[strings.ToLower(kv[0])]
+		if !ok {
+			if failure == nil {
+				failure = &SetError{fmt.Sprintf("ERR Unknown option or number of arguments for CONFIG SET - '%s'", kv[0])}
+			}
+			continue
 		}
-		params[i] = p
-	}
-	for i, p := range params {
-		var why string
+		if failure != nil {
+			continue
+		}
 		switch {
-		case p.Flags&Immutable != 0:
-			why = "can't set immutable config"
-		case p.Flags&Protected != 0 && !allowProtected:
-			why = "can't set protected config"
+		case e.p.Flags&Immutable != 0:
+			failure = setFailed(kv[0], "can't set immutable config")
+		case e.p.Flags&Protected != 0 && !allowProtected:
+			failure = setFailed(kv[0], "can't set protected config")
 		}
-		for j := 0; j < i && why == ""; j++ {
-			if params[j] == p {
-				why = "duplicate parameter"
+		for j := 0; j < i && failure == nil; j++ {
+			if entries[j].name == e.name {
+				failure = setFailed(kv[0], "duplicate parameter")
 			}
 		}
-		if why != "" {
-			return &SetError{fmt.Sprintf("ERR CONFIG SET failed (possibly related to argument '%s') - %s", pairs[i][0], why)}
-		}
+		entries[i] = e
 	}
-	old := make([]string, len(params))
-	for i, p := range params {
-		old[i] = p.get(&c.Values)
+	if failure != nil {
+		return failure
+	}
+
+	old := make([]string, len(entries))
+	for i, e := range entries {
+		old[i] = e.p.get(&c.Values)
 	}
 	restore := func(n int) {
 		for i := 0; i < n; i++ {
-			_ = params[i].set(&c.Values, c.splitValue(params[i], old[i]))
+			_ = entries[i].p.set(&c.Values, setArgs(entries[i].p, old[i]))
 		}
 	}
-	for i, p := range params {
-		if err := p.set(&c.Values, c.splitValue(p, pairs[i][1])); err != nil {
+	// Apply functions run once each, in the order their parameters came,
+	// and only for parameters whose value changed.
+	var groups []string
+	firstOf := map[string]int{}
+	for i, e := range entries {
+		before := e.p.get(&c.Values)
+		if err := e.p.set(&c.Values, setArgs(e.p, pairs[i][1])); err != nil {
 			restore(i + 1)
-			return &SetError{fmt.Sprintf("ERR CONFIG SET failed (possibly related to argument '%s') - %s", p.Name, err.Error())}
+			return setFailed(e.name, err.Error())
+		}
+		g := e.p.applyName()
+		if _, seen := firstOf[g]; !seen && c.appliers[g] != nil && (e.p.volatile || e.p.get(&c.Values) != before) {
+			firstOf[g] = i
+			groups = append(groups, g)
 		}
 	}
-	var applied []func() error
-	for i, p := range params {
-		if p.apply == nil || containsFunc(applied, p.apply) {
-			continue
-		}
-		applied = append(applied, p.apply)
-		if err := p.apply(); err != nil {
-			restore(len(params))
-			for _, fn := range applied {
-				_ = fn()
+	for _, g := range groups {
+		if err := c.appliers[g](); err != nil {
+			restore(len(entries))
+			for _, g := range groups {
+				_ = c.appliers[g]()
 			}
-			msg := fmt.Sprintf("ERR CONFIG SET failed (possibly related to argument '%s')", params[i].Name)
-			if err.Error() != "" {
-				msg += " - " + err.Error()
-			}
-			return &SetError{msg}
+			return setFailed(entries[firstOf[g]].name, err.Error())
 		}
 	}
 	return nil
 }
 
-func containsFunc(fns []func() error, fn func() error) bool {
-	p := fmt.Sprintf("%p", fn)
-	for _, f := range fns {
-		if fmt.Sprintf("%p", f) == p {
-			return true
-		}
-	}
-	return false
-}
-
-// splitValue turns a CONFIG SET value into the words a parameter takes.
-func (c *Config) splitValue(p *Param, v string) []string {
-	if p.Flags&MultiArg == 0 {
+// setArgs turns a CONFIG SET value into the words a parameter takes:
+// multi-word values are split at each space, as Redis does.
+func setArgs(p *Param, v string) []string {
+	switch {
+	case p.Flags&MultiArg == 0:
 		return []string{v}
+	case v == "":
+		return nil
 	}
-	args, _ := protocol.SplitArgs([]byte(v), nil)
-	out := make([]string, len(args))
-	for i, a := range args {
-		out[i] = string(a)
-	}
-	return out
+	return strings.Split(v, " ")
 }
 
 // Get returns the name and value of every parameter matching one of the
-// glob patterns, each once, sorted by name.
+// patterns, each once, sorted by name. A pattern without glob characters
+// is a name, returned as given, hidden or not; patterns match names and
+// aliases of parameters that are not hidden, in any case.
 func (c *Config) Get(patterns []string) [][2]string {
-	seenName := map[string]bool{}
+	seen := map[string]bool{}
 	var out [][2]string
 	for _, pat := range patterns {
-		// An exact name or alias returns that name as given, hidden or not.
-		if p := c.params[strings.ToLower(pat)]; p != nil && !strings.ContainsAny(pat, "*?[") {
-			if !seenName[pat] {
-				seenName[pat] = true
-				out = append(out, [2]string{pat, p.get(&c.Values)})
+		if !strings.ContainsAny(pat, "[*?") {
+			key := strings.ToLower(pat)
+			if e, ok := c.byName[key]; ok && !seen[key] {
+				seen[key] = true
+				out = append(out, [2]string{pat, e.p.get(&c.Values)})
 			}
 			continue
 		}
-		for _, p := range c.order {
-			if p.Flags&Hidden != 0 {
-				continue
-			}
-			for _, name := range []string{p.Name, p.Alias} {
-				if name != "" && !seenName[name] && glob.MatchString(pat, name, true) {
-					seenName[name] = true
-					out = append(out, [2]string{name, p.get(&c.Values)})
-				}
+		for _, e := range c.entries {
+			if e.p.Flags&Hidden == 0 && !seen[e.name] && glob.MatchString(pat, e.name, true) {
+				seen[e.name] = true
+				out = append(out, [2]string{e.name, e.p.get(&c.Values)})
 			}
 		}
 	}

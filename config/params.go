@@ -2,9 +2,6 @@ package config
 
 import (
 	"errors"
-	"math"
-	"path/filepath"
-	"strconv"
 	"strings"
 )
 
@@ -34,165 +31,289 @@ type Values struct {
 	ClientQueryBufferLimit int64
 	EnableDebugCommand     string
 	EnableProtectedConfigs string
+	EnableModuleCommand    string
 	MaxMemory              int64
 	MaxMemoryPolicy        string
 	MaxMemorySamples       int64
-	LFULogFactor           int64
-	LFUDecayTime           int64
-	ActiveExpireEffort     int64
-	LazyfreeLazyExpire     bool
-	LazyfreeLazyUserDel    bool
-	LazyfreeLazyUserFlush  bool
-	LazyfreeLazyServerDel  bool
-	NotifyKeyspaceEvents   string
-	LatencyTracking        bool
-	LatencyPercentiles     []float64
-	BusyReplyThreshold     int64
+	// MaxMemoryClients is a size, or minus a percentage of maxmemory.
+	MaxMemoryClients      int64
+	LFULogFactor          int64
+	LFUDecayTime          int64
+	ActiveExpireEffort    int64
+	LazyfreeLazyEviction  bool
+	LazyfreeLazyExpire    bool
+	LazyfreeLazyUserDel   bool
+	LazyfreeLazyUserFlush bool
+	LazyfreeLazyServerDel bool
+	// NotifyKeyspaceEvents holds every flag set, 'A' standing for all the
+	// classes; CONFIG GET shows it as Redis does (without 'n' after 'A').
+	NotifyKeyspaceEvents string
+	LatencyTracking      bool
+	LatencyPercentiles   []float64
+	BusyReplyThreshold   int64
+	// ShutdownOnSigint and ShutdownOnSigterm are "default" or SHUTDOWN
+	// flags such as "save now".
+	ShutdownOnSigint  string
+	ShutdownOnSigterm string
+	ShutdownTimeout   int64
+	// Save points; none means no snapshotting.
+	Save []SavePoint
+	// ClientOutputBufferLimits are the normal, replica and pubsub limits.
+	ClientOutputBufferLimits [3]OutputBufferLimit
+	OOMScoreAdjValues        [3]int64
+	// ReplicaOfHost is empty on a master.
+	ReplicaOfHost    string
+	ReplicaOfPort    int64
+	ClusterEnabled   bool
+	UnixSocket       string
+	ACLFile          string
+	ACLPubsubDefault string
 
-	extra map[string]string
-	// setAtStartup records parameters given in the config file or on the
-	// command line (CONFIG REWRITE keeps them).
-	setAtStartup map[string]bool
+	extra map[string]any
+	// notify is notify-keyspace-events as a bit set of notifyFlags.
+	notify int
+	// readingFile is true while a config file is loaded: the first save
+	// line then replaces the default save points, later ones add to them.
+	readingFile, saveLoaded bool
 }
 
-// table lists every parameter with its Redis 7.0 default.
+// A SavePoint snapshots the dataset after Seconds if Changes keys changed.
+type SavePoint struct {
+	Seconds int64
+	Changes int64
+}
+
+// OutputBufferLimit is a client class's output buffer limit: disconnect at
+// Hard bytes, or after Soft bytes for SoftSeconds. Zero disables a limit.
+type OutputBufferLimit struct {
+	Hard, Soft  uint64
+	SoftSeconds int64
+}
+
+// Output buffer limit classes, in Redis's order.
+var obufClasses = []string{"normal", "slave", "pubsub"}
+
+// table lists every parameter of Redis 7.0 with its default, in the order
+// of Redis's config.c.
 func table() []*Param {
+	protectedAction := items("no", "yes", "local")
+	shutdownFlags := []enumItem{{"default", 0}, {"save", 1}, {"nosave", 2}, {"now", 4}, {"force", 8}}
+	validShutdown := func(f int) error {
+		if f&1 != 0 && f&2 != 0 {
+			return errors.New("shutdown options SAVE and NOSAVE can't be used simultaneously")
+		}
+		return nil
+	}
+	notBaseName := func(what string) func(*Values, string) error {
+		return func(_ *Values, s string) error {
+			if strings.ContainsAny(s, `/\`) {
+				return errors.New(what)
+			}
+			return nil
+		}
+	}
+	notEmptyBaseName := func(name, what string) func(*Values, string) error {
+		return func(v *Values, s string) error {
+			if s == "" {
+				return errors.New(name + " can't be empty")
+			}
+			return notBaseName(name+" can't be a path, just a "+what)(v, s)
+		}
+	}
 	return []*Param{
-		intParam("port", "6379", 0, 65535, 0, func(v *Values) *int64 { return &v.Port }),
-		specialParam("bind", "* -::*", MultiArg, func(v *Values) string { return strings.Join(v.Bind, " ") },
-			func(v *Values, args []string) error {
-				if len(args) > 16 {
-					return errors.New("Too many bind addresses specified.")
-				}
-				// "bind" with no address, as CONFIG SET bind "", means all.
-				if len(args) == 1 && args[0] == "" {
-					args = nil
-				}
-				v.Bind = append([]string(nil), args...)
-				return nil
-			}),
-		boolParam("protected-mode", true, func(v *Values) *bool { return &v.ProtectedMode }),
-		stringParam("requirepass", "", nil, func(v *Values) *string { return &v.RequirePass }).flag(Sensitive),
-		intParam("databases", "16", 1, math.MaxInt32, 0, func(v *Values) *int64 { return &v.Databases }).flag(Immutable),
-		intParam("timeout", "0", 0, math.MaxInt32, 0, func(v *Values) *int64 { return &v.Timeout }),
-		intParam("tcp-keepalive", "300", 0, math.MaxInt32, 0, func(v *Values) *int64 { return &v.TCPKeepalive }),
-		intParam("tcp-backlog", "511", 0, math.MaxInt32, 0, func(v *Values) *int64 { return &v.TCPBacklog }).flag(Immutable),
-		intParam("maxclients", "10000", 1, math.MaxInt32, 0, func(v *Values) *int64 { return &v.MaxClients }),
-		intParam("hz", "10", 0, math.MaxInt32, 0, func(v *Values) *int64 { return &v.Hz }),
-		boolParam("dynamic-hz", true, func(v *Values) *bool { return &v.DynamicHz }),
-		specialParam("dir", "", Protected, func(v *Values) string { return v.Dir },
-			func(v *Values, args []string) error {
-				if len(args) != 1 {
-					return errors.New("wrong number of arguments")
-				}
-				d, err := filepath.Abs(args[0])
-				if err != nil {
-					return err
-				}
-				v.Dir = d
-				return nil
-			}),
-		stringParam("logfile", "", nil, func(v *Values) *string { return &v.LogFile }).flag(Immutable),
-		enumParam("loglevel", "notice", []string{"debug", "verbose", "notice", "warning", "nothing"}, func(v *Values) *string { return &v.LogLevel }),
+		// Booleans.
+		boolParam("rdbchecksum", true, nil).flag(Immutable),
 		boolParam("daemonize", false, func(v *Values) *bool { return &v.Daemonize }).flag(Immutable),
-		stringParam("pidfile", "", nil, func(v *Values) *string { return &v.PidFile }).flag(Immutable),
-		intParam("slowlog-log-slower-than", "10000", -1, math.MaxInt64, 0, func(v *Values) *int64 { return &v.SlowlogLogSlowerThan }),
-		intParam("slowlog-max-len", "128", 0, math.MaxInt64, 0, func(v *Values) *int64 { return &v.SlowlogMaxLen }),
-		intParam("latency-monitor-threshold", "0", 0, math.MaxInt64, 0, func(v *Values) *int64 { return &v.LatencyMonitorThresh }),
-		intParam("proto-max-bulk-len", "536870912", 1024*1024, math.MaxInt64, memUnits, func(v *Values) *int64 { return &v.ProtoMaxBulkLen }).flag(DenyLoading),
-		intParam("client-query-buffer-limit", "1073741824", 1024*1024, math.MaxInt64, memUnits, func(v *Values) *int64 { return &v.ClientQueryBufferLimit }),
-		enumParam("enable-debug-command", "no", []string{"no", "yes", "local"}, func(v *Values) *string { return &v.EnableDebugCommand }).flag(Immutable),
-		enumParam("enable-protected-configs", "no", []string{"no", "yes", "local"}, func(v *Values) *string { return &v.EnableProtectedConfigs }).flag(Immutable),
-		intParam("maxmemory", "0", 0, math.MaxInt64, memUnits|unsigned, func(v *Values) *int64 { return &v.MaxMemory }),
-		enumParam("maxmemory-policy", "noeviction", []string{"volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"}, func(v *Values) *string { return &v.MaxMemoryPolicy }),
-		intParam("maxmemory-samples", "5", 1, math.MaxInt32, 0, func(v *Values) *int64 { return &v.MaxMemorySamples }),
-		intParam("lfu-log-factor", "10", 0, math.MaxInt32, 0, func(v *Values) *int64 { return &v.LFULogFactor }),
-		intParam("lfu-decay-time", "1", 0, math.MaxInt32, 0, func(v *Values) *int64 { return &v.LFUDecayTime }),
-		intParam("active-expire-effort", "1", 1, 10, 0, func(v *Values) *int64 { return &v.ActiveExpireEffort }),
+		boolParam("io-threads-do-reads", false, nil).flag(Immutable),
+		boolParam("always-show-logo", false, nil).flag(Immutable),
+		boolParam("protected-mode", true, func(v *Values) *bool { return &v.ProtectedMode }),
+		boolParam("rdbcompression", true, nil),
+		boolParam("rdb-del-sync-files", false, nil),
+		boolParam("activerehashing", true, nil),
+		boolParam("stop-writes-on-bgsave-error", true, nil),
+		boolParam("set-proc-title", true, nil).flag(Immutable),
+		boolParam("dynamic-hz", true, func(v *Values) *bool { return &v.DynamicHz }),
+		boolParam("lazyfree-lazy-eviction", false, func(v *Values) *bool { return &v.LazyfreeLazyEviction }),
 		boolParam("lazyfree-lazy-expire", false, func(v *Values) *bool { return &v.LazyfreeLazyExpire }),
+		boolParam("lazyfree-lazy-server-del", false, func(v *Values) *bool { return &v.LazyfreeLazyServerDel }),
 		boolParam("lazyfree-lazy-user-del", false, func(v *Values) *bool { return &v.LazyfreeLazyUserDel }),
 		boolParam("lazyfree-lazy-user-flush", false, func(v *Values) *bool { return &v.LazyfreeLazyUserFlush }),
-		boolParam("lazyfree-lazy-server-del", false, func(v *Values) *bool { return &v.LazyfreeLazyServerDel }),
-		specialParam("notify-keyspace-events", "", 0, func(v *Values) string { return v.NotifyKeyspaceEvents },
-			func(v *Values, args []string) error {
-				if len(args) != 1 {
-					return errors.New("wrong number of arguments")
-				}
-				flags, ok := ParseNotifyFlags(args[0])
-				if !ok {
-					return errors.New("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.")
-				}
-				v.NotifyKeyspaceEvents = NotifyFlagsString(flags)
-				return nil
-			}),
+		boolParam("repl-disable-tcp-nodelay", false, nil),
+		boolParam("repl-diskless-sync", true, nil),
+		boolParam("aof-rewrite-incremental-fsync", true, nil),
+		boolParam("no-appendfsync-on-rewrite", false, nil),
+		boolParam("cluster-require-full-coverage", true, nil),
+		boolParam("rdb-save-incremental-fsync", true, nil),
+		boolParam("aof-load-truncated", true, nil),
+		boolParam("aof-use-rdb-preamble", true, nil),
+		boolParam("aof-timestamp-enabled", false, nil),
+		boolParam("cluster-replica-no-failover", false, nil).alias("cluster-slave-no-failover"),
+		boolParam("replica-lazy-flush", false, nil).alias("slave-lazy-flush"),
+		boolParam("replica-serve-stale-data", true, nil).alias("slave-serve-stale-data"),
+		boolParam("replica-read-only", true, nil).alias("slave-read-only"),
+		boolParam("replica-ignore-maxmemory", true, nil).alias("slave-ignore-maxmemory"),
+		boolParam("jemalloc-bg-thread", true, nil),
+		// Like a Redis built without its own jemalloc, Redoubt cannot
+		// defragment.
+		boolParam("activedefrag", false, nil).refuseYes("Active defragmentation cannot be enabled: it requires a Redis server compiled with a modified Jemalloc like the one shipped by default with the Redis source distribution"),
+		boolParam("syslog-enabled", false, nil).flag(Immutable),
+		boolParam("cluster-enabled", false, func(v *Values) *bool { return &v.ClusterEnabled }).flag(Immutable),
+		boolParam("appendonly", false, nil).flag(DenyLoading),
+		boolParam("cluster-allow-reads-when-down", false, nil),
+		boolParam("cluster-allow-pubsubshard-when-down", true, nil),
+		boolParam("crash-log-enabled", true, nil),
+		boolParam("crash-memcheck-enabled", true, nil),
+		boolParam("use-exit-on-panic", false, nil).flag(Hidden),
+		boolParam("disable-thp", true, nil).flag(Immutable),
+		boolParam("cluster-allow-replica-migration", true, nil),
+		boolParam("replica-announced", true, nil),
 		boolParam("latency-tracking", true, func(v *Values) *bool { return &v.LatencyTracking }),
-		specialParam("latency-tracking-info-percentiles", "50 99 99.9", MultiArg, func(v *Values) string {
-			parts := make([]string, len(v.LatencyPercentiles))
-			for i, p := range v.LatencyPercentiles {
-				parts[i] = strconv.FormatFloat(p, 'f', -1, 64)
-			}
-			return strings.Join(parts, " ")
-		}, func(v *Values, args []string) error {
-			if len(args) == 1 && args[0] == "" {
-				args = nil
-			}
-			ps := make([]float64, 0, len(args))
-			for _, a := range args {
-				f, err := strconv.ParseFloat(a, 64)
-				if err != nil {
-					return errors.New("Invalid latency-tracking-info-percentiles parameters")
-				}
-				if f < 0 || f > 100 {
-					return errors.New("latency-tracking-info-percentiles parameters should sit between [0.0,100.0]")
-				}
-				ps = append(ps, f)
-			}
-			v.LatencyPercentiles = ps
-			return nil
-		}),
-		intParam("busy-reply-threshold", "5000", 0, math.MaxInt64, 0, func(v *Values) *int64 { return &v.BusyReplyThreshold }).alias("lua-time-limit"),
-	}
-}
+		boolParam("aof-disable-auto-gc", false, nil),
+		boolParam("replica-ignore-disk-write-errors", false, nil),
+		// A hidden switch of Debian's 7.0.15 (the reference), from a
+		// security fix to Lua's deprecated API.
+		boolParam("lua-enable-deprecated-api", false, nil).flag(Immutable | Hidden),
 
-// Notification flag letters of notify-keyspace-events, in the order Redis
-// prints them. 'A' stands for "g$lshzxetd".
-const notifyLetters = "g$lshzxetdmnKE"
+		// Strings.
+		stringParam("aclfile", "", false, nil, func(v *Values) *string { return &v.ACLFile }).flag(Immutable),
+		stringParam("unixsocket", "", true, nil, func(v *Values) *string { return &v.UnixSocket }).flag(Immutable),
+		stringParam("pidfile", "", true, nil, func(v *Values) *string { return &v.PidFile }).flag(Immutable),
+		stringParam("replica-announce-ip", "", true, nil, nil).alias("slave-announce-ip"),
+		stringParam("masteruser", "", true, nil, nil).flag(Sensitive),
+		stringParam("cluster-announce-ip", "", true, nil, nil),
+		stringParam("cluster-config-file", "nodes.conf", false, nil, nil).flag(Immutable),
+		stringParam("cluster-announce-hostname", "", true, validHostname, nil),
+		stringParam("syslog-ident", "redis", false, nil, nil).flag(Immutable),
+		stringParam("dbfilename", "dump.rdb", false, notBaseName("dbfilename can't be a path, just a filename"), nil).flag(Protected),
+		stringParam("appendfilename", "appendonly.aof", false, notEmptyBaseName("appendfilename", "filename"), nil).flag(Immutable),
+		stringParam("appenddirname", "appendonlydir", false, notEmptyBaseName("appenddirname", "dirname"), nil).flag(Immutable),
+		stringParam("server_cpulist", "", true, nil, nil).flag(Immutable),
+		stringParam("bio_cpulist", "", true, nil, nil).flag(Immutable),
+		stringParam("aof_rewrite_cpulist", "", true, nil, nil).flag(Immutable),
+		stringParam("bgsave_cpulist", "", true, nil, nil).flag(Immutable),
+		stringParam("ignore-warnings", "", false, nil, nil),
+		stringParam("proc-title-template", "{title} {listen-addr} {server-mode}", false, validProcTitle, nil),
+		stringParam("bind-source-addr", "", true, nil, nil),
+		stringParam("logfile", "", false, nil, func(v *Values) *string { return &v.LogFile }).flag(Immutable),
+		stringParam("masterauth", "", true, nil, nil).flag(Sensitive),
+		stringParam("requirepass", "", true, nil, func(v *Values) *string { return &v.RequirePass }).flag(Sensitive),
 
-// ParseNotifyFlags parses a notify-keyspace-events value into a bit set
-// whose bit i is notifyLetters[i].
-func ParseNotifyFlags(s string) (uint16, bool) {
-	var f uint16
-	for i := 0; i < len(s); i++ {
-		if s[i] == 'A' {
-			for _, ch := range "g$lshzxetd" {
-				f |= 1 << strings.IndexRune(notifyLetters, ch)
-			}
-			continue
-		}
-		j := strings.IndexByte(notifyLetters, s[i])
-		if j < 0 {
-			return 0, false
-		}
-		f |= 1 << j
-	}
-	return f, true
-}
+		// Enums.
+		enumParam("supervised", "no", []enumItem{{"upstart", 1}, {"systemd", 2}, {"auto", 3}, {"no", 0}}, 0, nil, nil).flag(Immutable),
+		enumParam("syslog-facility", "local0", items("user", "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7"), 0, nil, nil).flag(Immutable),
+		enumParam("repl-diskless-load", "disabled", items("disabled", "on-empty-db", "swapdb"), DenyLoading, nil, nil),
+		enumParam("loglevel", "notice", items("debug", "verbose", "notice", "warning"), 0, nil, func(v *Values) *string { return &v.LogLevel }),
+		enumParam("maxmemory-policy", "noeviction", items("volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"), 0, nil, func(v *Values) *string { return &v.MaxMemoryPolicy }),
+		enumParam("appendfsync", "everysec", items("everysec", "always", "no"), 0, nil, nil),
+		enumParam("oom-score-adj", "no", []enumItem{{"no", 0}, {"yes", 1}, {"relative", 1}, {"absolute", 2}}, 0, nil, nil).applyGroup("oom-score-adj"),
+		enumParam("acl-pubsub-default", "resetchannels", items("allchannels", "resetchannels"), 0, nil, func(v *Values) *string { return &v.ACLPubsubDefault }),
+		enumParam("sanitize-dump-payload", "no", items("no", "yes", "clients"), 0, nil, nil),
+		enumParam("enable-protected-configs", "no", protectedAction, 0, nil, func(v *Values) *string { return &v.EnableProtectedConfigs }).flag(Immutable),
+		enumParam("enable-debug-command", "no", protectedAction, 0, nil, func(v *Values) *string { return &v.EnableDebugCommand }).flag(Immutable),
+		enumParam("enable-module-command", "no", protectedAction, 0, nil, func(v *Values) *string { return &v.EnableModuleCommand }).flag(Immutable),
+		enumParam("cluster-preferred-endpoint-type", "ip", items("ip", "hostname", "unknown-endpoint"), 0, nil, nil),
+		enumParam("propagation-error-behavior", "ignore", items("ignore", "panic", "panic-on-replicas"), 0, nil, nil),
+		enumParam("shutdown-on-sigint", "default", shutdownFlags, MultiArg, validShutdown, func(v *Values) *string { return &v.ShutdownOnSigint }),
+		enumParam("shutdown-on-sigterm", "default", shutdownFlags, MultiArg, validShutdown, func(v *Values) *string { return &v.ShutdownOnSigterm }),
 
-// NotifyFlagsString renders flags as Redis does: 'A' for the whole class
-// set, then the other letters.
-func NotifyFlagsString(f uint16) string {
-	var b strings.Builder
-	all := uint16(0)
-	for _, ch := range "g$lshzxetd" {
-		all |= 1 << strings.IndexRune(notifyLetters, ch)
+		// Integers.
+		intParam("databases", 16, 1, intMax, 0, func(v *Values) *int64 { return &v.Databases }).flag(Immutable),
+		intParam("port", 6379, 0, 65535, 0, func(v *Values) *int64 { return &v.Port }),
+		intParam("io-threads", 1, 1, 128, 0, nil).flag(Immutable),
+		intParam("auto-aof-rewrite-percentage", 100, 0, intMax, 0, nil),
+		intParam("cluster-replica-validity-factor", 10, 0, intMax, 0, nil).alias("cluster-slave-validity-factor"),
+		intParam("list-max-listpack-size", -2, intMin, intMax, 0, nil).alias("list-max-ziplist-size"),
+		intParam("tcp-keepalive", 300, 0, intMax, 0, func(v *Values) *int64 { return &v.TCPKeepalive }),
+		intParam("cluster-migration-barrier", 1, 0, intMax, 0, nil),
+		intParam("active-defrag-cycle-min", 1, 1, 99, 0, nil),
+		intParam("active-defrag-cycle-max", 25, 1, 99, 0, nil),
+		intParam("active-defrag-threshold-lower", 10, 0, 1000, 0, nil),
+		intParam("active-defrag-threshold-upper", 100, 0, 1000, 0, nil),
+		intParam("lfu-log-factor", 10, 0, intMax, 0, func(v *Values) *int64 { return &v.LFULogFactor }),
+		intParam("lfu-decay-time", 1, 0, intMax, 0, func(v *Values) *int64 { return &v.LFUDecayTime }),
+		intParam("replica-priority", 100, 0, intMax, 0, nil).alias("slave-priority"),
+		intParam("repl-diskless-sync-delay", 5, 0, intMax, 0, nil),
+		intParam("maxmemory-samples", 5, 1, intMax, 0, func(v *Values) *int64 { return &v.MaxMemorySamples }),
+		intParam("maxmemory-eviction-tenacity", 10, 0, 100, 0, nil),
+		intParam("timeout", 0, 0, intMax, 0, func(v *Values) *int64 { return &v.Timeout }),
+		intParam("replica-announce-port", 0, 0, 65535, 0, nil).alias("slave-announce-port"),
+		intParam("tcp-backlog", 511, 0, intMax, 0, func(v *Values) *int64 { return &v.TCPBacklog }).flag(Immutable),
+		intParam("cluster-port", 0, 0, 65535, 0, nil).flag(Immutable),
+		intParam("cluster-announce-bus-port", 0, 0, 65535, 0, nil).applyGroup("cluster-announce-port"),
+		intParam("cluster-announce-port", 0, 0, 65535, 0, nil).applyGroup("cluster-announce-port"),
+		intParam("cluster-announce-tls-port", 0, 0, 65535, 0, nil).applyGroup("cluster-announce-port"),
+		intParam("repl-timeout", 60, 1, intMax, 0, nil),
+		intParam("repl-ping-replica-period", 10, 1, intMax, 0, nil).alias("repl-ping-slave-period"),
+		intParam("list-compress-depth", 0, 0, intMax, 0, nil),
+		intParam("rdb-key-save-delay", 0, intMin, intMax, 0, nil).flag(Hidden),
+		intParam("key-load-delay", 0, intMin, intMax, 0, nil).flag(Hidden),
+		intParam("active-expire-effort", 1, 1, 10, 0, func(v *Values) *int64 { return &v.ActiveExpireEffort }),
+		hzParam(),
+		intParam("min-replicas-to-write", 0, 0, intMax, 0, nil).alias("min-slaves-to-write").applyGroup("min-replicas"),
+		intParam("min-replicas-max-lag", 10, 0, intMax, 0, nil).alias("min-slaves-max-lag").applyGroup("min-replicas"),
+		intParam("watchdog-period", 0, 0, intMax, 0, nil).flag(Hidden),
+		intParam("shutdown-timeout", 10, 0, intMax, 0, func(v *Values) *int64 { return &v.ShutdownTimeout }),
+		intParam("repl-diskless-sync-max-replicas", 0, 0, intMax, 0, nil),
+		intParam("maxclients", 10000, 1, uintMax, unsigned, func(v *Values) *int64 { return &v.MaxClients }),
+		intParam("unixsocketperm", 0, 0, 0o777, octal|unsigned, nil).flag(Immutable),
+		intParam("socket-mark-id", 0, 0, uintMax, unsigned, nil).flag(Immutable),
+		intParam("active-defrag-max-scan-fields", 1000, 1, longMax, 0, nil),
+		intParam("slowlog-max-len", 128, 0, longMax, 0, func(v *Values) *int64 { return &v.SlowlogMaxLen }),
+		intParam("acllog-max-len", 128, 0, longMax, 0, nil),
+		intParam("busy-reply-threshold", 5000, 0, longMax, 0, func(v *Values) *int64 { return &v.BusyReplyThreshold }).alias("lua-time-limit"),
+		intParam("cluster-node-timeout", 15000, 0, longMax, 0, nil),
+		intParam("slowlog-log-slower-than", 10000, -1, longMax, 0, func(v *Values) *int64 { return &v.SlowlogLogSlowerThan }),
+		intParam("latency-monitor-threshold", 0, 0, longMax, 0, func(v *Values) *int64 { return &v.LatencyMonitorThresh }),
+		intParam("proto-max-bulk-len", 512<<20, 1<<20, longMax, memUnits, func(v *Values) *int64 { return &v.ProtoMaxBulkLen }),
+		intParam("stream-node-max-entries", 100, 0, longMax, 0, nil),
+		intParam("repl-backlog-size", 1<<20, 1, longMax, memUnits, nil),
+		intParam("maxmemory", 0, 0, ullongMax, memUnits|unsigned, func(v *Values) *int64 { return &v.MaxMemory }),
+		intParam("cluster-link-sendbuf-limit", 0, 0, ullongMax, memUnits|unsigned, nil),
+		intParam("hash-max-listpack-entries", 512, 0, longMax, unsigned, nil).alias("hash-max-ziplist-entries"),
+		intParam("set-max-intset-entries", 512, 0, longMax, unsigned, nil),
+		intParam("zset-max-listpack-entries", 128, 0, longMax, unsigned, nil).alias("zset-max-ziplist-entries"),
+		intParam("active-defrag-ignore-bytes", 100<<20, 1, longMax, memUnits|unsigned, nil),
+		intParam("hash-max-listpack-value", 64, 0, longMax, memUnits|unsigned, nil).alias("hash-max-ziplist-value"),
+		intParam("stream-node-max-bytes", 4096, 0, longMax, memUnits|unsigned, nil),
+		intParam("zset-max-listpack-value", 64, 0, longMax, memUnits|unsigned, nil).alias("zset-max-ziplist-value"),
+		intParam("hll-sparse-max-bytes", 3000, 0, longMax, memUnits|unsigned, nil),
+		intParam("tracking-table-max-keys", 1000000, 0, longMax, unsigned, nil),
+		intParam("client-query-buffer-limit", 1<<30, 1<<20, longMax, memUnits|unsigned, func(v *Values) *int64 { return &v.ClientQueryBufferLimit }),
+		intParam("maxmemory-clients", 0, -100, longMax, memUnits|percent, func(v *Values) *int64 { return &v.MaxMemoryClients }),
+		intParam("repl-backlog-ttl", 3600, 0, longMax, 0, nil),
+		intParam("auto-aof-rewrite-min-size", 64<<20, 0, longMax, memUnits, nil),
+		intParam("loading-process-events-interval-bytes", 2<<20, 1024, intMax, 0, nil).flag(Hidden),
+
+		// TLS: accepted and shown, though Redoubt does not speak TLS yet.
+		intParam("tls-port", 0, 0, 65535, 0, nil),
+		intParam("tls-session-cache-size", 20*1024, 0, intMax, 0, nil).applyGroup("tls"),
+		intParam("tls-session-cache-timeout", 300, 0, intMax, 0, nil).applyGroup("tls"),
+		boolParam("tls-cluster", false, nil).applyGroup("tls"),
+		boolParam("tls-replication", false, nil).applyGroup("tls"),
+		enumParam("tls-auth-clients", "yes", items("no", "yes", "optional"), 0, nil, nil),
+		boolParam("tls-prefer-server-ciphers", false, nil).applyGroup("tls"),
+		boolParam("tls-session-caching", true, nil).applyGroup("tls"),
+		stringParam("tls-cert-file", "", true, nil, nil).applyGroup("tls").alwaysApply(),
+		stringParam("tls-key-file", "", true, nil, nil).applyGroup("tls").alwaysApply(),
+		stringParam("tls-key-file-pass", "", true, nil, nil).applyGroup("tls"),
+		stringParam("tls-client-cert-file", "", true, nil, nil).applyGroup("tls").alwaysApply(),
+		stringParam("tls-client-key-file", "", true, nil, nil).applyGroup("tls").alwaysApply(),
+		stringParam("tls-client-key-file-pass", "", true, nil, nil).applyGroup("tls"),
+		stringParam("tls-dh-params-file", "", true, nil, nil).applyGroup("tls").alwaysApply(),
+		stringParam("tls-ca-cert-file", "", true, nil, nil).applyGroup("tls").alwaysApply(),
+		stringParam("tls-ca-cert-dir", "", true, nil, nil).applyGroup("tls").alwaysApply(),
+		stringParam("tls-protocols", "", true, nil, nil).applyGroup("tls"),
+		stringParam("tls-ciphers", "", true, nil, nil).applyGroup("tls"),
+		stringParam("tls-ciphersuites", "", true, nil, nil).applyGroup("tls"),
+
+		// Parameters with a syntax of their own.
+		dirParam(),
+		saveParam(),
+		obufParam(),
+		oomValuesParam(),
+		notifyParam(),
+		bindParam(),
+		replicaOfParam(),
+		percentilesParam(),
 	}
-	if f&all == all {
-		b.WriteByte('A')
-	}
-	for i := 0; i < len(notifyLetters); i++ {
-		if f&(1<<i) != 0 && !(f&all == all && all&(1<<i) != 0) {
-			b.WriteByte(notifyLetters[i])
-		}
-	}
-	return b.String()
 }

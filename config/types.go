@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 
@@ -10,34 +11,40 @@ import (
 )
 
 // The parameter kinds of Redis's config.c: yes/no booleans, integers
-// (optionally with memory units or percentages), enums, strings, and
-// special parameters with their own syntax. Each constructor returns a
-// Param whose value lives in a field of Values given by ptr, or, when ptr
-// is nil, in a validated string kept by name (parameters accepted for
+// (optionally with memory units, percentages or in octal), enums, strings,
+// and special parameters with their own syntax. Each constructor takes a
+// pointer to the typed field of Values that holds the value; with a nil
+// pointer the value is kept in Values.extra (parameters accepted for
 // compatibility that Redoubt does not act on).
 
-func boolParam(name string, def bool, ptr func(*Values) *bool) *Param {
-	p := &Param{Name: name, def: yesNo(def)}
-	p.get = func(v *Values) string {
-		if ptr == nil {
-			return v.extra[name]
+// slot returns the accessor of a value kept in Values.extra.
+func slot[T any](name string) func(*Values) *T {
+	return func(v *Values) *T {
+		if p, ok := v.extra[name].(*T); ok {
+			return p
 		}
-		return yesNo(*ptr(v))
+		p := new(T)
+		v.extra[name] = p
+		return p
 	}
+}
+
+func boolParam(name string, def bool, ptr func(*Values) *bool) *Param {
+	if ptr == nil {
+		ptr = slot[bool](name)
+	}
+	p := &Param{Name: name, def: yesNo(def)}
+	p.get = func(v *Values) string { return yesNo(*ptr(v)) }
 	p.set = func(v *Values, args []string) error {
 		var b bool
-		switch strings.ToLower(args[0]) {
-		case "yes":
+		switch {
+		case strings.EqualFold(args[0], "yes"):
 			b = true
-		case "no":
+		case strings.EqualFold(args[0], "no"):
 		default:
 			return errors.New("argument must be 'yes' or 'no'")
 		}
-		if ptr == nil {
-			v.extra[name] = yesNo(b)
-		} else {
-			*ptr(v) = b
-		}
+		*ptr(v) = b
 		return nil
 	}
 	return p
@@ -50,22 +57,32 @@ func yesNo(b bool) string {
 	return "no"
 }
 
-// numeric flags
+// Numeric flags, as Redis's numeric configs have them.
+type numFlags int
+
 const (
-	memUnits = 1 << iota // accepts 1gb, 100mb, ...
-	percent              // accepts 10% (stored negated, as Redis does)
-	octal                // parsed and shown in base 8
-	unsigned             // bounds are checked and printed unsigned
+	memUnits numFlags = 1 << iota // 1gb, 100mb, ...; shown unsigned
+	percent                       // 10% (stored negated, as Redis does)
+	octal                         // parsed and shown in base 8
+	unsigned                      // bounds are compared unsigned
 )
 
-func intParam(name string, def string, lo, hi int64, flags int, ptr func(*Values) *int64) *Param {
-	p := &Param{Name: name, def: def}
-	p.get = func(v *Values) string {
-		if ptr == nil {
-			return v.extra[name]
-		}
-		return renderNumeric(*ptr(v), flags)
+// Bounds of C's integer types.
+const (
+	intMin  = math.MinInt32
+	intMax  = math.MaxInt32
+	uintMax = math.MaxUint32
+	longMax = math.MaxInt64
+	// ullongMax is ULLONG_MAX as the bounds of unsigned parameters see it.
+	ullongMax = -1
+)
+
+func intParam(name string, def, lo, hi int64, flags numFlags, ptr func(*Values) *int64) *Param {
+	if ptr == nil {
+		ptr = slot[int64](name)
 	}
+	p := &Param{Name: name, def: renderNumeric(def, flags)}
+	p.get = func(v *Values) string { return renderNumeric(*ptr(v), flags) }
 	p.set = func(v *Values, args []string) error {
 		n, err := parseNumeric(args[0], flags)
 		if err != nil {
@@ -74,32 +91,51 @@ func intParam(name string, def string, lo, hi int64, flags int, ptr func(*Values
 		if err := checkBounds(n, lo, hi, flags); err != nil {
 			return err
 		}
-		if ptr == nil {
-			v.extra[name] = renderNumeric(n, flags)
-		} else {
-			*ptr(v) = n
-		}
+		*ptr(v) = n
 		return nil
+	}
+	p.rewrite = func(v *Values) []rewriteLine {
+		n := *ptr(v)
+		s := renderNumeric(n, flags)
+		// Sizes are written in the largest unit that divides them.
+		if flags&memUnits != 0 && !strings.HasSuffix(s, "%") {
+			s = formatMemory(n)
+		}
+		return []rewriteLine{{p.Name + " " + s, n != def}}
 	}
 	return p
 }
 
-func renderNumeric(n int64, flags int) string {
+func renderNumeric(n int64, flags numFlags) string {
 	switch {
 	case flags&percent != 0 && n < 0:
 		return strconv.FormatInt(-n, 10) + "%"
+	case flags&memUnits != 0:
+		return strconv.FormatUint(uint64(n), 10)
 	case flags&octal != 0:
 		return strconv.FormatInt(n, 8)
-	case flags&unsigned != 0:
-		return strconv.FormatUint(uint64(n), 10)
 	}
 	return strconv.FormatInt(n, 10)
 }
 
-func parseNumeric(s string, flags int) (int64, error) {
+// formatMemory renders a size for the config file, in the largest of gb,
+// mb and kb that divides it.
+func formatMemory(n int64) string {
+	for _, u := range []struct {
+		size int64
+		name string
+	}{{1 << 30, "gb"}, {1 << 20, "mb"}, {1 << 10, "kb"}} {
+		if n != 0 && n%u.size == 0 {
+			return strconv.FormatInt(n/u.size, 10) + u.name
+		}
+	}
+	return strconv.FormatInt(n, 10)
+}
+
+func parseNumeric(s string, flags numFlags) (int64, error) {
 	if flags&memUnits != 0 {
-		if n, ok := ParseMemory(s); ok {
-			return n, nil
+		if n, ok := memtoull(s); ok {
+			return int64(n), nil
 		}
 	}
 	if flags&percent != 0 && len(s) > 1 && s[len(s)-1] == '%' {
@@ -108,7 +144,7 @@ func parseNumeric(s string, flags int) (int64, error) {
 		}
 	}
 	if flags&octal != 0 {
-		if n, err := strconv.ParseInt(s, 8, 64); err == nil {
+		if n, rest, overflow := strtoll(s, 8); rest == "" && !overflow {
 			return n, nil
 		}
 	}
@@ -128,12 +164,12 @@ func parseNumeric(s string, flags int) (int64, error) {
 	return 0, errors.New("argument couldn't be parsed into an integer")
 }
 
-func checkBounds(n, lo, hi int64, flags int) error {
+func checkBounds(n, lo, hi int64, flags numFlags) error {
 	switch {
 	case flags&unsigned != 0:
 		if uint64(n) > uint64(hi) || uint64(n) < uint64(lo) {
 			if flags&octal != 0 {
-				return fmt.Errorf("argument must be between %o and %o inclusive", lo, hi)
+				return fmt.Errorf("argument must be between %o and %o inclusive", uint64(lo), uint64(hi))
 			}
 			return fmt.Errorf("argument must be between %d and %d inclusive", uint64(lo), uint64(hi))
 		}
@@ -147,14 +183,63 @@ func checkBounds(n, lo, hi int64, flags int) error {
 	return nil
 }
 
-// ParseMemory parses a size with Redis's units: b, k (1000), kb (1024),
-// m, mb, g, gb, in any case.
-func ParseMemory(s string) (int64, bool) {
+// strtoll is C's strtoll: leading white space, an optional sign, then
+// digits in base. It returns the value (saturated on overflow), what
+// follows the digits (all of s when there are none), and whether the
+// value overflowed.
+func strtoll(s string, base int) (n int64, rest string, overflow bool) {
+	i := 0
+	for i < len(s) && isSpace(s[i]) {
+		i++
+	}
+	neg := false
+	if i < len(s) && (s[i] == '+' || s[i] == '-') {
+		neg = s[i] == '-'
+		i++
+	}
+	start := i
+	var u uint64
+	for ; i < len(s); i++ {
+		d := uint64(s[i] - '0')
+		if s[i] < '0' || d >= uint64(base) {
+			break
+		}
+		if u > (math.MaxUint64-d)/uint64(base) {
+			overflow = true
+		} else {
+			u = u*uint64(base) + d
+		}
+	}
+	if i == start {
+		return 0, s, false
+	}
+	switch {
+	case !neg && (overflow || u > math.MaxInt64):
+		return math.MaxInt64, s[i:], true
+	case neg && (overflow || u > 1<<63):
+		return math.MinInt64, s[i:], true
+	case neg:
+		return int64(-u), s[i:], false
+	}
+	return int64(u), s[i:], false
+}
+
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
+}
+
+// memtoull parses a size with Redis's units: b, k (1000), kb (1024), m,
+// mb, g, gb, in any case. Like Redis, it takes a unit alone as zero and
+// lets a number too large wrap around.
+func memtoull(s string) (uint64, bool) {
+	if strings.HasPrefix(s, "-") {
+		return 0, false
+	}
 	i := 0
 	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
 		i++
 	}
-	var mul int64
+	var mul uint64
 	switch strings.ToLower(s[i:]) {
 	case "", "b":
 		mul = 1
@@ -173,83 +258,186 @@ func ParseMemory(s string) (int64, bool) {
 	default:
 		return 0, false
 	}
-	if i == 0 {
+	if i >= 128 {
 		return 0, false
 	}
 	n, err := strconv.ParseUint(s[:i], 10, 64)
-	if err != nil {
-		return 0, false
+	if err != nil && i > 0 {
+		n = math.MaxUint64 // strtoull saturates
 	}
-	return int64(n * uint64(mul)), true
+	return n * mul, true
 }
 
-// enumParam takes one of a fixed set of names. With multi, it takes a
-// space-separated set of flags (shutdown-on-sigterm's "save now").
-func enumParam(name string, def string, names []string, ptr func(*Values) *string) *Param {
-	p := &Param{Name: name, def: def}
-	p.get = func(v *Values) string {
-		if ptr == nil {
-			return v.extra[name]
-		}
-		return *ptr(v)
+// enumItem is one name of an enum and its value; several names may share
+// a value, the first one is shown.
+type enumItem struct {
+	name string
+	val  int
+}
+
+// enumParam takes one of a fixed set of names. A MultiArg enum takes a
+// set of flags ("save now"), shown in table order; valid, if given,
+// checks their combination.
+func enumParam(name string, def string, items []enumItem, flags Flags, valid func(int) error, ptr func(*Values) *string) *Param {
+	if ptr == nil {
+		ptr = slot[string](name)
 	}
+	p := &Param{Name: name, Flags: flags, def: def}
+	bitflags := flags&MultiArg != 0
+	p.get = func(v *Values) string { return *ptr(v) }
 	p.set = func(v *Values, args []string) error {
-		var out []string
-		for _, a := range args {
-			found := false
-			for _, n := range names {
-				if strings.EqualFold(a, n) {
-					out = append(out, n)
-					found = true
-				}
+		val, ok := enumValue(items, args, bitflags)
+		if !ok {
+			names := make([]string, len(items))
+			for i, it := range items {
+				names[i] = it.name
 			}
-			if !found || (len(args) != 1 && p.Flags&MultiArg == 0) {
-				return errors.New("argument(s) must be one of the following: " + strings.Join(names, ", "))
-			}
-		}
-		if len(out) == 0 {
 			return errors.New("argument(s) must be one of the following: " + strings.Join(names, ", "))
 		}
-		s := strings.Join(out, " ")
-		if ptr == nil {
-			v.extra[name] = s
-		} else {
-			*ptr(v) = s
-		}
-		return nil
-	}
-	return p
-}
-
-// stringParam takes any string, checked by valid if given.
-func stringParam(name string, def string, valid func(string) error, ptr func(*Values) *string) *Param {
-	p := &Param{Name: name, def: def}
-	p.get = func(v *Values) string {
-		if ptr == nil {
-			return v.extra[name]
-		}
-		return *ptr(v)
-	}
-	p.set = func(v *Values, args []string) error {
 		if valid != nil {
-			if err := valid(args[0]); err != nil {
+			if err := valid(val); err != nil {
 				return err
 			}
 		}
-		if ptr == nil {
-			v.extra[name] = args[0]
-		} else {
-			*ptr(v) = args[0]
-		}
+		*ptr(v) = enumName(items, val, bitflags)
 		return nil
 	}
 	return p
 }
 
-// specialParam has its own syntax: set parses, get renders.
-func specialParam(name string, def string, flags Flags, get func(*Values) string, set func(*Values, []string) error) *Param {
-	return &Param{Name: name, def: def, Flags: flags, get: get, set: set}
+func enumValue(items []enumItem, args []string, bitflags bool) (int, bool) {
+	if len(args) == 0 || (!bitflags && len(args) != 1) {
+		return 0, false
+	}
+	val := 0
+	for _, a := range args {
+		matched := false
+		for _, it := range items {
+			if strings.EqualFold(a, it.name) {
+				val |= it.val
+				matched = true
+			}
+		}
+		if !matched {
+			return 0, false
+		}
+	}
+	return val, true
+}
+
+func enumName(items []enumItem, val int, bitflags bool) string {
+	var names []string
+	unmatched := val
+	for _, it := range items {
+		if it.val == val {
+			return it.name
+		}
+		if bitflags && it.val != 0 && unmatched&it.val == it.val {
+			names = append(names, it.name)
+			unmatched &^= it.val
+		}
+	}
+	if len(names) == 0 || unmatched != 0 {
+		return "unknown"
+	}
+	return strings.Join(names, " ")
+}
+
+// items builds the enum of names whose values are their positions.
+func items(names ...string) []enumItem {
+	out := make([]enumItem, len(names))
+	for i, n := range names {
+		out[i] = enumItem{n, i}
+	}
+	return out
+}
+
+// stringParam takes any string, checked by valid if given. A nullable
+// string ("empty is NULL" in Redis) with an empty value is left out of a
+// rewritten config file, and any other value is always written.
+func stringParam(name string, def string, nullable bool, valid func(*Values, string) error, ptr func(*Values) *string) *Param {
+	if ptr == nil {
+		ptr = slot[string](name)
+	}
+	p := &Param{Name: name, def: def}
+	p.get = func(v *Values) string { return *ptr(v) }
+	p.set = func(v *Values, args []string) error {
+		if valid != nil {
+			if err := valid(v, args[0]); err != nil {
+				return err
+			}
+		}
+		*ptr(v) = args[0]
+		return nil
+	}
+	p.rewrite = func(v *Values) []rewriteLine {
+		s := *ptr(v)
+		if nullable && s == "" {
+			return nil
+		}
+		return []rewriteLine{{p.Name + " " + repr(s), nullable || s != def}}
+	}
+	return p
+}
+
+// specialParam has its own syntax: set parses, get renders, rewrite
+// gives the config file lines.
+func specialParam(name string, def string, flags Flags, get func(*Values) string, set func(*Values, []string) error, rewrite func(*Values) []rewriteLine) *Param {
+	return &Param{Name: name, def: def, Flags: flags, get: get, set: set, rewrite: rewrite}
+}
+
+// refuseYes makes a boolean parameter refuse "yes" (a feature Redoubt
+// lacks) with msg, once the value is known to be a boolean.
+func (p *Param) refuseYes(msg string) *Param {
+	set := p.set
+	p.set = func(v *Values, args []string) error {
+		if strings.EqualFold(args[0], "yes") {
+			return errors.New(msg)
+		}
+		return set(v, args)
+	}
+	return p
 }
 
 func (p *Param) alias(a string) *Param { p.Alias = a; return p }
 func (p *Param) flag(f Flags) *Param   { p.Flags |= f; return p }
+
+// applyGroup puts the parameter in a group whose apply function runs once
+// per CONFIG SET however many of its parameters change.
+func (p *Param) applyGroup(g string) *Param { p.group = g; return p }
+
+// alwaysApply makes CONFIG SET run the apply function even when the value
+// does not change (Redis's bind, and its "volatile" parameters).
+func (p *Param) alwaysApply() *Param { p.volatile = true; return p }
+
+// repr quotes s as Redis's sdscatrepr does, so that the config parser
+// reads it back unchanged.
+func repr(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for i := 0; i < len(s); i++ {
+		switch ch := s[i]; ch {
+		case '\\', '"':
+			b.WriteByte('\\')
+			b.WriteByte(ch)
+		case '\n':
+			b.WriteString(`\n`)
+		case '\r':
+			b.WriteString(`\r`)
+		case '\t':
+			b.WriteString(`\t`)
+		case '\a':
+			b.WriteString(`\a`)
+		case '\b':
+			b.WriteString(`\b`)
+		default:
+			if ch >= 0x20 && ch <= 0x7e {
+				b.WriteByte(ch)
+			} else {
+				fmt.Fprintf(&b, `\x%02x`, ch)
+			}
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}

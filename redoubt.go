@@ -41,7 +41,7 @@ type Server struct {
 // called.
 func Start(ctx context.Context, c Config) (*Server, error) {
 	cfg := config.New()
-	if err := cfg.Load(strings.Join(c.Settings, "\n"), 0); err != nil {
+	if err := cfg.Load(strings.Join(c.Settings, "\n")); err != nil {
 		return nil, err
 	}
 	addr := c.Addr

@@ -12,6 +12,7 @@ package config
 
 import (
 	"fmt"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -274,4 +275,14 @@ func (c *Config) Get(patterns []string) [][2]string {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i][0] < out[j][0] })
 	return out
+}
+
+// Path resolves a file name the way Redis does after changing into dir:
+// relative names are relative to dir. Redoubt itself never changes its
+// working directory, since it may be embedded in another program.
+func (c *Config) Path(name string) string {
+	if filepath.IsAbs(name) || c.Dir == "" {
+		return name
+	}
+	return filepath.Join(c.Dir, name)
 }

@@ -94,7 +94,7 @@ func TestUserDirective(t *testing.T) {
 		{text: "user default on >foo <foo ~* &* +@all\nrequirepass foo", err: "Error in user declaration 'default': its password must be requirepass's in Redoubt"},
 	} {
 		c := New()
-		err := c.Load(tc.text, 0)
+		err := c.Load(tc.text)
 		switch {
 		case tc.err != "":
 			var le *LoadError
@@ -111,7 +111,7 @@ func TestUserDirective(t *testing.T) {
 
 func TestRenameError(t *testing.T) {
 	c := New()
-	if err := c.Load("# renames\nrename-command get g\n\nrename-command nosuch x\n", 0); err != nil {
+	if err := c.Load("# renames\nrename-command get g\n\nrename-command nosuch x\n"); err != nil {
 		t.Fatal(err)
 	}
 	if len(c.Renames) != 2 || c.Renames[1] != [2]string{"nosuch", "x"} {
@@ -130,7 +130,7 @@ func TestUnsupportedDirectives(t *testing.T) {
 		"mymodule.option 5":      "Module Configuration detected without loadmodule directive or no ApplyConfig call: aborting",
 		"aclfile users.acl":      "Redoubt does not load ACL files: remove aclfile",
 	} {
-		if err := New().Load(text, 0); err == nil || err.Error() != want {
+		if err := New().Load(text); err == nil || err.Error() != want {
 			t.Errorf("%q: error %v, want %q", text, err, want)
 		}
 	}
@@ -142,7 +142,7 @@ func TestUnsupportedDirectives(t *testing.T) {
 func TestRewriteNewFile(t *testing.T) {
 	dir := t.TempDir()
 	c := New()
-	if err := c.Load("dir "+dir+"\nmaxmemory 1gb\nnotify-keyspace-events KEA\nbind 127.0.0.1\nsave 10 1", 0); err != nil {
+	if err := c.Load("dir "+dir+"\nmaxmemory 1gb\nnotify-keyspace-events KEA\nbind 127.0.0.1\nsave 10 1"); err != nil {
 		t.Fatal(err)
 	}
 	c.File = filepath.Join(dir, "new.conf")
@@ -189,7 +189,7 @@ func TestDirIsRelativeToTheCurrentOne(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := New()
-	if err := c.Load("dir "+dir+"\ndir sub\n", 0); err != nil {
+	if err := c.Load("dir "+dir+"\ndir sub\n"); err != nil {
 		t.Fatal(err)
 	}
 	if want, _ := filepath.EvalSymlinks(filepath.Join(dir, "sub")); c.Dir != want {

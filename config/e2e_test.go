@@ -153,7 +153,6 @@ func TestFatalConfigErrorsMatchRedis(t *testing.T) {
 		{opts: []string{"--maxmemory", "1mb", "--maxmemory-policy", "lru"}},
 		{opts: []string{"--save", "100 1 200"}},
 		{opts: []string{"--bogus", "quote\"and\\back\tslash\x01\xff"}},
-		{opts: []string{"--sentinel", "--port", "x"}},
 	} {
 		var args []string
 		if tc.file != "" {
@@ -441,7 +440,7 @@ func TestRewriteForceAllMatchesRedis(t *testing.T) {
 	redis, _ := startBoth(t, text)
 	port := fmt.Sprint(redis.port)
 	cfg := config.New()
-	if err := cfg.Load(strings.ReplaceAll(text, "{PORT}", port), 0); err != nil {
+	if err := cfg.Load(strings.ReplaceAll(text, "{PORT}", port)); err != nil {
 		t.Fatal(err)
 	}
 	cfg.File = filepath.Join(dir, "redoubt.conf")

@@ -78,9 +78,7 @@ func ArgsToConfig(args []string) string {
 
 // Load reads configuration text (a file's content followed by the command
 // line options) line by line, as Redis's loadServerConfigFromString does.
-// The second argument, the number of lines that came from the file, is
-// not used: CONFIG REWRITE reads the file again, as Redis does.
-func (c *Config) Load(text string, _ int) error {
+func (c *Config) Load(text string) error {
 	if err := c.loadString(text); err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/redoubt-db/redoubt/command"
+	"github.com/redoubt-db/redoubt/config"
 	"github.com/redoubt-db/redoubt/keyspace"
 	"github.com/redoubt-db/redoubt/protocol"
 )
@@ -273,7 +274,7 @@ func (c *client) commitReply() {
 	}
 	c.pending.Store(int64(len(c.out)))
 	c.outMu.Unlock()
-	if c.s.obuf.normal != (obufLimit{}) && c.s.overOutputLimit(c) {
+	if c.s.obuf[obufNormal] != (config.OutputBufferLimit{}) && c.s.overOutputLimit(c) {
 		c.s.log.Warningf("Client %s scheduled to be closed ASAP for overcoming of output buffer limits.", c.info())
 		c.s.killClient(c)
 	}

@@ -76,7 +76,7 @@ func init() {
 				ctx.Err("ERR The server is running without a config file")
 				return
 			}
-			if err := s.cfg.Rewrite(); err != nil {
+			if err := s.cfg.RewriteForceAll(); err != nil {
 				ctx.Err("ERR CONFIG-REWRITE-FORCE-ALL failed: " + err.Error())
 				return
 			}

@@ -106,7 +106,7 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 		out = os.Stdout
 	}
 	if cfg.LogFile != "" {
-		f, err := os.OpenFile(cfg.LogFile, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+		f, err := os.OpenFile(cfg.Path(cfg.LogFile), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 		if err != nil {
 			return nil, fmt.Errorf("Can't open the log file: %v", err)
 		}
@@ -131,9 +131,9 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 	s.lastSave = time.Now().Unix()
 	s.ks.Hooks = keyspace.Hooks{Expired: s.keyExpired, Modified: s.keyModified}
 	s.cmds = s.newCommandTable()
-	for _, r := range cfg.Renames {
+	for i, r := range cfg.Renames {
 		if err := s.cmds.Rename(r[0], r[1]); err != nil {
-			return nil, err
+			return nil, cfg.RenameError(i, err)
 		}
 	}
 	s.applyConfig()
@@ -184,19 +184,32 @@ func (s *Server) serveListeners(ls []net.Listener) {
 	}
 }
 
-// rebind applies a new port or bind at run time: the new sockets are
-// opened first, so a failure leaves the server listening where it was.
+// rebind applies a new port or bind at run time. As Redis does, it closes
+// the listening sockets first (the new set may use the same addresses),
+// and if the new ones cannot all be opened it listens on the old
+// addresses again.
 func (s *Server) rebind() error {
+	old := s.listeners
+	addrs := make([]net.Addr, len(old))
+	for i, l := range old {
+		addrs[i] = l.Addr()
+		l.Close()
+	}
 	ls, err := s.bind(s.cfg.Bind, int(s.cfg.Port))
 	if err != nil {
 		s.log.Warningf("%v", err)
+		s.listeners = nil
+		for _, a := range addrs {
+			if l, lerr := net.Listen(a.Network(), a.String()); lerr == nil {
+				s.listeners = append(s.listeners, l)
+			} else {
+				s.log.Warningf("Restoring listener %s: %v", a, lerr)
+			}
+		}
+		s.serveListeners(s.listeners)
 		return err
 	}
-	old := s.listeners
 	s.listeners = ls
-	for _, l := range old {
-		l.Close()
-	}
 	s.serveListeners(ls)
 	return nil
 }
@@ -325,9 +338,7 @@ func (s *Server) applyConfig() {
 	s.log.SetLevel(s.cfg.LogLevel)
 	s.slowlog.SetMaxLen(int(s.cfg.SlowlogMaxLen))
 	s.notifyMask = notifyMask(s.cfg.NotifyKeyspaceEvents)
-	if kv := s.cfg.Get([]string{"client-output-buffer-limit"}); len(kv) == 1 {
-		s.obuf = parseObufLimits(kv[0][1])
-	}
+	s.obuf = obufLimits(s.cfg.ClientOutputBufferLimits)
 }
 
 // now is the wall clock in milliseconds.

@@ -7,6 +7,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -51,15 +52,37 @@ func run(args []string) int {
 		}
 	}
 	cfg := config.New()
+	// Early failures are logged the way Redis logs them before it is up:
+	// role C, to standard output.
+	early := server.NewLogger(os.Stdout, "notice")
+	early.SetRole('C')
+
+	// As redis-server: a first argument not starting with '-' is the
+	// config file; a lone "-" first or last reads more config from stdin;
+	// everything else is options appended after them.
 	var file string
+	opts := args
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		file, opts = args[0], args[1:]
+	}
+	fromStdin := false
+	var rest []string
+	for i, a := range opts {
+		if a == "-" && (i == len(opts)-1 || (file == "" && i == 0)) {
+			fromStdin = true
+			continue
+		}
+		if a == "--sentinel" {
+			early.Warningf("Redoubt has no sentinel mode")
+			return 1
+		}
+		rest = append(rest, a)
+	}
 	var text strings.Builder
-	fileLines := 0
-	if len(args) > 0 && !strings.HasPrefix(args[0], "--") && args[0] != "-" {
-		file = args[0]
-		args = args[1:]
+	if file != "" {
 		data, err := os.ReadFile(file)
 		if err != nil {
-			fmt.Fprintf(os.Stderr, "Fatal error, can't open config file '%s': %v\n", file, err)
+			early.Warningf("Fatal error, can't open config file '%s': %s", file, strerror(err))
 			return 1
 		}
 		text.Write(data)
@@ -67,26 +90,23 @@ func run(args []string) int {
 			cfg.File = abs
 		}
 	}
-	if n := len(args); n > 0 && args[n-1] == "-" {
+	if fromStdin {
+		early.Warningf("Reading config from stdin")
 		data, err := io.ReadAll(os.Stdin)
 		if err != nil {
-			fmt.Fprintf(os.Stderr, "Reading config from stdin: %v\n", err)
+			early.Warningf("Reading config from stdin: %v", err)
 			return 1
 		}
-		ensureNewline(&text)
 		text.Write(data)
-		args = args[:n-1]
 	}
-	fileLines = strings.Count(text.String(), "\n")
-	if text.Len() > 0 && !strings.HasSuffix(text.String(), "\n") {
-		fileLines++
-	}
-	if opts := config.ArgsToConfig(args); opts != "" {
-		ensureNewline(&text)
-		text.WriteString(opts)
-	}
-	if err := cfg.Load(text.String(), fileLines); err != nil {
-		fmt.Fprintf(os.Stderr, "\n*** FATAL CONFIG FILE ERROR (Redis %s) ***\n%v\n", server.Version, err)
+	text.WriteString(config.ArgsToConfig(rest))
+	if err := cfg.Load(text.String()); err != nil {
+		var le *config.LoadError
+		if errors.As(err, &le) && le.Line == 0 && strings.HasPrefix(le.Msg, "Fatal error, can't open config file") {
+			early.Warningf("%s", le.Msg)
+			return 1
+		}
+		fatalConfig(err)
 		return 1
 	}
 	if cfg.Dir == "" {
@@ -112,7 +132,12 @@ func run(args []string) int {
 
 	srv, err := server.New(cfg, server.Options{})
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "%v\n", err)
+		var le *config.LoadError
+		if errors.As(err, &le) {
+			fatalConfig(err)
+		} else {
+			fmt.Fprintf(os.Stderr, "%v\n", err)
+		}
 		return 1
 	}
 	srv.Logf(server.LogNotice, "oO0OoO0OoO0Oo Redoubt is starting oO0OoO0OoO0Oo")
@@ -127,10 +152,10 @@ func run(args []string) int {
 		return 1
 	}
 	if cfg.PidFile != "" {
-		if err := os.WriteFile(cfg.PidFile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
+		if err := os.WriteFile(cfg.Path(cfg.PidFile), []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
 			srv.Logf(server.LogWarning, "Failed to write PID file: %v", err)
 		}
-		defer os.Remove(cfg.PidFile)
+		defer os.Remove(cfg.Path(cfg.PidFile))
 	}
 	srv.Logf(server.LogNotice, "Server initialized")
 	srv.Logf(server.LogNotice, "Ready to accept connections tcp")
@@ -152,10 +177,21 @@ func run(args []string) int {
 	return srv.ExitCode()
 }
 
-func ensureNewline(b *strings.Builder) {
-	if b.Len() > 0 && !strings.HasSuffix(b.String(), "\n") {
-		b.WriteByte('\n')
+// fatalConfig prints a configuration error the way redis-server does
+// before exiting.
+func fatalConfig(err error) {
+	fmt.Fprintf(os.Stderr, "\n*** FATAL CONFIG FILE ERROR (Redis %s) ***\n%v\n", server.Version, err)
+}
+
+// strerror renders an I/O error as C's strerror does ("No such file or
+// directory").
+func strerror(err error) string {
+	var errno syscall.Errno
+	if errors.As(err, &errno) {
+		s := errno.Error()
+		return strings.ToUpper(s[:1]) + s[1:]
 	}
+	return err.Error()
 }
 
 // daemonize starts the server again in a new session with its standard

@@ -281,3 +281,21 @@ func TestVersionFlag(t *testing.T) {
 		t.Fatalf("--version: %q %v", out, err)
 	}
 }
+
+// TestSentinelRefused checks that --sentinel fails clearly: Redoubt has no
+// sentinel mode, and running as a plain server instead would mislead.
+func TestSentinelRefused(t *testing.T) {
+	out, err := exec.Command(binary(t), "--sentinel").CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "no sentinel mode") {
+		t.Fatalf("--sentinel: %v %q", err, out)
+	}
+}
+
+// TestMissingConfigFile checks Redis's message for an unreadable file.
+func TestMissingConfigFile(t *testing.T) {
+	out, err := exec.Command(binary(t), "/nonexistent/redis.conf").CombinedOutput()
+	want := "Fatal error, can't open config file '/nonexistent/redis.conf': No such file or directory"
+	if err == nil || !strings.Contains(string(out), want) {
+		t.Fatalf("missing config file: %v %q", err, out)
+	}
+}

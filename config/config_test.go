@@ -142,7 +142,7 @@ func TestUnsupportedDirectives(t *testing.T) {
 func TestRewriteNewFile(t *testing.T) {
 	dir := t.TempDir()
 	c := New()
-	if err := c.Load("dir "+dir+"\nmaxmemory 1gb\nnotify-keyspace-events KEA\nbind 127.0.0.1\nsave 10 1"); err != nil {
+	if err := c.Load("dir " + dir + "\nmaxmemory 1gb\nnotify-keyspace-events KEA\nbind 127.0.0.1\nsave 10 1"); err != nil {
 		t.Fatal(err)
 	}
 	c.File = filepath.Join(dir, "new.conf")
@@ -189,7 +189,7 @@ func TestDirIsRelativeToTheCurrentOne(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := New()
-	if err := c.Load("dir "+dir+"\ndir sub\n"); err != nil {
+	if err := c.Load("dir " + dir + "\ndir sub\n"); err != nil {
 		t.Fatal(err)
 	}
 	if want, _ := filepath.EvalSymlinks(filepath.Join(dir, "sub")); c.Dir != want {

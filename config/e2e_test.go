@@ -265,7 +265,7 @@ func sameFiles(t *testing.T, redis, redoubt *server) {
 
 const rewriteConf = `# Redis configuration for the CONFIG REWRITE test
 port {PORT}
-bind 127.0.0.1 -::1
+bind 127.0.0.1
 
 # Snapshots.
 save 900 1
@@ -414,6 +414,11 @@ func TestLoadMatchesRedis(t *testing.T) {
 		want, got := configMap(t, redis.conn, "*"), configMap(t, redoubt.conn, "*")
 		delete(want, "port")
 		delete(got, "port")
+		if !strings.Contains(strings.ToLower(text), "bind ") {
+			// Redoubt's default bind is loopback only (docs/ARCHITECTURE.md).
+			delete(want, "bind")
+			delete(got, "bind")
+		}
 		if !strings.Contains(text, "\ndir "+shared) { // each its own working directory
 
 			delete(want, "dir")

@@ -308,8 +308,13 @@ func notifyParam() *Param {
 		})
 }
 
+// bindParam's default is the loopback interfaces, as in the redis.conf
+// Redis ships, not Redis's built-in "* -::*": a server started without a
+// config file is reachable from this host only.
+const bindDefault = "127.0.0.1 -::1"
+
 func bindParam() *Param {
-	return specialParam("bind", "* -::*", MultiArg,
+	return specialParam("bind", bindDefault, MultiArg,
 		func(v *Values) string { return strings.Join(v.Bind, " ") },
 		func(v *Values, args []string) error {
 			if len(args) > 16 {
@@ -323,7 +328,7 @@ func bindParam() *Param {
 			return nil
 		},
 		func(v *Values) []rewriteLine {
-			if len(v.Bind) == 2 && v.Bind[0] == "*" && v.Bind[1] == "-::*" {
+			if strings.Join(v.Bind, " ") == bindDefault {
 				return nil
 			}
 			addrs := strings.Join(v.Bind, " ")

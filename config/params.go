@@ -58,6 +58,17 @@ type Values struct {
 	ShutdownTimeout   int64
 	// Save points; none means no snapshotting.
 	Save []SavePoint
+	// Encoding thresholds of the data types.
+	ListMaxListpackSize    int64
+	ListCompressDepth      int64
+	StreamNodeMaxEntries   int64
+	HashMaxListpackEntries int64
+	SetMaxIntsetEntries    int64
+	ZsetMaxListpackEntries int64
+	HashMaxListpackValue   int64
+	StreamNodeMaxBytes     int64
+	ZsetMaxListpackValue   int64
+
 	// ClientOutputBufferLimits are the normal, replica and pubsub limits.
 	ClientOutputBufferLimits [3]OutputBufferLimit
 	OOMScoreAdjValues        [3]int64
@@ -222,7 +233,7 @@ func table() []*Param {
 		intParam("io-threads", 1, 1, 128, 0, nil).flag(Immutable),
 		intParam("auto-aof-rewrite-percentage", 100, 0, intMax, 0, nil),
 		intParam("cluster-replica-validity-factor", 10, 0, intMax, 0, nil).alias("cluster-slave-validity-factor"),
-		intParam("list-max-listpack-size", -2, intMin, intMax, 0, nil).alias("list-max-ziplist-size"),
+		intParam("list-max-listpack-size", -2, intMin, intMax, 0, func(v *Values) *int64 { return &v.ListMaxListpackSize }).alias("list-max-ziplist-size"),
 		intParam("tcp-keepalive", 300, 0, intMax, 0, func(v *Values) *int64 { return &v.TCPKeepalive }),
 		intParam("cluster-migration-barrier", 1, 0, intMax, 0, nil),
 		intParam("active-defrag-cycle-min", 1, 1, 99, 0, nil),
@@ -244,7 +255,7 @@ func table() []*Param {
 		intParam("cluster-announce-tls-port", 0, 0, 65535, 0, nil).applyGroup("cluster-announce-port"),
 		intParam("repl-timeout", 60, 1, intMax, 0, nil),
 		intParam("repl-ping-replica-period", 10, 1, intMax, 0, nil).alias("repl-ping-slave-period"),
-		intParam("list-compress-depth", 0, 0, intMax, 0, nil),
+		intParam("list-compress-depth", 0, 0, intMax, 0, func(v *Values) *int64 { return &v.ListCompressDepth }),
 		intParam("rdb-key-save-delay", 0, intMin, intMax, 0, nil).flag(Hidden),
 		intParam("key-load-delay", 0, intMin, intMax, 0, nil).flag(Hidden),
 		intParam("active-expire-effort", 1, 1, 10, 0, func(v *Values) *int64 { return &v.ActiveExpireEffort }),
@@ -265,17 +276,17 @@ func table() []*Param {
 		intParam("slowlog-log-slower-than", 10000, -1, longMax, 0, func(v *Values) *int64 { return &v.SlowlogLogSlowerThan }),
 		intParam("latency-monitor-threshold", 0, 0, longMax, 0, func(v *Values) *int64 { return &v.LatencyMonitorThresh }),
 		intParam("proto-max-bulk-len", 512<<20, 1<<20, longMax, memUnits, func(v *Values) *int64 { return &v.ProtoMaxBulkLen }),
-		intParam("stream-node-max-entries", 100, 0, longMax, 0, nil),
+		intParam("stream-node-max-entries", 100, 0, longMax, 0, func(v *Values) *int64 { return &v.StreamNodeMaxEntries }),
 		intParam("repl-backlog-size", 1<<20, 1, longMax, memUnits, nil),
 		intParam("maxmemory", 0, 0, ullongMax, memUnits|unsigned, func(v *Values) *int64 { return &v.MaxMemory }),
 		intParam("cluster-link-sendbuf-limit", 0, 0, ullongMax, memUnits|unsigned, nil),
-		intParam("hash-max-listpack-entries", 512, 0, longMax, unsigned, nil).alias("hash-max-ziplist-entries"),
-		intParam("set-max-intset-entries", 512, 0, longMax, unsigned, nil),
-		intParam("zset-max-listpack-entries", 128, 0, longMax, unsigned, nil).alias("zset-max-ziplist-entries"),
+		intParam("hash-max-listpack-entries", 512, 0, longMax, unsigned, func(v *Values) *int64 { return &v.HashMaxListpackEntries }).alias("hash-max-ziplist-entries"),
+		intParam("set-max-intset-entries", 512, 0, longMax, unsigned, func(v *Values) *int64 { return &v.SetMaxIntsetEntries }),
+		intParam("zset-max-listpack-entries", 128, 0, longMax, unsigned, func(v *Values) *int64 { return &v.ZsetMaxListpackEntries }).alias("zset-max-ziplist-entries"),
 		intParam("active-defrag-ignore-bytes", 100<<20, 1, longMax, memUnits|unsigned, nil),
-		intParam("hash-max-listpack-value", 64, 0, longMax, memUnits|unsigned, nil).alias("hash-max-ziplist-value"),
-		intParam("stream-node-max-bytes", 4096, 0, longMax, memUnits|unsigned, nil),
-		intParam("zset-max-listpack-value", 64, 0, longMax, memUnits|unsigned, nil).alias("zset-max-ziplist-value"),
+		intParam("hash-max-listpack-value", 64, 0, longMax, memUnits|unsigned, func(v *Values) *int64 { return &v.HashMaxListpackValue }).alias("hash-max-ziplist-value"),
+		intParam("stream-node-max-bytes", 4096, 0, longMax, memUnits|unsigned, func(v *Values) *int64 { return &v.StreamNodeMaxBytes }),
+		intParam("zset-max-listpack-value", 64, 0, longMax, memUnits|unsigned, func(v *Values) *int64 { return &v.ZsetMaxListpackValue }).alias("zset-max-ziplist-value"),
 		intParam("hll-sparse-max-bytes", 3000, 0, longMax, memUnits|unsigned, nil),
 		intParam("tracking-table-max-keys", 1000000, 0, longMax, unsigned, nil),
 		intParam("client-query-buffer-limit", 1<<30, 1<<20, longMax, memUnits|unsigned, func(v *Values) *int64 { return &v.ClientQueryBufferLimit }),

@@ -12,7 +12,11 @@ import (
 	"github.com/redoubt-db/redoubt/keys"
 	"github.com/redoubt-db/redoubt/keyspace"
 	"github.com/redoubt-db/redoubt/protocol"
+	"github.com/redoubt-db/redoubt/types/hash"
+	"github.com/redoubt-db/redoubt/types/list"
+	"github.com/redoubt-db/redoubt/types/set"
 	"github.com/redoubt-db/redoubt/types/str"
+	"github.com/redoubt-db/redoubt/types/zset"
 )
 
 // srvHandler is a handler that needs the server and the calling client.
@@ -27,6 +31,10 @@ func (s *Server) newCommandTable() *command.Table {
 	expire.Register(t)
 	str.Register(t)
 	bitops.Register(t)
+	hash.Register(t)
+	set.Register(t)
+	zset.Register(t)
+	list.Register(t)
 	command.RegisterIntrospection(t)
 
 	h := func(name string, fn srvHandler) {

@@ -31,6 +31,9 @@ type Ctx struct {
 	// Retry is set when the server runs a blocked command again because
 	// one of its keys was signalled ready.
 	Retry bool
+	// redacted lists arguments shown as "(redacted)" in SLOWLOG and
+	// MONITOR (passwords).
+	redacted []int
 	// Buf is scratch space, e.g. for formatting int-encoded strings.
 	Buf [64]byte
 }
@@ -94,6 +97,21 @@ func (c *Ctx) Err(msg string) {
 // ArityErr writes Redis's wrong-number-of-arguments error.
 func (c *Ctx) ArityErr() {
 	c.Err("ERR wrong number of arguments for '" + c.Cmd.FullName() + "' command")
+}
+
+// Redact hides argument i (a password) from SLOWLOG and MONITOR.
+func (c *Ctx) Redact(i int) { c.redacted = append(c.redacted, i) }
+
+// Redacted returns the arguments as SLOWLOG and MONITOR may show them.
+func (c *Ctx) Redacted() [][]byte {
+	if len(c.redacted) == 0 {
+		return c.Args
+	}
+	out := append([][]byte(nil), c.Args...)
+	for _, i := range c.redacted {
+		out[i] = []byte("(redacted)")
+	}
+	return out
 }
 
 // Notify fires a keyspace notification for a key of the current database.

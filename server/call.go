@@ -139,10 +139,10 @@ func (s *Server) execute(c *client, cmd *command.Command, args [][]byte, retry b
 		return
 	}
 	if !cmd.Has(command.SkipSlowlog) {
-		s.slowlogAdd(c, args, d)
+		s.slowlogAdd(c, ctx, d)
 	}
 	if len(s.monitors) > 0 && !cmd.Has(command.SkipMonitor) && !cmd.Has(command.Admin) {
-		s.feedMonitors(c, args)
+		s.feedMonitors(c, ctx.Redacted())
 	}
 	cmd.Stats.Calls++
 	cmd.Stats.Usec += d.Microseconds()
@@ -165,12 +165,12 @@ func (s *Server) runHandler(ctx *command.Ctx) {
 	ctx.Cmd.Handler(ctx)
 }
 
-func (s *Server) slowlogAdd(c *client, args [][]byte, d time.Duration) {
+func (s *Server) slowlogAdd(c *client, ctx *command.Ctx, d time.Duration) {
 	limit := s.cfg.SlowlogLogSlowerThan
 	if limit < 0 || d.Microseconds() < limit {
 		return
 	}
-	s.slowlog.Add(c.clock.Unix(), d.Microseconds(), args, c.addr, c.name)
+	s.slowlog.Add(c.clock.Unix(), d.Microseconds(), ctx.Redacted(), c.addr, c.name)
 }
 
 // RecordError counts an error reply in errorstats, by its code.

@@ -127,6 +127,9 @@ func authCmd(s *Server, c *client, ctx *command.Ctx) {
 		ctx.Err(command.ErrSyntax)
 		return
 	}
+	for i := 1; i < len(ctx.Args); i++ {
+		ctx.Redact(i)
+	}
 	var user, pass []byte
 	if len(ctx.Args) == 2 {
 		pass = ctx.Args[1]
@@ -167,6 +170,8 @@ func helloCmd(s *Server, c *client, ctx *command.Ctx) {
 		switch {
 		case ctx.Is(i, "auth") && more >= 2:
 			user, pass, auth = args[i+1], args[i+2], true
+			ctx.Redact(i + 1)
+			ctx.Redact(i + 2)
 			i += 2
 		case ctx.Is(i, "setname") && more >= 1:
 			name, setname = args[i+1], true

@@ -364,3 +364,40 @@ func TestConfigSetPortRebinds(t *testing.T) {
 		t.Fatalf("PING on the old connection: %q", got)
 	}
 }
+
+// TestSensitiveArgumentsRedacted checks that passwords never reach
+// SLOWLOG or MONITOR, as in Redis.
+func TestSensitiveArgumentsRedacted(t *testing.T) {
+	addr := difftest.StartRedoubt(t)
+	c, mon := difftest.Dial(t, addr), difftest.Dial(t, addr)
+	mon.Do("MONITOR")
+	c.Do("CONFIG", "SET", "slowlog-log-slower-than", "0")
+	c.Do("SLOWLOG", "RESET")
+	c.Do("AUTH", "not-real")
+	c.Do("AUTH", "user", "secret-password")
+	c.Do("HELLO", "2", "AUTH", "user", "secret-password")
+	c.Do("CONFIG", "SET", "masterauth", "secret-password")
+	c.Do("CONFIG", "SET", "slowlog-log-slower-than", "-1")
+	log := c.DoValue("SLOWLOG", "GET", "-1").String()
+	for _, want := range []string{
+		`["AUTH", "(redacted)"]`,
+		`["AUTH", "(redacted)", "(redacted)"]`,
+		`["HELLO", "2", "AUTH", "(redacted)", "(redacted)"]`,
+		`["CONFIG", "SET", "masterauth", "(redacted)"]`,
+	} {
+		if !strings.Contains(log, want) {
+			t.Errorf("SLOWLOG lacks %s: %s", want, log)
+		}
+	}
+	if strings.Contains(log, "secret") || strings.Contains(log, "not-real") {
+		t.Errorf("a password reached SLOWLOG: %s", log)
+	}
+	mon.ReadRaw() // +OK of MONITOR
+	// AUTH twice and HELLO; admin commands (CONFIG, SLOWLOG) are not shown.
+	for i := 0; i < 3; i++ {
+		line := string(mon.ReadRaw())
+		if strings.Contains(line, "secret") || strings.Contains(line, "not-real") {
+			t.Errorf("a password reached MONITOR: %s", line)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/redoubt-db/redoubt/command"
+	"github.com/redoubt-db/redoubt/config"
 	"github.com/redoubt-db/redoubt/keyspace"
 )
 
@@ -33,6 +34,9 @@ func (s *Server) registerConfigCommands(h func(string, srvHandler)) {
 		pairs := make([][2]string, 0, (len(ctx.Args)-2)/2)
 		for i := 2; i < len(ctx.Args); i += 2 {
 			pairs = append(pairs, [2]string{string(ctx.Args[i]), string(ctx.Args[i+1])})
+			if p := s.cfg.Lookup(string(ctx.Args[i])); p != nil && p.Flags&config.Sensitive != 0 {
+				ctx.Redact(i + 1)
+			}
 		}
 		if err := s.cfg.Set(pairs, s.allowed(c, s.cfg.EnableProtectedConfigs)); err != nil {
 			ctx.Err(err.Error())

@@ -51,6 +51,7 @@ func (s *Server) cronLoop() {
 			db.Maintain(tableBudget)
 		}
 		s.ks.LazyFreeStep(lazyFreeBudget)
+		s.notePeak(s.memory().used())
 		s.mu.Unlock()
 
 		s.clientsCron(t)

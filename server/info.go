@@ -257,23 +257,42 @@ func osString() string {
 	return str(u.Sysname) + " " + str(u.Release) + " " + str(u.Machine)
 }
 
-// memoryFigures is what the process holds: the dataset (arena and tables,
-// off the Go heap) and the Go heap (clients' buffers and everything else).
+// memoryFigures is what the process holds: the dataset's blobs (arena),
+// the tables indexing them, the Go heap (clients' buffers and everything
+// else), and what the OS reports as resident.
 type memoryFigures struct {
-	dataset, tables, goHeap, rss int64
+	arena, arenaMapped, tables, goHeap, goHeapInUse, clients, rss int64
 }
+
+// used is Redis's used_memory: every byte the server holds for itself.
+func (m memoryFigures) used() int64 { return m.arena + m.tables + m.goHeap }
 
 func (s *Server) memory() memoryFigures {
 	var m memoryFigures
-	m.dataset = s.ks.Arena.Allocated()
+	m.arena = s.ks.Arena.Allocated()
+	m.arenaMapped = s.ks.Arena.Mapped()
 	for _, db := range s.ks.DBs {
 		m.tables += db.MemoryOverhead()
 	}
-	samples := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	samples := []metrics.Sample{
+		{Name: "/memory/classes/heap/objects:bytes"},
+		{Name: "/memory/classes/heap/unused:bytes"},
+	}
 	metrics.Read(samples)
 	m.goHeap = int64(samples[0].Value.Uint64())
+	m.goHeapInUse = m.goHeap + int64(samples[1].Value.Uint64())
+	for _, c := range s.clients {
+		m.clients += c.qbufCap.Load() + c.pending.Load() + int64(cap(c.reply.Buf))
+	}
 	m.rss = rss()
 	return m
+}
+
+// notePeak records the peak of used_memory (cron and INFO call it).
+func (s *Server) notePeak(used int64) {
+	if used > s.peakMemory {
+		s.peakMemory = used
+	}
 }
 
 // rss reads the resident set size from /proc.
@@ -287,31 +306,76 @@ func rss() int64 {
 	return res * int64(os.Getpagesize())
 }
 
+func perc(part, whole int64) string {
+	if whole <= 0 {
+		return "0.00%"
+	}
+	return fmt.Sprintf("%.2f%%", float64(part)*100/float64(whole))
+}
+
+func ratio(a, b int64) float64 {
+	if b <= 0 {
+		return 0
+	}
+	return float64(a) / float64(b)
+}
+
 func (s *Server) infoMemory(w *infoWriter) {
 	m := s.memory()
-	used := m.dataset + m.tables + m.goHeap
+	used := m.used()
+	s.notePeak(used)
+	overhead := s.startupMemory + m.tables + m.clients
+	dataset := max(used-overhead, 0)
+	active := m.arenaMapped + m.tables + m.goHeapInUse
 	w.section("Memory")
 	w.field("used_memory", used)
 	w.field("used_memory_human", humanBytes(used))
 	w.field("used_memory_rss", m.rss)
 	w.field("used_memory_rss_human", humanBytes(m.rss))
-	w.field("used_memory_peak", used)
-	w.field("used_memory_peak_human", humanBytes(used))
-	w.field("used_memory_overhead", m.tables+m.goHeap)
-	w.field("used_memory_dataset", m.dataset)
+	w.field("used_memory_peak", s.peakMemory)
+	w.field("used_memory_peak_human", humanBytes(s.peakMemory))
+	w.field("used_memory_peak_perc", perc(used, s.peakMemory))
+	w.field("used_memory_overhead", overhead)
+	w.field("used_memory_startup", s.startupMemory)
+	w.field("used_memory_dataset", dataset)
+	w.field("used_memory_dataset_perc", perc(dataset, used-s.startupMemory))
 	w.field("allocator_allocated", used)
-	w.field("allocator_active", s.ks.Arena.Mapped()+m.tables+m.goHeap)
+	w.field("allocator_active", active)
 	w.field("allocator_resident", m.rss)
-	w.field("total_system_memory", totalSystemMemory())
+	total := totalSystemMemory()
+	w.field("total_system_memory", total)
+	w.field("total_system_memory_human", humanBytes(total))
+	// No scripting engine yet: nothing is held for scripts or functions.
+	for _, f := range []string{"used_memory_lua", "used_memory_vm_eval"} {
+		w.field(f, 0)
+	}
+	w.field("used_memory_lua_human", humanBytes(0))
+	for _, f := range []string{"used_memory_scripts_eval", "number_of_cached_scripts", "number_of_functions",
+		"number_of_libraries", "used_memory_vm_functions", "used_memory_vm_total"} {
+		w.field(f, 0)
+	}
+	w.field("used_memory_vm_total_human", humanBytes(0))
+	w.field("used_memory_functions", 0)
+	w.field("used_memory_scripts", 0)
+	w.field("used_memory_scripts_human", humanBytes(0))
 	w.field("maxmemory", s.cfg.MaxMemory)
 	w.field("maxmemory_human", humanBytes(s.cfg.MaxMemory))
 	w.field("maxmemory_policy", s.cfg.MaxMemoryPolicy)
-	frag := 0.0
-	if used > 0 {
-		frag = float64(m.rss) / float64(used)
-	}
-	w.field("mem_fragmentation_ratio", frag)
+	w.field("allocator_frag_ratio", ratio(active, used))
+	w.field("allocator_frag_bytes", active-used)
+	w.field("allocator_rss_ratio", ratio(m.rss, active))
+	w.field("allocator_rss_bytes", m.rss-active)
+	w.field("rss_overhead_ratio", 1.0)
+	w.field("rss_overhead_bytes", 0)
+	w.field("mem_fragmentation_ratio", ratio(m.rss, used))
 	w.field("mem_fragmentation_bytes", m.rss-used)
+	w.field("mem_not_counted_for_evict", 0)
+	w.field("mem_replication_backlog", 0)
+	w.field("mem_total_replication_buffers", 0)
+	w.field("mem_clients_slaves", 0)
+	w.field("mem_clients_normal", m.clients)
+	w.field("mem_cluster_links", 0)
+	w.field("mem_aof_buffer", 0)
 	w.field("mem_allocator", "redoubt-arena")
 	w.field("active_defrag_running", 0)
 	w.field("lazyfree_pending_objects", s.ks.LazyFreePending())

@@ -75,6 +75,8 @@ type Server struct {
 	startTime time.Time
 	lastSave  int64
 	pid       int
+	// startupMemory is used_memory right after start; peakMemory its peak.
+	startupMemory, peakMemory int64
 	// execDepth counts nested calls (EXEC runs commands inside a call).
 	execDepth int
 	// cronPaused is DEBUG PAUSE-CRON's switch.
@@ -138,6 +140,7 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 	}
 	s.applyConfig()
 	s.registerConfigAppliers()
+	s.startupMemory = s.memory().used()
 	if opts.Listener != nil {
 		s.listeners = append(s.listeners, opts.Listener)
 	}

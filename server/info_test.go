@@ -1,0 +1,59 @@
+package server_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/redoubt-db/redoubt/internal/difftest"
+)
+
+// infoLayout returns the section headers and field names of an INFO
+// reply, in order, leaving out the per-command, per-error and per-database
+// lines, whose presence depends on what ran.
+func infoLayout(c *difftest.Conn, args ...string) []string {
+	var out []string
+	for _, line := range strings.Split(c.DoValue(args...).Str, "\r\n") {
+		name, _, _ := strings.Cut(line, ":")
+		switch {
+		case line == "",
+			strings.HasPrefix(name, "cmdstat_"), strings.HasPrefix(name, "latency_percentiles_usec_"),
+			strings.HasPrefix(name, "errorstat_"), strings.HasPrefix(name, "db"),
+			name == "redoubt_version", name == "go_version": // Redoubt's own additions
+			continue
+		}
+		out = append(out, name)
+	}
+	return out
+}
+
+// TestInfoFieldsMatchRedis checks that INFO has Redis's sections and
+// fields, in Redis's order, for every section selector.
+func TestInfoFieldsMatchRedis(t *testing.T) {
+	p := difftest.NewPair(t)
+	p.Do("SET", "k", "v")
+	for _, sel := range [][]string{{"INFO"}, {"INFO", "everything"}, {"INFO", "all"}, {"INFO", "default"},
+		{"INFO", "server"}, {"INFO", "clients", "memory"}, {"INFO", "persistence"}, {"INFO", "stats"},
+		{"INFO", "replication"}, {"INFO", "cpu"}, {"INFO", "keyspace"}, {"INFO", "nosuch"}} {
+		want, got := infoLayout(p.Redis, sel...), infoLayout(p.Redoubt, sel...)
+		if strings.Join(want, " ") != strings.Join(got, " ") {
+			t.Errorf("%v:\n redis:   %v\n redoubt: %v", sel, want, got)
+		}
+	}
+}
+
+// TestInfoKeyspaceMatchesRedis compares the keyspace section line for
+// line: keys, expires, and avg_ttl of 0 for keys without a TTL.
+func TestInfoKeyspaceMatchesRedis(t *testing.T) {
+	p := difftest.NewPair(t)
+	p.Script(`
+set a 1
+set b 2
+select 3
+set c 3
+select 0
+`)
+	want, got := p.Redis.DoValue("INFO", "keyspace").Str, p.Redoubt.DoValue("INFO", "keyspace").Str
+	if want != got {
+		t.Errorf("INFO keyspace:\n redis:   %q\n redoubt: %q", want, got)
+	}
+}

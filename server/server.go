@@ -2,11 +2,11 @@
 // connections, parses requests, runs commands against the keyspace, and
 // writes replies (Redis's server.c and networking.c).
 //
-// Concurrency model. Every connection has its own goroutine that reads,
-// parses and writes, so protocol work and socket I/O use every core.
-// Command execution is serialised by one engine lock: a goroutine takes it
-// once per batch of pipelined commands it has parsed, runs them, and
-// releases it before writing the replies with a single write. Holding one
+// Concurrency model. Connections are served by event loops, one per core
+// (netloop.go), so socket I/O and parsing use every core. Command
+// execution is serialised by one engine lock: a loop takes it once per
+// iteration for every command it has read, runs them, and releases it
+// before writing each client's replies with a single write. Holding one
 // lock gives Redis's semantics for free: a command, a MULTI/EXEC block or
 // a script is atomic, and the order in which commands take effect is one
 // total order, the order the AOF and replicas will see. See

@@ -93,6 +93,9 @@ type Hooks struct {
 	Expired func(db *DB, key []byte)
 	// Modified is called for every key a command changes (WATCH).
 	Modified func(db *DB, key []byte)
+	// Missed, if set, is called when a read finds no key (the keymiss
+	// notification); the server sets it only when that event is enabled.
+	Missed func(db *DB, key []byte)
 }
 
 // Keyspace is the set of databases.
@@ -216,6 +219,9 @@ func (db *DB) Lookup(key []byte, flags int) uint32 {
 	if flags&Write == 0 {
 		if id == dict.None {
 			db.ks.Stats.Misses++
+			if h := db.ks.Hooks.Missed; h != nil {
+				h(db, key)
+			}
 		} else {
 			db.ks.Stats.Hits++
 		}

@@ -116,3 +116,15 @@ func TestResetClearsSubscriptions(t *testing.T) {
 	tc.do(t, true, "SET", "k", "v")
 	tc.do(t, false, "PUBLISH", "a", "x")
 }
+
+func TestKeymissNotificationMatchesRedis(t *testing.T) {
+	tc := newTwoConns(t)
+	tc.do(t, false, "CONFIG", "SET", "notify-keyspace-events", "Em")
+	tc.do(t, true, "SUBSCRIBE", "__keyevent@0__:keymiss")
+	tc.do(t, false, "GET", "nokey")
+	tc.read(t)
+	tc.do(t, false, "SET", "nokey2", "v") // writes do not miss
+	tc.do(t, false, "EXISTS", "nokey3")
+	tc.do(t, false, "GET", "nokey4")
+	tc.read(t)
+}

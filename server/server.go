@@ -341,6 +341,10 @@ func (s *Server) applyConfig() {
 	s.log.SetLevel(s.cfg.LogLevel)
 	s.slowlog.SetMaxLen(int(s.cfg.SlowlogMaxLen))
 	s.notifyMask = notifyMask(s.cfg.NotifyKeyspaceEvents)
+	s.ks.Hooks.Missed = nil
+	if s.notifyMask&command.EvKeyMiss != 0 {
+		s.ks.Hooks.Missed = func(db *keyspace.DB, key []byte) { s.Notify(command.EvKeyMiss, "keymiss", key, db.ID) }
+	}
 	s.obuf = obufLimits(s.cfg.ClientOutputBufferLimits)
 }
 

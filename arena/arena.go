@@ -236,6 +236,30 @@ func (a *Arena) Resize(r Ref, n int) (Ref, []byte) {
 	return nr, nmem[nh : nh+n : nh+n]
 }
 
+// Fit changes a blob's length to n like Resize, but a small blob that must
+// grow moves to the slot that fits n exactly rather than to a doubled one.
+// Compact collections (listpacks, intsets) are numerous and mostly written
+// a few times and then kept, so their memory matters more than the copies;
+// Redis reallocs them to their exact size for the same reason. Big blobs
+// keep Resize's amortised growth.
+func (a *Arena) Fit(r Ref, n int) (Ref, []byte) {
+	if n > MaxSlot || uvarintLen(n)+n <= a.Size(r) {
+		return a.Resize(r, n)
+	}
+	old := a.Get(r)
+	nr, b := a.Alloc(n)
+	copy(b, old)
+	a.Free(r)
+	return nr, b
+}
+
+// Store overwrites a blob with v, moving it only when it must.
+func (a *Arena) Store(r Ref, v []byte) Ref {
+	r, b := a.Fit(r, len(v))
+	copy(b, v)
+	return r
+}
+
 // Free releases a blob.
 func (a *Arena) Free(r Ref) {
 	id := r.page()

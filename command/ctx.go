@@ -1,9 +1,12 @@
 package command
 
 import (
+	"github.com/redoubt-db/redoubt/longdouble"
 	"math"
+	"math/big"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/redoubt-db/redoubt/config"
 	"github.com/redoubt-db/redoubt/dict"
@@ -265,4 +268,60 @@ func Help(w *protocol.Writer, cmd string, lines []string) {
 	}
 	w.Simple("HELP")
 	w.Simple("    Prints this help.")
+}
+
+// Timeout parses argument i as a blocking command's timeout in seconds
+// (BLPOP, BZPOPMIN ...), fractions allowed, parsed as C's long double as
+// Redis parses it. It returns the deadline in Unix ms, 0 for "wait
+// forever", or writes Redis's error and returns false.
+func (c *Ctx) Timeout(i int) (deadline int64, ok bool) {
+	var secs big.Float
+	if !longdouble.Parse(&secs, c.Args[i]) {
+		c.Err("ERR timeout is not a float or out of range")
+		return 0, false
+	}
+	ms, _ := secs.Mul(&secs, big.NewFloat(1000)).Float64()
+	return c.deadline(math.Ceil(ms))
+}
+
+// TimeoutMillis parses argument i as a timeout in milliseconds (XREAD
+// BLOCK), like Timeout.
+func (c *Ctx) TimeoutMillis(i int) (deadline int64, ok bool) {
+	ms, ok := c.IntMsg(i, "ERR timeout is not an integer or out of range")
+	if !ok {
+		return 0, false
+	}
+	return c.deadline(float64(ms))
+}
+
+func (c *Ctx) deadline(ms float64) (int64, bool) {
+	// Out of long long's range, C's conversion gives LLONG_MIN on x86,
+	// hence a negative timeout.
+	t := int64(math.MinInt64)
+	if ms > -0x1p63 && ms < 0x1p63 {
+		t = int64(ms)
+	}
+	if t < 0 {
+		c.Err("ERR timeout is negative")
+		return 0, false
+	}
+	if t == 0 {
+		return 0, true
+	}
+	now := time.Now().UnixMilli()
+	if t > math.MaxInt64-now {
+		return math.MaxInt64, true // Redis overflows here; never is close enough
+	}
+	return t + now, true
+}
+
+// RangeInt parses argument i as an integer in [lo, hi], as Redis's
+// getRangeLongFromObjectOrReply does, writing its error otherwise.
+func (c *Ctx) RangeInt(i int, lo, hi int64) (int64, bool) {
+	n, ok := c.Int(i)
+	if ok && (n < lo || n > hi) {
+		c.Err("ERR value is out of range, value must between " + strconv.FormatInt(lo, 10) + " and " + strconv.FormatInt(hi, 10))
+		return n, false
+	}
+	return n, ok
 }

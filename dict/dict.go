@@ -330,6 +330,39 @@ func (d *Dict) ForEach(fn func(id uint32) bool) {
 	}
 }
 
+// Sample calls fn for count distinct, uniformly chosen entries (all of
+// them if count >= Len), for SRANDMEMBER-style commands. When count is a
+// large part of the table it walks the table once, keeping each entry
+// with the probability that leaves exactly count (selection sampling);
+// otherwise it draws random entries and skips repeats.
+func (d *Dict) Sample(count int, rnd func(n uint32) uint32, fn func(id uint32)) {
+	n := d.Len()
+	if count >= n {
+		d.ForEach(func(id uint32) bool { fn(id); return true })
+		return
+	}
+	if count*3 > n {
+		left := n
+		d.ForEach(func(id uint32) bool {
+			if int(rnd(uint32(left))) < count {
+				fn(id)
+				count--
+			}
+			left--
+			return count > 0
+		})
+		return
+	}
+	seen := make(map[uint32]struct{}, count)
+	for len(seen) < count {
+		id := d.Random(rnd)
+		if _, dup := seen[id]; !dup {
+			seen[id] = struct{}{}
+			fn(id)
+		}
+	}
+}
+
 // ---- resizing ----
 
 func (d *Dict) growIfNeeded() {

@@ -27,7 +27,8 @@ func keysCmd(c *command.Ctx) {
 	c.W.FillArray(d, n)
 }
 
-const errInvalidCursor = "ERR invalid cursor"
+// ErrInvalidCursor is the reply to a cursor that is not a number.
+const ErrInvalidCursor = "ERR invalid cursor"
 
 // ParseCursor parses a SCAN-family cursor as Redis does with strtoul:
 // base 10, an optional sign (a negative number wraps around), no leading
@@ -72,61 +73,57 @@ func ParseCursor(b []byte) (uint64, bool) {
 	return v, true
 }
 
-// scanState is the scratch of one SCAN call, pooled so that steady-state
-// SCANs do not allocate.
-type scanState struct{ ids []uint32 }
-
-var scanPool = sync.Pool{New: func() any { return new(scanState) }}
-
-// scanFilter is what SCAN's options ask to leave out.
-type scanFilter struct {
+// ScanOptions are what a SCAN-family call asks for beyond its cursor.
+type ScanOptions struct {
+	Count           int64
 	pat, typ        []byte
 	usePat, useType bool
 }
 
-// scan is SCAN cursor [MATCH pattern] [COUNT count] [TYPE type].
-func scan(c *command.Ctx) {
-	cursor, ok := ParseCursor(c.Args[1])
-	if !ok {
-		c.Err(errInvalidCursor)
-		return
-	}
-	count := int64(10)
-	var f scanFilter
-	for i := 2; i < len(c.Args); i += 2 {
+// Matches reports whether an element passes the MATCH pattern.
+func (o *ScanOptions) Matches(b []byte) bool { return !o.usePat || glob.Match(o.pat, b, false) }
+
+// ParseScanOptions parses the options from argument i on: MATCH, COUNT
+// and, for SCAN itself, TYPE. It writes the error and returns false on a
+// bad one.
+func ParseScanOptions(c *command.Ctx, i int, allowType bool) (ScanOptions, bool) {
+	o := ScanOptions{Count: 10}
+	for ; i < len(c.Args); i += 2 {
 		if i+1 >= len(c.Args) {
 			c.Err(command.ErrSyntax)
-			return
+			return o, false
 		}
 		switch {
 		case c.IsOpt(i, "count"):
 			n, ok := c.Int(i + 1)
 			if !ok {
-				return
+				return o, false
 			}
 			if n < 1 {
 				c.Err(command.ErrSyntax)
-				return
+				return o, false
 			}
-			count = n
+			o.Count = n
 		case c.IsOpt(i, "match"):
-			f.pat = c.Args[i+1]
+			o.pat = c.Args[i+1]
 			// "*" matches everything: no need to match at all.
-			f.usePat = len(f.pat) != 1 || f.pat[0] != '*'
-		case c.IsOpt(i, "type"):
-			f.typ, f.useType = command.CString(c.Args[i+1]), true // compared with strcasecmp
+			o.usePat = len(o.pat) != 1 || o.pat[0] != '*'
+		case allowType && c.IsOpt(i, "type"):
+			o.typ, o.useType = command.CString(c.Args[i+1]), true // compared with strcasecmp
 		default:
 			c.Err(command.ErrSyntax)
-			return
+			return o, false
 		}
 	}
+	return o, true
+}
 
-	st := scanPool.Get().(*scanState)
-	st.ids = st.ids[:0]
-	collect := func(id uint32) { st.ids = append(st.ids, id) }
-	d := c.DB.Dict()
-	// At most ten buckets per key asked for, so a sparse table cannot
-	// make one call long (the product wraps like C's long does).
+// ScanDict advances a SCAN cursor over d, appending the ids it visits to
+// ids, until it has about count of them or the table is done. It visits
+// at most ten buckets per id asked for, so a sparse table cannot make one
+// call long (the product wraps like C's long does).
+func ScanDict(d *dict.Dict, cursor uint64, count int64, ids []uint32) (uint64, []uint32) {
+	collect := func(id uint32) { ids = append(ids, id) }
 	maxIter := count * 10
 	for {
 		cursor = d.Scan(cursor, collect)
@@ -135,32 +132,62 @@ func scan(c *command.Ctx) {
 		}
 		left := maxIter
 		maxIter--
-		if left == 0 || int64(len(st.ids)) >= count {
+		if left == 0 || int64(len(ids)) >= count {
 			break
 		}
 	}
+	return cursor, ids
+}
 
+// ScanScratch lends a pooled id buffer to a SCAN-family call, so that
+// steady-state scans do not allocate; give it back with PutScanScratch.
+func ScanScratch() *[]uint32 {
+	p := scanPool.Get().(*[]uint32)
+	*p = (*p)[:0]
+	return p
+}
+
+// PutScanScratch returns a buffer from ScanScratch.
+func PutScanScratch(p *[]uint32) {
+	if cap(*p) > 1<<16 {
+		*p = nil // a huge COUNT should not pin its scratch forever
+	}
+	scanPool.Put(p)
+}
+
+var scanPool = sync.Pool{New: func() any { return new([]uint32) }}
+
+// scan is SCAN cursor [MATCH pattern] [COUNT count] [TYPE type].
+func scan(c *command.Ctx) {
+	cursor, ok := ParseCursor(c.Args[1])
+	if !ok {
+		c.Err(ErrInvalidCursor)
+		return
+	}
+	o, ok := ParseScanOptions(c, 2, true)
+	if !ok {
+		return
+	}
+	ids := ScanScratch()
+	cursor, *ids = ScanDict(c.DB.Dict(), cursor, o.Count, *ids)
 	w := c.W
 	w.Array(2)
 	w.BulkInt(int64(cursor))
 	hdr := w.Defer()
 	n := 0
-	for _, id := range st.ids {
-		if keep(c, id, &f) {
+	for _, id := range *ids {
+		if keep(c, id, &o) {
 			n++
 		}
 	}
 	w.FillArray(hdr, n)
-	if cap(st.ids) > 1<<16 {
-		st.ids = nil // a huge COUNT should not pin its scratch forever
-	}
-	scanPool.Put(st)
+	PutScanScratch(ids)
 }
 
 // keep writes a collected key to the reply unless a filter drops it: the
 // pattern, the type (looked up as Redis does, counting a hit or a miss and
 // collecting the key if expired), then expiry.
-func keep(c *command.Ctx, id uint32, f *scanFilter) bool {
+func keep(c *command.Ctx, id uint32, f *ScanOptions) bool {
 	db := c.DB
 	k := db.Key(id)
 	if f.usePat && !glob.Match(f.pat, k, false) {
@@ -194,4 +221,26 @@ func keep(c *command.Ctx, id uint32, f *scanFilter) bool {
 		return false
 	}
 	return true
+}
+
+// ScanKey starts HSCAN, SSCAN or ZSCAN key cursor [MATCH p] [COUNT n]: it
+// parses the cursor, looks the key up (a missing key gets an empty scan
+// reply), and parses the options, in Redis's order. It returns ok false
+// when the reply is already written.
+func ScanKey(c *command.Ctx, k keyspace.Kind) (id uint32, cursor uint64, o ScanOptions, ok bool) {
+	if cursor, ok = ParseCursor(c.Args[2]); !ok {
+		c.Err(ErrInvalidCursor)
+		return
+	}
+	if id, ok = c.Read(c.Args[1], k); !ok {
+		return
+	}
+	if id == dict.None {
+		c.W.Array(2)
+		c.W.BulkString("0")
+		c.W.Array(0)
+		return id, 0, o, false
+	}
+	o, ok = ParseScanOptions(c, 3, false)
+	return
 }

@@ -104,6 +104,34 @@ func (db *DB) Blob(id uint32) []byte {
 // freed or reused the old one.
 func (db *DB) SetBlob(id uint32, e Encoding, ref arena.Ref) { db.SetValue(id, e, uint64(ref)) }
 
+// ReserveBlob makes the blob of a compact-encoded value able to hold n
+// bytes and returns it at its current length with capacity n, so that an
+// encoding's append and insert functions write straight into the arena.
+// The caller must leave the blob exactly n bytes long, or call TrimBlob.
+func (db *DB) ReserveBlob(id uint32, n int) []byte {
+	a := db.ks.Arena
+	e := db.dict.At(id)
+	b := a.Get(arena.Ref(e.Val))
+	if n <= len(b) {
+		return b
+	}
+	l := len(b)
+	ref, nb := a.Fit(arena.Ref(e.Val), n)
+	e.Val = uint64(ref)
+	return nb[:l]
+}
+
+// TrimBlob shrinks the blob of a compact-encoded value to b's length after
+// a change that made its content shorter.
+func (db *DB) TrimBlob(id uint32, b []byte) {
+	a := db.ks.Arena
+	e := db.dict.At(id)
+	if len(b) < len(a.Get(arena.Ref(e.Val))) {
+		ref, _ := a.Resize(arena.Ref(e.Val), len(b))
+		e.Val = uint64(ref)
+	}
+}
+
 // DigestValue feeds a key's value, independent of its encoding, to h.
 func (db *DB) DigestValue(id uint32, h hash.Hash) {
 	e := db.dict.At(id)

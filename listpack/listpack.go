@@ -139,6 +139,23 @@ func Len(lp []byte) int {
 	return n
 }
 
+// Sample calls fn with the offsets of count distinct, uniformly chosen
+// groups of step elements (a field and its value are a group of 2), in
+// listpack order, by selection sampling. count must be below the number
+// of groups.
+func Sample(lp []byte, step, count int, rnd func(n uint32) uint32, fn func(off int)) {
+	left := Len(lp) / step
+	for off := First(lp); off >= 0 && count > 0; left-- {
+		if int(rnd(uint32(left))) < count {
+			fn(off)
+			count--
+		}
+		for i := 0; i < step; i++ {
+			off = Next(lp, off)
+		}
+	}
+}
+
 // SafeToAdd reports whether adding add bytes keeps lp within
 // MaxSafetySize.
 // lp may be nil.

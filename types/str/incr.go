@@ -1,6 +1,7 @@
 package str
 
 import (
+	"github.com/redoubt-db/redoubt/longdouble"
 	"math"
 	"math/big"
 
@@ -69,24 +70,24 @@ func incrbyfloat(c *command.Ctx) {
 		return
 	}
 	var v, incr big.Float
-	v.SetPrec(LongDoublePrec)
+	v.SetPrec(longdouble.Prec)
 	if id != dict.None {
 		if n, isInt := c.DB.Int(id); isInt {
 			v.SetInt64(n)
-		} else if !ParseLongDouble(&v, c.DB.String(id, c.Buf[:])) {
+		} else if !longdouble.Parse(&v, c.DB.String(id, c.Buf[:])) {
 			c.Err(command.ErrNotFloat)
 			return
 		}
 	}
-	if !ParseLongDouble(&incr, c.Args[2]) {
+	if !longdouble.Parse(&incr, c.Args[2]) {
 		c.Err(command.ErrNotFloat)
 		return
 	}
-	if !AddLongDouble(&v, &v, &incr) {
+	if !longdouble.Add(&v, &v, &incr) {
 		c.Err("ERR increment would produce NaN or Infinity")
 		return
 	}
-	out := AppendLongDouble(c.Buf[:0], &v)
+	out := longdouble.Append(c.Buf[:0], &v)
 	e, val := stringObject(c.KS, out)
 	if id == dict.None {
 		c.DB.Add(key, keyspace.KindString, e, val)

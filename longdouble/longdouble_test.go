@@ -1,4 +1,4 @@
-package str_test
+package longdouble_test
 
 import (
 	"bytes"
@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/redoubt-db/redoubt/types/str"
+	"github.com/redoubt-db/redoubt/longdouble"
 )
 
 // The exact outputs of the long double helpers are checked against Redis
@@ -17,7 +17,7 @@ import (
 
 // Every float64 is a long double: its exact hexadecimal form must parse
 // to it exactly.
-func TestParseLongDoubleKeepsFloat64Exact(t *testing.T) {
+func TestParseKeepsFloat64Exact(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for i := 0; i < 20000; i++ {
 		f := math.Float64frombits(rng.Uint64())
@@ -26,7 +26,7 @@ func TestParseLongDoubleKeepsFloat64Exact(t *testing.T) {
 		}
 		s := strconv.FormatFloat(f, 'x', -1, 64)
 		var z big.Float
-		if !str.ParseLongDouble(&z, []byte(s)) {
+		if !longdouble.Parse(&z, []byte(s)) {
 			t.Fatalf("%s (%g) refused", s, f)
 		}
 		if got, acc := z.Float64(); got != f || acc != big.Exact {
@@ -37,7 +37,7 @@ func TestParseLongDoubleKeepsFloat64Exact(t *testing.T) {
 
 // Decimals of up to 19 digits with small exponents are rounded once by
 // big.Float's own parser, so the two must agree exactly.
-func TestParseLongDoubleRoundsDecimalsOnce(t *testing.T) {
+func TestParseRoundsDecimalsOnce(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	for i := 0; i < 20000; i++ {
 		digits := strconv.FormatUint(rng.Uint64N(1e19), 10)
@@ -46,12 +46,12 @@ func TestParseLongDoubleRoundsDecimalsOnce(t *testing.T) {
 		if rng.IntN(2) == 0 {
 			s = "-" + s
 		}
-		want, _, err := big.ParseFloat(s, 10, str.LongDoublePrec, big.ToNearestEven)
+		want, _, err := big.ParseFloat(s, 10, longdouble.Prec, big.ToNearestEven)
 		if err != nil {
 			t.Fatal(err)
 		}
 		var z big.Float
-		if !str.ParseLongDouble(&z, []byte(s)) {
+		if !longdouble.Parse(&z, []byte(s)) {
 			t.Fatalf("%s refused", s)
 		}
 		if z.Cmp(want) != 0 {
@@ -60,21 +60,21 @@ func TestParseLongDoubleRoundsDecimalsOnce(t *testing.T) {
 	}
 }
 
-// What strtold refuses, ParseLongDouble refuses: the inputs of this table
+// What strtold refuses, Parse refuses: the inputs of this table
 // are also in TestIncrbyfloatMatchRedis.
-func TestParseLongDoubleSyntax(t *testing.T) {
+func TestParseSyntax(t *testing.T) {
 	accepted := []string{"1", "-1.5", ".5", "5.", "+2", "1e5", "1E+2", "0x10", "0X1.8P1", "0x1p-2",
 		"inf", "-Infinity", "1e-4940", "0e-99999"}
 	refused := []string{"", " 1", "1 ", "nan", "-nan", "abc", "1e", "1e+", "0x", "0x1p", ".", "1.2.3",
 		"1_000", "0b101", "0o17", "infin", "1e4933", "1e-5000"}
 	var z big.Float
 	for _, s := range accepted {
-		if !str.ParseLongDouble(&z, []byte(s)) {
+		if !longdouble.Parse(&z, []byte(s)) {
 			t.Errorf("%q refused", s)
 		}
 	}
 	for _, s := range refused {
-		if str.ParseLongDouble(&z, []byte(s)) {
+		if longdouble.Parse(&z, []byte(s)) {
 			t.Errorf("%q accepted", s)
 		}
 	}
@@ -83,16 +83,16 @@ func TestParseLongDoubleSyntax(t *testing.T) {
 // The human-friendly form is the value rounded to 17 decimals: it parses
 // back to within half a unit of the 17th decimal, and has no trailing
 // zeros.
-func TestAppendLongDoubleRoundTrip(t *testing.T) {
+func TestAppendRoundTrip(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	halfUnit := new(big.Float).SetPrec(200).SetFloat64(0.5e-17)
 	for i := 0; i < 5000; i++ {
 		s := strconv.FormatFloat(rng.NormFloat64()*math.Pow(10, float64(rng.IntN(30)-12)), 'g', -1, 64)
 		var x big.Float
-		if !str.ParseLongDouble(&x, []byte(s)) {
+		if !longdouble.Parse(&x, []byte(s)) {
 			t.Fatalf("%s refused", s)
 		}
-		out := str.AppendLongDouble(nil, &x)
+		out := longdouble.Append(nil, &x)
 		if n := len(out); out[n-1] == '.' || out[n-1] == '0' && bytes.IndexByte(out, '.') >= 0 {
 			t.Fatalf("%s formats as %s: trailing zeros", s, out)
 		}
@@ -107,24 +107,24 @@ func TestAppendLongDoubleRoundTrip(t *testing.T) {
 	}
 }
 
-func TestAddLongDoubleRefusesInfinities(t *testing.T) {
+func TestAddRefusesInfinities(t *testing.T) {
 	var one, inf, max, z big.Float
-	str.ParseLongDouble(&one, []byte("1"))
-	str.ParseLongDouble(&inf, []byte("inf"))
-	str.ParseLongDouble(&max, []byte("0x1.fffffffffffffffep16383"))
-	if str.AddLongDouble(&z, &one, &inf) || str.AddLongDouble(&z, &inf, &one) {
+	longdouble.Parse(&one, []byte("1"))
+	longdouble.Parse(&inf, []byte("inf"))
+	longdouble.Parse(&max, []byte("0x1.fffffffffffffffep16383"))
+	if longdouble.Add(&z, &one, &inf) || longdouble.Add(&z, &inf, &one) {
 		t.Error("a sum with an infinite operand was accepted")
 	}
-	if str.AddLongDouble(&z, &max, &max) {
+	if longdouble.Add(&z, &max, &max) {
 		t.Error("an overflowing sum was accepted")
 	}
-	if !str.AddLongDouble(&z, &max, &one) || z.Cmp(&max) != 0 {
+	if !longdouble.Add(&z, &max, &one) || z.Cmp(&max) != 0 {
 		t.Error("max + 1 should round back to max")
 	}
 	var negZero big.Float
-	str.ParseLongDouble(&negZero, []byte("-0"))
-	str.AddLongDouble(&z, &negZero, &negZero)
-	if got := string(str.AppendLongDouble(nil, &z)); got != "0" {
+	longdouble.Parse(&negZero, []byte("-0"))
+	longdouble.Add(&z, &negZero, &negZero)
+	if got := string(longdouble.Append(nil, &z)); got != "0" {
 		t.Errorf("-0 formats as %q", got)
 	}
 }

@@ -1,9 +1,10 @@
-package str
+// Package longdouble reproduces C's x87 long double, in which Redis
+// computes INCRBYFLOAT, HINCRBYFLOAT and blocking timeouts.
+package longdouble
 
 import (
+	"bytes"
 	"math/big"
-
-	"github.com/redoubt-db/redoubt/command"
 )
 
 // Redis's INCRBYFLOAT and HINCRBYFLOAT compute in C's long double, which
@@ -17,12 +18,11 @@ import (
 // nearest-even, as the x87 unit does; formatting is exact, as glibc's
 // printf is.
 //
-// HINCRBYFLOAT uses them as INCRBYFLOAT does: parse the stored value (or
-// set an integer one with z.SetPrec(LongDoublePrec).SetInt64(n)), parse
-// the increment, AddLongDouble, then AppendLongDouble.
+// An increment parses the stored value (or sets an integer one with
+// z.SetPrec(Prec).SetInt64(n)), parses the increment, Adds, then Appends.
 
-// LongDoublePrec is the mantissa precision of the x87 extended format.
-const LongDoublePrec = 64
+// Prec is the mantissa precision of the x87 extended format.
+const Prec = 64
 
 const (
 	// ldMaxExp and ldMinExp bound big.Float exponents (mantissa in
@@ -36,12 +36,12 @@ const (
 	maxLongDoubleChars = 5 * 1024
 )
 
-// ParseLongDouble parses b as Redis's string2ld does (strtold on the whole
+// Parse parses b as Redis's string2ld does (strtold on the whole
 // string, no leading space): decimal or hexadecimal ("0x1.8p3") notation,
 // "inf" and "infinity" in any case. NaN, and values that overflow or
-// underflow to zero, are refused. z gets precision LongDoublePrec.
-func ParseLongDouble(z *big.Float, b []byte) bool {
-	z.SetPrec(LongDoublePrec).SetMode(big.ToNearestEven)
+// underflow to zero, are refused. z gets precision Prec.
+func Parse(z *big.Float, b []byte) bool {
+	z.SetPrec(Prec).SetMode(big.ToNearestEven)
 	if len(b) == 0 || len(b) >= maxLongDoubleChars {
 		return false
 	}
@@ -50,7 +50,7 @@ func ParseLongDouble(z *big.Float, b []byte) bool {
 		neg = b[0] == '-'
 		b = b[1:]
 	}
-	if command.EqualFold(b, "inf") || command.EqualFold(b, "infinity") {
+	if bytes.EqualFold(b, []byte("inf")) || bytes.EqualFold(b, []byte("infinity")) {
 		z.SetInf(neg)
 		return true
 	}
@@ -155,7 +155,7 @@ func ParseLongDouble(z *big.Float, b []byte) bool {
 			r.SetFrac(&mant, pow)
 		}
 	}
-	if !roundLongDouble(z, &r) {
+	if !round(z, &r) {
 		return false
 	}
 	if neg {
@@ -164,10 +164,10 @@ func ParseLongDouble(z *big.Float, b []byte) bool {
 	return true
 }
 
-// roundLongDouble sets z to the positive rational r rounded to the long
+// round sets z to the positive rational r rounded to the long
 // double format. It fails on overflow and on underflow to zero (strtold's
 // ERANGE cases that Redis refuses).
-func roundLongDouble(z *big.Float, r *big.Rat) bool {
+func round(z *big.Float, r *big.Rat) bool {
 	z.SetRat(r)
 	e := z.MantExp(nil)
 	if e > ldMaxExp {
@@ -179,7 +179,7 @@ func roundLongDouble(z *big.Float, r *big.Rat) bool {
 	// Subnormal: fewer mantissa bits are left, down to one at 2^-16445.
 	if p := e - ldTinyExp + 1; p >= 1 {
 		z.SetPrec(uint(p)).SetRat(r)
-		z.SetPrec(LongDoublePrec)
+		z.SetPrec(Prec)
 		return true
 	}
 	// Below the smallest subnormal: it rounds up to it when above half of
@@ -192,21 +192,21 @@ func roundLongDouble(z *big.Float, r *big.Rat) bool {
 	return true
 }
 
-// AddLongDouble sets z to x+y rounded to the long double format. It fails,
+// Add sets z to x+y rounded to the long double format. It fails,
 // as Redis's "increment would produce NaN or Infinity" check does, when an
 // operand is infinite or the sum overflows.
-func AddLongDouble(z, x, y *big.Float) bool {
+func Add(z, x, y *big.Float) bool {
 	if x.IsInf() || y.IsInf() {
 		return false
 	}
-	z.SetPrec(LongDoublePrec).SetMode(big.ToNearestEven).Add(x, y)
+	z.SetPrec(Prec).SetMode(big.ToNearestEven).Add(x, y)
 	return z.MantExp(nil) <= ldMaxExp
 }
 
-// AppendLongDouble formats x as Redis's ld2string in LD_STR_HUMAN mode:
+// Append formats x as Redis's ld2string in LD_STR_HUMAN mode:
 // printf's "%.17Lf" with trailing zeros (and a bare point) removed, and
 // "-0" shown as "0".
-func AppendLongDouble(dst []byte, x *big.Float) []byte {
+func Append(dst []byte, x *big.Float) []byte {
 	start := len(dst)
 	dst = x.Append(dst, 'f', 17)
 	end := len(dst)

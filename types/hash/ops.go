@@ -1,0 +1,117 @@
+package hash
+
+import (
+	"crypto/sha1"
+	"encoding/binary"
+	"hash"
+
+	"github.com/redoubt-db/redoubt/arena"
+	"github.com/redoubt-db/redoubt/dict"
+	"github.com/redoubt-db/redoubt/keyspace"
+	"github.com/redoubt-db/redoubt/listpack"
+)
+
+func init() {
+	keyspace.RegisterKind(keyspace.KindHash, &keyspace.ValueOps{
+		Free:   freeValue,
+		Dup:    dupValue,
+		Size:   sizeValue,
+		Len:    length,
+		Digest: digestValue,
+	})
+}
+
+func freeValue(ks *keyspace.Keyspace, enc keyspace.Encoding, val uint64) {
+	a := ks.Arena
+	if enc == keyspace.EncListpack {
+		a.Free(arena.Ref(val))
+		return
+	}
+	d := table(ks, val)
+	d.ForEach(func(eid uint32) bool {
+		a.Free(arena.Ref(d.At(eid).Val))
+		return true
+	})
+	d.Clear()
+	ks.ReleaseObject(val)
+}
+
+// dupValue copies a hash in its own encoding, as COPY does.
+func dupValue(ks *keyspace.Keyspace, enc keyspace.Encoding, val uint64) uint64 {
+	a := ks.Arena
+	if enc == keyspace.EncListpack {
+		// Get's slice stays valid while New allocates.
+		return uint64(a.New(a.Get(arena.Ref(val))))
+	}
+	src := table(ks, val)
+	dst := dict.New(a)
+	src.ForEach(func(eid uint32) bool {
+		dst.At(dst.Insert(src.Key(eid))).Val = uint64(a.New(a.Get(arena.Ref(src.At(eid).Val))))
+		return true
+	})
+	return ks.NewObject(dst)
+}
+
+// sizeSamples is how many fields the size of a hashtable is estimated
+// from, as MEMORY USAGE's default SAMPLES is.
+const sizeSamples = 5
+
+// sizeValue is the memory a hash holds: its blob, or its dict plus the
+// field and value blobs, estimated from a few fields as Redis does so
+// that it stays O(1).
+func sizeValue(ks *keyspace.Keyspace, enc keyspace.Encoding, val uint64) int {
+	a := ks.Arena
+	if enc == keyspace.EncListpack {
+		return a.Size(arena.Ref(val))
+	}
+	d := table(ks, val)
+	sampled, bytes := 0, 0
+	d.ForEach(func(eid uint32) bool {
+		e := d.At(eid)
+		bytes += a.Size(e.Key) + a.Size(arena.Ref(e.Val))
+		sampled++
+		return sampled < sizeSamples
+	})
+	n := int(d.MemoryUsage())
+	if sampled > 0 {
+		n += bytes * d.Len() / sampled
+	}
+	return n
+}
+
+// digestValue feeds h a digest of the hash's field/value pairs that does
+// not depend on their order, hence on the encoding: the XOR of a SHA-1
+// per pair. A listpack's integers are digested as their decimal strings,
+// which is what they were written as.
+func digestValue(ks *keyspace.Keyspace, enc keyspace.Encoding, val uint64, h hash.Hash) {
+	var acc, sum [sha1.Size]byte
+	pair := sha1.New()
+	var lenBuf [binary.MaxVarintLen64]byte
+	add := func(field, value []byte) {
+		pair.Reset()
+		pair.Write(binary.AppendUvarint(lenBuf[:0], uint64(len(field))))
+		pair.Write(field)
+		pair.Write(value)
+		pair.Sum(sum[:0])
+		for i := range acc {
+			acc[i] ^= sum[i]
+		}
+	}
+	a := ks.Arena
+	if enc == keyspace.EncListpack {
+		lp := a.Get(arena.Ref(val))
+		var fbuf, vbuf [20]byte
+		for off := listpack.First(lp); off >= 0; {
+			voff := listpack.Next(lp, off)
+			add(elem(lp, off, fbuf[:0]), elem(lp, voff, vbuf[:0]))
+			off = listpack.Next(lp, voff)
+		}
+	} else {
+		d := table(ks, val)
+		d.ForEach(func(eid uint32) bool {
+			add(d.Key(eid), a.Get(arena.Ref(d.At(eid).Val)))
+			return true
+		})
+	}
+	h.Write(acc[:])
+}

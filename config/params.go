@@ -56,6 +56,8 @@ type Values struct {
 	ShutdownOnSigint  string
 	ShutdownOnSigterm string
 	ShutdownTimeout   int64
+	// IoThreads is the number of event loops serving clients.
+	IoThreads int64
 	// Save points; none means no snapshotting.
 	Save []SavePoint
 	// Encoding thresholds of the data types.
@@ -230,7 +232,7 @@ func table() []*Param {
 		// Integers.
 		intParam("databases", 16, 1, intMax, 0, func(v *Values) *int64 { return &v.Databases }).flag(Immutable),
 		intParam("port", 6379, 0, 65535, 0, func(v *Values) *int64 { return &v.Port }),
-		intParam("io-threads", 1, 1, 128, 0, nil).flag(Immutable),
+		intParam("io-threads", 1, 1, 128, 0, func(v *Values) *int64 { return &v.IoThreads }).flag(Immutable),
 		intParam("auto-aof-rewrite-percentage", 100, 0, intMax, 0, nil),
 		intParam("cluster-replica-validity-factor", 10, 0, intMax, 0, nil).alias("cluster-slave-validity-factor"),
 		intParam("list-max-listpack-size", -2, intMin, intMax, 0, func(v *Values) *int64 { return &v.ListMaxListpackSize }).alias("list-max-ziplist-size"),

@@ -21,7 +21,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -163,7 +162,10 @@ func (s *Server) Start() error {
 		}
 		s.listeners = ls
 	}
-	for i := 0; i < runtime.GOMAXPROCS(0); i++ {
+	// One event loop per io-threads, Redis's knob for threads doing
+	// network I/O: Redis's default of 1 is also the fastest when the
+	// clients share the machine's cores (see docs/ARCHITECTURE.md).
+	for range s.cfg.IoThreads {
 		l, err := newLoop(s)
 		if err != nil {
 			return err

@@ -485,5 +485,12 @@ func (db *DB) Maintain(budget int) {
 
 // MemoryOverhead is the memory of the tables themselves, for MEMORY STATS.
 func (db *DB) MemoryOverhead() int64 {
-	return db.dict.MemoryUsage() + int64(cap(db.expires))*16
+	main, expires := db.TableOverheads()
+	return main + expires
+}
+
+// TableOverheads splits MemoryOverhead into the key table and the expiry
+// index, as MEMORY STATS reports them.
+func (db *DB) TableOverheads() (main, expires int64) {
+	return db.dict.MemoryUsage(), int64(cap(db.expires)) * 16
 }

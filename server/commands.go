@@ -65,6 +65,7 @@ func (s *Server) newCommandTable() *command.Table {
 	s.registerConfigCommands(h)
 	s.registerSlowlogCommands(h)
 	s.registerDebugCommands(h)
+	s.registerMemoryCommands(h)
 	return t
 }
 

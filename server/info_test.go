@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/redoubt-db/redoubt/internal/difftest"
+	"github.com/redoubt-db/redoubt/protocol"
 )
 
 // infoLayout returns the section headers and field names of an INFO
@@ -56,4 +57,38 @@ select 0
 	if want != got {
 		t.Errorf("INFO keyspace:\n redis:   %q\n redoubt: %q", want, got)
 	}
+}
+
+// MEMORY answers with Redis's shapes: the same STATS fields in the same
+// order (figures are our own), and the same errors.
+func TestMemoryCommandMatchesRedis(t *testing.T) {
+	difftest.EachProtocol(t, nil, func(t *testing.T, p *difftest.Pair) {
+		p.Script(`
+set k v
+memory usage nokey
+memory usage k samples
+memory usage k samples x
+memory usage k samples -1
+memory usage k foo 1
+memory foo
+memory stats extra
+memory help
+memory purge
+`)
+		names := func(v protocol.Value) []string {
+			var out []string
+			for i := 0; i+1 < len(v.Elems); i += 2 {
+				out = append(out, v.Elems[i].Str)
+			}
+			return out
+		}
+		want := names(p.Redis.DoValue("memory", "stats"))
+		got := names(p.Redoubt.DoValue("memory", "stats"))
+		if strings.Join(want, ",") != strings.Join(got, ",") {
+			t.Errorf("MEMORY STATS fields:\n redis:   %v\n redoubt: %v", want, got)
+		}
+		if n := p.Redoubt.DoValue("memory", "usage", "k", "samples", "0").Int; n <= 0 {
+			t.Errorf("MEMORY USAGE k = %d", n)
+		}
+	})
 }

@@ -56,6 +56,8 @@ type Values struct {
 	ShutdownOnSigint  string
 	ShutdownOnSigterm string
 	ShutdownTimeout   int64
+	// TrackingTableMaxKeys bounds client-side caching's key table.
+	TrackingTableMaxKeys int64
 	// IoThreads is the number of event loops serving clients.
 	IoThreads int64
 	// Save points; none means no snapshotting.
@@ -290,7 +292,7 @@ func table() []*Param {
 		intParam("stream-node-max-bytes", 4096, 0, longMax, memUnits|unsigned, func(v *Values) *int64 { return &v.StreamNodeMaxBytes }),
 		intParam("zset-max-listpack-value", 64, 0, longMax, memUnits|unsigned, func(v *Values) *int64 { return &v.ZsetMaxListpackValue }).alias("zset-max-ziplist-value"),
 		intParam("hll-sparse-max-bytes", 3000, 0, longMax, memUnits|unsigned, nil),
-		intParam("tracking-table-max-keys", 1000000, 0, longMax, unsigned, nil),
+		intParam("tracking-table-max-keys", 1000000, 0, longMax, unsigned, func(v *Values) *int64 { return &v.TrackingTableMaxKeys }),
 		intParam("client-query-buffer-limit", 1<<30, 1<<20, longMax, memUnits|unsigned, func(v *Values) *int64 { return &v.ClientQueryBufferLimit }),
 		intParam("maxmemory-clients", 0, -100, longMax, memUnits|percent, func(v *Values) *int64 { return &v.MaxMemoryClients }),
 		intParam("repl-backlog-ttl", 3600, 0, longMax, 0, nil),

@@ -50,6 +50,9 @@ func (s *Server) processCommand(c *client) bool {
 		s.reject(c, "ERR Can't execute '"+cmd.FullName()+"': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")
 		return true
 	}
+	if s.tracking.clients > 0 {
+		s.trackingLimit()
+	}
 	if c.flags&flagMulti != 0 && !isTransactionControl(cmd) {
 		if cmd.Has(command.NoMulti) {
 			s.reject(c, "ERR Command not allowed inside a transaction")
@@ -66,6 +69,10 @@ func (s *Server) processCommand(c *client) bool {
 	}
 	c.lastCmd = cmd
 	s.call(c, cmd, args)
+	// CLIENT CACHING applies to the next command (or transaction) only.
+	if c.flags&flagMulti == 0 && !strings.HasPrefix(cmd.FullName(), "client|") {
+		c.flags &^= flagTrackingCaching
+	}
 	if len(s.readyKeys) > 0 {
 		s.serveReady()
 	}
@@ -125,8 +132,14 @@ func (s *Server) execute(c *client, cmd *command.Command, args [][]byte, retry b
 	s.execDepth++
 	*ctx = command.Ctx{Args: args, Cmd: cmd, W: &c.reply, KS: s.ks, DB: c.db, Cfg: &s.cfg.Values, Srv: s, Client: c, Retry: retry}
 	s.ks.NoTouch = c.flags&flagNoTouch != 0 && cmd.Name != "touch"
+	prev := s.current
+	s.current = c
 	s.runHandler(ctx)
+	s.current = prev
 	s.execDepth--
+	if c.flags&(flagTracking|flagTrackingBcast) == flagTracking && cmd.Has(command.ReadOnly) {
+		s.trackingRememberKeys(c, cmd, args)
+	}
 	c.clock = time.Now()
 	d := c.clock.Sub(start)
 

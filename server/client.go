@@ -30,6 +30,14 @@ const (
 	flagReplySkip
 	flagPubSub
 	flagDenyBlocking // inside EXEC (or a script): blocking commands do not block
+	// Client-side caching (CLIENT TRACKING and its options).
+	flagTracking
+	flagTrackingBrokenRedir
+	flagTrackingBcast
+	flagTrackingOptin
+	flagTrackingOptout
+	flagTrackingCaching // CLIENT CACHING given for the next command
+	flagTrackingNoloop
 )
 
 // Close states: atomic because other goroutines set them and the client's
@@ -99,6 +107,7 @@ type client struct {
 	multi   multiState
 	watched []watchKey
 	subs    clientSubs
+	track   trackState
 	// blocked is the client's wait in a blocking command, or nil.
 	blocked *blockState
 	// stillBlocked is set when a retried blocked command blocks again.
@@ -226,6 +235,9 @@ func (c *client) processInput() {
 		}
 		c.args = nil
 		c.commitReply()
+		if len(s.tracking.pending) > 0 {
+			s.trackingSendPending()
+		}
 		// CLIENT REPLY SKIP silences the command after it.
 		if c.flags&flagReplySkip != 0 {
 			c.flags &^= flagReplySkip
@@ -343,7 +355,7 @@ func (c *client) info() string {
 	b.WriteString(" events=" + events)
 	b.WriteString(" cmd=" + cmd)
 	b.WriteString(" user=default")
-	b.WriteString(" redir=-1")
+	b.WriteString(" redir=" + strconv.FormatInt(c.trackingRedirect(), 10))
 	b.WriteString(" resp=" + strconv.Itoa(c.resp))
 	return b.String()
 }
@@ -364,11 +376,20 @@ func (c *client) flagString() string {
 	if c.flags&flagPubSub != 0 {
 		b = append(b, 'P')
 	}
+	if c.flags&flagMulti != 0 {
+		b = append(b, 'x')
+	}
 	if c.blocked != nil {
 		b = append(b, 'b')
 	}
-	if c.flags&flagMulti != 0 {
-		b = append(b, 'x')
+	if c.flags&flagTracking != 0 {
+		b = append(b, 't')
+	}
+	if c.flags&flagTrackingBrokenRedir != 0 {
+		b = append(b, 'R')
+	}
+	if c.flags&flagTrackingBcast != 0 {
+		b = append(b, 'B')
 	}
 	if c.flags&flagDirtyCAS != 0 {
 		b = append(b, 'd')

@@ -42,6 +42,10 @@ func (s *Server) registerClientCommands(h func(string, srvHandler)) {
 		ctx.W.OK()
 	})
 	h("client|unblock", clientUnblockCmd)
+	h("client|tracking", clientTrackingCmd)
+	h("client|caching", clientCachingCmd)
+	h("client|getredir", clientGetredirCmd)
+	h("client|trackinginfo", clientTrackinginfoCmd)
 	h("client|help", clientHelpCmd)
 }
 
@@ -233,6 +237,7 @@ func (s *Server) detachClient(c *client) {
 	}
 	s.unwatchAll(c)
 	s.unsubscribeAll(c)
+	s.disableTracking(c)
 	s.unblock(c)
 	if c.flags&flagMonitor != 0 {
 		s.removeMonitor(c)

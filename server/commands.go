@@ -104,6 +104,7 @@ func resetCmd(s *Server, c *client, ctx *command.Ctx) {
 	}
 	s.unwatchAll(c)
 	s.unsubscribeAll(c)
+	s.disableTracking(c)
 	if c.flags&flagMonitor != 0 {
 		s.removeMonitor(c)
 	}
@@ -272,6 +273,7 @@ func flushdbCmd(s *Server, c *client, ctx *command.Ctx) {
 		return
 	}
 	ctx.Dirty += int64(s.flush(c.db, async))
+	s.trackingFlushed(c)
 	ctx.W.OK()
 }
 
@@ -284,6 +286,7 @@ func flushallCmd(s *Server, c *client, ctx *command.Ctx) {
 	for _, db := range s.ks.DBs {
 		n += s.flush(db, async)
 	}
+	s.trackingFlushed(c)
 	// FLUSHALL always counts as a change, even of an empty dataset.
 	ctx.Dirty += int64(n) + 1
 	ctx.W.OK()

@@ -44,6 +44,10 @@ func (s *Server) cronLoop() {
 		if s.ks.ActiveExpire && !s.pause.active(s.ks.Now) {
 			s.activeExpire(hz)
 		}
+		if s.tracking.clients > 0 {
+			s.trackingLimit()
+			s.trackingBroadcast()
+		}
 		s.mu.Unlock()
 
 		s.mu.Lock()

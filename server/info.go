@@ -117,7 +117,7 @@ func (s *Server) infoString(want map[string]bool) string {
 		w.field("client_recent_max_input_buffer", maxIn)
 		w.field("client_recent_max_output_buffer", maxOut)
 		w.field("blocked_clients", s.blockedClients)
-		w.field("tracking_clients", 0)
+		w.field("tracking_clients", s.tracking.clients)
 		w.field("clients_in_timeout_table", 0)
 	}
 	if want["memory"] {
@@ -453,9 +453,9 @@ func (s *Server) infoStats(w *infoWriter) {
 	w.field("active_defrag_key_misses", 0)
 	w.field("total_active_defrag_time", 0)
 	w.field("current_active_defrag_time", 0)
-	w.field("tracking_total_keys", 0)
-	w.field("tracking_total_items", 0)
-	w.field("tracking_total_prefixes", 0)
+	w.field("tracking_total_keys", len(s.tracking.table))
+	w.field("tracking_total_items", s.tracking.items)
+	w.field("tracking_total_prefixes", len(s.tracking.prefixes))
 	w.field("unexpected_error_replies", 0)
 	w.field("total_error_replies", st.totalErrorReplies)
 	w.field("dump_payload_sanitizations", 0)

@@ -177,6 +177,7 @@ func (s *Server) watchedKeyExpired(c *client) bool {
 // keyModified is the keyspace hook behind signalModifiedKey: watchers of
 // the key see their transaction fail.
 func (s *Server) keyModified(db *keyspace.DB, key []byte) {
+	s.trackingInvalidateKey(s.current, key, true)
 	if len(s.watched) == 0 {
 		return
 	}

@@ -175,6 +175,8 @@ func (l *loop) iterate(events []syscall.EpollEvent) {
 		c.processInput()
 	}
 	if locked {
+		// Like Redis before sleeping: BCAST invalidations for the batch.
+		s.trackingBroadcast()
 		s.mu.Unlock()
 	}
 

@@ -80,6 +80,13 @@ type Server struct {
 	execDepth int
 	// cronPaused is DEBUG PAUSE-CRON's switch.
 	cronPaused bool
+	// current is the client whose command is running, nil outside one.
+	current *client
+	// tracking is client-side caching's state; trackingEffort grows while
+	// the table stays over tracking-table-max-keys.
+	tracking       tracking
+	trackingEffort int
+	keyRefs        []command.KeyRef // scratch for key extraction
 
 	quit     chan struct{} // closed when shutdown starts
 	done     chan struct{} // closed when shutdown is complete

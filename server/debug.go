@@ -388,12 +388,21 @@ func writeTableStats(b *strings.Builder, d *dict.Dict) {
 	}
 }
 
+// debugHTStatsKey reports on the table of a hash or set stored as a
+// hashtable.
 func debugHTStatsKey(s *Server, c *client, ctx *command.Ctx) {
-	if c.db.Lookup(ctx.Args[2], keyspace.NoTouch|keyspace.Write) == dict.None {
+	id := c.db.Lookup(ctx.Args[2], keyspace.NoTouch|keyspace.Write)
+	if id == dict.None {
 		ctx.Err(command.ErrNoSuchKey)
 		return
 	}
-	ctx.Err("ERR The value stored at the specified key is not represented using an hash table")
+	if c.db.Encoding(id) != keyspace.EncHashtable {
+		ctx.Err("ERR The value stored at the specified key is not represented using an hash table")
+		return
+	}
+	var b strings.Builder
+	writeTableStats(&b, s.ks.Object(c.db.Value(id)).(*dict.Dict))
+	ctx.W.Verbatim([]byte(b.String()), "txt")
 }
 
 func debugPopulate(s *Server, c *client, ctx *command.Ctx) {

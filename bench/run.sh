@@ -2,24 +2,28 @@
 # bench/run.sh: the same workload against Redoubt and the real redis-server,
 # in one run on one machine, reported as ratios (Redoubt / Redis).
 #
-#   bash bench/run.sh            # full run (issue #2 workload), ~15 min
-#   N=200000 REPEATS=1 bash bench/run.sh   # quick look
+#   bash bench/run.sh            # full run, ~40 min
+#   N=200000 REPEATS=1 COLLECTIONS=100000 bash bench/run.sh   # quick look
 #
-# Throughput: redis-benchmark -t set,get,incr,mset -n $N -c 50 with -P 1 and
-# -P 16. Each (test, pipeline) pair runs REPEATS times, alternating servers,
-# and the median is kept: the machine is shared and noisy, so single runs
-# mean little. Memory: resident set size after
-# redis-benchmark -t set -r 1000000 -n 2000000 -d 16 on an empty server.
+# Throughput: redis-benchmark -t <test> -n $N -c 50 with -P 1 and -P 16 for
+# the string commands and the collection commands. Each (test, pipeline)
+# pair runs REPEATS times, alternating servers, and the median is kept:
+# the machine is shared and noisy, so single runs mean little.
+# Memory: resident set size after redis-benchmark -t set -r 1000000
+# -n 2000000 -d 16 on an empty server, then after loading COLLECTIONS
+# lists, hashes, sets and sorted sets of 10 short elements each (one type
+# per fresh pair of servers, loaded with redis-cli --pipe).
 # Results go to stdout and to bench/out/<timestamp>.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 N=${N:-1000000}
 REPEATS=${REPEATS:-3}
-TESTS=${TESTS:-set,get,incr,mset}
+TESTS=${TESTS:-set,get,incr,mset,lpush,lpop,sadd,hset,zadd,lrange_100,spop}
 PIPELINES=${PIPELINES:-"1 16"}
 MEM_KEYS=${MEM_KEYS:-1000000}
 MEM_REQUESTS=${MEM_REQUESTS:-2000000}
+COLLECTIONS=${COLLECTIONS:-1000000}
 
 for bin in redis-server redis-benchmark redis-cli; do
     command -v "$bin" >/dev/null || { echo "missing $bin (apt-get install redis-server redis-tools)" >&2; exit 1; }
@@ -97,5 +101,40 @@ stop_servers
     echo "| resident set (MiB) | $((r_rss>>20)) | $((d_rss>>20)) | **$(awk -v a="$d_rss" -v b="$r_rss" 'BEGIN {printf "%.2f", a/b}')** |"
     echo "| bytes per key | $((r_rss/r_keys)) | $((d_rss/d_keys)) | |"
 } | tee -a "$report"
+# Memory of many small collections: COLLECTIONS keys of 10 elements each.
+collection_cmds() {
+    awk -v n="$COLLECTIONS" -v type="$1" 'BEGIN {
+        for (i = 0; i < n; i++) {
+            if (type == "list") line = "RPUSH list:" i
+            else if (type == "hash") line = "HSET hash:" i
+            else if (type == "set") line = "SADD set:" i
+            else line = "ZADD zset:" i
+            for (j = 0; j < 10; j++) {
+                if (type == "hash") line = line " field:" j " value:" j
+                else if (type == "zset") line = line " " j " member:" j
+                else line = line " member:" j
+            }
+            print line "\r"
+        }
+    }'
+}
+{
+    echo
+    echo "| $COLLECTIONS collections of 10 | Redis RSS (MiB) | Redoubt RSS (MiB) | ratio | Redis encoding | Redoubt encoding |"
+    echo "|---|---|---|---|---|---|"
+} | tee -a "$report"
+for type in list hash set zset; do
+    collection_cmds "$type" >"$work/$type.txt"
+    start_servers
+    for port in "$RPORT" "$DPORT"; do
+        (redis-cli -p "$port" --pipe <"$work/$type.txt" 2>&1 || true) | tail -1 >&2
+    done
+    sleep 1
+    r_rss=$(rss "$RPID"); d_rss=$(rss "$DPID")
+    r_enc=$(redis-cli -p "$RPORT" object encoding "$type:0"); d_enc=$(redis-cli -p "$DPORT" object encoding "$type:0")
+    stop_servers
+    rm -f "$work/$type.txt"
+    echo "| $type | $((r_rss>>20)) | $((d_rss>>20)) | **$(awk -v a="$d_rss" -v b="$r_rss" 'BEGIN {printf "%.2f", a/b}')** | $r_enc | $d_enc |" | tee -a "$report"
+done
 echo
 echo "written to $report"

@@ -72,6 +72,7 @@ type Values struct {
 	HashMaxListpackValue   int64
 	StreamNodeMaxBytes     int64
 	ZsetMaxListpackValue   int64
+	HllSparseMaxBytes      int64
 
 	// ClientOutputBufferLimits are the normal, replica and pubsub limits.
 	ClientOutputBufferLimits [3]OutputBufferLimit
@@ -291,7 +292,7 @@ func table() []*Param {
 		intParam("hash-max-listpack-value", 64, 0, longMax, memUnits|unsigned, func(v *Values) *int64 { return &v.HashMaxListpackValue }).alias("hash-max-ziplist-value"),
 		intParam("stream-node-max-bytes", 4096, 0, longMax, memUnits|unsigned, func(v *Values) *int64 { return &v.StreamNodeMaxBytes }),
 		intParam("zset-max-listpack-value", 64, 0, longMax, memUnits|unsigned, func(v *Values) *int64 { return &v.ZsetMaxListpackValue }).alias("zset-max-ziplist-value"),
-		intParam("hll-sparse-max-bytes", 3000, 0, longMax, memUnits|unsigned, nil),
+		intParam("hll-sparse-max-bytes", 3000, 0, longMax, memUnits|unsigned, func(v *Values) *int64 { return &v.HllSparseMaxBytes }),
 		intParam("tracking-table-max-keys", 1000000, 0, longMax, unsigned, func(v *Values) *int64 { return &v.TrackingTableMaxKeys }),
 		intParam("client-query-buffer-limit", 1<<30, 1<<20, longMax, memUnits|unsigned, func(v *Values) *int64 { return &v.ClientQueryBufferLimit }),
 		intParam("maxmemory-clients", 0, -100, longMax, memUnits|percent, func(v *Values) *int64 { return &v.MaxMemoryClients }),

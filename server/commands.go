@@ -13,6 +13,7 @@ import (
 	"github.com/redoubt-db/redoubt/keyspace"
 	"github.com/redoubt-db/redoubt/protocol"
 	"github.com/redoubt-db/redoubt/types/hash"
+	"github.com/redoubt-db/redoubt/types/hll"
 	"github.com/redoubt-db/redoubt/types/list"
 	"github.com/redoubt-db/redoubt/types/set"
 	"github.com/redoubt-db/redoubt/types/str"
@@ -30,6 +31,7 @@ func (s *Server) newCommandTable() *command.Table {
 	keys.Register(t)
 	expire.Register(t)
 	str.Register(t)
+	hll.Register(t)
 	bitops.Register(t)
 	hash.Register(t)
 	set.Register(t)

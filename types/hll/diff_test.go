@@ -1,0 +1,335 @@
+package hll_test
+
+import (
+	"bufio"
+	"bytes"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/redoubt-db/redoubt/internal/difftest"
+	"github.com/redoubt-db/redoubt/protocol"
+)
+
+// HyperLogLogs are strings, so after the same commands GET must return
+// the same bytes on both servers: that checks hashing, register layout,
+// sparse opcode edits, promotion and the cached cardinality at once.
+
+func TestHLLCommandsMatchRedis(t *testing.T) {
+	difftest.EachProtocol(t, nil, func(t *testing.T, p *difftest.Pair) {
+		p.Script(`
+pfadd h
+get h
+object encoding h
+pfcount h
+pfadd h a b c
+get h
+pfadd h a b c
+pfadd h ""
+pfcount h
+get h
+pfcount h
+pfadd h d e f g h i j k l m n o p
+get h
+pfcount h
+pfcount nokey
+pfadd n1
+pfadd n1 x
+pfcount h nokey
+pfcount nokey1 nokey2
+pfcount h n1
+pfdebug encoding h
+pfdebug decode h
+pfdebug decode nokey
+pfdebug foo nokey
+pfdebug foo h
+pfdebug todense h
+pfdebug todense h
+pfdebug encoding h
+pfdebug decode h
+get h
+pfcount h
+pfadd h z
+get h
+pfadd
+pfcount
+pfmerge
+pfdebug encoding
+pfselftest x
+exists h
+`)
+	})
+}
+
+func TestHLLErrorsMatchRedis(t *testing.T) {
+	difftest.EachProtocol(t, nil, func(t *testing.T, p *difftest.Pair) {
+		p.Script(`
+set s bar
+set i 12345
+hset l f v
+pfadd s a
+pfadd i a
+pfadd l a
+pfcount s
+pfcount i
+pfcount l
+pfcount nokey l
+pfcount nokey s
+pfmerge s nokey
+pfmerge nokey s
+pfmerge l
+pfmerge nokey l
+pfdebug getreg s
+pfdebug getreg l
+pfdebug getreg i
+pfdebug decode nokey
+set short HYLL
+pfcount short
+set badenc HYLL\x02\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x7f\xff
+pfcount badenc
+set denselen HYLL\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x7f\xff
+pfcount denselen
+pfadd denselen a
+set hdronly HYLL\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x80
+pfcount hdronly
+pfadd hdronly a
+pfcount hdronly hdronly
+pfmerge dst hdronly
+exists dst
+pfdebug decode hdronly
+pfdebug todense hdronly
+pfdebug getreg hdronly
+set short1 HYLL\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x80\x7f\xfe
+pfcount short1
+pfadd short1 a
+pfcount short1 nokey
+pfmerge dst2 short1
+exists dst2
+set long1 HYLL\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x80\x7f\xff\x00
+pfcount long1
+pfcount long1 nokey
+pfadd long1 a b c
+get long1
+set trunc HYLL\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x80\x7f
+pfcount trunc
+pfadd trunc a b c
+get trunc
+pfdebug decode trunc
+set valid HYLL\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x80\x7f\xff
+object encoding valid
+pfcount valid
+object encoding valid
+get valid
+set cached HYLL\x01\x00\x00\x00\x07\x00\x00\x00\x00\x00\x00\x00\x7f\xff
+pfcount cached
+object encoding cached
+pfdebug decode cached
+set overval HYLL\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x80\xff\x7f\xfe
+pfcount overval
+pfadd overval a
+pfdebug todense overval
+`)
+	})
+}
+
+// TestHLLPromotionMatchesRedis grows sparse HLLs past hll-sparse-max-bytes
+// and past a VAL opcode's largest value, and checks the bytes at each step.
+func TestHLLPromotionMatchesRedis(t *testing.T) {
+	difftest.EachProtocol(t, nil, func(t *testing.T, p *difftest.Pair) {
+		p.Do("config", "set", "hll-sparse-max-bytes", "200")
+		for i := 0; i < 300; i += 7 {
+			args := []string{"pfadd", "h"}
+			for j := i; j < i+7; j++ {
+				args = append(args, "e"+strconv.Itoa(j))
+			}
+			p.Do(args...)
+			p.Do("get", "h")
+			p.Do("pfdebug", "encoding", "h")
+			p.Do("pfcount", "h")
+		}
+		p.Do("config", "set", "hll-sparse-max-bytes", "3000")
+		// This element's run of zeros is 34: no VAL opcode holds it, so
+		// adding it promotes a small HLL (and finds a corrupt one out).
+		const long = "\x90\xc9\x9b\xb71000"
+		p.Do("pfadd", "v", "a", "b", "c")
+		p.Do("pfadd", "v", long)
+		if enc := p.Do("pfdebug", "encoding", "v"); string(enc) != "+dense\r\n" {
+			t.Fatalf("adding a run of 34 left the HLL %q", enc)
+		}
+		p.Do("pfcount", "v")
+		p.Do("set", "bad", "HYLL\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x80\x7f\xfe")
+		p.Do("pfadd", "bad", long)
+		p.Do("get", "bad")
+		p.Do("get", "v")
+		p.Do("config", "set", "hll-sparse-max-bytes", "0")
+		p.Do("pfadd", "z", "a")
+		p.Do("pfadd", "z", "b")
+		p.Do("get", "z")
+	})
+}
+
+func TestHLLMergeMatchesRedis(t *testing.T) {
+	difftest.EachProtocol(t, nil, func(t *testing.T, p *difftest.Pair) {
+		p.Script(`
+pfadd a 1 2 3 4 5
+pfadd b 4 5 6 7 8 9 10
+pfadd c x y z
+pfmerge d a b c
+get d
+pfcount d
+pfdebug encoding d
+pfmerge d
+get d
+pfmerge e
+get e
+pfmerge a a
+get a
+pfmerge c a b
+get c
+pfcount a b c nokey
+pfdebug todense b
+pfmerge f a b
+pfdebug encoding f
+get f
+pfmerge a b
+pfdebug encoding a
+get a
+pfmerge g nokey1 nokey2
+get g
+`)
+		// A big sparse union outgrows the sparse limit while merging.
+		for _, k := range []string{"m1", "m2", "m3"} {
+			args := []string{"pfadd", k}
+			for i := range 400 {
+				args = append(args, k+"-"+strconv.Itoa(i))
+			}
+			p.Do(args...)
+		}
+		p.Do("pfmerge", "m", "m1", "m2", "m3")
+		p.Do("pfdebug", "encoding", "m")
+		p.Do("get", "m")
+		p.Do("pfcount", "m")
+		p.Do("pfcount", "m1", "m2", "m3")
+	})
+}
+
+func TestHLLDebugMatchesRedis(t *testing.T) {
+	difftest.EachProtocol(t, nil, func(t *testing.T, p *difftest.Pair) {
+		p.Script(`
+pfadd h a b c d e f g h i j
+pfdebug getreg h
+pfdebug encoding h
+get h
+pfadd h2 a b c
+pfdebug DECODE h2
+pfdebug ENCODING h2
+pfdebug Todense h2
+pfdebug getreg h2
+pfdebug decode h2
+pfdebug nosuch h2
+pfselftest
+`)
+	})
+}
+
+// TestHLLSignalsMatchRedis compares, after each command, the events it
+// published, the dirty counter and the keyspace hits and misses: what
+// each command counts as a change or a lookup.
+func TestHLLSignalsMatchRedis(t *testing.T) {
+	const conf = "notify-keyspace-events KEA"
+	var servers [2]struct{ c, sub *difftest.Conn }
+	for i, addr := range []string{difftest.StartRedis(t, conf), difftest.StartRedoubt(t, conf)} {
+		servers[i].c = difftest.Dial(t, addr)
+		servers[i].sub = difftest.Dial(t, addr)
+		servers[i].sub.Do("psubscribe", "__key*")
+	}
+	redis, redoubt := servers[0], servers[1]
+	for _, s := range []string{
+		"pfadd h a b c", "pfadd h a b c", "pfadd h d", "pfadd h", "pfcount h", "pfcount h", "pfcount h nokey",
+		"pfmerge m h", "pfmerge m h", "pfmerge m2 nokey", "pfdebug todense h", "pfdebug todense h",
+		"pfdebug getreg m", "pfdebug getreg m", "pfdebug encoding m", "pfadd n", "pfadd n", "pfcount nokey",
+		"pfcount h", "set s x", "pfadd s a", "pfcount s", "pfmerge s", "pfmerge x s",
+	} {
+		args := strings.Fields(s)
+		if want, got := redis.c.Do(args...), redoubt.c.Do(args...); !bytes.Equal(want, got) {
+			t.Errorf("%s\n redis:   %q\n redoubt: %q", s, want, got)
+		}
+		for _, f := range []struct{ section, field string }{
+			{"persistence", "rdb_changes_since_last_save"}, {"stats", "keyspace_hits"}, {"stats", "keyspace_misses"},
+		} {
+			want := difftest.InfoFields(t, redis.c, f.section)[f.field]
+			if got := difftest.InfoFields(t, redoubt.c, f.section)[f.field]; want != got {
+				t.Errorf("%s: %s redis %s, redoubt %s", s, f.field, want, got)
+			}
+		}
+		want, got := events(t, redis.c, redis.sub), events(t, redoubt.c, redoubt.sub)
+		if !slices.Equal(want, got) {
+			t.Errorf("%s: events\n redis:   %q\n redoubt: %q", s, want, got)
+		}
+	}
+}
+
+// events publishes a marker through c and returns the channels and
+// payloads sub received before it.
+func events(t *testing.T, c, sub *difftest.Conn) []string {
+	const marker = "__key-end"
+	c.Do("publish", marker, "x")
+	var out []string
+	for {
+		v, err := protocol.ReadValue(bufio.NewReader(bytes.NewReader(sub.ReadRaw())))
+		if err != nil || len(v.Elems) != 4 {
+			t.Fatalf("unexpected message %v (%v)", v, err)
+		}
+		if v.Elems[2].Str == marker {
+			return out
+		}
+		out = append(out, v.Elems[2].Str+" "+v.Elems[3].Str)
+	}
+}
+
+// dense builds a dense HLL value with a stale cache and register i set to
+// reg(i).
+func dense(reg func(i int) uint8) string {
+	b := []byte("HYLL\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x80")
+	var acc, bits uint
+	for i := range 16384 {
+		acc |= uint(reg(i)&63) << bits
+		for bits += 6; bits >= 8; bits -= 8 {
+			b = append(b, byte(acc))
+			acc >>= 8
+		}
+	}
+	return string(b)
+}
+
+// TestPlantedDenseHLLsMatchRedis counts dense values planted with SET,
+// including register values no element can produce, where the estimate
+// overflows.
+func TestPlantedDenseHLLsMatchRedis(t *testing.T) {
+	difftest.EachProtocol(t, nil, func(t *testing.T, p *difftest.Pair) {
+		for name, reg := range map[string]func(int) uint8{
+			"all50": func(int) uint8 { return 50 },
+			"all51": func(int) uint8 { return 51 },
+			"all63": func(int) uint8 { return 63 },
+			"all20": func(int) uint8 { return 20 },
+			"mixed": func(i int) uint8 { return uint8(i * 7919 % 64) },
+			"half":  func(i int) uint8 { return uint8(i % 2 * 40) },
+			"one":   func(i int) uint8 { return uint8(max(0, 1-i)) },
+			"low":   func(i int) uint8 { return uint8(i % 3) },
+		} {
+			p.Do("set", name, dense(reg))
+			p.Do("pfcount", name)
+			p.Do("pfcount", name)
+			p.Do("getrange", name, "0", "15")
+			p.Do("pfcount", name, "nokey")
+			p.Do("pfadd", name, "a", "b", "c")
+			p.Do("pfmerge", "m-"+name, name)
+			p.Do("get", "m-"+name)
+			p.Do("pfadd", "s-"+name, "x")
+			p.Do("pfmerge", "s-"+name, name)
+			p.Do("pfcount", "s-"+name)
+			p.Do("get", name)
+		}
+	})
+}

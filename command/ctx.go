@@ -204,24 +204,59 @@ func ParseFloat(b []byte) (float64, bool) {
 	if len(b) == 0 || isSpace(b[0]) {
 		return 0, false
 	}
-	f, err := strconv.ParseFloat(string(b), 64)
-	if err != nil || math.IsNaN(f) {
-		return 0, false
-	}
-	if f == 0 && hasNonZeroDigit(b) {
+	f, rangeErr, ok := Strtod(string(b))
+	if !ok || rangeErr || math.IsNaN(f) {
 		return 0, false
 	}
 	return f, true
 }
 
+// Strtod parses all of s as C's strtod does: decimal or hexadecimal
+// ("0x1.8", exponent optional) notation, "inf", "infinity" and "nan" in
+// any case. rangeErr reports an overflow (f is then an infinity) or an
+// underflow to zero, which strtod flags with ERANGE.
+func Strtod(s string) (f float64, rangeErr, ok bool) {
+	if isHexFloat(s) {
+		// Go wants a binary exponent, and would take digit separators
+		// that strtod refuses.
+		if strings.IndexByte(s, '_') >= 0 {
+			return 0, false, false
+		}
+		if !strings.ContainsAny(s, "pP") {
+			s += "p0"
+		}
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		if ne, isNum := err.(*strconv.NumError); !isNum || ne.Err != strconv.ErrRange {
+			return 0, false, false
+		}
+		return f, true, true
+	}
+	return f, f == 0 && hasNonZeroDigit(s), true
+}
+
+// isHexFloat reports whether s is in strtod's hexadecimal notation.
+func isHexFloat(s string) bool {
+	if s != "" && (s[0] == '+' || s[0] == '-') {
+		s = s[1:]
+	}
+	return len(s) > 1 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')
+}
+
 // hasNonZeroDigit reports whether a number's mantissa has a digit other
 // than 0: such a number parsing to zero underflowed.
-func hasNonZeroDigit(b []byte) bool {
-	for _, ch := range b {
-		if ch == 'e' || ch == 'E' {
+func hasNonZeroDigit(s string) bool {
+	hex := isHexFloat(s)
+	if hex {
+		s = s[strings.IndexAny(s, "xX")+1:]
+	}
+	for i := 0; i < len(s); i++ {
+		ch := s[i]
+		switch {
+		case !hex && (ch == 'e' || ch == 'E'), hex && (ch == 'p' || ch == 'P'):
 			return false
-		}
-		if ch >= '1' && ch <= '9' {
+		case ch >= '1' && ch <= '9', hex && (ch >= 'a' && ch <= 'f' || ch >= 'A' && ch <= 'F'):
 			return true
 		}
 	}

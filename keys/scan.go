@@ -121,10 +121,14 @@ func ParseScanOptions(c *command.Ctx, i int, allowType bool) (ScanOptions, bool)
 // ScanDict advances a SCAN cursor over d, appending the ids it visits to
 // ids, until it has about count of them or the table is done. It visits
 // at most ten buckets per id asked for, so a sparse table cannot make one
-// call long (the product wraps like C's long does).
-func ScanDict(d *dict.Dict, cursor uint64, count int64, ids []uint32) (uint64, []uint32) {
+// call long (the product wraps like C's long does); twice that for pairs
+// (HSCAN, ZSCAN), because Redis counts a field and its value as two.
+func ScanDict(d *dict.Dict, cursor uint64, count int64, pairs bool, ids []uint32) (uint64, []uint32) {
 	collect := func(id uint32) { ids = append(ids, id) }
 	maxIter := count * 10
+	if pairs {
+		maxIter *= 2
+	}
 	for {
 		cursor = d.Scan(cursor, collect)
 		if cursor == 0 {
@@ -169,7 +173,7 @@ func scan(c *command.Ctx) {
 		return
 	}
 	ids := ScanScratch()
-	cursor, *ids = ScanDict(c.DB.Dict(), cursor, o.Count, *ids)
+	cursor, *ids = ScanDict(c.DB.Dict(), cursor, o.Count, false, *ids)
 	w := c.W
 	w.Array(2)
 	w.BulkInt(int64(cursor))

@@ -60,9 +60,8 @@ func (s *Server) blockTimedOut(c *client, b *blockState) {
 	if c.blocked != b {
 		return // served meanwhile
 	}
-	s.unblock(c)
 	c.reply.NullArray()
-	c.commitReply()
+	s.endBlock(c)
 }
 
 func copyArgs(args [][]byte) [][]byte {
@@ -124,8 +123,17 @@ func (s *Server) retryBlocked(c *client) {
 		c.reply.Truncate(0)
 		return
 	}
-	s.unblock(c)
+	s.endBlock(c)
+}
+
+// endBlock hands a blocked client its reply and wakes it. The reply goes
+// to the output buffer first: the woken loop may write before we return.
+func (s *Server) endBlock(c *client) {
 	c.commitReply()
+	s.unblock(c)
+	if len(s.tracking.pending) > 0 {
+		s.trackingSendPending(c)
+	}
 }
 
 // unblock removes a client from the blocked tables and has its loop
@@ -171,13 +179,12 @@ func clientUnblockCmd(s *Server, c *client, ctx *command.Ctx) {
 		ctx.W.Int(0)
 		return
 	}
-	s.unblock(target)
 	if withError {
 		target.reply.Error("UNBLOCKED client unblocked via CLIENT UNBLOCK")
 		s.RecordError("UNBLOCKED")
 	} else {
 		target.reply.NullArray()
 	}
-	target.commitReply()
+	s.endBlock(target)
 	ctx.W.Int(1)
 }

@@ -236,7 +236,7 @@ func (c *client) processInput() {
 		c.args = nil
 		c.commitReply()
 		if len(s.tracking.pending) > 0 {
-			s.trackingSendPending()
+			s.trackingSendPending(c)
 		}
 		// CLIENT REPLY SKIP silences the command after it.
 		if c.flags&flagReplySkip != 0 {

@@ -289,21 +289,23 @@ func (s *Server) trackingFlushed(by *client) {
 	}
 }
 
-// trackingSendPending sends the invalidations caused by a client's own
-// command, after its reply.
-func (s *Server) trackingSendPending() {
+// trackingSendPending sends the invalidations caused by c's own command,
+// after its reply.
+func (s *Server) trackingSendPending(c *client) {
 	t := &s.tracking
+	kept := t.pending[:0]
 	for _, p := range t.pending {
-		if _, alive := s.clients[p.c.id]; !alive {
-			continue
-		}
-		if p.flush {
-			s.sendInvalidation(p.c, nullFor(p.c))
-		} else {
-			s.sendInvalidation(p.c, oneKey([]byte(p.key)))
+		switch {
+		case p.c != c:
+			kept = append(kept, p)
+		case s.clients[c.id] == nil:
+		case p.flush:
+			s.sendInvalidation(c, nullFor(c))
+		default:
+			s.sendInvalidation(c, oneKey([]byte(p.key)))
 		}
 	}
-	t.pending = t.pending[:0]
+	t.pending = kept
 }
 
 // trackingBroadcast sends every BCAST prefix's changed keys to its

@@ -365,7 +365,7 @@ func hscan(c *command.Ctx) {
 	}
 	d := table(c.KS, c.DB.Value(id))
 	ids := keys.ScanScratch()
-	cursor, *ids = keys.ScanDict(d, cursor, o.Count, *ids)
+	cursor, *ids = keys.ScanDict(d, cursor, o.Count, true, *ids)
 	w.BulkInt(int64(cursor))
 	hdr := w.Defer()
 	n := 0

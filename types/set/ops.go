@@ -34,6 +34,11 @@ func ForEach(ks *keyspace.Keyspace, enc keyspace.Encoding, val uint64, fn func(m
 	})
 }
 
+// Has reports whether member is in a set value.
+func Has(ks *keyspace.Keyspace, enc keyspace.Encoding, val uint64, member []byte) bool {
+	return decode(ks, enc, val).has(ks, member)
+}
+
 // Len is the number of members of a set value.
 func Len(ks *keyspace.Keyspace, enc keyspace.Encoding, val uint64) int {
 	return decode(ks, enc, val).length(ks)

@@ -417,7 +417,7 @@ func sscan(c *command.Ctx) {
 		return
 	}
 	ids := keys.ScanScratch()
-	cursor, *ids = keys.ScanDict(v.d, cursor, o.Count, *ids)
+	cursor, *ids = keys.ScanDict(v.d, cursor, o.Count, false, *ids)
 	w.BulkInt(int64(cursor))
 	hdr := w.Defer()
 	n := 0

@@ -43,7 +43,8 @@ func argv(args ...string) [][]byte {
 }
 
 // TestNoAllocs: adding, removing and testing members of existing sets of
-// either encoding allocate nothing on the Go heap.
+// every representation (intset, packed, dict) allocate nothing on the Go
+// heap.
 func TestNoAllocs(t *testing.T) {
 	h := &harness{ks: keyspace.New(16), table: command.NewTable(), cfg: config.New()}
 	set.Register(h.table)
@@ -51,10 +52,11 @@ func TestNoAllocs(t *testing.T) {
 		h.do(argv("sadd", "h", "m"+strconv.Itoa(i)))
 	}
 	h.do(argv("sadd", "i", "1", "2", "3"))
+	h.do(argv("sadd", "p", "a", "b", "3", "c"))
 	for _, tc := range []struct {
 		key, member string
 		enc         keyspace.Encoding
-	}{{"h", "m1", keyspace.EncHashtable}, {"i", "8", keyspace.EncIntset}} {
+	}{{"h", "m1", keyspace.EncHashtable}, {"i", "8", keyspace.EncIntset}, {"p", "b", keyspace.EncPackedHashtable}, {"p", "new", keyspace.EncPackedHashtable}} {
 		key := tc.key
 		cmds := [][][]byte{
 			argv("sadd", key, "7", tc.member),
@@ -76,6 +78,18 @@ func TestNoAllocs(t *testing.T) {
 		db := h.ks.DBs[0]
 		if enc := db.Encoding(db.Find([]byte(key))); enc != tc.enc {
 			t.Errorf("%s: encoding %v, want %v", key, enc, tc.enc)
+		}
+	}
+	// One-member SPOP, its member added back.
+	for _, c := range [][]string{{"i", "1", "2", "3"}, {"p", "a", "b", "3", "c"}} {
+		pop, add := argv("spop", c[0]), argv(append([]string{"sadd"}, c...)...)
+		run := func() {
+			h.do(pop)
+			h.do(add)
+		}
+		run()
+		if n := testing.AllocsPerRun(100, run); n != 0 {
+			t.Errorf("spop %s: %v allocations per run", c[0], n)
 		}
 	}
 }

@@ -550,8 +550,12 @@ sinter i j`), "\n") {
 
 // TestRandomSetCommandsMatchRedis issues random set commands over a few
 // keys, with set-max-intset-entries lowered so that conversions happen,
-// and compares replies (unordered where the order is a table's). Set
-// SET_SEED to replay a run.
+// and compares replies (unordered where the order is a table's). Members
+// are integers and strings, a few of them 64 or 65 bytes long, and bulk
+// adds grow sets past 128 members, so that intsets become packed sets or
+// dicts and packed sets become dicts; set-max-intset-entries switches
+// between 12 and 200 so that intsets of more than 128 members convert
+// too. Set SET_SEED to replay a run.
 func TestRandomSetCommandsMatchRedis(t *testing.T) {
 	seed := uint64(time.Now().UnixNano())
 	if s := os.Getenv("SET_SEED"); s != "" {
@@ -562,10 +566,18 @@ func TestRandomSetCommandsMatchRedis(t *testing.T) {
 	pick := func(xs ...string) string { return xs[rng.IntN(len(xs))] }
 	p := difftest.NewPair(t, "set-max-intset-entries 12")
 	key := func() string { return pick("a", "b", "c", "d", "s") }
+	long64, long65 := strings.Repeat("L", 64), strings.Repeat("L", 65)
 	member := func() string {
-		switch rng.IntN(6) {
+		switch rng.IntN(10) {
 		case 0:
 			return pick("x", "y", "z", "", "01", "-0", "1.5", "9223372036854775808", "-9223372036854775808", "100000")
+		case 1, 2:
+			return "s" + strconv.Itoa(rng.IntN(160))
+		case 3:
+			if rng.IntN(8) == 0 {
+				return pick(long64, long65, long64+"1")
+			}
+			return strconv.Itoa(rng.IntN(200) - 5)
 		default:
 			return strconv.Itoa(rng.IntN(30) - 5)
 		}
@@ -581,7 +593,7 @@ func TestRandomSetCommandsMatchRedis(t *testing.T) {
 	for range 3000 {
 		var args []string
 		ordered := true
-		switch rng.IntN(16) {
+		switch rng.IntN(21) {
 		case 0, 1, 2, 3:
 			args = []string{"sadd", key()}
 			for range 1 + rng.IntN(4) {
@@ -613,7 +625,25 @@ func TestRandomSetCommandsMatchRedis(t *testing.T) {
 			args = []string{"exists", key()}
 		case 15:
 			// Popping whole sets is deterministic.
-			args = []string{"spop", key(), pick("100", "0")}
+			args = []string{"spop", key(), pick("1000", "0")}
+			ordered = false
+		case 16:
+			// Bulk adds make sets outgrow the packed limits.
+			args = []string{"sadd", key()}
+			for range 10 + rng.IntN(60) {
+				args = append(args, member())
+			}
+		case 17, 20:
+			// Integers only, to grow intsets past 128 members.
+			args = []string{"sadd", key()}
+			for range 20 + rng.IntN(100) {
+				args = append(args, strconv.Itoa(rng.IntN(300)))
+			}
+		case 18:
+			args = []string{"config", "set", "set-max-intset-entries", pick("12", "200", "200")}
+		case 19:
+			// So is asking for more members than there are.
+			args = []string{"srandmember", key(), "1000"}
 			ordered = false
 		}
 		if ordered {

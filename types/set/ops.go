@@ -46,15 +46,15 @@ func Len(ks *keyspace.Keyspace, enc keyspace.Encoding, val uint64) int {
 
 func freeValue(ks *keyspace.Keyspace, enc keyspace.Encoding, val uint64) {
 	decode(ks, enc, val).free(ks)
-	if enc != keyspace.EncIntset {
+	if enc == keyspace.EncHashtable {
 		ks.ReleaseObject(val)
 	}
 }
 
-// dupValue copies a set in its own encoding, as COPY does.
+// dupValue copies a set in its own representation, as COPY does.
 func dupValue(ks *keyspace.Keyspace, enc keyspace.Encoding, val uint64) uint64 {
 	a := ks.Arena
-	if enc == keyspace.EncIntset {
+	if enc != keyspace.EncHashtable {
 		// Get's slice stays valid while New allocates.
 		return uint64(a.New(a.Get(arena.Ref(val))))
 	}
@@ -71,11 +71,12 @@ func dupValue(ks *keyspace.Keyspace, enc keyspace.Encoding, val uint64) uint64 {
 // from, as MEMORY USAGE's default SAMPLES is.
 const sizeSamples = 5
 
-// sizeValue is the memory a set holds: its intset blob, or its dict plus
-// the member blobs, estimated from a few members so that it stays O(1).
+// sizeValue is the memory a set holds: its intset or listpack blob, or
+// its dict plus the member blobs, estimated from a few members so that it
+// stays O(1).
 func sizeValue(ks *keyspace.Keyspace, enc keyspace.Encoding, val uint64) int {
 	a := ks.Arena
-	if enc == keyspace.EncIntset {
+	if enc != keyspace.EncHashtable {
 		return a.Size(arena.Ref(val))
 	}
 	d := decode(ks, enc, val).d
@@ -94,7 +95,7 @@ func sizeValue(ks *keyspace.Keyspace, enc keyspace.Encoding, val uint64) int {
 
 // digestValue feeds h a digest of the members that does not depend on
 // their order, hence on the encoding: the XOR of a SHA-1 per member, an
-// intset's integers taken as their decimal strings.
+// integers of an intset or packed set taken as their decimal strings.
 func digestValue(ks *keyspace.Keyspace, enc keyspace.Encoding, val uint64, h hash.Hash) {
 	var acc [sha1.Size]byte
 	ForEach(ks, enc, val, func(member []byte) bool {

@@ -1,29 +1,46 @@
 // Package set implements the set commands (Redis's t_set.c).
 //
 // A set has Redis 7.0's two encodings, and OBJECT ENCODING names them as
-// Redis does:
+// Redis does; the second has two representations:
 //
 //   - intset: the members, all integers, sorted in one intset (Redis's
 //     byte layout, see package intset) held in a single arena blob that
 //     grows to the exact size, as Redis reallocs it. A set stays so while
 //     every member is a canonical 64-bit integer (Redis's string2ll) and
 //     it has at most set-max-intset-entries members.
-//   - hashtable: a dict (package dict) whose keys are the members; the
-//     entry values are unused. Its slabs hold no Go pointers, so a set of
-//     millions of members costs the garbage collector one small object,
-//     kept in the keyspace's object table. Deletes compact the dict's ids
-//     as they go, so random picks (SPOP, SRANDMEMBER) stay O(1).
+//   - hashtable, packed (keyspace.EncPackedHashtable): a small set that
+//     Redis 7.0 would make a hashtable keeps its members in one listpack
+//     blob in the arena (Redis's byte layout, see package listpack), in
+//     insertion order, integers stored as listpack integers. Redis 7.0
+//     has no such encoding, but Redis 7.2 does for the same reason: a
+//     table for a handful of members costs many times the members, and
+//     a Go table also costs the garbage collector, which must scan its
+//     objects; millions of small sets would make every collection scan
+//     gigabytes. A packed set costs the collector nothing. It answers
+//     OBJECT ENCODING as "hashtable", so that every reply stays Redis
+//     7.0's, and holds at most packMaxEntries members of at most
+//     packMaxValue bytes (Redis 7.2's set-max-listpack-* defaults);
+//     lookups scan it, which for so few members is as fast as hashing.
+//   - hashtable, dict: a dict (package dict) whose keys are the members;
+//     the entry values are unused. Its slabs hold no Go pointers, so a
+//     set of millions of members costs the garbage collector one small
+//     object, kept in the keyspace's object table. Deletes compact the
+//     dict's ids as they go, so random picks (SPOP, SRANDMEMBER) stay O(1).
 //
-// Other packages read sets through that representation (ForEach, Len).
+// Other packages read sets through these representations (ForEach, Len).
 //
 // A set converts from intset to hashtable exactly where Redis's does and
-// never back; only sets built afresh pick their encoding again: a new key
-// starts as what its first member suits (Redis's setTypeCreate), *STORE,
-// SUNION and SDIFF results start as intsets and are built member by member
-// in Redis's order, and SPOP of most of a set rebuilds the rest as a new
-// set. Replies come in the encoding's order, as Redis's do: ascending for
-// an intset. SADD, SREM, SISMEMBER, SMISMEMBER, SCARD and the one-member
-// SPOP and SRANDMEMBER do not allocate.
+// never back: to a packed set if the result fits the packed limits, to a
+// dict otherwise (an intset may hold up to set-max-intset-entries
+// members, more than a packed set). A packed set becomes a dict when it
+// outgrows a limit, and never goes back either. Only sets built afresh
+// pick their representation again: a new key starts as what its first
+// member suits (Redis's setTypeCreate), *STORE, SUNION and SDIFF results
+// start as intsets and are built member by member in Redis's order, and
+// SPOP of most of a set rebuilds the rest as a new set. Replies come in
+// the representation's order, as Redis's do in its encoding's: ascending
+// for an intset. SADD, SREM, SISMEMBER, SMISMEMBER, SCARD and the
+// one-member SPOP and SRANDMEMBER do not allocate.
 package set
 
 import (
@@ -300,17 +317,11 @@ func spopCount(c *command.Ctx) {
 	var rest value
 	var buf [20]byte
 	for i := range remaining {
-		var m []byte
-		if v.enc == keyspace.EncIntset {
-			is := c.KS.Arena.Get(v.is)
-			m = strconv.AppendInt(buf[:0], intset.Get(is, int(c.KS.Rand(uint32(intset.Len(is))))), 10)
-		} else {
-			m = v.d.Key(v.d.Random(c.KS.Rand))
-		}
+		m := v.randomMember(c.KS, buf[:0])
 		if i == 0 {
 			rest = create(c.KS, m)
 		}
-		// m may alias v's dict: add it elsewhere before removing it.
+		// m may alias v: add it elsewhere before removing it.
 		rest.add(c.KS, m, intsetLimit(c))
 		v.remove(c.KS, m)
 	}
@@ -367,12 +378,9 @@ func srandmember(c *command.Ctx) {
 	case l >= size:
 		c.W.Array(int(size))
 		writeAll(c, v)
-	case v.enc == keyspace.EncIntset:
-		c.W.Array(int(l))
-		sampleIntset(c, c.KS.Arena.Get(v.is), int(l))
 	default:
 		c.W.Array(int(l))
-		v.d.Sample(int(l), c.KS.Rand, func(eid uint32) { c.W.Bulk(v.d.Key(eid)) })
+		writeSample(c, v, int(l))
 	}
 }
 
@@ -391,8 +399,10 @@ func sampleIntset(c *command.Ctx, is []byte, count int) {
 }
 
 // sscan is SSCAN key cursor [MATCH pattern] [COUNT count]. An intset is
-// returned whole with cursor 0, as Redis does; COUNT bounds the work on a
-// hashtable.
+// returned whole with cursor 0, as Redis does, and so is a packed set, as
+// Redis does for its compact encodings (Redis 7.0 would page through the
+// table of such a set; SCAN's guarantees allow both, and the members are
+// the same); COUNT bounds the work on a dict.
 func sscan(c *command.Ctx) {
 	id, cursor, o, ok := keys.ScanKey(c, keyspace.KindSet)
 	if !ok {
@@ -401,18 +411,20 @@ func sscan(c *command.Ctx) {
 	w := c.W
 	w.Array(2)
 	v := load(c, id)
-	if v.enc == keyspace.EncIntset {
+	if v.enc != keyspace.EncHashtable {
 		w.BulkString("0")
 		hdr := w.Defer()
 		n := 0
-		is := c.KS.Arena.Get(v.is)
-		for i := range intset.Len(is) {
-			s := strconv.AppendInt(c.Buf[:0], intset.Get(is, i), 10)
+		v.each(c.KS, func(s []byte, i int64, isInt bool) bool {
+			if isInt {
+				s = strconv.AppendInt(c.Buf[:0], i, 10)
+			}
 			if o.Matches(s) {
 				w.Bulk(s)
 				n++
 			}
-		}
+			return true
+		})
 		w.FillArray(hdr, n)
 		return
 	}

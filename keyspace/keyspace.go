@@ -101,6 +101,10 @@ type Hooks struct {
 	// Missed, if set, is called when a read finds no key (the keymiss
 	// notification); the server sets it only when that event is enabled.
 	Missed func(db *DB, key []byte)
+	// Ready is called when a key appears, and when a stream goes away or
+	// is replaced: clients blocked on it may now be served, or told
+	// (Redis's signalKeyAsReady in dbAdd and dbGenericDelete).
+	Ready func(db *DB, key []byte)
 }
 
 // Keyspace is the set of databases.
@@ -290,7 +294,22 @@ func (db *DB) Add(key []byte, k Kind, e Encoding, val uint64) uint32 {
 	ent := db.dict.At(id)
 	ent.Val = val
 	ent.Meta = meta(k, e, db.initialAccess())
+	db.ready(key)
 	return id
+}
+
+func (db *DB) ready(key []byte) {
+	if h := db.ks.Hooks.Ready; h != nil {
+		h(db, key)
+	}
+}
+
+// streamGoing signals a stream key that is about to be deleted or
+// replaced, so that its blocked readers learn of it.
+func (db *DB) streamGoing(id uint32, meta uint32) {
+	if Kind(meta>>kindShift) == KindStream {
+		db.ready(db.dict.Key(id))
+	}
 }
 
 // Overwrite gives an existing key a new value, freeing the old one. The
@@ -305,6 +324,7 @@ func (db *DB) Overwrite(id uint32, k Kind, e Encoding, val uint64) {
 	}
 	ent.Val = val
 	ent.Meta = meta(k, e, lru)
+	db.streamGoing(id, oldMeta)
 	db.ks.freeValue(Kind(oldMeta>>kindShift), Encoding(oldMeta>>encShift&0xf), old)
 }
 
@@ -314,6 +334,7 @@ func (db *DB) Delete(id uint32) {
 	if ent.Aux != 0 {
 		db.removeExpireRec(ent.Aux - 1)
 	}
+	db.streamGoing(id, ent.Meta)
 	db.ks.freeValue(Kind(ent.Meta>>kindShift), Encoding(ent.Meta>>encShift&0xf), ent.Val)
 	db.dict.Delete(id)
 }
@@ -325,6 +346,7 @@ func (db *DB) Unlink(id uint32) {
 	if ent.Aux != 0 {
 		db.removeExpireRec(ent.Aux - 1)
 	}
+	db.streamGoing(id, ent.Meta)
 	db.ks.lazyFree(Kind(ent.Meta>>kindShift), Encoding(ent.Meta>>encShift&0xf), ent.Val)
 	db.dict.Delete(id)
 }
@@ -344,6 +366,7 @@ func (db *DB) MoveTo(id uint32, dst *DB, to []byte) uint32 {
 		when = db.expires[ent.Aux-1].when
 		db.removeExpireRec(ent.Aux - 1)
 	}
+	db.streamGoing(id, ent.Meta)
 	db.dict.Delete(id) // the value now belongs to the new entry
 	nid := dst.dict.Insert(to)
 	ne := dst.dict.At(nid)
@@ -351,6 +374,7 @@ func (db *DB) MoveTo(id uint32, dst *DB, to []byte) uint32 {
 	if when >= 0 {
 		dst.SetExpire(nid, when)
 	}
+	dst.ready(to)
 	return nid
 }
 

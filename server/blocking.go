@@ -4,6 +4,8 @@ import (
 	"time"
 
 	"github.com/redoubt-db/redoubt/command"
+	"github.com/redoubt-db/redoubt/dict"
+	"github.com/redoubt-db/redoubt/keyspace"
 )
 
 // Blocking commands (Redis's blocked.c). A handler that finds nothing to
@@ -187,4 +189,34 @@ func clientUnblockCmd(s *Server, c *client, ctx *command.Ctx) {
 	}
 	s.endBlock(target)
 	ctx.W.Int(1)
+}
+
+// signalDeletedStreams signals the stream keys of emptied that clients
+// wait on and that replacedWith (nil for a flush) does not hold as
+// streams: their blocked readers are told the stream is gone (FLUSHDB,
+// FLUSHALL, SWAPDB).
+func (s *Server) signalDeletedStreams(emptied, replacedWith *keyspace.DB) {
+	for bk := range s.blockedOn {
+		if bk.db != emptied.ID || !isStream(emptied, bk.key) {
+			continue
+		}
+		if replacedWith == nil || !isStream(replacedWith, bk.key) {
+			s.SignalReady(bk.db, []byte(bk.key))
+		}
+	}
+}
+
+// signalExistingKeys signals every key of db that clients wait on and
+// that exists: after SWAPDB, a list a client waits for may now be there.
+func (s *Server) signalExistingKeys(db *keyspace.DB) {
+	for bk := range s.blockedOn {
+		if bk.db == db.ID && db.Find([]byte(bk.key)) != dict.None {
+			s.SignalReady(bk.db, []byte(bk.key))
+		}
+	}
+}
+
+func isStream(db *keyspace.DB, key string) bool {
+	id := db.Find([]byte(key))
+	return id != dict.None && db.Kind(id) == keyspace.KindStream
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/redoubt-db/redoubt/types/list"
 	"github.com/redoubt-db/redoubt/types/set"
 	"github.com/redoubt-db/redoubt/types/str"
+	"github.com/redoubt-db/redoubt/types/stream"
 	"github.com/redoubt-db/redoubt/types/zset"
 )
 
@@ -37,6 +38,7 @@ func (s *Server) newCommandTable() *command.Table {
 	set.Register(t)
 	zset.Register(t)
 	list.Register(t)
+	stream.Register(t)
 	command.RegisterIntrospection(t)
 
 	h := func(name string, fn srvHandler) {
@@ -265,6 +267,7 @@ func flushArg(s *Server, ctx *command.Ctx) (async, ok bool) {
 func (s *Server) flush(db *keyspace.DB, async bool) int {
 	n := db.Len()
 	s.touchWatchedInDB(db, nil)
+	s.signalDeletedStreams(db, nil)
 	db.Flush(async)
 	return n
 }
@@ -314,7 +317,12 @@ func swapdbCmd(s *Server, c *client, ctx *command.Ctx) {
 		x, y := s.ks.DBs[a], s.ks.DBs[b]
 		s.touchWatchedInDB(x, y)
 		s.touchWatchedInDB(y, x)
+		s.signalDeletedStreams(x, y)
+		s.signalDeletedStreams(y, x)
 		s.ks.Swap(int(a), int(b))
+		// Swap exchanges the contents, not the DB objects' ids.
+		s.signalExistingKeys(s.ks.DBs[a])
+		s.signalExistingKeys(s.ks.DBs[b])
 		ctx.Dirty++
 	}
 	ctx.W.OK()

@@ -14,6 +14,7 @@ import (
 	"github.com/redoubt-db/redoubt/glob"
 	"github.com/redoubt-db/redoubt/keyspace"
 	"github.com/redoubt-db/redoubt/protocol"
+	"github.com/redoubt-db/redoubt/types/list"
 )
 
 // DEBUG (Redis's debug.c): the subcommands Redis's own test suite and
@@ -65,7 +66,7 @@ func init() {
 		}},
 		{"quicklist-packed-threshold", 3, func(s *Server, c *client, ctx *command.Ctx) {
 			n, ok := parseMemoryArg(ctx.Args[2])
-			if !ok || n < 0 || n > 1<<32 {
+			if !ok || !list.SetPackedThreshold(n) {
 				ctx.Err("ERR argument must be a memory value bigger than 1 and smaller than 4gb")
 				return
 			}

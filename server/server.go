@@ -137,7 +137,8 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 	}
 	s.runID = newRunID()
 	s.lastSave = time.Now().Unix()
-	s.ks.Hooks = keyspace.Hooks{Expired: s.keyExpired, Modified: s.keyModified}
+	s.ks.Hooks = keyspace.Hooks{Expired: s.keyExpired, Modified: s.keyModified,
+		Ready: func(db *keyspace.DB, key []byte) { s.SignalReady(db.ID, key) }}
 	s.cmds = s.newCommandTable()
 	for i, r := range cfg.Renames {
 		if err := s.cmds.Rename(r[0], r[1]); err != nil {

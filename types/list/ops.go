@@ -1,0 +1,88 @@
+package list
+
+import (
+	"encoding/binary"
+	"hash"
+	"strconv"
+
+	"github.com/redoubt-db/redoubt/arena"
+	"github.com/redoubt-db/redoubt/keyspace"
+)
+
+func init() {
+	keyspace.RegisterKind(keyspace.KindList, &keyspace.ValueOps{
+		Free:   freeValue,
+		Dup:    dupValue,
+		Size:   sizeValue,
+		Len:    length,
+		Digest: digestValue,
+	})
+}
+
+func detached(ks *keyspace.Keyspace, val uint64) ql { return ql{a: ks.Arena, ref: arena.Ref(val)} }
+
+func freeValue(ks *keyspace.Keyspace, _ keyspace.Encoding, val uint64) {
+	q := detached(ks, val)
+	for i := q.nodes() - 1; i >= 0; i-- {
+		ref, _, _ := q.node(i)
+		q.a.Free(ref)
+	}
+	q.a.Free(q.ref)
+}
+
+// dupValue copies a list node for node, as COPY does.
+func dupValue(ks *keyspace.Keyspace, _ keyspace.Encoding, val uint64) uint64 {
+	a := ks.Arena
+	// Get's slices stay valid while New allocates.
+	q := ql{a: a, ref: a.New(a.Get(arena.Ref(val)))}
+	for i := q.nodes() - 1; i >= 0; i-- {
+		q.setRef(i, a.New(q.blob(i)))
+	}
+	return uint64(q.ref)
+}
+
+func length(ks *keyspace.Keyspace, _ keyspace.Encoding, val uint64) int {
+	q := detached(ks, val)
+	return int(q.Len())
+}
+
+// sizeSamples is how many nodes the size of a long list is estimated
+// from, as MEMORY USAGE's default SAMPLES is.
+const sizeSamples = 5
+
+// sizeValue is the table plus the nodes, estimated from the first few so
+// that it stays O(1), as Redis does.
+func sizeValue(ks *keyspace.Keyspace, _ keyspace.Encoding, val uint64) int {
+	q := detached(ks, val)
+	n := q.nodes()
+	sampled := min(n, sizeSamples)
+	bytes := 0
+	for i := range sampled {
+		ref, _, _ := q.node(i)
+		bytes += q.a.Size(ref)
+	}
+	size := q.a.Size(q.ref)
+	if sampled > 0 {
+		size += bytes * n / sampled
+	}
+	return size
+}
+
+// digestValue feeds h the elements in order, each as its length and its
+// bytes, integers as the decimal strings they were pushed as.
+func digestValue(ks *keyspace.Keyspace, _ keyspace.Encoding, val uint64, h hash.Hash) {
+	q := detached(ks, val)
+	if q.nodes() == 0 {
+		return
+	}
+	var lenBuf [binary.MaxVarintLen64]byte
+	var numBuf [20]byte
+	for p, ok := q.first(0), true; ok; p, ok = q.next(p) {
+		s, n, isInt := q.get(p)
+		if isInt {
+			s = strconv.AppendInt(numBuf[:0], n, 10)
+		}
+		h.Write(binary.AppendUvarint(lenBuf[:0], uint64(len(s))))
+		h.Write(s)
+	}
+}

@@ -1,0 +1,104 @@
+package stream
+
+import (
+	"encoding/binary"
+	"hash"
+
+	"github.com/redoubt-db/redoubt/keyspace"
+)
+
+func init() {
+	keyspace.RegisterKind(keyspace.KindStream, &keyspace.ValueOps{
+		Free:   freeValue,
+		Dup:    dupValue,
+		Size:   sizeValue,
+		Len:    length,
+		Digest: digestValue,
+	})
+}
+
+func object(ks *keyspace.Keyspace, val uint64) *stream { return ks.Object(val).(*stream) }
+
+func freeValue(ks *keyspace.Keyspace, _ keyspace.Encoding, val uint64) {
+	object(ks, val).free(ks.Arena)
+	ks.ReleaseObject(val)
+}
+
+// dupValue copies a stream with its groups, as COPY does.
+func dupValue(ks *keyspace.Keyspace, _ keyspace.Encoding, val uint64) uint64 {
+	a := ks.Arena
+	src := object(ks, val)
+	dst := *src
+	dst.nodes = make([]node, len(src.nodes))
+	for i, nd := range src.nodes {
+		dst.nodes[i] = node{master: nd.master, ref: a.New(a.Get(nd.ref))}
+	}
+	dst.groups = make([]*group, len(src.groups))
+	for i, g := range src.groups {
+		dst.groups[i] = g.clone()
+	}
+	return ks.NewObject(&dst)
+}
+
+// Rough sizes of the Go records, for MEMORY USAGE.
+const (
+	streamOverhead   = 128
+	nodeRecord       = 24
+	pendingRecord    = 48
+	consumerOverhead = 96
+)
+
+func sizeValue(ks *keyspace.Keyspace, _ keyspace.Encoding, val uint64) int {
+	s := object(ks, val)
+	n := streamOverhead + cap(s.nodes)*nodeRecord
+	for _, nd := range s.nodes {
+		n += ks.Arena.Size(nd.ref)
+	}
+	for _, g := range s.groups {
+		n += len(g.name) + g.pel.len()*pendingRecord
+		for _, cn := range g.consumers {
+			n += consumerOverhead + len(cn.name) + cn.pel.len()*16
+		}
+	}
+	return n
+}
+
+func length(ks *keyspace.Keyspace, _ keyspace.Encoding, val uint64) int {
+	return int(object(ks, val).length)
+}
+
+// digestValue feeds h the stream's nodes as stored, its metadata and its
+// groups: DEBUG DIGEST only has to change when the content does.
+func digestValue(ks *keyspace.Keyspace, _ keyspace.Encoding, val uint64, h hash.Hash) {
+	s := object(ks, val)
+	var b []byte
+	putID := func(id ID) {
+		b = binary.BigEndian.AppendUint64(b, id.ms)
+		b = binary.BigEndian.AppendUint64(b, id.seq)
+	}
+	for _, nd := range s.nodes {
+		putID(nd.master)
+		h.Write(b)
+		b = b[:0]
+		h.Write(ks.Arena.Get(nd.ref))
+	}
+	putID(s.last)
+	putID(s.first)
+	putID(s.maxDeleted)
+	b = binary.BigEndian.AppendUint64(b, s.entriesAdded)
+	for _, g := range s.groups {
+		b = append(b, g.name...)
+		putID(g.last)
+		b = binary.BigEndian.AppendUint64(b, uint64(g.entriesRead))
+		g.pel.each(ID{}, func(p *pending) bool {
+			putID(p.id)
+			b = binary.BigEndian.AppendUint64(b, p.count)
+			b = append(b, g.byNum[p.consumer].name...)
+			return true
+		})
+		for _, cn := range g.consumers {
+			b = append(b, cn.name...)
+		}
+	}
+	h.Write(b)
+}

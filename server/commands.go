@@ -12,6 +12,7 @@ import (
 	"github.com/redoubt-db/redoubt/keys"
 	"github.com/redoubt-db/redoubt/keyspace"
 	"github.com/redoubt-db/redoubt/protocol"
+	"github.com/redoubt-db/redoubt/types/geo"
 	"github.com/redoubt-db/redoubt/types/hash"
 	"github.com/redoubt-db/redoubt/types/hll"
 	"github.com/redoubt-db/redoubt/types/list"
@@ -37,6 +38,7 @@ func (s *Server) newCommandTable() *command.Table {
 	hash.Register(t)
 	set.Register(t)
 	zset.Register(t)
+	geo.Register(t)
 	list.Register(t)
 	stream.Register(t)
 	command.RegisterIntrospection(t)

@@ -3,89 +3,81 @@ package zset
 import (
 	"github.com/redoubt-db/redoubt/command"
 	"github.com/redoubt-db/redoubt/dict"
-	"github.com/redoubt-db/redoubt/keyspace"
 )
 
 // The API below is for the GEO commands, which keep geohash scores in
-// sorted sets. Each function looks key up itself; a key of another kind
-// gets a WRONGTYPE reply and ok false. Notifications, dirty counts and
-// replies are the caller's, except "new" when Add creates the key.
+// sorted sets: read a set once (Open), write through ZADD itself (ZAdd),
+// and store a search result (Store).
 
-// Add sets member's score in the sorted set at key, creating the key and
-// converting its encoding as ZADD does. It reports whether the member is
-// new, and whether its score changed.
-func Add(c *command.Ctx, key, member []byte, score float64) (added, updated, ok bool) {
-	id, ok := c.ReadWrite(key, keyspace.KindZSet)
-	if !ok {
-		return false, false, false
+// Set is a sorted set looked up once, for commands that read it several
+// times: each lookup counts a keyspace hit or miss, and Redis looks the
+// key up once per command. A Set is valid until the keyspace changes.
+type Set struct{ v value }
+
+// Open looks up the sorted set at key for reading. exists is false for a
+// missing key, which opens as an empty Set; ok is false after a WRONGTYPE
+// reply.
+func Open(c *command.Ctx, key []byte) (s Set, exists, ok bool) {
+	id, ok := read(c, key)
+	if !ok || id == dict.None {
+		return Set{}, false, ok
 	}
-	if id == dict.None {
-		id = create(c, key, member)
-	}
-	v := load(c, id)
-	out, _ := v.add(c.Cfg, member, score, 0)
-	v.save(c, id)
-	if out&outAdded != 0 {
-		c.SignalReady(key)
-	}
-	return out&outAdded != 0, out&outUpdated != 0, true
+	return Set{load(c, id)}, true, true
 }
 
 // Score returns member's score.
-func Score(c *command.Ctx, key, member []byte) (score float64, found, ok bool) {
-	id, ok := read(c, key)
-	if !ok || id == dict.None {
-		return 0, false, ok
+func (s *Set) Score(member []byte) (float64, bool) {
+	if s.v.ks == nil {
+		return 0, false
 	}
-	v := load(c, id)
-	score, found = v.score(member)
-	return score, found, true
+	return s.v.score(member)
 }
 
 // RangeByScore calls fn with the members whose score is in [min, max], in
 // ascending order, until fn returns false. The member bytes are valid
 // only during the call, and fn must not change the keyspace.
-func RangeByScore(c *command.Ctx, key []byte, min, max float64, fn func(member []byte, score float64) bool) (ok bool) {
-	id, ok := read(c, key)
-	if !ok || id == dict.None {
-		return ok
+func (s *Set) RangeByScore(min, max float64, fn func(member []byte, score float64) bool) {
+	if s.v.ks == nil {
+		return
 	}
-	v := load(c, id)
 	b := bounds{scores: scoreRange{min: min, max: max}}
 	var buf [20]byte
-	for cur := v.firstIn(&b); cur.valid() && b.scores.lteMax(cur.score()); cur.next() {
+	for cur := s.v.firstIn(&b); cur.valid() && b.scores.lteMax(cur.score()); cur.next() {
 		if !fn(cur.member(buf[:0]), cur.score()) {
 			break
 		}
 	}
-	return true
 }
 
-// Remove deletes member, and the key with its last member, reporting
-// whether the member was there and whether the key was deleted.
-func Remove(c *command.Ctx, key, member []byte) (removed, keyDeleted, ok bool) {
-	id, ok := c.ReadWrite(key, keyspace.KindZSet)
-	if !ok || id == dict.None {
-		return false, false, ok
-	}
-	v := load(c, id)
-	if !v.del(member) {
-		return false, false, true
-	}
-	v.save(c, id)
-	if v.length() == 0 {
-		c.DB.Delete(id)
-		return true, true, true
-	}
-	return true, false, true
+// ZAdd runs ZADD with args as its arguments, as GEOADD does once it has
+// turned coordinates into scores. c.Args is restored afterwards, so that
+// the slow log and MONITOR show the command as sent.
+func ZAdd(c *command.Ctx, args [][]byte) {
+	sent := c.Args
+	c.Args = args
+	zadd(c, 0)
+	c.Args = sent
 }
 
-// Len is the number of members of the sorted set at key (0 if missing).
-func Len(c *command.Ctx, key []byte) (n int, ok bool) {
-	id, ok := read(c, key)
-	if !ok || id == dict.None {
-		return 0, ok
+// Store replaces dst with a sorted set of members and their scores, built
+// as Redis builds a GEORADIUS STORE result: as a skiplist, then turned
+// into a listpack if small. An empty result deletes dst. It replies with
+// the number of members, fires event and counts a change per member.
+func Store(c *command.Ctx, dst []byte, members [][]byte, scores []float64, event string) {
+	v := newValue(c.KS, true)
+	s := v.sl()
+	maxLen, totLen := 0, 0
+	for i, m := range members {
+		if s.find(m) != dict.None {
+			continue // Redis would abort on a repeated member
+		}
+		s.insert(m, scores[i])
+		maxLen, totLen = max(maxLen, len(m)), totLen+len(m)
 	}
-	v := load(c, id)
-	return v.length(), true
+	v.toListpackIfSmall(c.Cfg, maxLen, totLen)
+	n := v.length()
+	storeResult(c, dst, v, event)
+	if n > 1 {
+		c.Dirty += int64(n) - 1
+	}
 }

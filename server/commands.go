@@ -17,6 +17,7 @@ import (
 	"github.com/redoubt-db/redoubt/types/hll"
 	"github.com/redoubt-db/redoubt/types/list"
 	"github.com/redoubt-db/redoubt/types/set"
+	"github.com/redoubt-db/redoubt/types/sortcmd"
 	"github.com/redoubt-db/redoubt/types/str"
 	"github.com/redoubt-db/redoubt/types/stream"
 	"github.com/redoubt-db/redoubt/types/zset"
@@ -39,6 +40,7 @@ func (s *Server) newCommandTable() *command.Table {
 	set.Register(t)
 	zset.Register(t)
 	geo.Register(t)
+	sortcmd.Register(t)
 	list.Register(t)
 	stream.Register(t)
 	command.RegisterIntrospection(t)

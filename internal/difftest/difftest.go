@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -313,4 +314,57 @@ func Quote(args []string) string {
 		q[i] = strconv.Quote(a)
 	}
 	return strings.Join(q, " ")
+}
+
+// CompareSignals runs each command (split on spaces) on a fresh real
+// redis-server and a fresh Redoubt, and compares after each what it
+// signalled besides its reply: the keyspace events it published, the
+// dirty counter (rdb_changes_since_last_save) and the keyspace hits and
+// misses. Type packages use it to check what their commands count as a
+// change or a lookup.
+func CompareSignals(t *testing.T, commands []string) {
+	t.Helper()
+	const conf = "notify-keyspace-events KEA"
+	var servers [2]struct{ c, sub *Conn }
+	for i, addr := range []string{StartRedis(t, conf), StartRedoubt(t, conf)} {
+		servers[i].c = Dial(t, addr)
+		servers[i].sub = Dial(t, addr)
+		servers[i].sub.Do("psubscribe", "__key*")
+	}
+	redis, redoubt := servers[0], servers[1]
+	for _, s := range commands {
+		args := strings.Fields(s)
+		if want, got := redis.c.Do(args...), redoubt.c.Do(args...); !bytes.Equal(want, got) {
+			t.Errorf("%s\n redis:   %q\n redoubt: %q", s, want, got)
+		}
+		for _, f := range []struct{ section, field string }{
+			{"persistence", "rdb_changes_since_last_save"}, {"stats", "keyspace_hits"}, {"stats", "keyspace_misses"},
+		} {
+			want := InfoFields(t, redis.c, f.section)[f.field]
+			if got := InfoFields(t, redoubt.c, f.section)[f.field]; want != got {
+				t.Errorf("%s: %s redis %s, redoubt %s", s, f.field, want, got)
+			}
+		}
+		if want, got := events(t, redis.c, redis.sub), events(t, redoubt.c, redoubt.sub); !slices.Equal(want, got) {
+			t.Errorf("%s: events\n redis:   %q\n redoubt: %q", s, want, got)
+		}
+	}
+}
+
+// events publishes a marker through c and returns the channels and
+// payloads sub received before it.
+func events(t testing.TB, c, sub *Conn) []string {
+	const marker = "__key-end"
+	c.Do("publish", marker, "x")
+	var out []string
+	for {
+		v := decode(t, sub.ReadRaw())
+		if len(v.Elems) != 4 {
+			t.Fatalf("unexpected message %v", v)
+		}
+		if v.Elems[2].Str == marker {
+			return out
+		}
+		out = append(out, v.Elems[2].Str+" "+v.Elems[3].Str)
+	}
 }

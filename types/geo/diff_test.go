@@ -1,14 +1,9 @@
 package geo_test
 
 import (
-	"bufio"
-	"bytes"
-	"slices"
-	"strings"
 	"testing"
 
 	"github.com/redoubt-db/redoubt/internal/difftest"
-	"github.com/redoubt-db/redoubt/protocol"
 )
 
 // Every reply is compared byte for byte: scores, coordinates, distances,
@@ -307,15 +302,7 @@ config set zset-max-listpack-value 64
 // TestGeoSignalsMatchRedis compares, after each command, the events it
 // published, the dirty counter and the keyspace hits and misses.
 func TestGeoSignalsMatchRedis(t *testing.T) {
-	const conf = "notify-keyspace-events KEA"
-	var servers [2]struct{ c, sub *difftest.Conn }
-	for i, addr := range []string{difftest.StartRedis(t, conf), difftest.StartRedoubt(t, conf)} {
-		servers[i].c = difftest.Dial(t, addr)
-		servers[i].sub = difftest.Dial(t, addr)
-		servers[i].sub.Do("psubscribe", "__key*")
-	}
-	redis, redoubt := servers[0], servers[1]
-	for _, s := range []string{
+	difftest.CompareSignals(t, []string{
 		"geoadd g 1 1 a 2 2 b", "geoadd g 1 1 a", "geoadd g ch 1 1.5 a 3 3 c", "geoadd g xx 4 4 d", "geoadd g 200 1 x",
 		"geoadd h xx 1 1 a", "geopos g a b x", "geopos nokey a", "geohash g a", "geodist g a b", "geodist nokey a b",
 		"georadius g 1 1 500 km", "georadiusbymember g a 500 km", "geosearch g frommember a byradius 500 km",
@@ -323,39 +310,5 @@ func TestGeoSignalsMatchRedis(t *testing.T) {
 		"georadius g 50 50 1 m store d", "georadius g 50 50 1 m store d", "georadius nokey 1 1 1 m store d",
 		"geosearchstore d g frommember a byradius 500 km", "geosearchstore d g frommember a byradius 500 km count 1",
 		"geosearchstore d nokey frommember a byradius 500 km", "geosearchstore g g frommember a byradius 1 m",
-	} {
-		args := strings.Fields(s)
-		if want, got := redis.c.Do(args...), redoubt.c.Do(args...); !bytes.Equal(want, got) {
-			t.Errorf("%s\n redis:   %q\n redoubt: %q", s, want, got)
-		}
-		for _, f := range []struct{ section, field string }{
-			{"persistence", "rdb_changes_since_last_save"}, {"stats", "keyspace_hits"}, {"stats", "keyspace_misses"},
-		} {
-			want := difftest.InfoFields(t, redis.c, f.section)[f.field]
-			if got := difftest.InfoFields(t, redoubt.c, f.section)[f.field]; want != got {
-				t.Errorf("%s: %s redis %s, redoubt %s", s, f.field, want, got)
-			}
-		}
-		if want, got := events(t, redis.c, redis.sub), events(t, redoubt.c, redoubt.sub); !slices.Equal(want, got) {
-			t.Errorf("%s: events\n redis:   %q\n redoubt: %q", s, want, got)
-		}
-	}
-}
-
-// events publishes a marker through c and returns the channels and
-// payloads sub received before it.
-func events(t *testing.T, c, sub *difftest.Conn) []string {
-	const marker = "__key-end"
-	c.Do("publish", marker, "x")
-	var out []string
-	for {
-		v, err := protocol.ReadValue(bufio.NewReader(bytes.NewReader(sub.ReadRaw())))
-		if err != nil || len(v.Elems) != 4 {
-			t.Fatalf("unexpected message %v (%v)", v, err)
-		}
-		if v.Elems[2].Str == marker {
-			return out
-		}
-		out = append(out, v.Elems[2].Str+" "+v.Elems[3].Str)
-	}
+	})
 }

@@ -1,15 +1,10 @@
 package hll_test
 
 import (
-	"bufio"
-	"bytes"
-	"slices"
 	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/redoubt-db/redoubt/internal/difftest"
-	"github.com/redoubt-db/redoubt/protocol"
 )
 
 // HyperLogLogs are strings, so after the same commands GET must return
@@ -237,55 +232,12 @@ pfselftest
 // published, the dirty counter and the keyspace hits and misses: what
 // each command counts as a change or a lookup.
 func TestHLLSignalsMatchRedis(t *testing.T) {
-	const conf = "notify-keyspace-events KEA"
-	var servers [2]struct{ c, sub *difftest.Conn }
-	for i, addr := range []string{difftest.StartRedis(t, conf), difftest.StartRedoubt(t, conf)} {
-		servers[i].c = difftest.Dial(t, addr)
-		servers[i].sub = difftest.Dial(t, addr)
-		servers[i].sub.Do("psubscribe", "__key*")
-	}
-	redis, redoubt := servers[0], servers[1]
-	for _, s := range []string{
+	difftest.CompareSignals(t, []string{
 		"pfadd h a b c", "pfadd h a b c", "pfadd h d", "pfadd h", "pfcount h", "pfcount h", "pfcount h nokey",
 		"pfmerge m h", "pfmerge m h", "pfmerge m2 nokey", "pfdebug todense h", "pfdebug todense h",
 		"pfdebug getreg m", "pfdebug getreg m", "pfdebug encoding m", "pfadd n", "pfadd n", "pfcount nokey",
 		"pfcount h", "set s x", "pfadd s a", "pfcount s", "pfmerge s", "pfmerge x s",
-	} {
-		args := strings.Fields(s)
-		if want, got := redis.c.Do(args...), redoubt.c.Do(args...); !bytes.Equal(want, got) {
-			t.Errorf("%s\n redis:   %q\n redoubt: %q", s, want, got)
-		}
-		for _, f := range []struct{ section, field string }{
-			{"persistence", "rdb_changes_since_last_save"}, {"stats", "keyspace_hits"}, {"stats", "keyspace_misses"},
-		} {
-			want := difftest.InfoFields(t, redis.c, f.section)[f.field]
-			if got := difftest.InfoFields(t, redoubt.c, f.section)[f.field]; want != got {
-				t.Errorf("%s: %s redis %s, redoubt %s", s, f.field, want, got)
-			}
-		}
-		want, got := events(t, redis.c, redis.sub), events(t, redoubt.c, redoubt.sub)
-		if !slices.Equal(want, got) {
-			t.Errorf("%s: events\n redis:   %q\n redoubt: %q", s, want, got)
-		}
-	}
-}
-
-// events publishes a marker through c and returns the channels and
-// payloads sub received before it.
-func events(t *testing.T, c, sub *difftest.Conn) []string {
-	const marker = "__key-end"
-	c.Do("publish", marker, "x")
-	var out []string
-	for {
-		v, err := protocol.ReadValue(bufio.NewReader(bytes.NewReader(sub.ReadRaw())))
-		if err != nil || len(v.Elems) != 4 {
-			t.Fatalf("unexpected message %v (%v)", v, err)
-		}
-		if v.Elems[2].Str == marker {
-			return out
-		}
-		out = append(out, v.Elems[2].Str+" "+v.Elems[3].Str)
-	}
+	})
 }
 
 // dense builds a dense HLL value with a stale cache and register i set to

@@ -319,16 +319,23 @@ func notifyMask(flags string) command.Event {
 }
 
 func (s *Server) registerPubsubCommands(h func(string, srvHandler)) {
-	h("subscribe", func(s *Server, c *client, ctx *command.Ctx) { s.subscribe(c, ctx, globalChannels) })
-	h("ssubscribe", func(s *Server, c *client, ctx *command.Ctx) { s.subscribe(c, ctx, shardChannels) })
-	h("psubscribe", func(s *Server, c *client, ctx *command.Ctx) { s.psubscribe(c, ctx) })
+	// (Un)subscribe confirmations are pushes in RESP3, which CLIENT REPLY
+	// OFF does not silence: confirm moves them out of the reply.
+	h("subscribe", func(s *Server, c *client, ctx *command.Ctx) { s.subscribe(c, ctx, globalChannels); confirm(c, ctx) })
+	h("ssubscribe", func(s *Server, c *client, ctx *command.Ctx) { s.subscribe(c, ctx, shardChannels); confirm(c, ctx) })
+	h("psubscribe", func(s *Server, c *client, ctx *command.Ctx) { s.psubscribe(c, ctx); confirm(c, ctx) })
 	h("unsubscribe", func(s *Server, c *client, ctx *command.Ctx) {
 		s.unsubscribe(c, ctx.W, globalChannels, ctx.Args[1:])
+		confirm(c, ctx)
 	})
 	h("sunsubscribe", func(s *Server, c *client, ctx *command.Ctx) {
 		s.unsubscribe(c, ctx.W, shardChannels, ctx.Args[1:])
+		confirm(c, ctx)
 	})
-	h("punsubscribe", func(s *Server, c *client, ctx *command.Ctx) { s.punsubscribe(c, ctx.W, ctx.Args[1:]) })
+	h("punsubscribe", func(s *Server, c *client, ctx *command.Ctx) {
+		s.punsubscribe(c, ctx.W, ctx.Args[1:])
+		confirm(c, ctx)
+	})
 	h("publish", func(s *Server, c *client, ctx *command.Ctx) {
 		ctx.W.Int(s.publish(globalChannels, ctx.Args[1], ctx.Args[2]))
 	})
@@ -355,6 +362,16 @@ func (s *Server) registerPubsubCommands(h func(string, srvHandler)) {
 			"    Return the number of subscribers for the specified shard level channel(s)",
 		})
 	})
+}
+
+// confirm sends a RESP3 client's (un)subscribe confirmations as pushes
+// when CLIENT REPLY OFF or SKIP would drop its reply. Inside MULTI they
+// stay in the EXEC reply.
+func confirm(c *client, ctx *command.Ctx) {
+	if c.resp > 2 && c.flags&(flagReplyOff|flagReplySkip) != 0 && c.s.execDepth == 1 {
+		c.push(ctx.W.Buf)
+		ctx.W.Truncate(0)
+	}
 }
 
 func (s *Server) pubsubChannels(ctx *command.Ctx, t map[string][]*client) {

@@ -128,3 +128,21 @@ func TestKeymissNotificationMatchesRedis(t *testing.T) {
 	tc.do(t, false, "GET", "nokey4")
 	tc.read(t)
 }
+
+// CLIENT REPLY OFF silences replies but not RESP3 pushes: subscribe
+// confirmations and messages still arrive.
+func TestPubsubWithReplyOffMatchesRedis(t *testing.T) {
+	ls := newLockstep(t, "sub", "pub")
+	ls.do("sub", "HELLO", "3")
+	for i := range 2 {
+		ls.conns["sub"][i].Send("CLIENT", "REPLY", "OFF")
+		ls.conns["sub"][i].Send("SUBSCRIBE", "ch")
+	}
+	ls.read("sub")
+	ls.do("pub", "PUBLISH", "ch", "hello")
+	ls.read("sub")
+	for i := range 2 {
+		ls.conns["sub"][i].Send("UNSUBSCRIBE", "ch")
+	}
+	ls.read("sub")
+}

@@ -28,6 +28,8 @@ type blockState struct {
 	args  [][]byte
 	keys  []blockKey
 	timer *time.Timer // the deadline, if any
+	// ran is how long the command ran before it blocked.
+	ran time.Duration
 }
 
 // Block implements command.Server: it registers the calling client as
@@ -63,7 +65,7 @@ func (s *Server) blockTimedOut(c *client, b *blockState) {
 		return // served meanwhile
 	}
 	c.reply.NullArray()
-	s.endBlock(c)
+	s.endBlock(c, 0)
 }
 
 func copyArgs(args [][]byte) [][]byte {
@@ -119,18 +121,21 @@ func (s *Server) retryBlocked(c *client) {
 	c.stillBlocked = false
 	saved := c.clock
 	c.clock = time.Now()
-	s.execute(c, b.cmd, b.args, true)
+	d := s.execute(c, b.cmd, b.args, true)
 	c.clock = saved
 	if c.stillBlocked {
 		c.reply.Truncate(0)
 		return
 	}
-	s.endBlock(c)
+	s.endBlock(c, d)
 }
 
-// endBlock hands a blocked client its reply and wakes it. The reply goes
-// to the output buffer first: the woken loop may write before we return.
-func (s *Server) endBlock(c *client) {
+// endBlock hands a blocked client its reply and wakes it, and counts the
+// command, which ran for d more when it was served. The reply goes to the
+// output buffer first: the woken loop may write before we return.
+func (s *Server) endBlock(c *client, d time.Duration) {
+	b := c.blocked
+	s.recordCall(c, b.cmd, b.args, b.ran+d)
 	c.commitReply()
 	s.unblock(c)
 	if len(s.tracking.pending) > 0 {
@@ -187,7 +192,7 @@ func clientUnblockCmd(s *Server, c *client, ctx *command.Ctx) {
 	} else {
 		target.reply.NullArray()
 	}
-	s.endBlock(target)
+	s.endBlock(target, 0)
 	ctx.W.Int(1)
 }
 

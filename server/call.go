@@ -120,8 +120,8 @@ func (s *Server) call(c *client, cmd *command.Command, args [][]byte) {
 }
 
 // execute is call, or with retry the run of a blocked command whose key
-// became ready.
-func (s *Server) execute(c *client, cmd *command.Command, args [][]byte, retry bool) {
+// became ready. It returns the time the command ran.
+func (s *Server) execute(c *client, cmd *command.Command, args [][]byte, retry bool) time.Duration {
 	// The clock is read once per command: this command starts when the
 	// previous one of the batch ended (clock reads are not free).
 	start := c.clock
@@ -147,15 +147,26 @@ func (s *Server) execute(c *client, cmd *command.Command, args [][]byte, retry b
 		cmd.Stats.Failed++
 	}
 	s.stats.dirty += ctx.Dirty
-	if retry {
-		// A served blocked command was counted when it first ran.
-		return
-	}
-	if !cmd.Has(command.SkipSlowlog) {
-		s.slowlogAdd(c, ctx, d)
-	}
-	if len(s.monitors) > 0 && !cmd.Has(command.SkipMonitor) && !cmd.Has(command.Admin) {
+	if !retry && len(s.monitors) > 0 && !cmd.Has(command.SkipMonitor) && !cmd.Has(command.Admin) {
 		s.feedMonitors(c, ctx.Redacted())
+	}
+	// A command that blocks is counted and slow-logged once, when it is
+	// served, times out or is unblocked (Redis's updateStatsOnUnblock).
+	if c.blocked != nil {
+		if !retry {
+			c.blocked.ran = d
+		}
+		return d
+	}
+	s.recordCall(c, cmd, ctx.Redacted(), d)
+	return d
+}
+
+// recordCall does a finished command's bookkeeping: command statistics,
+// latency histogram and the slow log.
+func (s *Server) recordCall(c *client, cmd *command.Command, args [][]byte, d time.Duration) {
+	if !cmd.Has(command.SkipSlowlog) {
+		s.slowlogAdd(c, args, d)
 	}
 	cmd.Stats.Calls++
 	cmd.Stats.Usec += d.Microseconds()
@@ -178,12 +189,12 @@ func (s *Server) runHandler(ctx *command.Ctx) {
 	ctx.Cmd.Handler(ctx)
 }
 
-func (s *Server) slowlogAdd(c *client, ctx *command.Ctx, d time.Duration) {
+func (s *Server) slowlogAdd(c *client, args [][]byte, d time.Duration) {
 	limit := s.cfg.SlowlogLogSlowerThan
 	if limit < 0 || d.Microseconds() < limit {
 		return
 	}
-	s.slowlog.Add(c.clock.Unix(), d.Microseconds(), ctx.Redacted(), c.addr, c.name)
+	s.slowlog.Add(c.clock.Unix(), d.Microseconds(), args, c.addr, c.name)
 }
 
 // RecordError counts an error reply in errorstats, by its code.

@@ -319,8 +319,8 @@ func notifyMask(flags string) command.Event {
 }
 
 func (s *Server) registerPubsubCommands(h func(string, srvHandler)) {
-	// (Un)subscribe confirmations are pushes in RESP3, which CLIENT REPLY
-	// OFF does not silence: confirm moves them out of the reply.
+	// (Un)subscribe confirmations are pushed, in RESP2 too: CLIENT REPLY
+	// OFF does not silence them (confirm moves them out of the reply).
 	h("subscribe", func(s *Server, c *client, ctx *command.Ctx) { s.subscribe(c, ctx, globalChannels); confirm(c, ctx) })
 	h("ssubscribe", func(s *Server, c *client, ctx *command.Ctx) { s.subscribe(c, ctx, shardChannels); confirm(c, ctx) })
 	h("psubscribe", func(s *Server, c *client, ctx *command.Ctx) { s.psubscribe(c, ctx); confirm(c, ctx) })
@@ -364,11 +364,11 @@ func (s *Server) registerPubsubCommands(h func(string, srvHandler)) {
 	})
 }
 
-// confirm sends a RESP3 client's (un)subscribe confirmations as pushes
-// when CLIENT REPLY OFF or SKIP would drop its reply. Inside MULTI they
-// stay in the EXEC reply.
+// confirm sends a client's (un)subscribe confirmations as pushes when
+// CLIENT REPLY OFF or SKIP would drop its reply. Inside MULTI they stay
+// in the EXEC reply.
 func confirm(c *client, ctx *command.Ctx) {
-	if c.resp > 2 && c.flags&(flagReplyOff|flagReplySkip) != 0 && c.s.execDepth == 1 {
+	if c.flags&(flagReplyOff|flagReplySkip) != 0 && c.s.execDepth == 1 {
 		c.push(ctx.W.Buf)
 		ctx.W.Truncate(0)
 	}

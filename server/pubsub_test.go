@@ -129,20 +129,22 @@ func TestKeymissNotificationMatchesRedis(t *testing.T) {
 	tc.read(t)
 }
 
-// CLIENT REPLY OFF silences replies but not RESP3 pushes: subscribe
-// confirmations and messages still arrive.
+// CLIENT REPLY OFF silences replies but not subscribe confirmations and
+// messages, in either protocol.
 func TestPubsubWithReplyOffMatchesRedis(t *testing.T) {
-	ls := newLockstep(t, "sub", "pub")
-	ls.do("sub", "HELLO", "3")
-	for i := range 2 {
-		ls.conns["sub"][i].Send("CLIENT", "REPLY", "OFF")
-		ls.conns["sub"][i].Send("SUBSCRIBE", "ch")
+	for _, proto := range []string{"2", "3"} {
+		ls := newLockstep(t, "sub", "pub")
+		ls.do("sub", "HELLO", proto)
+		for i := range 2 {
+			ls.conns["sub"][i].Send("CLIENT", "REPLY", "OFF")
+			ls.conns["sub"][i].Send("PSUBSCRIBE", "c*")
+		}
+		ls.read("sub")
+		ls.do("pub", "PUBLISH", "ch", "hello")
+		ls.read("sub")
+		for i := range 2 {
+			ls.conns["sub"][i].Send("PUNSUBSCRIBE", "c*")
+		}
+		ls.read("sub")
 	}
-	ls.read("sub")
-	ls.do("pub", "PUBLISH", "ch", "hello")
-	ls.read("sub")
-	for i := range 2 {
-		ls.conns["sub"][i].Send("UNSUBSCRIBE", "ch")
-	}
-	ls.read("sub")
 }

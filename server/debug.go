@@ -294,8 +294,14 @@ func debugObject(s *Server, c *client, ctx *command.Ctx) {
 		return
 	}
 	idle := db.IdleTime(id)
+	// serializedlength approximates the value's RDB size: its length for
+	// a string, its memory otherwise (RDB stores compact encodings as is).
+	size := db.ValueSize(id)
+	if db.Kind(id) == keyspace.KindString {
+		size = db.StringLen(id)
+	}
 	ctx.W.Simple(fmt.Sprintf("Value at:0x%x refcount:1 encoding:%s serializedlength:%d lru:%d lru_seconds_idle:%d",
-		valueAddr(db, id), db.Encoding(id), db.StringLen(id), (int64(s.ks.LRUClock())-idle)&(1<<24-1), idle))
+		valueAddr(db, id), db.Encoding(id), size, (int64(s.ks.LRUClock())-idle)&(1<<24-1), idle))
 }
 
 // digest is an order-independent signature of keys and values: the XOR of

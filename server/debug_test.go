@@ -1,0 +1,23 @@
+package server_test
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/redoubt-db/redoubt/internal/difftest"
+)
+
+// DEBUG OBJECT describes a key of every type, as Redis's does.
+func TestDebugObjectOnEveryType(t *testing.T) {
+	c := difftest.Dial(t, difftest.StartRedoubt(t, "enable-debug-command yes"))
+	for _, cmd := range [][]string{
+		{"SET", "str", "v"}, {"SET", "int", "12"}, {"RPUSH", "list", "a"}, {"HSET", "hash", "f", "v"},
+		{"SADD", "iset", "1"}, {"SADD", "set", "a"}, {"ZADD", "zset", "1", "a"}, {"XADD", "stream", "1-1", "f", "v"},
+	} {
+		c.Do(cmd...)
+		reply := c.Do("DEBUG", "OBJECT", cmd[1])
+		if !bytes.HasPrefix(reply, []byte("+Value at:")) || !bytes.Contains(reply, []byte(" serializedlength:")) {
+			t.Errorf("DEBUG OBJECT %s: %q", cmd[1], reply)
+		}
+	}
+}

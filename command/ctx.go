@@ -130,6 +130,19 @@ func (c *Ctx) Changed(key []byte, class Event, event string) {
 	c.Notify(class, event, key)
 }
 
+// Removed records that a command took n > 0 elements out of the
+// collection at key (entry id): one change with its notification, a
+// dirty count of n, and, when the collection is now empty, the key's
+// deletion and its "del" notification (Redis deletes empty collections).
+func (c *Ctx) Removed(key []byte, id uint32, class Event, event string, n int64, empty bool) {
+	c.Changed(key, class, event)
+	c.Dirty += n - 1
+	if empty {
+		c.DB.Delete(id)
+		c.Notify(EvGeneric, "del", key)
+	}
+}
+
 // Block suspends the client until one of keys (in the current database)
 // is signalled ready or the deadline passes (Unix ms; 0 waits forever).
 // The handler must then return without a reply: when a key becomes ready

@@ -242,24 +242,18 @@ func hdel(c *command.Ctx) {
 		return
 	}
 	var deleted int64
-	removed := false
+	empty := false
 	for _, f := range c.Args[2:] {
 		if !del(c, id, f) {
 			continue
 		}
 		deleted++
-		if keyLen(c, id) == 0 {
-			c.DB.Delete(id)
-			removed = true
+		if empty = keyLen(c, id) == 0; empty {
 			break
 		}
 	}
 	if deleted > 0 {
-		c.Changed(key, command.EvHash, "hdel")
-		c.Dirty += deleted - 1
-		if removed {
-			c.Notify(command.EvGeneric, "del", key)
-		}
+		c.Removed(key, id, command.EvHash, "hdel", deleted, empty)
 	}
 	c.W.Int(deleted)
 }

@@ -221,12 +221,7 @@ func popRange(c *command.Ctx, key []byte, id uint32, q *ql, head bool, count int
 // removed follows a pop of n elements: it notifies, and deletes the key
 // if the list is now empty (Redis's listElementsRemoved).
 func removed(c *command.Ctx, key []byte, id uint32, q *ql, head bool, n int64) {
-	c.Changed(key, command.EvList, popEvent(head))
-	if q.Len() == 0 {
-		c.DB.Delete(id)
-		c.Notify(command.EvGeneric, "del", key)
-	}
-	c.Dirty += n - 1
+	c.Removed(key, id, command.EvList, popEvent(head), n, q.Len() == 0)
 }
 
 func llen(c *command.Ctx) {
@@ -414,12 +409,7 @@ func lrem(c *command.Ctx) {
 		}
 	}
 	if n > 0 {
-		c.Changed(key, command.EvList, "lrem")
-		c.Dirty += n - 1
-	}
-	if q.Len() == 0 {
-		c.DB.Delete(id)
-		c.Notify(command.EvGeneric, "del", key)
+		c.Removed(key, id, command.EvList, "lrem", n, q.Len() == 0)
 	}
 	c.W.Int(n)
 }

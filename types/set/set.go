@@ -143,24 +143,18 @@ func srem(c *command.Ctx) {
 		return
 	}
 	var deleted int64
-	removed := false
+	empty := false
 	for _, m := range c.Args[2:] {
 		if !removeMember(c, id, m) {
 			continue
 		}
 		deleted++
-		if keyLen(c, id) == 0 {
-			c.DB.Delete(id)
-			removed = true
+		if empty = keyLen(c, id) == 0; empty {
 			break
 		}
 	}
 	if deleted > 0 {
-		c.Changed(key, command.EvSet, "srem")
-		c.Dirty += deleted - 1
-		if removed {
-			c.Notify(command.EvGeneric, "del", key)
-		}
+		c.Removed(key, id, command.EvSet, "srem", deleted, empty)
 	}
 	c.W.Int(deleted)
 }
@@ -265,11 +259,7 @@ func spop(c *command.Ctx) {
 	v := load(c, id)
 	popRandom(c, &v)
 	save(c, id, v)
-	c.Changed(key, command.EvSet, "spop")
-	if v.length(c.KS) == 0 {
-		c.DB.Delete(id)
-		c.Notify(command.EvGeneric, "del", key)
-	}
+	c.Removed(key, id, command.EvSet, "spop", 1, v.length(c.KS) == 0)
 }
 
 // spopMoveRatio is how much of a set SPOP must take for it to be cheaper

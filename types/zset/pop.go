@@ -103,12 +103,7 @@ func pop(c *command.Ctx, key []byte, id uint32, max bool, count int64, shape pop
 	if max {
 		event = "zpopmax"
 	}
-	c.Changed(key, command.EvZSet, event)
-	c.Dirty += int64(n) - 1
-	if v.length() == 0 {
-		c.DB.Delete(id)
-		c.Notify(command.EvGeneric, "del", key)
-	}
+	c.Removed(key, id, command.EvZSet, event, int64(n), v.length() == 0)
 }
 
 // popAt deletes the member a cursor from atRank points at.

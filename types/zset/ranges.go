@@ -320,16 +320,8 @@ func zremrange(c *command.Ctx, kind rangeKind) {
 		deleted = v.deleteIn(&b)
 	}
 	v.save(c, id)
-	removed := v.length() == 0
-	if removed {
-		c.DB.Delete(id)
-	}
 	if deleted > 0 {
-		c.Changed(key, command.EvZSet, event)
-		c.Dirty += int64(deleted) - 1
-		if removed {
-			c.Notify(command.EvGeneric, "del", key)
-		}
+		c.Removed(key, id, command.EvZSet, event, int64(deleted), v.length() == 0)
 	}
 	c.W.Int(int64(deleted))
 }

@@ -239,27 +239,17 @@ func zrem(c *command.Ctx) {
 	}
 	v := load(c, id)
 	var deleted int64
-	removed := false
 	for _, m := range c.Args[2:] {
 		if v.del(m) {
 			deleted++
 		}
 		if v.length() == 0 {
-			v.save(c, id)
-			c.DB.Delete(id)
-			removed = true
 			break
 		}
 	}
-	if !removed {
-		v.save(c, id)
-	}
+	v.save(c, id)
 	if deleted > 0 {
-		c.Changed(key, command.EvZSet, "zrem")
-		c.Dirty += deleted - 1
-		if removed {
-			c.Notify(command.EvGeneric, "del", key)
-		}
+		c.Removed(key, id, command.EvZSet, "zrem", deleted, v.length() == 0)
 	}
 	c.W.Int(deleted)
 }

@@ -252,14 +252,12 @@ func lindex(c *command.Ctx) {
 		return
 	}
 	q := open(c, id)
-	if i < 0 {
-		i += q.Len()
-	}
-	if i < 0 || i >= q.Len() {
+	p, ok := q.at(i)
+	if !ok {
 		c.W.Null()
 		return
 	}
-	writeElem(c, &q, q.seek(i))
+	writeElem(c, &q, p)
 }
 
 func lset(c *command.Ctx) {
@@ -277,14 +275,12 @@ func lset(c *command.Ctx) {
 		return
 	}
 	q := open(c, id)
-	if i < 0 {
-		i += q.Len()
-	}
-	if i < 0 || i >= q.Len() {
+	p, ok := q.at(i)
+	if !ok {
 		c.Err(command.ErrOutOfRange)
 		return
 	}
-	q.replace(q.seek(i), c.Args[3])
+	q.replace(p, c.Args[3])
 	c.W.OK()
 	c.Changed(key, command.EvList, "lset")
 }

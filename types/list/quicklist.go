@@ -299,6 +299,18 @@ func (q *ql) prev(p pos) (pos, bool) {
 	return q.last(p.n - 1), true
 }
 
+// at is the position of index i (negative counts from the end), and
+// false when i is out of range.
+func (q *ql) at(i int64) (pos, bool) {
+	if i < 0 {
+		i += q.Len()
+	}
+	if i < 0 || i >= q.Len() {
+		return pos{}, false
+	}
+	return q.seek(i), true
+}
+
 // seek finds the element at index i, 0 <= i < Len, skipping whole nodes
 // from the nearer end.
 func (q *ql) seek(i int64) pos {

@@ -1,11 +1,8 @@
 package bitops_test
 
 import (
-	"math/rand/v2"
-	"os"
 	"strconv"
 	"testing"
-	"time"
 
 	"github.com/redoubt-db/redoubt/internal/difftest"
 )
@@ -15,12 +12,7 @@ import (
 // valid and not, over four keys, comparing every reply with Redis's. Set
 // BITOPS_SEED to replay a run.
 func TestRandomBitCommandsMatchRedis(t *testing.T) {
-	seed := uint64(time.Now().UnixNano())
-	if s := os.Getenv("BITOPS_SEED"); s != "" {
-		seed, _ = strconv.ParseUint(s, 10, 64)
-	}
-	t.Logf("BITOPS_SEED=%d", seed)
-	rng := rand.New(rand.NewPCG(seed, 0xb17))
+	rng, _ := difftest.Seeded(t, "BITOPS_SEED", 0xb17)
 	pick := func(xs ...string) string { return xs[rng.IntN(len(xs))] }
 
 	p := difftest.NewPair(t)

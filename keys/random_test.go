@@ -1,9 +1,6 @@
 package keys_test
 
 import (
-	"math/rand/v2"
-	"os"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -22,12 +19,7 @@ import (
 // expired_keys is left to the targeted tests: here SET often lands on an
 // expired key, which Redis counts as an expiry and keyspace.Set does not.
 func TestRandomDifferential(t *testing.T) {
-	seed := uint64(time.Now().UnixNano())
-	if s := os.Getenv("KEYS_SEED"); s != "" {
-		seed, _ = strconv.ParseUint(s, 10, 64)
-	}
-	t.Logf("KEYS_SEED=%d", seed)
-	rng := rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15))
+	rng, _ := difftest.Seeded(t, "KEYS_SEED", 0x9e3779b97f4a7c15)
 	pick := func(xs ...string) string { return xs[rng.IntN(len(xs))] }
 
 	p := difftest.NewPair(t)

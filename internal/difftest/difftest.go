@@ -10,6 +10,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
@@ -367,4 +368,26 @@ func events(t testing.TB, c, sub *Conn) []string {
 		}
 		out = append(out, v.Elems[2].Str+" "+v.Elems[3].Str)
 	}
+}
+
+// Seed returns the seed of a randomized test: the environment variable
+// env when it is set, so that a failing run can be replayed, the clock
+// otherwise. The seed is logged.
+func Seed(t testing.TB, env string) uint64 {
+	seed := uint64(time.Now().UnixNano())
+	if s := os.Getenv(env); s != "" {
+		var err error
+		if seed, err = strconv.ParseUint(s, 10, 64); err != nil {
+			t.Fatalf("%s=%q: %v", env, s, err)
+		}
+	}
+	t.Logf("%s=%d", env, seed)
+	return seed
+}
+
+// Seeded is a random source seeded by Seed; stream picks the test's own
+// sequence for a given seed.
+func Seeded(t testing.TB, env string, stream uint64) (*rand.Rand, uint64) {
+	seed := Seed(t, env)
+	return rand.New(rand.NewPCG(seed, stream)), seed
 }

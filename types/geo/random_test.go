@@ -3,10 +3,8 @@ package geo_test
 import (
 	"math"
 	"math/rand/v2"
-	"os"
 	"strconv"
 	"testing"
-	"time"
 
 	"github.com/redoubt-db/redoubt/internal/difftest"
 )
@@ -15,11 +13,7 @@ import (
 // that distances tie, and runs random searches on both servers, comparing
 // replies byte for byte. GEO_SEED=n replays a run.
 func TestGeoRandomMatchesRedis(t *testing.T) {
-	seed := uint64(time.Now().UnixNano())
-	if s := os.Getenv("GEO_SEED"); s != "" {
-		seed, _ = strconv.ParseUint(s, 10, 64)
-	}
-	t.Logf("GEO_SEED=%d", seed)
+	seed := difftest.Seed(t, "GEO_SEED")
 	r := rand.New(rand.NewPCG(seed, seed))
 	p := difftest.NewPair(t)
 	// "small" stays a listpack, "big" becomes a skiplist.

@@ -1,12 +1,9 @@
 package hash_test
 
 import (
-	"math/rand/v2"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/redoubt-db/redoubt/internal/difftest"
 )
@@ -274,12 +271,7 @@ hscan s x
 // compares replies (unordered where the order is the table's). Set
 // HASH_SEED to replay a run.
 func TestRandomHashCommandsMatchRedis(t *testing.T) {
-	seed := uint64(time.Now().UnixNano())
-	if s := os.Getenv("HASH_SEED"); s != "" {
-		seed, _ = strconv.ParseUint(s, 10, 64)
-	}
-	t.Logf("HASH_SEED=%d", seed)
-	rng := rand.New(rand.NewPCG(seed, 0x4a54))
+	rng, seed := difftest.Seeded(t, "HASH_SEED", 0x4a54)
 	pick := func(xs ...string) string { return xs[rng.IntN(len(xs))] }
 	p := difftest.NewPair(t, "hash-max-listpack-entries 16", "hash-max-listpack-value 12")
 	key := func() string { return pick("a", "b", "c", "s") }

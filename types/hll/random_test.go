@@ -3,24 +3,11 @@ package hll_test
 import (
 	"bytes"
 	"math/rand/v2"
-	"os"
 	"strconv"
 	"testing"
-	"time"
 
 	"github.com/redoubt-db/redoubt/internal/difftest"
 )
-
-// seed returns the seed of a randomized test, from the environment
-// variable if set, and logs it so that a failing run can be replayed.
-func seed(t *testing.T) uint64 {
-	s := uint64(time.Now().UnixNano())
-	if v := os.Getenv("HLL_SEED"); v != "" {
-		s, _ = strconv.ParseUint(v, 10, 64)
-	}
-	t.Logf("HLL_SEED=%d", s)
-	return s
-}
 
 // TestRandomHLLsMatchRedis adds random element sets of random sizes (up to
 // 100k elements, in pipelined batches) to a few keys under a random
@@ -28,7 +15,7 @@ func seed(t *testing.T) uint64 {
 // bytes and the counts with Redis's after every step. Set HLL_SEED to
 // replay a run.
 func TestRandomHLLsMatchRedis(t *testing.T) {
-	s := seed(t)
+	s := difftest.Seed(t, "HLL_SEED")
 	rng := rand.New(rand.NewPCG(s, 0x411))
 	p := difftest.NewPair(t)
 	keys := []string{"a", "b", "c"}
@@ -108,7 +95,7 @@ func element(rng *rand.Rand) string {
 // same to PFCOUNT, PFADD and PFMERGE and hold the same bytes after them.
 // Set HLL_SEED to replay a run.
 func TestRandomCorruptHLLsMatchRedis(t *testing.T) {
-	s := seed(t)
+	s := difftest.Seed(t, "HLL_SEED")
 	rng := rand.New(rand.NewPCG(s, 0xbad))
 	p := difftest.NewPair(t)
 	for range 300 {

@@ -2,13 +2,11 @@ package list_test
 
 import (
 	"math/rand/v2"
-	"os"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/redoubt-db/redoubt/internal/difftest"
 	"github.com/redoubt-db/redoubt/types/list"
@@ -21,12 +19,7 @@ import (
 // nodes are filled, split and merged as Redis does. Set QUICKLIST_SEED to
 // replay a run.
 func TestQuicklistLayoutMatchesRedis(t *testing.T) {
-	seed := uint64(time.Now().UnixNano())
-	if s := os.Getenv("QUICKLIST_SEED"); s != "" {
-		seed, _ = strconv.ParseUint(s, 10, 64)
-	}
-	t.Logf("QUICKLIST_SEED=%d", seed)
-	rng := rand.New(rand.NewPCG(seed, 0x9c1))
+	rng, seed := difftest.Seeded(t, "QUICKLIST_SEED", 0x9c1)
 	r := difftest.Dial(t, difftest.StartRedis(t))
 	defer list.SetPackedThreshold(0)
 	for _, fill := range []int64{4, 1, 0, 7, -1, -2} {

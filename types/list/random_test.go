@@ -2,11 +2,9 @@ package list_test
 
 import (
 	"math/rand/v2"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/redoubt-db/redoubt/internal/difftest"
 )
@@ -16,11 +14,7 @@ import (
 // reply byte for byte. Blocking commands run inside MULTI, where they do
 // not block. Set LIST_SEED to replay a run.
 func TestRandomListCommandsMatchRedis(t *testing.T) {
-	seed := uint64(time.Now().UnixNano())
-	if s := os.Getenv("LIST_SEED"); s != "" {
-		seed, _ = strconv.ParseUint(s, 10, 64)
-	}
-	t.Logf("LIST_SEED=%d", seed)
+	seed := difftest.Seed(t, "LIST_SEED")
 	for _, fill := range []string{"4", "1", "-1"} {
 		t.Run("fill"+fill, func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(seed, 0x1157))

@@ -3,13 +3,10 @@ package set_test
 import (
 	"bufio"
 	"bytes"
-	"math/rand/v2"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/redoubt-db/redoubt/internal/difftest"
 	"github.com/redoubt-db/redoubt/protocol"
@@ -557,12 +554,7 @@ sinter i j`), "\n") {
 // between 12 and 200 so that intsets of more than 128 members convert
 // too. Set SET_SEED to replay a run.
 func TestRandomSetCommandsMatchRedis(t *testing.T) {
-	seed := uint64(time.Now().UnixNano())
-	if s := os.Getenv("SET_SEED"); s != "" {
-		seed, _ = strconv.ParseUint(s, 10, 64)
-	}
-	t.Logf("SET_SEED=%d", seed)
-	rng := rand.New(rand.NewPCG(seed, 0x5e75))
+	rng, seed := difftest.Seeded(t, "SET_SEED", 0x5e75)
 	pick := func(xs ...string) string { return xs[rng.IntN(len(xs))] }
 	p := difftest.NewPair(t, "set-max-intset-entries 12")
 	key := func() string { return pick("a", "b", "c", "d", "s") }

@@ -2,10 +2,8 @@ package sortcmd_test
 
 import (
 	"math/rand/v2"
-	"os"
 	"strconv"
 	"testing"
-	"time"
 
 	"github.com/redoubt-db/redoubt/internal/difftest"
 )
@@ -17,12 +15,7 @@ import (
 // set or sorted set) LIMIT is left out and the reply compared unordered.
 // Set SORT_SEED to replay a run.
 func TestRandomSortMatchesRedis(t *testing.T) {
-	seed := uint64(time.Now().UnixNano())
-	if s := os.Getenv("SORT_SEED"); s != "" {
-		seed, _ = strconv.ParseUint(s, 10, 64)
-	}
-	t.Logf("SORT_SEED=%d", seed)
-	rng := rand.New(rand.NewPCG(seed, 0x5027))
+	rng, seed := difftest.Seeded(t, "SORT_SEED", 0x5027)
 	pick := func(xs ...string) string { return xs[rng.IntN(len(xs))] }
 	elem := func() string {
 		return pick(strconv.Itoa(rng.IntN(25)-5), "1.5", "-0.5", "a", "b", "B", "c", "ab", "", " 5", "x1", "1e3")

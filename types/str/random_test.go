@@ -1,12 +1,9 @@
 package str_test
 
 import (
-	"math/rand/v2"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/redoubt-db/redoubt/internal/difftest"
 )
@@ -18,12 +15,7 @@ import (
 // server ran a command; active expiry is off on both. Set STR_SEED to
 // replay a run.
 func TestRandomStringCommandsMatchRedis(t *testing.T) {
-	seed := uint64(time.Now().UnixNano())
-	if s := os.Getenv("STR_SEED"); s != "" {
-		seed, _ = strconv.ParseUint(s, 10, 64)
-	}
-	t.Logf("STR_SEED=%d", seed)
-	rng := rand.New(rand.NewPCG(seed, 0x5eed))
+	rng, _ := difftest.Seeded(t, "STR_SEED", 0x5eed)
 	pick := func(xs ...string) string { return xs[rng.IntN(len(xs))] }
 
 	p := difftest.NewPair(t)

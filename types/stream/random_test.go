@@ -1,11 +1,8 @@
 package stream_test
 
 import (
-	"math/rand/v2"
-	"os"
 	"strconv"
 	"testing"
-	"time"
 
 	"github.com/redoubt-db/redoubt/internal/difftest"
 )
@@ -14,12 +11,7 @@ import (
 // commands with explicit IDs against both servers, with small nodes so
 // that node boundaries are crossed often. STREAM_SEED replays a run.
 func TestRandomStreamOps(t *testing.T) {
-	seed := uint64(time.Now().UnixNano())
-	if s := os.Getenv("STREAM_SEED"); s != "" {
-		seed, _ = strconv.ParseUint(s, 10, 64)
-	}
-	t.Logf("seed %d (replay with STREAM_SEED=%d)", seed, seed)
-	rng := rand.New(rand.NewPCG(seed, 0))
+	rng, seed := difftest.Seeded(t, "STREAM_SEED", 0)
 	p := difftest.NewPair(t)
 	p.Do("config", "set", "stream-node-max-entries", "5")
 	p.Do("xgroup", "create", "s", "g", "0", "mkstream")

@@ -1,12 +1,9 @@
 package zset_test
 
 import (
-	"math/rand/v2"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/redoubt-db/redoubt/internal/difftest"
 )
@@ -18,12 +15,7 @@ import (
 // the skiplist's random levels, in Redis too. Set ZSET_SEED to replay a
 // run.
 func TestRandomZSetCommandsMatchRedis(t *testing.T) {
-	seed := uint64(time.Now().UnixNano())
-	if s := os.Getenv("ZSET_SEED"); s != "" {
-		seed, _ = strconv.ParseUint(s, 10, 64)
-	}
-	t.Logf("ZSET_SEED=%d", seed)
-	rng := rand.New(rand.NewPCG(seed, 0x25e7))
+	rng, seed := difftest.Seeded(t, "ZSET_SEED", 0x25e7)
 	pick := func(xs ...string) string { return xs[rng.IntN(len(xs))] }
 	p := difftest.NewPair(t, "zset-max-listpack-entries 16", "zset-max-listpack-value 12")
 	key := func() string { return pick("a", "b", "c", "s") }

@@ -347,11 +347,11 @@ exists hs
 			for _, ht := range []bool{false, true} {
 				for _, count := range []int{-5, 1, 3, members / 2, members - 1, -2 * members} {
 					fill(p, "r", members, ht)
-					checkRandom(t, p, "srandmember", members, count)
+					checkRandom(t, p, "srandmember", "", members, count)
 				}
 				for _, count := range []int{1, 3, members / 2, members - 1, members - 3} {
 					fill(p, "r", members, ht)
-					checkRandom(t, p, "spop", members, count)
+					checkRandom(t, p, "spop", "", members, count)
 				}
 			}
 		}
@@ -376,12 +376,12 @@ func fill(p *difftest.Pair, key string, n int, ht bool) {
 }
 
 // checkRandom runs SRANDMEMBER or SPOP with count on both servers' set r,
-// made by fill with size members, and checks Redoubt's reply: its type
-// (Redis's), its length, that every member exists and, for a positive
-// count, is distinct. SPOP must remove exactly what it returns; what stays
+// whose size members are prefix0, prefix1 ..., and checks Redoubt's
+// reply: its type (Redis's), its length, that every member exists and,
+// for a positive count, is distinct. SPOP must remove exactly what it returns; what stays
 // gets the encoding Redis gives it, which for integers does not depend on
 // which were popped.
-func checkRandom(t *testing.T, p *difftest.Pair, cmd string, size, count int) {
+func checkRandom(t *testing.T, p *difftest.Pair, cmd, prefix string, size, count int) {
 	t.Helper()
 	args := []string{cmd, "r", strconv.Itoa(count)}
 	raw := p.Redoubt.Do(args...)
@@ -401,7 +401,8 @@ func checkRandom(t *testing.T, p *difftest.Pair, cmd string, size, count int) {
 	}
 	seen := map[string]bool{}
 	for _, e := range v.Elems {
-		if n, err := strconv.Atoi(e.Str); err != nil || n < 0 || n >= size {
+		n, err := strconv.Atoi(strings.TrimPrefix(e.Str, prefix))
+		if !strings.HasPrefix(e.Str, prefix) || err != nil || n < 0 || n >= size {
 			t.Fatalf("%s: unexpected member %q", difftest.Quote(args), e.Str)
 		}
 		if count > 0 && seen[e.Str] {

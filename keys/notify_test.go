@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/redoubt-db/redoubt/internal/difftest"
 	"github.com/redoubt-db/redoubt/protocol"
@@ -51,7 +50,7 @@ func TestNotifications(t *testing.T) {
 	for _, sc := range []struct {
 		name  string
 		setup string
-		// expired: after the setup, wait for 1ms deadlines to pass.
+		// expired: after the setup, wait for the 30ms deadlines to pass.
 		expired bool
 		cmds    string
 	}{
@@ -62,13 +61,13 @@ func TestNotifications(t *testing.T) {
 		{"copy", "set a 1\nset c 1", false, "copy a b db 2 replace\ncopy a c\ncopy a c replace\ncopy nokey x"},
 		{"expire", "set a 1\nset b 1", false, "expire a 100\nexpire a 100 nx\npexpire a -1\nexpire nokey 1\nexpireat b 1"},
 		{"persist", "set a 1\nexpire a 100\nset b 1", false, "persist a\npersist a\npersist b"},
-		{"expired lookups", "set e 1\npexpire e 1\nset f 1\npexpire f 1\nset g 1\npexpire g 1\nset live 1", true,
+		{"expired lookups", "set e 1\npexpire e 30\nset f 1\npexpire f 30\nset g 1\npexpire g 30\nset live 1", true,
 			"exists e\ntype f\ndel g\nexists e f g live"},
-		{"expired rename", "set a 1\nset b 1\npexpire b 1\nset c 1\npexpire c 1", true, "rename a b\nrename c d\ncopy b c"},
-		{"expired scan", "set e 1\npexpire e 1\nset live 1", true, "keys *\nscan 0"},
-		{"expired scan type", "set e 1\npexpire e 1", true, "scan 0 type none"},
-		{"expired randomkey", "set e 1\npexpire e 1", true, "randomkey"},
-		{"expired ttl", "set e 1\npexpire e 1\nset f 1\npexpire f 1\nset g 1\npexpire g 1", true, "ttl e\npersist f\nexpire g 100"},
+		{"expired rename", "set a 1\nset b 1\npexpire b 30\nset c 1\npexpire c 30", true, "rename a b\nrename c d\ncopy b c"},
+		{"expired scan", "set e 1\npexpire e 30\nset live 1", true, "keys *\nscan 0"},
+		{"expired scan type", "set e 1\npexpire e 30", true, "scan 0 type none"},
+		{"expired randomkey", "set e 1\npexpire e 30", true, "randomkey"},
+		{"expired ttl", "set e 1\npexpire e 30\nset f 1\npexpire f 30\nset g 1\npexpire g 30", true, "ttl e\npersist f\nexpire g 100"},
 	} {
 		t.Run(strings.ReplaceAll(sc.name, " ", "_"), func(t *testing.T) {
 			h := newHarness(t)
@@ -83,7 +82,7 @@ func TestNotifications(t *testing.T) {
 			}
 			events()
 			if sc.expired {
-				time.Sleep(5 * time.Millisecond)
+				pastDeadlines()
 			}
 			h.record = true
 			for _, line := range strings.Split(sc.cmds, "\n") {

@@ -22,7 +22,7 @@ import (
 // Config configures an embedded server.
 type Config struct {
 	// Settings are redis.conf directives, one per entry, such as
-	// "maxmemory 100mb" or "enable-debug-command yes".
+	// "databases 4" or "enable-debug-command yes".
 	Settings []string
 	// Addr is the address to listen on; the default, "127.0.0.1:0", picks
 	// a free port.
@@ -67,6 +67,7 @@ func Start(ctx context.Context, c Config) (*Server, error) {
 		l.Close()
 		return nil, err
 	}
+	srv.Logf(server.LogNotice, "Ready to accept connections tcp")
 	s := &Server{srv: srv, addr: l.Addr().String()}
 	go func() {
 		select {

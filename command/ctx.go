@@ -1,7 +1,6 @@
 package command
 
 import (
-	"github.com/redoubt-db/redoubt/longdouble"
 	"math"
 	"math/big"
 	"strconv"
@@ -11,6 +10,7 @@ import (
 	"github.com/redoubt-db/redoubt/config"
 	"github.com/redoubt-db/redoubt/dict"
 	"github.com/redoubt-db/redoubt/keyspace"
+	"github.com/redoubt-db/redoubt/longdouble"
 	"github.com/redoubt-db/redoubt/protocol"
 )
 
@@ -32,8 +32,9 @@ type Ctx struct {
 	// Errors counts error replies written by the call.
 	Errors int
 	// Retry is set when the server runs a blocked command again because
-	// one of its keys was signalled ready.
+	// one of its keys was signalled ready; Woken is that key.
 	Retry bool
+	Woken []byte
 	// redacted lists arguments shown as "(redacted)" in SLOWLOG and
 	// MONITOR (passwords).
 	redacted []int
@@ -153,6 +154,15 @@ func (c *Ctx) Removed(key []byte, id uint32, class Event, event string, n int64,
 // a script): the handler must then reply as if the timeout had passed.
 func (c *Ctx) Block(keys [][]byte, deadline int64) bool {
 	return c.Srv.Block(c, keys, deadline)
+}
+
+// ServesFrom reports whether a blocking command may serve from key now:
+// on its first run from any of its keys, on a retry only from the key
+// whose signal woke it. Redis 7.0 serves a woken client from that key
+// alone, so a client blocked on a and b, woken by a push to b, gets b's
+// element even when a was filled by the same transaction.
+func (c *Ctx) ServesFrom(key []byte) bool {
+	return !c.Retry || string(key) == string(c.Woken)
 }
 
 // SignalReady tells clients blocked on key (BLPOP, BZPOPMIN, XREAD ...)

@@ -110,18 +110,19 @@ func (s *Server) serveReady() {
 			if c.blocked == nil {
 				continue
 			}
-			s.retryBlocked(c)
+			s.retryBlocked(c, bk.key)
 		}
 	}
 }
 
-// retryBlocked runs a blocked client's command again on its behalf.
-func (s *Server) retryBlocked(c *client) {
+// retryBlocked runs a blocked client's command again on its behalf,
+// because key became ready.
+func (s *Server) retryBlocked(c *client, key string) {
 	b := c.blocked
 	c.stillBlocked = false
 	saved := c.clock
 	c.clock = time.Now()
-	d := s.execute(c, b.cmd, b.args, true)
+	d := s.execute(c, b.cmd, b.args, []byte(key))
 	c.clock = saved
 	if c.stillBlocked {
 		c.reply.Truncate(0)

@@ -18,10 +18,7 @@ func TestBlockedStreamReadersAreToldMatchesRedis(t *testing.T) {
 			ls := newLockstep(t, "reader", "w")
 			ls.do("w", "XADD", "s", "1-1", "f", "v")
 			ls.do("w", "XGROUP", "CREATE", "s", "g", "$")
-			for i := range 2 {
-				ls.conns["reader"][i].Send("XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", "s", ">")
-			}
-			ls.do("w", "PING") // both servers have the reader blocked
+			ls.block("reader", 1, "XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", "s", ">")
 			ls.do("w", gone...)
 			ls.read("reader")
 		})
@@ -32,20 +29,14 @@ func TestBlockedStreamReadersAreToldMatchesRedis(t *testing.T) {
 // means than a push: RENAME, and SWAPDB bringing it in.
 func TestBlockedListServedByRenameAndSwapdbMatchesRedis(t *testing.T) {
 	ls := newLockstep(t, "b", "w")
-	for i := range 2 {
-		ls.conns["b"][i].Send("BLPOP", "l", "0")
-	}
-	ls.do("w", "PING")
+	ls.block("b", 1, "BLPOP", "l", "0")
 	ls.do("w", "RPUSH", "src", "a", "b")
 	ls.do("w", "RENAME", "src", "l")
 	ls.read("b")
 	ls.do("w", "SELECT", "1")
 	ls.do("w", "RPUSH", "l2", "x")
 	ls.do("w", "SELECT", "0")
-	for i := range 2 {
-		ls.conns["b"][i].Send("BLPOP", "l2", "0")
-	}
-	ls.do("w", "PING")
+	ls.block("b", 1, "BLPOP", "l2", "0")
 	ls.do("w", "SWAPDB", "0", "1")
 	ls.read("b")
 	ls.do("w", "LRANGE", "l", "0", "-1")
@@ -56,10 +47,7 @@ func TestBlockedListServedByRenameAndSwapdbMatchesRedis(t *testing.T) {
 func TestBlockedCommandStatsMatchRedis(t *testing.T) {
 	ls := newLockstep(t, "b", "w")
 	ls.do("w", "CONFIG", "SET", "slowlog-log-slower-than", "0")
-	for i := range 2 {
-		ls.conns["b"][i].Send("BLPOP", "l", "0")
-	}
-	ls.do("w", "PING")
+	ls.block("b", 1, "BLPOP", "l", "0")
 	ls.do("w", "SLOWLOG", "RESET")
 	ls.do("w", "LPUSH", "l", "x")
 	ls.read("b")
@@ -79,5 +67,37 @@ func TestBlockedCommandStatsMatchRedis(t *testing.T) {
 		if !bytes.Contains(info, []byte("cmdstat_blpop:calls=2,")) {
 			t.Errorf("server %d: %s", i, info)
 		}
+	}
+}
+
+// A client blocked on several keys and woken by one of them is served
+// from that key, as Redis 7.0 serves it, even when a transaction also
+// filled a key that comes before it in the command.
+func TestWokenClientIsServedFromTheSignalledKeyMatchesRedis(t *testing.T) {
+	for _, tc := range []struct {
+		block []string
+		fill  [][]string
+	}{
+		{[]string{"BLPOP", "a", "b", "0"}, [][]string{{"RPUSH", "b", "x"}, {"RPUSH", "a", "y"}}},
+		{[]string{"BRPOP", "a", "b", "0"}, [][]string{{"RPUSH", "b", "x"}, {"RPUSH", "a", "y"}}},
+		{[]string{"BLMPOP", "0", "2", "a", "b", "LEFT", "COUNT", "2"}, [][]string{{"RPUSH", "b", "x"}, {"RPUSH", "a", "y"}}},
+		{[]string{"BZPOPMIN", "a", "b", "0"}, [][]string{{"ZADD", "b", "1", "x"}, {"ZADD", "a", "1", "y"}}},
+		{[]string{"BZMPOP", "0", "2", "a", "b", "MAX"}, [][]string{{"ZADD", "b", "1", "x"}, {"ZADD", "a", "1", "y"}}},
+		{[]string{"XREAD", "BLOCK", "0", "STREAMS", "a", "b", "$", "$"}, [][]string{{"XADD", "b", "1-1", "f", "x"}, {"XADD", "a", "1-1", "f", "y"}}},
+		// The signalled key was emptied first: the client stays blocked,
+		// though a holds an element, until a is signalled too.
+		{[]string{"BLPOP", "a", "b", "0"}, [][]string{{"RPUSH", "b", "x"}, {"LPOP", "b"}, {"RPUSH", "a", "y"}}},
+	} {
+		t.Run(tc.block[0], func(t *testing.T) {
+			ls := newLockstep(t, "b", "w")
+			ls.block("b", 1, tc.block...)
+			ls.do("w", "MULTI")
+			for _, cmd := range tc.fill {
+				ls.do("w", cmd...)
+			}
+			ls.do("w", "EXEC")
+			ls.read("b")
+			ls.do("w", "EXISTS", "a", "b")
+		})
 	}
 }

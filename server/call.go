@@ -116,12 +116,13 @@ func (s *Server) reject(c *client, msg string) {
 // call executes a command and does the bookkeeping around it: command
 // time, statistics, the slow log, MONITOR.
 func (s *Server) call(c *client, cmd *command.Command, args [][]byte) {
-	s.execute(c, cmd, args, false)
+	s.execute(c, cmd, args, nil)
 }
 
-// execute is call, or with retry the run of a blocked command whose key
-// became ready. It returns the time the command ran.
-func (s *Server) execute(c *client, cmd *command.Command, args [][]byte, retry bool) time.Duration {
+// execute is call, or with woken set the run of a blocked command whose
+// key woken became ready. It returns the time the command ran.
+func (s *Server) execute(c *client, cmd *command.Command, args [][]byte, woken []byte) time.Duration {
+	retry := woken != nil
 	// The clock is read once per command: this command starts when the
 	// previous one of the batch ended (clock reads are not free).
 	start := c.clock
@@ -130,7 +131,7 @@ func (s *Server) execute(c *client, cmd *command.Command, args [][]byte, retry b
 	}
 	ctx := c.ctxAt(s.execDepth)
 	s.execDepth++
-	*ctx = command.Ctx{Args: args, Cmd: cmd, W: &c.reply, KS: s.ks, DB: c.db, Cfg: &s.cfg.Values, Srv: s, Client: c, Retry: retry}
+	*ctx = command.Ctx{Args: args, Cmd: cmd, W: &c.reply, KS: s.ks, DB: c.db, Cfg: &s.cfg.Values, Srv: s, Client: c, Retry: retry, Woken: woken}
 	s.ks.NoTouch = c.flags&flagNoTouch != 0 && cmd.Name != "touch"
 	prev := s.current
 	s.current = c

@@ -15,11 +15,13 @@ type lockstep struct {
 	conns map[string]*[2]*difftest.Conn
 	ids   map[string][2]int64
 	addrs [2]string
+	ctl   [2]*difftest.Conn // for the test's own questions (INFO)
 }
 
 func newLockstep(t *testing.T, names ...string) *lockstep {
 	tc := &lockstep{t: t, conns: map[string]*[2]*difftest.Conn{}, ids: map[string][2]int64{}}
 	tc.addrs = [2]string{difftest.StartRedis(t), difftest.StartRedoubt(t)}
+	tc.ctl = [2]*difftest.Conn{difftest.Dial(t, tc.addrs[0]), difftest.Dial(t, tc.addrs[1])}
 	for _, n := range names {
 		c := &[2]*difftest.Conn{difftest.Dial(t, tc.addrs[0]), difftest.Dial(t, tc.addrs[1])}
 		tc.conns[n] = c
@@ -55,5 +57,15 @@ func (tc *lockstep) read(name string) {
 	want, got := tc.conns[name][0].ReadRaw(), tc.conns[name][1].ReadRaw()
 	if !bytes.Equal(want, got) {
 		tc.t.Errorf("%s push:\n redis:   %q\n redoubt: %q", name, want, got)
+	}
+}
+
+// block sends a blocking command on a connection of both servers and
+// waits until each has it blocked, n clients blocked in all.
+func (tc *lockstep) block(name string, n int, args ...string) {
+	tc.t.Helper()
+	for i := range 2 {
+		tc.conns[name][i].Send(args...)
+		difftest.WaitBlocked(tc.t, tc.ctl[i], n)
 	}
 }

@@ -1,8 +1,10 @@
 package difftest
 
 import (
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // EachProtocol runs fn on a fresh pair of servers once per protocol
@@ -45,6 +47,21 @@ func InfoFields(t testing.TB, c *Conn, section string) map[string]string {
 		}
 	}
 	return m
+}
+
+// WaitBlocked waits until the server c is connected to has n clients
+// blocked (INFO clients blocked_clients): a test that blocks a client
+// with Send calls it before making the client's keys ready.
+func WaitBlocked(t testing.TB, c *Conn, n int) {
+	t.Helper()
+	want := strconv.Itoa(n)
+	for range 1000 {
+		if InfoFields(t, c, "clients")["blocked_clients"] == want {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatalf("blocked_clients never reached %d", n)
 }
 
 // SameKeyspace fails the test unless both servers report the same number

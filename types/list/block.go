@@ -8,8 +8,8 @@ import (
 
 // Blocking commands serve from the first of their keys holding a list.
 // When none does they block; the server runs them again once a list is
-// created at one of their keys, and they serve or block again. Inside
-// MULTI or a script they reply as if timed out.
+// created at one of their keys, and they serve from that key or block
+// again. Inside MULTI or a script they reply as if timed out.
 
 // lookupBlocking finds key for a blocking command. A key of another kind
 // is an error on the first run; on a retry it is passed over, as Redis
@@ -34,6 +34,9 @@ func blockingPop(c *command.Ctx, keys [][]byte, head bool, timeoutIdx int, count
 		return
 	}
 	for _, key := range keys {
+		if !c.ServesFrom(key) {
+			continue
+		}
 		id, ok := lookupBlocking(c, key)
 		switch {
 		case !ok:

@@ -2,25 +2,10 @@ package list_test
 
 import (
 	"bytes"
-	"strconv"
 	"testing"
-	"time"
 
 	"github.com/redoubt-db/redoubt/internal/difftest"
 )
-
-// waitBlocked waits until n clients are blocked.
-func waitBlocked(t *testing.T, c *difftest.Conn, n int) {
-	t.Helper()
-	want := []byte("blocked_clients:" + strconv.Itoa(n) + "\r\n")
-	for range 500 {
-		if bytes.Contains(c.Do("info", "clients"), want) {
-			return
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
-	t.Fatalf("never saw %d blocked clients", n)
-}
 
 // expect reads one reply from c and compares it.
 func expect(t *testing.T, c *difftest.Conn, want string) {
@@ -34,9 +19,9 @@ func TestBlockingPopServesInOrder(t *testing.T) {
 	addr := difftest.StartRedoubt(t)
 	ctl, c1, c2 := difftest.Dial(t, addr), difftest.Dial(t, addr), difftest.Dial(t, addr)
 	c1.Send("blpop", "nokey", "k", "0")
-	waitBlocked(t, ctl, 1)
+	difftest.WaitBlocked(t, ctl, 1)
 	c2.Send("brpop", "k", "0")
-	waitBlocked(t, ctl, 2)
+	difftest.WaitBlocked(t, ctl, 2)
 	// Both are served by one push, first blocked first, before the
 	// pushing client's next command runs.
 	ctl.Send("rpush", "k", "a", "b", "c")
@@ -48,14 +33,14 @@ func TestBlockingPopServesInOrder(t *testing.T) {
 
 	// A list emptied by the first client leaves the second blocked.
 	c1.Send("blmpop", "0", "2", "x", "k2", "right", "count", "5")
-	waitBlocked(t, ctl, 1)
+	difftest.WaitBlocked(t, ctl, 1)
 	c2.Send("blpop", "k2", "0")
-	waitBlocked(t, ctl, 2)
+	difftest.WaitBlocked(t, ctl, 2)
 	if got := string(ctl.Do("lpush", "k2", "1", "2")); got != ":2\r\n" {
 		t.Fatalf("lpush: %q", got)
 	}
 	expect(t, c1, "*2\r\n$2\r\nk2\r\n*2\r\n$1\r\n1\r\n$1\r\n2\r\n")
-	waitBlocked(t, ctl, 1)
+	difftest.WaitBlocked(t, ctl, 1)
 	ctl.Do("rpush", "k2", "3")
 	expect(t, c2, "*2\r\n$2\r\nk2\r\n$1\r\n3\r\n")
 	if got := string(ctl.Do("exists", "k2")); got != ":0\r\n" {
@@ -67,11 +52,11 @@ func TestBlockingMoveChains(t *testing.T) {
 	addr := difftest.StartRedoubt(t)
 	ctl, c1, c2, c3 := difftest.Dial(t, addr), difftest.Dial(t, addr), difftest.Dial(t, addr), difftest.Dial(t, addr)
 	c1.Send("blmove", "a", "b", "left", "right", "0")
-	waitBlocked(t, ctl, 1)
+	difftest.WaitBlocked(t, ctl, 1)
 	c2.Send("brpoplpush", "b", "c", "0")
-	waitBlocked(t, ctl, 2)
+	difftest.WaitBlocked(t, ctl, 2)
 	c3.Send("blpop", "c", "0")
-	waitBlocked(t, ctl, 3)
+	difftest.WaitBlocked(t, ctl, 3)
 	ctl.Do("rpush", "a", "x")
 	expect(t, c1, "$1\r\nx\r\n")
 	expect(t, c2, "$1\r\nx\r\n")
@@ -84,7 +69,7 @@ func TestBlockingMoveChains(t *testing.T) {
 	// A destination of another type fails the served client.
 	ctl.Do("set", "s", "v")
 	c1.Send("blmove", "a", "s", "left", "right", "0")
-	waitBlocked(t, ctl, 1)
+	difftest.WaitBlocked(t, ctl, 1)
 	ctl.Do("rpush", "a", "y")
 	expect(t, c1, "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n")
 	if got := string(ctl.Do("lrange", "a", "0", "-1")); got != "*1\r\n$1\r\ny\r\n" {
@@ -97,13 +82,13 @@ func TestBlockingUnblock(t *testing.T) {
 	ctl, c1 := difftest.Dial(t, addr), difftest.Dial(t, addr)
 	id := string(bytes.Trim(c1.Do("client", "id"), ":\r\n"))
 	c1.Send("blpop", "k", "0")
-	waitBlocked(t, ctl, 1)
+	difftest.WaitBlocked(t, ctl, 1)
 	if got := string(ctl.Do("client", "unblock", id, "timeout")); got != ":1\r\n" {
 		t.Fatalf("unblock: %q", got)
 	}
 	expect(t, c1, "*-1\r\n")
 	c1.Send("blmove", "k", "d", "left", "left", "0")
-	waitBlocked(t, ctl, 1)
+	difftest.WaitBlocked(t, ctl, 1)
 	ctl.Do("client", "unblock", id, "error")
 	expect(t, c1, "-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n")
 	if got := string(ctl.Do("client", "unblock", id)); got != ":0\r\n" {

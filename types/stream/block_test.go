@@ -18,44 +18,10 @@ func newClient(t *testing.T, addr string) *redis.Client {
 	return c
 }
 
-// waitBlocked waits until n clients are blocked.
-func waitBlocked(t *testing.T, c *redis.Client, n string) {
-	t.Helper()
-	for i := 0; i < 500; i++ {
-		info := c.Info(context.Background(), "clients").Val()
-		if containsLine(info, "blocked_clients:"+n) {
-			return
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	t.Fatalf("never saw %s blocked clients", n)
-}
-
-func containsLine(s, line string) bool {
-	for len(s) > 0 {
-		i := 0
-		for i < len(s) && s[i] != '\n' {
-			i++
-		}
-		l := s[:i]
-		if len(l) > 0 && l[len(l)-1] == '\r' {
-			l = l[:len(l)-1]
-		}
-		if l == line {
-			return true
-		}
-		if i == len(s) {
-			break
-		}
-		s = s[i+1:]
-	}
-	return false
-}
-
 func TestXReadBlockWokenByXAdd(t *testing.T) {
 	ctx := context.Background()
 	addr := difftest.StartRedoubt(t)
-	admin := newClient(t, addr)
+	admin, ctl := newClient(t, addr), difftest.Dial(t, addr)
 	admin.XAdd(ctx, &redis.XAddArgs{Stream: "s", ID: "1-1", Values: []string{"f", "old"}})
 	type result struct {
 		streams []redis.XStream
@@ -71,7 +37,7 @@ func TestXReadBlockWokenByXAdd(t *testing.T) {
 			r, err := reader.XRead(ctx, &redis.XReadArgs{Streams: []string{"s", "$"}, Block: 0}).Result()
 			ch <- result{r, err}
 		}(results[i])
-		waitBlocked(t, admin, string(rune('1'+i)))
+		difftest.WaitBlocked(t, ctl, i+1)
 	}
 	admin.XAdd(ctx, &redis.XAddArgs{Stream: "s", ID: "2-1", Values: []string{"f", "new"}})
 	for i, ch := range results {
@@ -80,7 +46,7 @@ func TestXReadBlockWokenByXAdd(t *testing.T) {
 			t.Fatalf("reader %d: %v %v", i, r.streams, r.err)
 		}
 	}
-	waitBlocked(t, admin, "0")
+	difftest.WaitBlocked(t, ctl, 0)
 }
 
 func TestXReadBlockTimeout(t *testing.T) {
@@ -103,7 +69,7 @@ func TestXReadBlockTimeout(t *testing.T) {
 func TestXReadGroupBlock(t *testing.T) {
 	ctx := context.Background()
 	addr := difftest.StartRedoubt(t)
-	admin := newClient(t, addr)
+	admin, ctl := newClient(t, addr), difftest.Dial(t, addr)
 	admin.XGroupCreateMkStream(ctx, "s", "g", "$")
 	done := make(chan []redis.XStream, 2)
 	for _, name := range []string{"alice", "bob"} {
@@ -113,14 +79,14 @@ func TestXReadGroupBlock(t *testing.T) {
 			done <- r
 		}(name)
 	}
-	waitBlocked(t, admin, "2")
+	difftest.WaitBlocked(t, ctl, 2)
 	// One entry: the first reader gets it, the second stays blocked.
 	admin.XAdd(ctx, &redis.XAddArgs{Stream: "s", ID: "1-1", Values: []string{"f", "v"}})
 	first := <-done
 	if len(first) != 1 || len(first[0].Messages) != 1 || first[0].Messages[0].ID != "1-1" {
 		t.Fatalf("first reader got %v", first)
 	}
-	waitBlocked(t, admin, "1")
+	difftest.WaitBlocked(t, ctl, 1)
 	admin.XAdd(ctx, &redis.XAddArgs{Stream: "s", ID: "2-1", Values: []string{"f", "v"}})
 	second := <-done
 	if len(second) != 1 || len(second[0].Messages) != 1 || second[0].Messages[0].ID != "2-1" {
@@ -136,7 +102,7 @@ func TestXReadGroupBlock(t *testing.T) {
 		_, err := reader.XReadGroup(ctx, &redis.XReadGroupArgs{Group: "g", Consumer: "c", Streams: []string{"s", ">"}, Block: 0}).Result()
 		errc <- err
 	}()
-	waitBlocked(t, admin, "1")
+	difftest.WaitBlocked(t, ctl, 1)
 	admin.XGroupDestroy(ctx, "s", "g")
 	if err := <-errc; err == nil || err.Error() != "NOGROUP the consumer group this client was blocked on no longer exists" {
 		t.Fatalf("want NOGROUP, got %v", err)

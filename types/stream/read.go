@@ -79,9 +79,9 @@ func parseReadArgs(c *command.Ctx, xreadgroup bool, r *readArgs) bool {
 }
 
 // xread is XREAD and XREADGROUP. A blocked call runs again when one of
-// its keys is signalled (c.Retry): it then serves the first stream that
-// has entries past the ID it waits for, as Redis serves the key that was
-// signalled, and blocks again otherwise.
+// its keys is signalled (c.Retry): it then serves that stream alone if it
+// has entries past the ID it waits for, as Redis 7.0 does, and blocks
+// again otherwise.
 func xread(c *command.Ctx, xreadgroup bool) {
 	var r readArgs
 	if !parseReadArgs(c, xreadgroup, &r) {
@@ -94,6 +94,13 @@ func xread(c *command.Ctx, xreadgroup bool) {
 	var groupsBuf [8]*group
 	groups := groupsBuf[:0]
 	for i, key := range keys {
+		if !c.ServesFrom(key) {
+			ids = append(ids, ID{})
+			if xreadgroup {
+				groups = append(groups, nil)
+			}
+			continue
+		}
 		s, ok := readLookup(c, key)
 		if !ok {
 			return
@@ -210,10 +217,13 @@ func readLookup(c *command.Ctx, key []byte) (*stream, bool) {
 	return getStream(c, id), true
 }
 
-// retryRead serves a woken XREAD or XREADGROUP the first stream with new
-// entries, or blocks it again.
+// retryRead serves a woken XREAD or XREADGROUP the stream that woke it if
+// it has new entries, or blocks it again.
 func retryRead(c *command.Ctx, r *readArgs, keys [][]byte, ids []ID, groups []*group) {
 	for i, key := range keys {
+		if !c.ServesFrom(key) {
+			continue
+		}
 		s, _ := readLookup(c, key)
 		if s == nil {
 			continue

@@ -8,22 +8,9 @@ import (
 	"github.com/redoubt-db/redoubt/internal/difftest"
 )
 
-// waitBlocked waits until n clients are blocked on the server.
-func waitBlocked(t *testing.T, c *difftest.Conn, n string) {
-	t.Helper()
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
-		if difftest.InfoFields(t, c, "clients")["blocked_clients"] == n {
-			return
-		}
-	}
-	t.Fatalf("blocked_clients never reached %s", n)
-}
-
-// served reads the reply a blocked client got once served or timed out.
-// It sends a PING first and expects its PONG after the reply: reading the
-// PING makes the server write the client's output even if the wake-up
-// for it was lost (a race in server/blocking.go, reported to be fixed:
-// unblock wakes the client before its reply is committed).
+// served reads the reply a blocked client got once served or timed out,
+// and checks that the client reads commands again: a PING sent while it
+// was blocked is answered right after that reply.
 func served(t *testing.T, b *difftest.Conn) string {
 	t.Helper()
 	b.Send("ping")
@@ -41,7 +28,7 @@ func TestBlockingPops(t *testing.T) {
 	t.Run("served by zadd", func(t *testing.T) {
 		b := difftest.Dial(t, addr)
 		b.Send("bzpopmin", "z1", "z2", "0")
-		waitBlocked(t, ctl, "1")
+		difftest.WaitBlocked(t, ctl, 1)
 		ctl.Do("zadd", "z2", "2", "b", "1", "a")
 		if got, want := served(t, b), "*3\r\n$2\r\nz2\r\n$1\r\na\r\n$1\r\n1\r\n"; got != want {
 			t.Fatalf("BZPOPMIN reply %q, want %q", got, want)
@@ -53,9 +40,9 @@ func TestBlockingPops(t *testing.T) {
 		b1, b2 := difftest.Dial(t, addr), difftest.Dial(t, addr)
 		b2.Do("hello", "3")
 		b1.Send("bzmpop", "0", "1", "q", "max", "count", "2")
-		waitBlocked(t, ctl, "1")
+		difftest.WaitBlocked(t, ctl, 1)
 		b2.Send("bzpopmax", "q", "0")
-		waitBlocked(t, ctl, "2")
+		difftest.WaitBlocked(t, ctl, 2)
 		ctl.Do("zadd", "q", "1", "a", "2", "b", "3", "c")
 		if got, want := served(t, b1), "*2\r\n$1\r\nq\r\n*2\r\n*2\r\n$1\r\nc\r\n$1\r\n3\r\n*2\r\n$1\r\nb\r\n$1\r\n2\r\n"; got != want {
 			t.Fatalf("first client got %q, want %q", got, want)
@@ -96,7 +83,7 @@ func TestBlockingPops(t *testing.T) {
 	t.Run("wrong type while blocked", func(t *testing.T) {
 		b := difftest.Dial(t, addr)
 		b.Send("bzpopmin", "w", "0")
-		waitBlocked(t, ctl, "1")
+		difftest.WaitBlocked(t, ctl, 1)
 		// The key is ready at EXEC but holds a string: the client stays
 		// blocked until a sorted set shows up.
 		ctl.Do("multi")

@@ -126,10 +126,14 @@ func bzpop(c *command.Ctx, max bool) {
 	blockingPop(c, c.Args[1:last], deadline, max, -1, popKeyFlat)
 }
 
-// blockingPop pops from the first non-empty key of keys, or blocks the
-// client on them; where blocking is not allowed it replies as a timeout.
+// blockingPop pops from the first non-empty key of keys (when woken, from
+// the key that woke it), or blocks the client on them; where blocking is
+// not allowed it replies as a timeout.
 func blockingPop(c *command.Ctx, ks [][]byte, deadline int64, max bool, count int64, shape popShape) {
 	for _, key := range ks {
+		if !c.ServesFrom(key) {
+			continue
+		}
 		id := c.DB.LookupWrite(key)
 		if id == dict.None {
 			continue

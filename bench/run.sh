@@ -2,7 +2,7 @@
 # bench/run.sh: the same workload against Redoubt and the real redis-server,
 # in one run on one machine, reported as ratios (Redoubt / Redis).
 #
-#   bash bench/run.sh            # full run, ~40 min
+#   bash bench/run.sh            # full run, ~65 min
 #   N=200000 REPEATS=1 COLLECTIONS=100000 bash bench/run.sh   # quick look
 #
 # Throughput: redis-benchmark -t <test> -n $N -c 50 with -P 1 and -P 16 for
@@ -18,7 +18,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 N=${N:-1000000}
-REPEATS=${REPEATS:-3}
+REPEATS=${REPEATS:-5}
 TESTS=${TESTS:-set,get,incr,mset,lpush,lpop,sadd,hset,zadd,lrange_100,spop}
 PIPELINES=${PIPELINES:-"1 16"}
 MEM_KEYS=${MEM_KEYS:-1000000}

@@ -574,6 +574,23 @@ func (d *Dict) MemoryUsage() int64 {
 	return n
 }
 
+// EstimateUsage is MemoryUsage plus the memory the entries point to,
+// extrapolated from the sizes of the first samples entries, so that it
+// stays O(1) however big the table is.
+func (d *Dict) EstimateUsage(samples int, size func(eid uint32) int) int {
+	sampled, bytes := 0, 0
+	d.ForEach(func(eid uint32) bool {
+		bytes += size(eid)
+		sampled++
+		return sampled < samples
+	})
+	n := int(d.MemoryUsage())
+	if sampled > 0 {
+		n += bytes * d.Len() / sampled
+	}
+	return n
+}
+
 // Drain deletes up to budget entries of a table that is no longer in use
 // (a flushed database being freed in the background), calling fn on each
 // so the owner can free the value; it returns how many it deleted. Chains

@@ -27,6 +27,8 @@ type ValueOps struct {
 	// Dup returns an independent copy of a value (COPY).
 	Dup func(ks *Keyspace, e Encoding, val uint64) uint64
 	// Size is the memory a value holds, in bytes (MEMORY USAGE, INFO).
+	// For a big collection it is estimated from SizeSamples elements, so
+	// that it stays O(1) as Redis's is.
 	Size func(ks *Keyspace, e Encoding, val uint64) int
 	// Len is the number of elements; big values are freed in the
 	// background (UNLINK, lazyfree-lazy-*).
@@ -35,6 +37,10 @@ type ValueOps struct {
 	// encoding) to h, for DEBUG DIGEST.
 	Digest func(ks *Keyspace, e Encoding, val uint64, h hash.Hash)
 }
+
+// SizeSamples is how many elements ValueOps.Size estimates a big
+// collection from, as MEMORY USAGE's default SAMPLES is.
+const SizeSamples = 5
 
 var kindOps [8]*ValueOps
 

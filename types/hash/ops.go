@@ -52,10 +52,6 @@ func dupValue(ks *keyspace.Keyspace, enc keyspace.Encoding, val uint64) uint64 {
 	return ks.NewObject(dst)
 }
 
-// sizeSamples is how many fields the size of a hashtable is estimated
-// from, as MEMORY USAGE's default SAMPLES is.
-const sizeSamples = 5
-
 // sizeValue is the memory a hash holds: its blob, or its dict plus the
 // field and value blobs, estimated from a few fields as Redis does so
 // that it stays O(1).
@@ -65,18 +61,10 @@ func sizeValue(ks *keyspace.Keyspace, enc keyspace.Encoding, val uint64) int {
 		return a.Size(arena.Ref(val))
 	}
 	d := table(ks, val)
-	sampled, bytes := 0, 0
-	d.ForEach(func(eid uint32) bool {
+	return d.EstimateUsage(keyspace.SizeSamples, func(eid uint32) int {
 		e := d.At(eid)
-		bytes += a.Size(e.Key) + a.Size(arena.Ref(e.Val))
-		sampled++
-		return sampled < sizeSamples
+		return a.Size(e.Key) + a.Size(arena.Ref(e.Val))
 	})
-	n := int(d.MemoryUsage())
-	if sampled > 0 {
-		n += bytes * d.Len() / sampled
-	}
-	return n
 }
 
 // digestValue feeds h a digest of the hash's field/value pairs that does

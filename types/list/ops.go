@@ -46,16 +46,12 @@ func length(ks *keyspace.Keyspace, _ keyspace.Encoding, val uint64) int {
 	return int(q.Len())
 }
 
-// sizeSamples is how many nodes the size of a long list is estimated
-// from, as MEMORY USAGE's default SAMPLES is.
-const sizeSamples = 5
-
 // sizeValue is the table plus the nodes, estimated from the first few so
 // that it stays O(1), as Redis does.
 func sizeValue(ks *keyspace.Keyspace, _ keyspace.Encoding, val uint64) int {
 	q := detached(ks, val)
 	n := q.nodes()
-	sampled := min(n, sizeSamples)
+	sampled := min(n, keyspace.SizeSamples)
 	bytes := 0
 	for i := range sampled {
 		ref, _, _ := q.node(i)

@@ -67,10 +67,6 @@ func dupValue(ks *keyspace.Keyspace, enc keyspace.Encoding, val uint64) uint64 {
 	return ks.NewObject(dst)
 }
 
-// sizeSamples is how many members the size of a hashtable is estimated
-// from, as MEMORY USAGE's default SAMPLES is.
-const sizeSamples = 5
-
 // sizeValue is the memory a set holds: its intset or listpack blob, or
 // its dict plus the member blobs, estimated from a few members so that it
 // stays O(1).
@@ -80,17 +76,7 @@ func sizeValue(ks *keyspace.Keyspace, enc keyspace.Encoding, val uint64) int {
 		return a.Size(arena.Ref(val))
 	}
 	d := decode(ks, enc, val).d
-	sampled, bytes := 0, 0
-	d.ForEach(func(eid uint32) bool {
-		bytes += a.Size(d.At(eid).Key)
-		sampled++
-		return sampled < sizeSamples
-	})
-	n := int(d.MemoryUsage())
-	if sampled > 0 {
-		n += bytes * d.Len() / sampled
-	}
-	return n
+	return d.EstimateUsage(keyspace.SizeSamples, func(eid uint32) int { return a.Size(d.At(eid).Key) })
 }
 
 // digestValue feeds h a digest of the members that does not depend on

@@ -35,10 +35,6 @@ func dupValue(ks *keyspace.Keyspace, enc keyspace.Encoding, val uint64) uint64 {
 	return ks.NewObject(dst)
 }
 
-// sizeSamples is how many members the size of a skiplist is estimated
-// from, as MEMORY USAGE's default SAMPLES is.
-const sizeSamples = 5
-
 // sizeValue is the memory a sorted set holds: its blob, or its nodes and
 // dict plus the member blobs, estimated from a few members.
 func sizeValue(ks *keyspace.Keyspace, enc keyspace.Encoding, val uint64) int {
@@ -48,7 +44,7 @@ func sizeValue(ks *keyspace.Keyspace, enc keyspace.Encoding, val uint64) int {
 	}
 	s := (&value{ks, enc, val}).sl()
 	sampled, bytes := 0, 0
-	for n := s.first(); n != 0 && sampled < sizeSamples; n = s.fwd(n, 0) {
+	for n := s.first(); n != 0 && sampled < keyspace.SizeSamples; n = s.fwd(n, 0) {
 		bytes += a.Size(s.d.At(s.elem[n]).Key)
 		sampled++
 	}

@@ -144,6 +144,39 @@ func (c *Ctx) Removed(key []byte, id uint32, class Event, event string, n int64,
 	}
 }
 
+// RemoveEach is the body of HDEL and SREM: it takes each argument after
+// the key out of the collection of kind at key with remove, stops once
+// the collection (length elements) is empty, records the change with
+// Removed (event, then "del" if emptied) and replies with the number
+// removed.
+func (c *Ctx) RemoveEach(kind keyspace.Kind, class Event, event string,
+	remove func(c *Ctx, id uint32, elem []byte) bool, length func(c *Ctx, id uint32) int) {
+	key := c.Args[1]
+	id, ok := c.ReadWrite(key, kind)
+	if !ok {
+		return
+	}
+	if id == dict.None {
+		c.W.Int(0)
+		return
+	}
+	var removed int64
+	empty := false
+	for _, elem := range c.Args[2:] {
+		if !remove(c, id, elem) {
+			continue
+		}
+		removed++
+		if empty = length(c, id) == 0; empty {
+			break
+		}
+	}
+	if removed > 0 {
+		c.Removed(key, id, class, event, removed, empty)
+	}
+	c.W.Int(removed)
+}
+
 // Block suspends the client until one of keys (in the current database)
 // is signalled ready or the deadline passes (Unix ms; 0 waits forever).
 // The handler must then return without a reply: when a key becomes ready
@@ -382,4 +415,23 @@ func (c *Ctx) RangeInt(i int, lo, hi int64) (int64, bool) {
 		return n, false
 	}
 	return n, ok
+}
+
+// RankRange clips the inclusive index range [start, end], negative
+// indexes counting from the end, to a sequence of length l, as LRANGE,
+// LTRIM and ZRANGE do. It returns the first index and the number of
+// elements, n = 0 when the range is empty.
+func RankRange(start, end, l int64) (first, n int64) {
+	if start < 0 {
+		start += l
+	}
+	if end < 0 {
+		end += l
+	}
+	start = max(start, 0)
+	if start > end || start >= l {
+		return 0, 0
+	}
+	end = min(end, l-1)
+	return start, end - start + 1
 }

@@ -231,32 +231,7 @@ func hstrlen(c *command.Ctx) {
 }
 
 // hdel deletes the key with its last field, firing "del" after "hdel".
-func hdel(c *command.Ctx) {
-	key := c.Args[1]
-	id, ok := c.ReadWrite(key, keyspace.KindHash)
-	if !ok {
-		return
-	}
-	if id == dict.None {
-		c.W.Int(0)
-		return
-	}
-	var deleted int64
-	empty := false
-	for _, f := range c.Args[2:] {
-		if !del(c, id, f) {
-			continue
-		}
-		deleted++
-		if empty = keyLen(c, id) == 0; empty {
-			break
-		}
-	}
-	if deleted > 0 {
-		c.Removed(key, id, command.EvHash, "hdel", deleted, empty)
-	}
-	c.W.Int(deleted)
-}
+func hdel(c *command.Ctx) { c.RemoveEach(keyspace.KindHash, command.EvHash, "hdel", del, keyLen) }
 
 const (
 	errNotIntValue   = "ERR hash value is not an integer"

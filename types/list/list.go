@@ -285,23 +285,6 @@ func lset(c *command.Ctx) {
 	c.Changed(key, command.EvList, "lset")
 }
 
-// span clips [start, end] (negative counting from the end) to a list of
-// length l, returning the first index and the number of elements.
-func span(start, end, l int64) (int64, int64) {
-	if start < 0 {
-		start += l
-	}
-	if end < 0 {
-		end += l
-	}
-	start = max(start, 0)
-	if start > end || start >= l {
-		return 0, 0
-	}
-	end = min(end, l-1)
-	return start, end - start + 1
-}
-
 // lrange parses its indexes before looking the key up.
 func lrange(c *command.Ctx) {
 	start, ok := c.Int(2)
@@ -321,7 +304,7 @@ func lrange(c *command.Ctx) {
 		return
 	}
 	q := open(c, id)
-	start, n := span(start, end, q.Len())
+	start, n := command.RankRange(start, end, q.Len())
 	if n == 0 {
 		c.W.Array(0)
 		return
@@ -349,7 +332,7 @@ func ltrim(c *command.Ctx) {
 	}
 	q := open(c, id)
 	l := q.Len()
-	start, n := span(start, end, l)
+	start, n := command.RankRange(start, end, l)
 	right := l - start - n
 	if n == 0 {
 		start, right = l, 0

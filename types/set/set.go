@@ -133,30 +133,7 @@ func sadd(c *command.Ctx) {
 
 // srem deletes the key with its last member, firing "del" after "srem".
 func srem(c *command.Ctx) {
-	key := c.Args[1]
-	id, ok := c.ReadWrite(key, keyspace.KindSet)
-	if !ok {
-		return
-	}
-	if id == dict.None {
-		c.W.Int(0)
-		return
-	}
-	var deleted int64
-	empty := false
-	for _, m := range c.Args[2:] {
-		if !removeMember(c, id, m) {
-			continue
-		}
-		deleted++
-		if empty = keyLen(c, id) == 0; empty {
-			break
-		}
-	}
-	if deleted > 0 {
-		c.Removed(key, id, command.EvSet, "srem", deleted, empty)
-	}
-	c.W.Int(deleted)
+	c.RemoveEach(keyspace.KindSet, command.EvSet, "srem", removeMember, keyLen)
 }
 
 // smove is SMOVE source destination member. Both keys are looked up

@@ -192,23 +192,8 @@ func zrangeGeneric(c *command.Ctx, first int, store bool, kind rangeKind, dir di
 // clampRank turns start and end (negative from the end) into a range of
 // 0-based ranks within a set of length l, and its length (0 if empty).
 func clampRank(start, end int64, l int) (int, int, int) {
-	n := int64(l)
-	if start < 0 {
-		start += n
-	}
-	if end < 0 {
-		end += n
-	}
-	if start < 0 {
-		start = 0
-	}
-	if start > end || start >= n {
-		return 0, 0, 0
-	}
-	if end >= n {
-		end = n - 1
-	}
-	return int(start), int(end), int(end - start + 1)
+	first, n := command.RankRange(start, end, int64(l))
+	return int(first), int(first + n - 1), int(n)
 }
 
 // emitRange sends the members in b to out, skipping offset of them (a

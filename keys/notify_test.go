@@ -78,24 +78,24 @@ func TestNotifications(t *testing.T) {
 			for _, line := range strings.Split(sc.setup, "\n") {
 				args := strings.Fields(line)
 				rc.Do(args...)
-				h.do(args...)
+				h.Do(args...)
 			}
 			events()
 			if sc.expired {
 				pastDeadlines()
 			}
-			h.record = true
+			h.Events = nil
 			for _, line := range strings.Split(sc.cmds, "\n") {
 				args := strings.Fields(line)
 				want := rc.Do(args...)
-				got := h.do(args...)
+				got := h.Do(args...)
 				if !bytes.Equal(got, want) {
 					t.Errorf("%s\n redis:   %q\n redoubt: %q", line, want, got)
 				}
 			}
 			want := events()
-			if strings.Join(want, "\n") != strings.Join(h.events, "\n") {
-				t.Errorf("events\n redis:   %q\n redoubt: %q", want, h.events)
+			if strings.Join(want, "\n") != strings.Join(h.Events, "\n") {
+				t.Errorf("events\n redis:   %q\n redoubt: %q", want, h.Events)
 			}
 		})
 	}

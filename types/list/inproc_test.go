@@ -4,59 +4,17 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/redoubt-db/redoubt/command"
-	"github.com/redoubt-db/redoubt/config"
-	"github.com/redoubt-db/redoubt/keyspace"
-	"github.com/redoubt-db/redoubt/protocol"
+	"github.com/redoubt-db/redoubt/internal/cmdtest"
 	"github.com/redoubt-db/redoubt/types/list"
 )
 
-// harness runs the list handlers in process, without the server, to see
-// keyspace notifications and to measure the handlers alone.
-type harness struct {
-	t      testing.TB
-	ks     *keyspace.Keyspace
-	table  *command.Table
-	cfg    *config.Config
-	w      protocol.Writer
-	ctx    command.Ctx
-	events []string
-	quiet  bool // drop notifications, to measure the handlers alone
-}
+// newHarness runs the list commands in process (internal/cmdtest), to
+// see keyspace notifications and to measure the handlers alone.
+func newHarness(t testing.TB) *cmdtest.Harness { return cmdtest.New(t, list.Register) }
 
-func newHarness(t testing.TB) *harness {
-	h := &harness{t: t, ks: keyspace.New(16), table: command.NewTable(), cfg: config.New()}
-	list.Register(h.table)
-	h.ks.Now = time.Now().UnixMilli()
-	return h
-}
-
-func (h *harness) Notify(class command.Event, event string, key []byte, db int) {
-	if !h.quiet {
-		h.events = append(h.events, event+" "+string(key))
-	}
-}
-func (h *harness) RecordError(string)                       {}
-func (h *harness) Block(*command.Ctx, [][]byte, int64) bool { return false }
-func (h *harness) SignalReady(int, []byte)                  {}
-
-func (h *harness) doArgs(argv [][]byte) []byte {
-	h.w.Buf = h.w.Buf[:0]
-	cmd := h.table.Lookup(argv[0])
-	h.ctx = command.Ctx{Args: argv, Cmd: cmd, W: &h.w, KS: h.ks, DB: h.ks.DBs[0], Cfg: &h.cfg.Values, Srv: h}
-	cmd.Handler(&h.ctx)
-	return h.w.Buf
-}
-
-func args(s string) [][]byte {
-	var out [][]byte
-	for _, f := range strings.Fields(s) {
-		out = append(out, []byte(f))
-	}
-	return out
-}
+// args splits a command at spaces, for DoArgs.
+func args(s string) [][]byte { return cmdtest.Args(strings.Fields(s)...) }
 
 // TestListNotifications checks the events each command fires, in Redis's
 // order.
@@ -89,10 +47,10 @@ func TestListNotifications(t *testing.T) {
 		{"blmove l d right left 0", []string{"new d", "lpush d", "rpop l", "del l"}},
 		{"lrem d 1 a", []string{"lrem d", "del d"}},
 	} {
-		h.events = nil
-		h.doArgs(args(tc.cmd))
-		if !slices.Equal(h.events, tc.events) {
-			t.Errorf("%s: events %q, want %q", tc.cmd, h.events, tc.events)
+		h.Events = nil
+		h.DoArgs(args(tc.cmd))
+		if !slices.Equal(h.Events, tc.events) {
+			t.Errorf("%s: events %q, want %q", tc.cmd, h.Events, tc.events)
 		}
 	}
 }
@@ -101,8 +59,8 @@ func TestListNotifications(t *testing.T) {
 // pops, LLEN and LINDEX work in the arena and write straight to the reply.
 func TestHotListCommandsDoNotAllocate(t *testing.T) {
 	h := newHarness(t)
-	h.quiet = true
-	h.doArgs(args("rpush l a b c 1 2 3"))
+	h.Quiet = true
+	h.DoArgs(args("rpush l a b c 1 2 3"))
 	for _, cmd := range []string{
 		"lpush l element", "lpop l",
 		"rpush l 12345", "rpop l",
@@ -111,9 +69,9 @@ func TestHotListCommandsDoNotAllocate(t *testing.T) {
 	} {
 		argv := args(cmd)
 		for range 10 {
-			h.doArgs(argv)
+			h.DoArgs(argv)
 		}
-		if n := testing.AllocsPerRun(1000, func() { h.doArgs(argv) }); n != 0 {
+		if n := testing.AllocsPerRun(1000, func() { h.DoArgs(argv) }); n != 0 {
 			t.Errorf("%s allocates %v times per call", cmd, n)
 		}
 	}

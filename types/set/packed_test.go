@@ -7,8 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/redoubt-db/redoubt/command"
-	"github.com/redoubt-db/redoubt/config"
+	"github.com/redoubt-db/redoubt/internal/cmdtest"
 	"github.com/redoubt-db/redoubt/internal/difftest"
 	"github.com/redoubt-db/redoubt/keyspace"
 	"github.com/redoubt-db/redoubt/types/set"
@@ -320,15 +319,16 @@ func TestSetDigestIgnoresRepresentation(t *testing.T) {
 	}
 }
 
-// newHarness returns an in-process server with the set commands.
-func newHarness() *harness {
-	h := &harness{ks: keyspace.New(16), table: command.NewTable(), cfg: config.New()}
-	set.Register(h.table)
+// newHarness runs the set commands in process (internal/cmdtest), quiet:
+// the tests here look at representations and allocations.
+func newHarness(t testing.TB) *cmdtest.Harness {
+	h := cmdtest.New(t, set.Register)
+	h.Quiet = true
 	return h
 }
 
-func (h *harness) enc(key string) keyspace.Encoding {
-	db := h.ks.DBs[0]
+func enc(h *cmdtest.Harness, key string) keyspace.Encoding {
+	db := h.KS.DBs[0]
 	return db.Encoding(db.Find([]byte(key)))
 }
 
@@ -341,15 +341,15 @@ func TestPackedRepresentation(t *testing.T) {
 		intset = keyspace.EncIntset
 	)
 	l64, l65 := strings.Repeat("v", 64), strings.Repeat("w", 65)
-	h := newHarness()
+	h := newHarness(t)
 	check := func(key string, want keyspace.Encoding) {
 		t.Helper()
-		if got := h.enc(key); got != want {
+		if got := enc(h, key); got != want {
 			t.Errorf("%s: %d, want %d", key, got, want)
 		}
 	}
-	do := func(args ...string) string { return string(h.do(argv(args...))) }
-	objects := h.ks.Objects()
+	do := func(args ...string) string { return string(h.Do(args...)) }
+	objects := h.KS.Objects()
 
 	do(cmd("sadd", []string{"p"}, seq("m", 0, 128))...)
 	check("p", packed)
@@ -357,8 +357,8 @@ func TestPackedRepresentation(t *testing.T) {
 	check("p", dict)
 	do("srem", "p", "m0", "m1", l64)
 	check("p", dict)
-	if h.ks.Objects() != objects+1 {
-		t.Errorf("%d objects, want %d", h.ks.Objects(), objects+1)
+	if h.KS.Objects() != objects+1 {
+		t.Errorf("%d objects, want %d", h.KS.Objects(), objects+1)
 	}
 
 	do("sadd", "v", l64)
@@ -379,17 +379,17 @@ func TestPackedRepresentation(t *testing.T) {
 		do("sadd", key, tc.member)
 		check(key, tc.to)
 	}
-	h.cfg.Values.SetMaxIntsetEntries = 12
+	h.Cfg.Values.SetMaxIntsetEntries = 12
 	do(cmd("sadd", []string{"i13"}, seq("", 0, 13))...)
 	check("i13", packed)
 	do(cmd("sadd", []string{"i12"}, seq("", 0, 12))...)
 	check("i12", intset)
-	h.cfg.Values.SetMaxIntsetEntries = 200
+	h.Cfg.Values.SetMaxIntsetEntries = 200
 	do(cmd("sadd", []string{"i200"}, seq("", 0, 200))...)
 	check("i200", intset)
 	do("sadd", "i200", "200")
 	check("i200", dict)
-	h.cfg.Values.SetMaxIntsetEntries = 512
+	h.Cfg.Values.SetMaxIntsetEntries = 512
 
 	// Results built afresh.
 	do("sadd", "a", "x", "y", "1")
@@ -411,7 +411,7 @@ func TestPackedRepresentation(t *testing.T) {
 		t.Errorf("scard after spop: %q", got)
 	}
 	// COPY's path: the copy is packed too, in the same order.
-	db := h.ks.DBs[0]
+	db := h.KS.DBs[0]
 	db.CopyTo(db.Find([]byte("b")), db, []byte("b2"))
 	check("b2", packed)
 	do("srem", "b", "y")
@@ -425,32 +425,32 @@ func TestPackedRepresentation(t *testing.T) {
 // per set, which must be none. Packed sets make no keyspace objects.
 func TestPackedSetMemory(t *testing.T) {
 	const n = 20000
-	h := newHarness()
+	h := newHarness(t)
 	args := cmd("sadd", []string{""}, seq("member:", 0, 10))
 	build := func(prefix string, extra string) (arenaPer, heapPer float64, objects int) {
 		var before, after runtime.MemStats
 		runtime.GC()
 		runtime.ReadMemStats(&before)
-		a0, o0 := h.ks.Arena.Allocated(), h.ks.Objects()
+		a0, o0 := h.KS.Arena.Allocated(), h.KS.Objects()
 		for i := range n {
 			args[1] = prefix + strconv.Itoa(i)
 			if extra != "" {
 				args[2] = extra
 			}
-			h.do(argv(args...))
+			h.DoArgs(cmdtest.Args(args...))
 		}
 		runtime.GC()
 		runtime.ReadMemStats(&after)
-		return float64(h.ks.Arena.Allocated()-a0) / n,
+		return float64(h.KS.Arena.Allocated()-a0) / n,
 			(float64(after.HeapAlloc) - float64(before.HeapAlloc)) / n,
-			h.ks.Objects() - o0
+			h.KS.Objects() - o0
 	}
 	arenaPer, heapPer, objects := build("set:", "")
 	t.Logf("packed: %d sets of 10 members: %.1f arena bytes, %.1f Go heap bytes per set (keys included)", n, arenaPer, heapPer)
 	if objects != 0 {
 		t.Errorf("%d packed sets made %d keyspace objects", n, objects)
 	}
-	if enc := h.enc("set:0"); enc != keyspace.EncPackedHashtable {
+	if enc := enc(h, "set:0"); enc != keyspace.EncPackedHashtable {
 		t.Errorf("set:0 has encoding %d", enc)
 	}
 	arenaPer, heapPer, objects = build("dict:", strings.Repeat("x", 65))

@@ -2,6 +2,8 @@ package str_test
 
 import (
 	"testing"
+
+	"github.com/redoubt-db/redoubt/internal/cmdtest"
 )
 
 // hotCommands are the commands whose steady state must not allocate. The
@@ -32,9 +34,9 @@ var hotCommands = []struct {
 
 // prepare runs the setup and returns the command as arguments, ready to
 // be run repeatedly.
-func prepare(h *harness, setup [][]string, cmd []string) [][]byte {
+func prepare(h *cmdtest.Harness, setup [][]string, cmd []string) [][]byte {
 	for _, s := range setup {
-		h.do(s...)
+		h.Do(s...)
 	}
 	argv := make([][]byte, len(cmd))
 	for i, a := range cmd {
@@ -53,12 +55,12 @@ func TestHotPathsDoNotAllocate(t *testing.T) {
 		}
 		t.Run(hc.name, func(t *testing.T) {
 			h := newHarness(t)
-			h.quiet = true
+			h.Quiet = true
 			argv := prepare(h, hc.setup, hc.cmd)
 			for i := 0; i < 10; i++ {
-				h.doArgs(argv)
+				h.DoArgs(argv)
 			}
-			if n := testing.AllocsPerRun(1000, func() { h.doArgs(argv) }); n != 0 {
+			if n := testing.AllocsPerRun(1000, func() { h.DoArgs(argv) }); n != 0 {
 				t.Errorf("%s allocates %v times per call", hc.name, n)
 			}
 		})
@@ -69,13 +71,13 @@ func BenchmarkCommands(b *testing.B) {
 	for _, hc := range hotCommands {
 		b.Run(hc.name, func(b *testing.B) {
 			h := newHarness(b)
-			h.quiet = true
+			h.Quiet = true
 			argv := prepare(h, hc.setup, hc.cmd)
-			h.doArgs(argv)
+			h.DoArgs(argv)
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				h.doArgs(argv)
+				h.DoArgs(argv)
 			}
 		})
 	}
@@ -83,21 +85,21 @@ func BenchmarkCommands(b *testing.B) {
 
 func BenchmarkIncrbyfloat(b *testing.B) {
 	h := newHarness(b)
-	h.quiet = true
+	h.Quiet = true
 	argv := prepare(h, [][]string{{"set", "f", "10.5"}}, []string{"incrbyfloat", "f", "0.1"})
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
-		h.doArgs(argv)
+		h.DoArgs(argv)
 	}
 }
 
 func BenchmarkLCS(b *testing.B) {
 	h := newHarness(b)
-	h.quiet = true
+	h.Quiet = true
 	argv := prepare(h, [][]string{{"mset", "a", "ohmytext-with-some-more-words", "b", "mynewtext-with-other-words"}},
 		[]string{"lcs", "a", "b", "idx", "withmatchlen"})
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
-		h.doArgs(argv)
+		h.DoArgs(argv)
 	}
 }

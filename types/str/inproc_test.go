@@ -108,15 +108,15 @@ func TestWrongTypeMatchRedis(t *testing.T) {
 			redis.Do("rpush", "list", "a", "b")
 			redis.Do("hset", "hash", "f", "v")
 			h := newHarness(t)
-			h.plantOther("list", keyspace.KindList)
-			h.plantOther("hash", keyspace.KindHash)
+			plantOther(h, "list", keyspace.KindList)
+			plantOther(h, "hash", keyspace.KindHash)
 			if resp == 3 {
 				redis.Do("hello", "3")
-				h.w.Resp = 3
+				h.W.Resp = 3
 			}
 			for _, cmd := range script(t, wrongTypeScript) {
 				want := redis.Do(cmd...)
-				if got := h.do(cmd...); !bytes.Equal(got, want) {
+				if got := h.Do(cmd...); !bytes.Equal(got, want) {
 					t.Errorf("%s\n redis:   %q\n redoubt: %q", difftest.Quote(cmd), want, got)
 				}
 			}
@@ -215,8 +215,8 @@ func TestNotificationsMatchRedis(t *testing.T) {
 	h := newHarness(t)
 	for _, cmd := range script(t, notifyScript) {
 		want := redis.Do(cmd...)
-		h.events = h.events[:0]
-		if got := h.do(cmd...); !bytes.Equal(got, want) {
+		h.Events = h.Events[:0]
+		if got := h.Do(cmd...); !bytes.Equal(got, want) {
 			t.Errorf("%s\n redis:   %q\n redoubt: %q", difftest.Quote(cmd), want, got)
 		}
 		redis.Do("publish", marker, "x")
@@ -232,8 +232,8 @@ func TestNotificationsMatchRedis(t *testing.T) {
 			}
 			events = append(events, strings.TrimPrefix(ch, "__keyevent@0__:")+" "+v.Elems[3].Str)
 		}
-		if !slices.Equal(h.events, events) {
-			t.Errorf("%s: events\n redis:   %q\n redoubt: %q", difftest.Quote(cmd), events, h.events)
+		if !slices.Equal(h.Events, events) {
+			t.Errorf("%s: events\n redis:   %q\n redoubt: %q", difftest.Quote(cmd), events, h.Events)
 		}
 	}
 }

@@ -9,12 +9,12 @@ import (
 // allocate nothing once the sorted sets exist, in both encodings.
 func TestHotCommandsDoNotAllocate(t *testing.T) {
 	h := newHarness(t)
-	h.quiet = true
+	h.Quiet = true
 	for i := range 200 {
 		m := "m" + strconv.Itoa(i)
-		h.do("zadd", "big", strconv.Itoa(i), m)
+		h.Do("zadd", "big", strconv.Itoa(i), m)
 		if i < 50 {
-			h.do("zadd", "small", strconv.Itoa(i), m)
+			h.Do("zadd", "small", strconv.Itoa(i), m)
 		}
 	}
 	for _, key := range []string{"small", "big"} {
@@ -34,8 +34,8 @@ func TestHotCommandsDoNotAllocate(t *testing.T) {
 			for i, a := range args {
 				argv[i] = []byte(a)
 			}
-			h.doArgs(argv)
-			if n := testing.AllocsPerRun(100, func() { h.doArgs(argv) }); n > 0 {
+			h.DoArgs(argv)
+			if n := testing.AllocsPerRun(100, func() { h.DoArgs(argv) }); n > 0 {
 				t.Errorf("%v: %v allocations", args, n)
 			}
 		}

@@ -73,6 +73,8 @@ type Values struct {
 	StreamNodeMaxBytes     int64
 	ZsetMaxListpackValue   int64
 	HllSparseMaxBytes      int64
+	// RDBCompression compresses long strings in DUMP payloads and RDB files.
+	RDBCompression bool
 
 	// ClientOutputBufferLimits are the normal, replica and pubsub limits.
 	ClientOutputBufferLimits [3]OutputBufferLimit
@@ -143,7 +145,7 @@ func table() []*Param {
 		boolParam("io-threads-do-reads", false, nil).flag(Immutable),
 		boolParam("always-show-logo", false, nil).flag(Immutable),
 		boolParam("protected-mode", true, func(v *Values) *bool { return &v.ProtectedMode }),
-		boolParam("rdbcompression", true, nil),
+		boolParam("rdbcompression", true, func(v *Values) *bool { return &v.RDBCompression }),
 		boolParam("rdb-del-sync-files", false, nil),
 		boolParam("activerehashing", true, nil),
 		boolParam("stop-writes-on-bgsave-error", true, nil),

@@ -39,6 +39,8 @@ func Register(t *command.Table) {
 	t.Handle("object|idletime", objectIdletime)
 	t.Handle("object|freq", objectFreq)
 	t.Handle("object|help", objectHelp)
+	t.Handle("dump", dump)
+	t.Handle("restore", restore)
 }
 
 // del is DEL and UNLINK: an expired key is collected first (and does not

@@ -4,6 +4,7 @@ import (
 	"hash"
 
 	"github.com/redoubt-db/redoubt/arena"
+	"github.com/redoubt-db/redoubt/rdb"
 )
 
 // Values of kinds other than strings are managed by their own packages;
@@ -36,6 +37,9 @@ type ValueOps struct {
 	// Digest feeds the value's logical content (independent of its
 	// encoding) to h, for DEBUG DIGEST.
 	Digest func(ks *Keyspace, e Encoding, val uint64, h hash.Hash)
+	// Save writes the value in RDB encoding, type byte first, as Redis
+	// writes the same value (DUMP, RDB files).
+	Save func(ks *Keyspace, e Encoding, val uint64, w *rdb.Encoder)
 }
 
 // SizeSamples is how many elements ValueOps.Size estimates a big

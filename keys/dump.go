@@ -13,6 +13,8 @@ import (
 // (structure, duplicates, order), whatever sanitize-dump-payload says: a
 // payload with a good checksum but broken contents is refused with "Bad
 // data format" instead of crashing the server later, as it can in Redis.
+// So is one whose value does not end exactly where the footer starts,
+// which Redis accepts, reading into the footer or ignoring what is left.
 
 // dump is DUMP key.
 func dump(c *command.Ctx) {
@@ -82,7 +84,12 @@ func restore(c *command.Ctx) {
 		c.Err("ERR DUMP payload version or checksum are wrong")
 		return
 	}
-	kind, enc, val, ok := c.KS.LoadValue(c.Cfg, rdb.NewDecoder(body))
+	d := rdb.NewDecoder(body)
+	kind, enc, val, ok := c.KS.LoadValue(c.Cfg, d)
+	if ok && d.Remaining() != 0 {
+		c.KS.FreeValue(kind, enc, val)
+		ok = false
+	}
 	if !ok {
 		c.Err("ERR Bad data format")
 		return

@@ -55,6 +55,7 @@ import (
 	"errors"
 	"math"
 	"slices"
+	"strconv"
 
 	"github.com/redoubt-db/redoubt/protocol"
 )
@@ -714,6 +715,36 @@ func Validate(lp []byte, deep bool) error {
 	}
 	if n := headerCount(lp); n != UnknownCount && n != count {
 		return ErrCount
+	}
+	return nil
+}
+
+// ErrPairs reports a listpack that should hold pairs (a hash's fields and
+// values, a sorted set's members and scores) but is empty, odd, or has a
+// first-of-pair element twice.
+var ErrPairs = errors.New("listpack: not unique pairs")
+
+// ValidatePairs is Validate with deep checks, plus the rules of a listpack
+// of pairs: not empty, an even count, no first-of-pair element twice.
+func ValidatePairs(lp []byte) error {
+	if err := Validate(lp, true); err != nil {
+		return err
+	}
+	n := Len(lp)
+	if n == 0 || n%2 != 0 {
+		return ErrPairs
+	}
+	seen := make(map[string]struct{}, n/2)
+	var buf [20]byte
+	for off := First(lp); off >= 0; off = Next(lp, Next(lp, off)) {
+		s, v, isInt := Get(lp, off)
+		if isInt {
+			s = strconv.AppendInt(buf[:0], v, 10)
+		}
+		if _, dup := seen[string(s)]; dup {
+			return ErrPairs
+		}
+		seen[string(s)] = struct{}{}
 	}
 	return nil
 }

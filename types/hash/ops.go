@@ -18,6 +18,7 @@ func init() {
 		Size:   sizeValue,
 		Len:    length,
 		Digest: digestValue,
+		Save:   saveValue,
 	})
 }
 

@@ -161,7 +161,13 @@ func del(c *command.Ctx, id uint32, field []byte) bool {
 func convert(c *command.Ctx, id uint32) {
 	a := c.KS.Arena
 	ref := arena.Ref(c.DB.Value(id))
-	lp := a.Get(ref)
+	d := tableOf(a, a.Get(ref))
+	a.Free(ref)
+	c.DB.SetValue(id, keyspace.EncHashtable, c.KS.NewObject(d))
+}
+
+// tableOf builds the dict holding the pairs of a listpack hash.
+func tableOf(a *arena.Arena, lp []byte) *dict.Dict {
 	d := dict.New(a)
 	var fbuf, vbuf [20]byte
 	for off := listpack.First(lp); off >= 0; {
@@ -170,8 +176,7 @@ func convert(c *command.Ctx, id uint32) {
 		d.At(d.Insert(elem(lp, off, fbuf[:0]))).Val = uint64(a.New(elem(lp, voff, vbuf[:0])))
 		off = listpack.Next(lp, voff)
 	}
-	a.Free(ref)
-	c.DB.SetValue(id, keyspace.EncHashtable, c.KS.NewObject(d))
+	return d
 }
 
 // elem returns a listpack element as a string, formatting an integer into

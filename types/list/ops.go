@@ -16,6 +16,7 @@ func init() {
 		Size:   sizeValue,
 		Len:    length,
 		Digest: digestValue,
+		Save:   saveValue,
 	})
 }
 

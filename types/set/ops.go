@@ -17,6 +17,7 @@ func init() {
 		Size:   sizeValue,
 		Len:    Len,
 		Digest: digestValue,
+		Save:   saveValue,
 	})
 }
 

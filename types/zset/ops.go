@@ -17,6 +17,7 @@ func init() {
 			return (&value{ks, enc, val}).length()
 		},
 		Digest: digestValue,
+		Save:   saveValue,
 	})
 }
 

@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"math/rand/v2"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -237,5 +239,23 @@ func TestRestoreRefusesValuesNotEndingAtTheFooter(t *testing.T) {
 	}
 	if got := string(c.Do("exists", "k")); got != ":0\r\n" {
 		t.Errorf("exists after refused restores: %q", got)
+	}
+}
+
+// debugObjectFields are the fields of DEBUG OBJECT that do not depend on
+// addresses or clocks.
+var debugObjectFields = regexp.MustCompile(` (encoding|serializedlength|ql_nodes|ql_avg_node|ql_listpack_max|ql_compressed|ql_uncompressed_size):(\S+)`)
+
+// TestDebugObjectMatchesRedis: serializedlength is the RDB size, and
+// lists show their quicklist's shape, as Redis reports them.
+func TestDebugObjectMatchesRedis(t *testing.T) {
+	p := difftest.NewPair(t)
+	byteKeys, _ := dumpValues(p)
+	for _, k := range byteKeys {
+		want := debugObjectFields.FindAllString(p.Redis.DoValue("debug", "object", k).Str, -1)
+		got := debugObjectFields.FindAllString(p.Redoubt.DoValue("debug", "object", k).Str, -1)
+		if !slices.Equal(got, want) {
+			t.Errorf("DEBUG OBJECT %s:\n redis:   %q\n redoubt: %q", k, want, got)
+		}
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/redoubt-db/redoubt/glob"
 	"github.com/redoubt-db/redoubt/keyspace"
 	"github.com/redoubt-db/redoubt/protocol"
+	"github.com/redoubt-db/redoubt/rdb"
 	"github.com/redoubt-db/redoubt/types/list"
 )
 
@@ -294,14 +295,20 @@ func debugObject(s *Server, c *client, ctx *command.Ctx) {
 		return
 	}
 	idle := db.IdleTime(id)
-	// serializedlength approximates the value's RDB size: its length for
-	// a string, its memory otherwise (RDB stores compact encodings as is).
-	size := db.ValueSize(id)
-	if db.Kind(id) == keyspace.KindString {
-		size = db.StringLen(id)
+	// serializedlength is the value's RDB size without the type byte, as
+	// Redis's rdbSavedObjectLen counts it.
+	w := rdb.Encoder{Compress: ctx.Cfg.RDBCompression}
+	db.SaveValue(id, &w)
+	size := len(w.B) - 1
+	extra := ""
+	if db.Encoding(id) == keyspace.EncQuicklist {
+		// Nodes are never compressed here: ql_compressed is 0.
+		nodes, fill, bytes := list.Shape(s.ks, db.Value(id))
+		extra = fmt.Sprintf(" ql_nodes:%d ql_avg_node:%.2f ql_listpack_max:%d ql_compressed:0 ql_uncompressed_size:%d",
+			nodes, float64(list.Len(s.ks, db.Value(id)))/float64(nodes), fill, bytes)
 	}
-	ctx.W.Simple(fmt.Sprintf("Value at:0x%x refcount:1 encoding:%s serializedlength:%d lru:%d lru_seconds_idle:%d",
-		valueAddr(db, id), db.Encoding(id), size, (int64(s.ks.LRUClock())-idle)&(1<<24-1), idle))
+	ctx.W.Simple(fmt.Sprintf("Value at:0x%x refcount:1 encoding:%s serializedlength:%d lru:%d lru_seconds_idle:%d%s",
+		valueAddr(db, id), db.Encoding(id), size, (int64(s.ks.LRUClock())-idle)&(1<<24-1), idle, extra))
 }
 
 // digest is an order-independent signature of keys and values: the XOR of

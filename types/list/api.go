@@ -17,6 +17,17 @@ func Len(ks *keyspace.Keyspace, val uint64) int64 {
 	return q.Len()
 }
 
+// Shape describes a list value's quicklist for DEBUG OBJECT: its node
+// count, its fill (list-max-listpack-size when it was created) and the
+// bytes of all its nodes.
+func Shape(ks *keyspace.Keyspace, val uint64) (nodes, fill, size int) {
+	q := detached(ks, val)
+	for i := range q.nodes() {
+		size += len(q.blob(i))
+	}
+	return q.nodes(), q.fill(), size
+}
+
 // Range calls fn with n elements of a list value from index start (which
 // must exist), towards the tail or, if reverse, towards the head.
 // Integers are formatted into a scratch buffer; elem is valid only during

@@ -24,7 +24,7 @@ func dump(c *command.Ctx) {
 		return
 	}
 	w := rdb.Encoder{Compress: c.Cfg.RDBCompression}
-	c.DB.SaveValue(id, &w)
+	c.DB.SaveValue(id, nil, &w)
 	c.W.Bulk(rdb.AppendDumpFooter(w.B))
 }
 

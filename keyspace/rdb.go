@@ -33,18 +33,22 @@ func RegisterLoader(k Kind, load Loader, ts ...byte) {
 	}
 }
 
-// SaveValue writes the value of a key in RDB encoding, type byte first.
-func (db *DB) SaveValue(id uint32, w *rdb.Encoder) {
+// SaveValue writes the value of a key in RDB encoding: its type byte,
+// then key if it is not nil (as RDB files have it), then the value.
+func (db *DB) SaveValue(id uint32, key []byte, w *rdb.Encoder) {
 	ent := db.dict.At(id)
 	k, e := Kind(ent.Meta>>kindShift), Encoding(ent.Meta>>encShift&0xf)
-	if k != KindString {
-		opsOf(k).Save(db.ks, e, ent.Val, w)
-		return
-	}
+	typePos := len(w.B)
 	w.Byte(rdb.TypeString)
-	if e == EncInt {
+	if key != nil {
+		w.String(key)
+	}
+	switch {
+	case k != KindString:
+		w.B[typePos] = opsOf(k).Save(db.ks, e, ent.Val, w)
+	case e == EncInt:
 		w.Int(int64(ent.Val))
-	} else {
+	default:
 		w.String(db.ks.Arena.Get(arena.Ref(ent.Val)))
 	}
 }

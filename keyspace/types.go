@@ -37,9 +37,9 @@ type ValueOps struct {
 	// Digest feeds the value's logical content (independent of its
 	// encoding) to h, for DEBUG DIGEST.
 	Digest func(ks *Keyspace, e Encoding, val uint64, h hash.Hash)
-	// Save writes the value in RDB encoding, type byte first, as Redis
-	// writes the same value (DUMP, RDB files).
-	Save func(ks *Keyspace, e Encoding, val uint64, w *rdb.Encoder)
+	// Save writes the value in RDB encoding, as Redis writes the same
+	// value (DUMP, RDB files), and returns its RDB type.
+	Save func(ks *Keyspace, e Encoding, val uint64, w *rdb.Encoder) (rdbType byte)
 }
 
 // SizeSamples is how many elements ValueOps.Size estimates a big

@@ -298,7 +298,7 @@ func debugObject(s *Server, c *client, ctx *command.Ctx) {
 	// serializedlength is the value's RDB size without the type byte, as
 	// Redis's rdbSavedObjectLen counts it.
 	w := rdb.Encoder{Compress: ctx.Cfg.RDBCompression}
-	db.SaveValue(id, &w)
+	db.SaveValue(id, nil, &w)
 	size := len(w.B) - 1
 	extra := ""
 	if db.Encoding(id) == keyspace.EncQuicklist {

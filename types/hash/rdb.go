@@ -19,21 +19,20 @@ func init() {
 	keyspace.RegisterLoader(keyspace.KindHash, loadValue, rdb.TypeHashListpack, rdb.TypeHash)
 }
 
-func saveValue(ks *keyspace.Keyspace, enc keyspace.Encoding, val uint64, w *rdb.Encoder) {
+func saveValue(ks *keyspace.Keyspace, enc keyspace.Encoding, val uint64, w *rdb.Encoder) byte {
 	a := ks.Arena
 	if enc == keyspace.EncListpack {
-		w.Byte(rdb.TypeHashListpack)
 		w.String(a.Get(arena.Ref(val)))
-		return
+		return rdb.TypeHashListpack
 	}
 	d := table(ks, val)
-	w.Byte(rdb.TypeHash)
 	w.Len(uint64(d.Len()))
 	d.ForEach(func(eid uint32) bool {
 		w.String(d.Key(eid))
 		w.String(a.Get(arena.Ref(d.At(eid).Val)))
 		return true
 	})
+	return rdb.TypeHash
 }
 
 func loadValue(ks *keyspace.Keyspace, cfg *config.Values, t byte, d *rdb.Decoder) (keyspace.Encoding, uint64, bool) {

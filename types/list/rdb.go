@@ -16,9 +16,8 @@ func init() {
 	keyspace.RegisterLoader(keyspace.KindList, loadValue, rdb.TypeListQuicklist2, rdb.TypeList)
 }
 
-func saveValue(ks *keyspace.Keyspace, _ keyspace.Encoding, val uint64, w *rdb.Encoder) {
+func saveValue(ks *keyspace.Keyspace, _ keyspace.Encoding, val uint64, w *rdb.Encoder) byte {
 	q := detached(ks, val)
-	w.Byte(rdb.TypeListQuicklist2)
 	w.Len(uint64(q.nodes()))
 	for i := range q.nodes() {
 		if q.isPlain(i) {
@@ -28,6 +27,7 @@ func saveValue(ks *keyspace.Keyspace, _ keyspace.Encoding, val uint64, w *rdb.En
 		}
 		w.String(q.blob(i))
 	}
+	return rdb.TypeListQuicklist2
 }
 
 func loadValue(ks *keyspace.Keyspace, cfg *config.Values, t byte, d *rdb.Decoder) (keyspace.Encoding, uint64, bool) {

@@ -17,19 +17,18 @@ func init() {
 	keyspace.RegisterLoader(keyspace.KindSet, loadValue, rdb.TypeSetIntset, rdb.TypeSet)
 }
 
-func saveValue(ks *keyspace.Keyspace, enc keyspace.Encoding, val uint64, w *rdb.Encoder) {
+func saveValue(ks *keyspace.Keyspace, enc keyspace.Encoding, val uint64, w *rdb.Encoder) byte {
 	v := decode(ks, enc, val)
 	if enc == keyspace.EncIntset {
-		w.Byte(rdb.TypeSetIntset)
 		w.String(ks.Arena.Get(v.blob))
-		return
+		return rdb.TypeSetIntset
 	}
-	w.Byte(rdb.TypeSet)
 	w.Len(uint64(v.length(ks)))
 	ForEach(ks, enc, val, func(member []byte) bool {
 		w.String(member)
 		return true
 	})
+	return rdb.TypeSet
 }
 
 func loadValue(ks *keyspace.Keyspace, cfg *config.Values, t byte, d *rdb.Decoder) (keyspace.Encoding, uint64, bool) {

@@ -23,20 +23,19 @@ func init() {
 	keyspace.RegisterLoader(keyspace.KindZSet, loadValue, rdb.TypeZSetListpack, rdb.TypeZSet2, rdb.TypeZSet)
 }
 
-func saveValue(ks *keyspace.Keyspace, enc keyspace.Encoding, val uint64, w *rdb.Encoder) {
+func saveValue(ks *keyspace.Keyspace, enc keyspace.Encoding, val uint64, w *rdb.Encoder) byte {
 	v := value{ks, enc, val}
 	if v.isListpack() {
-		w.Byte(rdb.TypeZSetListpack)
 		w.String(v.lp())
-		return
+		return rdb.TypeZSetListpack
 	}
 	s := v.sl()
-	w.Byte(rdb.TypeZSet2)
 	w.Len(uint64(s.length))
 	for n := s.tail; n != 0; n = s.back[n] {
 		w.String(s.member(n))
 		w.Double(s.score[n])
 	}
+	return rdb.TypeZSet2
 }
 
 func loadValue(ks *keyspace.Keyspace, cfg *config.Values, t byte, d *rdb.Decoder) (keyspace.Encoding, uint64, bool) {

@@ -380,6 +380,19 @@ func (a *Arena) unmapMem(m []byte) {
 	Unmap(m)
 }
 
+// Release returns all the arena's memory to the OS at once. Every Ref and
+// slice from the arena becomes invalid, and the arena is empty again. A
+// server that stops releases its keyspace's arena this way: the memory is
+// mapped outside the Go heap, so the garbage collector would never free it.
+func (a *Arena) Release() {
+	for i := 1; i < len(a.pages); i++ {
+		if m := a.pages[i].mem; m != nil {
+			a.unmapMem(m)
+		}
+	}
+	*a = *New()
+}
+
 // Stats describes the arena's pages, for MEMORY STATS and defragmentation
 // decisions.
 type Stats struct {

@@ -117,3 +117,21 @@ func BenchmarkAllocFree(b *testing.B) {
 		refs[j] = a.New(data)
 	}
 }
+
+func TestReleaseUnmapsEverything(t *testing.T) {
+	a := New()
+	for i := range 1000 {
+		a.New(make([]byte, i*37%(2*MaxSlot)))
+	}
+	if a.Mapped() == 0 {
+		t.Fatal("nothing mapped")
+	}
+	a.Release()
+	if a.Mapped() != 0 || a.Allocated() != 0 {
+		t.Fatalf("after Release: mapped %d, allocated %d", a.Mapped(), a.Allocated())
+	}
+	// The arena works again from empty.
+	if got := a.Get(a.New([]byte("again"))); string(got) != "again" {
+		t.Fatalf("after Release: %q", got)
+	}
+}

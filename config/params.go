@@ -75,6 +75,10 @@ type Values struct {
 	HllSparseMaxBytes      int64
 	// RDBCompression compresses long strings in DUMP payloads and RDB files.
 	RDBCompression bool
+	// DBFilename is the RDB file's name in Dir.
+	DBFilename string
+	// RDBChecksum seals RDB files with a CRC-64 and checks it on load.
+	RDBChecksum bool
 
 	// ClientOutputBufferLimits are the normal, replica and pubsub limits.
 	ClientOutputBufferLimits [3]OutputBufferLimit
@@ -140,7 +144,7 @@ func table() []*Param {
 	}
 	return []*Param{
 		// Booleans.
-		boolParam("rdbchecksum", true, nil).flag(Immutable),
+		boolParam("rdbchecksum", true, func(v *Values) *bool { return &v.RDBChecksum }).flag(Immutable),
 		boolParam("daemonize", false, func(v *Values) *bool { return &v.Daemonize }).flag(Immutable),
 		boolParam("io-threads-do-reads", false, nil).flag(Immutable),
 		boolParam("always-show-logo", false, nil).flag(Immutable),
@@ -202,7 +206,7 @@ func table() []*Param {
 		stringParam("cluster-config-file", "nodes.conf", false, nil, nil).flag(Immutable),
 		stringParam("cluster-announce-hostname", "", true, validHostname, nil),
 		stringParam("syslog-ident", "redis", false, nil, nil).flag(Immutable),
-		stringParam("dbfilename", "dump.rdb", false, notBaseName("dbfilename can't be a path, just a filename"), nil).flag(Protected),
+		stringParam("dbfilename", "dump.rdb", false, notBaseName("dbfilename can't be a path, just a filename"), func(v *Values) *string { return &v.DBFilename }).flag(Protected),
 		stringParam("appendfilename", "appendonly.aof", false, notEmptyBaseName("appendfilename", "filename"), nil).flag(Immutable),
 		stringParam("appenddirname", "appendonlydir", false, notEmptyBaseName("appenddirname", "dirname"), nil).flag(Immutable),
 		stringParam("server_cpulist", "", true, nil, nil).flag(Immutable),

@@ -60,6 +60,11 @@ func (ks *Keyspace) LoadValue(cfg *config.Values, d *rdb.Decoder) (k Kind, e Enc
 	if d.Err() != nil {
 		return 0, 0, 0, false
 	}
+	return ks.LoadTyped(cfg, t, d)
+}
+
+// LoadTyped reads a value of RDB type t, whose type byte was read.
+func (ks *Keyspace) LoadTyped(cfg *config.Values, t byte, d *rdb.Decoder) (k Kind, e Encoding, val uint64, ok bool) {
 	if t == rdb.TypeString {
 		s := d.String()
 		if d.Err() != nil {

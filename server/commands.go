@@ -66,6 +66,7 @@ func (s *Server) newCommandTable() *command.Table {
 	h("swapdb", swapdbCmd)
 	h("shutdown", shutdownCmd)
 	h("lastsave", lastsaveCmd)
+	h("save", saveCmd)
 	h("monitor", monitorCmd)
 	h("info", infoCmd)
 	s.registerPubsubCommands(h)
@@ -296,8 +297,14 @@ func flushallCmd(s *Server, c *client, ctx *command.Ctx) {
 		n += s.flush(db, async)
 	}
 	s.trackingFlushed(c)
-	// FLUSHALL always counts as a change, even of an empty dataset.
+	// FLUSHALL always counts as a change, even of an empty dataset. With
+	// save points, an empty snapshot replaces the old one, so that a
+	// restart cannot bring the data back; the change is then the only
+	// one since that save.
 	ctx.Dirty += int64(n) + 1
+	if len(s.cfg.Save) > 0 && s.saveSnapshot() == nil {
+		ctx.Dirty = 1
+	}
 	ctx.W.OK()
 }
 
@@ -343,14 +350,16 @@ func monitorCmd(s *Server, c *client, ctx *command.Ctx) {
 }
 
 func shutdownCmd(s *Server, c *client, ctx *command.Ctx) {
-	var save, nosave, abort bool
+	var save, nosave, force, abort bool
 	for i := 1; i < len(ctx.Args); i++ {
 		switch strings.ToLower(string(ctx.Args[i])) {
 		case "save":
 			save = true
 		case "nosave":
 			nosave = true
-		case "now", "force":
+		case "now":
+		case "force":
+			force = true
 		case "abort":
 			abort = true
 		default:
@@ -366,12 +375,11 @@ func shutdownCmd(s *Server, c *client, ctx *command.Ctx) {
 		ctx.Err("ERR No shutdown in progress.")
 		return
 	}
-	if save {
-		s.log.Warningf("Error trying to save the DB, can't exit.")
+	s.log.Warningf("User requested shutdown...")
+	if err := s.saveOnShutdown(save, nosave); err != nil && !force {
 		ctx.Err("ERR Errors trying to SHUTDOWN. Check logs.")
 		return
 	}
-	s.log.Warningf("User requested shutdown...")
 	s.log.Noticef("Redoubt is now ready to exit, bye bye...")
 	// The connection closes without a reply, as with Redis.
 	c.closing.Store(closeASAP)

@@ -73,6 +73,7 @@ type Server struct {
 	runID     string
 	startTime time.Time
 	lastSave  int64
+	persist   persistStats
 	pid       int
 	// startupMemory is used_memory right after start; peakMemory its peak.
 	startupMemory, peakMemory int64
@@ -163,6 +164,9 @@ func newRunID() string {
 // Start binds the configured addresses (unless a listener was given) and
 // starts serving.
 func (s *Server) Start() error {
+	if err := s.loadAtStart(); err != nil {
+		return err
+	}
 	if len(s.listeners) == 0 {
 		ls, err := s.bind(s.cfg.Bind, int(s.cfg.Port))
 		if err != nil {
@@ -303,6 +307,9 @@ func (s *Server) shutdown(code int) {
 		}
 		go func() {
 			s.wg.Wait()
+			// The dataset lives in memory mapped outside the Go heap:
+			// give it back, or every stopped embedded server leaks it.
+			s.ks.Arena.Release()
 			close(s.done)
 		}()
 	})

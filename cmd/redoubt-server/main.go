@@ -162,19 +162,25 @@ func run(args []string) int {
 
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
-	select {
-	case sig := <-sigs:
-		name := "SIGTERM"
-		if sig == syscall.SIGINT {
-			name = "SIGINT"
+	for {
+		select {
+		case sig := <-sigs:
+			name := "SIGTERM"
+			if sig == syscall.SIGINT {
+				name = "SIGINT"
+			}
+			srv.Logf(server.LogWarning, "Received %s scheduling shutdown...", name)
+			srv.Logf(server.LogWarning, "User requested shutdown...")
+			if err := srv.ShutdownOnSignal(); err != nil {
+				// As Redis: the server stays up when its final save fails.
+				srv.Logf(server.LogWarning, "%s received but errors trying to shut down the server, check the logs for more information", name)
+				continue
+			}
+			srv.Logf(server.LogWarning, "Redoubt is now ready to exit, bye bye...")
+		case <-srv.Done():
 		}
-		srv.Logf(server.LogWarning, "Received %s scheduling shutdown...", name)
-		srv.Logf(server.LogWarning, "User requested shutdown...")
-		srv.Close()
-		srv.Logf(server.LogWarning, "Redoubt is now ready to exit, bye bye...")
-	case <-srv.Done():
+		return srv.ExitCode()
 	}
-	return srv.ExitCode()
 }
 
 // fatalConfig prints a configuration error the way redis-server does

@@ -217,7 +217,13 @@ type Pair struct {
 // NewPair starts both servers with the same settings and connects to each.
 func NewPair(t testing.TB, settings ...string) *Pair {
 	t.Helper()
-	return &Pair{t: t, Redoubt: Dial(t, StartRedoubt(t, settings...)), Redis: Dial(t, StartRedis(t, settings...))}
+	return PairOf(t, StartRedoubt(t, settings...), StartRedis(t, settings...))
+}
+
+// PairOf connects to servers the test started itself.
+func PairOf(t testing.TB, redoubtAddr, redisAddr string) *Pair {
+	t.Helper()
+	return &Pair{t: t, Redoubt: Dial(t, redoubtAddr), Redis: Dial(t, redisAddr)}
 }
 
 // Do sends a command to both servers and fails the test unless the

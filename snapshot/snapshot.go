@@ -1,0 +1,292 @@
+// Package snapshot writes the keyspace to an RDB file and loads one back:
+// SAVE, DEBUG RELOAD, the save at shutdown and the load at start-up. The
+// files are Redis 7.0's (version 10), so a dump.rdb moves between Redis
+// and Redoubt in both directions and passes redis-check-rdb.
+//
+// Values are written by their types (keyspace.DB.SaveValue) in the exact
+// bytes Redis writes; this package adds the framing: header, AUX fields,
+// one SELECTDB and RESIZEDB per non-empty database, per-key expiry and
+// access data, EOF and the CRC-64.
+//
+// A save is a foreground walk of the keyspace under the engine lock, as
+// Redis's SAVE is. A load maps the file into memory rather than reading
+// it onto the heap, and checks everything: a file that is truncated,
+// corrupt, or has a bad checksum loads nothing beyond the error.
+package snapshot
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/redoubt-db/redoubt/config"
+	"github.com/redoubt-db/redoubt/dict"
+	"github.com/redoubt-db/redoubt/keyspace"
+	"github.com/redoubt-db/redoubt/rdb"
+)
+
+// Info is what a file records about the server that wrote it.
+type Info struct {
+	Version    string // redis-ver
+	UsedMemory int64  // used-mem
+	Now        int64  // ctime, Unix seconds
+}
+
+// flushAt is the buffered size at which records go to the writer.
+const flushAt = 64 << 10
+
+// Write writes the keyspace to w as an RDB file.
+func Write(w io.Writer, ks *keyspace.Keyspace, cfg *config.Values, info Info) error {
+	bw := bufio.NewWriterSize(w, flushAt)
+	e := rdb.Encoder{Compress: cfg.RDBCompression, B: rdb.AppendHeader(nil)}
+	var crc uint64
+	var err error
+	flush := func() {
+		if err == nil {
+			crc = rdb.CRC64(crc, e.B)
+			_, err = bw.Write(e.B)
+		}
+		e.B = e.B[:0]
+	}
+	e.Aux("redis-ver", info.Version)
+	e.AuxInt("redis-bits", 64)
+	e.AuxInt("ctime", info.Now)
+	e.AuxInt("used-mem", info.UsedMemory)
+	e.AuxInt("aof-base", 0)
+	policy := cfg.MaxMemoryPolicy
+	saveLRU, saveLFU := strings.Contains(policy, "lru"), strings.Contains(policy, "lfu")
+	for n, db := range ks.DBs {
+		if db.Len() == 0 {
+			continue
+		}
+		e.Byte(rdb.OpSelectDB)
+		e.Len(uint64(n))
+		e.Byte(rdb.OpResizeDB)
+		e.Len(uint64(db.Len()))
+		e.Len(uint64(db.ExpiresLen()))
+		db.Dict().ForEach(func(id uint32) bool {
+			if when := db.Expire(id); when >= 0 {
+				e.Byte(rdb.OpExpireTimeMs)
+				e.Millis(when)
+			}
+			switch {
+			case saveLRU:
+				e.Byte(rdb.OpIdle)
+				e.Len(uint64(db.IdleTime(id)))
+			case saveLFU:
+				e.Byte(rdb.OpFreq)
+				e.Byte(byte(db.Freq(id)))
+			}
+			db.SaveValue(id, db.Key(id), &e)
+			if len(e.B) >= flushAt {
+				flush()
+			}
+			return err == nil
+		})
+	}
+	flush()
+	e.B = rdb.AppendEOF(e.B, crc, cfg.RDBChecksum)
+	flush()
+	if err == nil {
+		err = bw.Flush()
+	}
+	return err
+}
+
+// Save writes the keyspace to path as Redis does: to a temporary file in
+// the same directory, synced, then renamed over path, so that a crash
+// never leaves a half-written file under the real name.
+func Save(path string, ks *keyspace.Keyspace, cfg *config.Values, info Info) error {
+	dir := filepath.Dir(path)
+	tmp := filepath.Join(dir, "temp-"+strconv.Itoa(os.Getpid())+".rdb")
+	f, err := os.Create(tmp)
+	if err != nil {
+		return fmt.Errorf("Failed opening the temp RDB file %s (in server root dir %s) for saving: %w", filepath.Base(tmp), dir, err)
+	}
+	err = Write(f, ks, cfg, info)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("Write error saving DB on disk: %w", err)
+	}
+	if d, err := os.Open(dir); err == nil {
+		d.Sync()
+		d.Close()
+	}
+	return nil
+}
+
+// LoadOptions say how a file joins the keyspace.
+type LoadOptions struct {
+	// Now is the time, in Unix ms, against which expiry is judged.
+	Now int64
+	// KeepExpired loads keys whose time has passed (a replica's view);
+	// otherwise they are dropped, as a master drops them.
+	KeepExpired bool
+	// Replace lets a key in the file replace one already in the keyspace
+	// (DEBUG RELOAD MERGE); otherwise a duplicate is an error.
+	Replace bool
+}
+
+// Loaded describes a loaded file.
+type Loaded struct {
+	Version    string // the redis-ver AUX field, if any
+	CTime      int64  // the ctime AUX field, Unix seconds, or 0
+	UsedMemory int64  // the used-mem AUX field, or 0
+	Keys       int64  // keys loaded
+	Expired    int64  // keys dropped because their time had passed
+}
+
+// ErrNotFound is Load's error when there is no file to load.
+var ErrNotFound = errors.New("no RDB file")
+
+// Load reads the RDB file at path into the keyspace.
+func Load(path string, ks *keyspace.Keyspace, cfg *config.Values, opts LoadOptions) (Loaded, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return Loaded{}, ErrNotFound
+	}
+	if err != nil {
+		return Loaded{}, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return Loaded{}, err
+	}
+	if st.Size() == 0 {
+		return Read(nil, ks, cfg, opts)
+	}
+	data, err := syscall.Mmap(int(f.Fd()), 0, int(st.Size()), syscall.PROT_READ, syscall.MAP_PRIVATE)
+	if err != nil {
+		return Loaded{}, err
+	}
+	defer syscall.Munmap(data)
+	return Read(data, ks, cfg, opts)
+}
+
+// Read loads an RDB file's bytes into the keyspace. Nothing it returns
+// aliases data. On error, keys loaded before the fault stay.
+func Read(data []byte, ks *keyspace.Keyspace, cfg *config.Values, opts LoadOptions) (Loaded, error) {
+	var out Loaded
+	version, err := rdb.ParseHeader(data)
+	if err != nil {
+		return out, err
+	}
+	d := rdb.NewDecoder(data[rdb.HeaderSize:])
+	corrupt := func(what string) (Loaded, error) {
+		return out, fmt.Errorf("RDB file corrupt at offset %d: %s", len(data)-d.Remaining(), what)
+	}
+	db := ks.DBs[0]
+	expire, idle, freq := int64(-1), int64(-1), int64(-1)
+	var key []byte
+	for {
+		t := d.Byte()
+		if d.Err() != nil {
+			return corrupt("unexpected end of file")
+		}
+		switch t {
+		case rdb.OpExpireTime:
+			if p := d.Raw(4); p != nil {
+				expire = int64(binary.LittleEndian.Uint32(p)) * 1000
+			}
+			continue
+		case rdb.OpExpireTimeMs:
+			expire = d.Millis()
+			continue
+		case rdb.OpIdle:
+			idle = int64(d.Len())
+			continue
+		case rdb.OpFreq:
+			freq = int64(d.Byte())
+			continue
+		case rdb.OpSelectDB:
+			n := d.Len()
+			if n >= uint64(len(ks.DBs)) {
+				return out, fmt.Errorf("Data file was created with a Redis server configured to handle more than %d databases", len(ks.DBs))
+			}
+			db = ks.DBs[n]
+			continue
+		case rdb.OpResizeDB:
+			d.Len()
+			d.Len()
+			continue
+		case rdb.OpAux:
+			k := string(d.String())
+			v := string(d.String())
+			switch k {
+			case "redis-ver":
+				out.Version = v
+			case "ctime":
+				out.CTime, _ = strconv.ParseInt(v, 10, 64)
+			case "used-mem":
+				out.UsedMemory, _ = strconv.ParseInt(v, 10, 64)
+			}
+			continue
+		case rdb.OpModuleAux:
+			return corrupt("the file holds module data, which Redoubt cannot load")
+		case rdb.OpFunction, rdb.OpFunction2:
+			return corrupt("the file holds function libraries, which Redoubt cannot load yet")
+		case rdb.OpEOF:
+			return out, checkEnd(data, d, version, cfg)
+		}
+		key = append(key[:0], d.String()...)
+		kind, enc, val, ok := ks.LoadTyped(cfg, t, d)
+		if !ok {
+			return corrupt(fmt.Sprintf("bad value of type %d for key %q", t, key))
+		}
+		if expire >= 0 && expire < opts.Now && !opts.KeepExpired {
+			ks.FreeValue(kind, enc, val)
+			out.Expired++
+		} else {
+			if old := db.Find(key); old != dict.None {
+				if !opts.Replace {
+					ks.FreeValue(kind, enc, val)
+					return corrupt(fmt.Sprintf("duplicated key %q", key))
+				}
+				db.Delete(old)
+			}
+			id := db.Add(key, kind, enc, val)
+			if expire >= 0 {
+				db.SetExpire(id, expire)
+			}
+			db.SetAccess(id, idle, freq)
+			out.Keys++
+		}
+		expire, idle, freq = -1, -1, -1
+	}
+}
+
+// checkEnd verifies the checksum after the EOF opcode (version 5 on):
+// zero means the writer had rdbchecksum off.
+func checkEnd(data []byte, d *rdb.Decoder, version int, cfg *config.Values) error {
+	if version < 5 {
+		return nil
+	}
+	end := len(data) - d.Remaining()
+	sum := d.Millis()
+	if d.Err() != nil {
+		return fmt.Errorf("RDB file corrupt: the checksum is missing")
+	}
+	if sum != 0 && cfg.RDBChecksum {
+		if got := rdb.CRC64(0, data[:end]); uint64(sum) != got {
+			return fmt.Errorf("Wrong RDB checksum expected: (%x) got (%x)", uint64(sum), got)
+		}
+	}
+	return nil
+}

@@ -5,6 +5,7 @@ import (
 	"hash"
 
 	"github.com/redoubt-db/redoubt/keyspace"
+	"github.com/redoubt-db/redoubt/rdb"
 )
 
 func init() {
@@ -14,7 +15,9 @@ func init() {
 		Size:   sizeValue,
 		Len:    length,
 		Digest: digestValue,
+		Save:   saveValue,
 	})
+	keyspace.RegisterLoader(keyspace.KindStream, loadValue, rdb.TypeStreamListpacks, rdb.TypeStreams2)
 }
 
 func object(ks *keyspace.Keyspace, val uint64) *stream { return ks.Object(val).(*stream) }
@@ -72,26 +75,23 @@ func length(ks *keyspace.Keyspace, _ keyspace.Encoding, val uint64) int {
 func digestValue(ks *keyspace.Keyspace, _ keyspace.Encoding, val uint64, h hash.Hash) {
 	s := object(ks, val)
 	var b []byte
-	putID := func(id ID) {
-		b = binary.BigEndian.AppendUint64(b, id.ms)
-		b = binary.BigEndian.AppendUint64(b, id.seq)
-	}
+	put := func(id ID) { b = putID(b, id) }
 	for _, nd := range s.nodes {
-		putID(nd.master)
+		put(nd.master)
 		h.Write(b)
 		b = b[:0]
 		h.Write(ks.Arena.Get(nd.ref))
 	}
-	putID(s.last)
-	putID(s.first)
-	putID(s.maxDeleted)
+	put(s.last)
+	put(s.first)
+	put(s.maxDeleted)
 	b = binary.BigEndian.AppendUint64(b, s.entriesAdded)
 	for _, g := range s.groups {
 		b = append(b, g.name...)
-		putID(g.last)
+		put(g.last)
 		b = binary.BigEndian.AppendUint64(b, uint64(g.entriesRead))
 		g.pel.each(ID{}, func(p *pending) bool {
-			putID(p.id)
+			put(p.id)
 			b = binary.BigEndian.AppendUint64(b, p.count)
 			b = append(b, g.byNum[p.consumer].name...)
 			return true

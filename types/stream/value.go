@@ -1,6 +1,7 @@
 package stream
 
 import (
+	"slices"
 	"sort"
 
 	"github.com/redoubt-db/redoubt/arena"
@@ -69,8 +70,9 @@ func (s *stream) nodeFor(id ID) int {
 }
 
 // add appends an entry (its ID already checked to be greater than the
-// last) to the tail node, or to a new node when the tail is full as
-// stream-node-max-bytes and -entries define it.
+// last) to the tail node (the one with the greatest key), or to a new
+// node when the tail is full as stream-node-max-bytes and -entries define
+// it.
 func (s *stream) add(a *arena.Arena, maxEntries, maxBytes int64, id ID, pairs [][]byte) {
 	tot := 0
 	for _, p := range pairs {
@@ -94,7 +96,10 @@ func (s *stream) add(a *arena.Arena, maxEntries, maxBytes int64, id ID, pairs []
 		lp := append(b[:0], emptyListpack...)
 		lp = appendMaster(lp, pairs)
 		mustFill(appendEntry(lp, id, id, flagSameFields, pairs), size)
-		s.nodes = append(s.nodes, node{master: id, ref: ref})
+		// Nodes stay in key order, as in Redis's radix tree, even when
+		// XSETID has moved the last ID below the key of a node left with
+		// deleted entries only: the new node then goes before it.
+		s.nodes = slices.Insert(s.nodes, s.nodeFor(id)+1, node{master: id, ref: ref})
 	} else {
 		var flags int64
 		if sameFields(a.Get(tail.ref), pairs) {

@@ -9,8 +9,8 @@ import (
 // EveryEncoding builds, on both servers of p, one key per encoding and
 // shape that DUMP and RDB files write differently; byteKeys are those
 // whose serialization is deterministic (all but hashtable sets and
-// hashes, which Redis writes in its dict's order). Streams are built by
-// the stream tests.
+// hashes, which Redis writes in its dict's order, and streams with
+// consumer groups, which carry delivery times).
 func EveryEncoding(p *Pair) (byteKeys, allKeys []string) {
 	r := rand.New(rand.NewPCG(7, 7))
 	word := func(n int) string {
@@ -77,6 +77,19 @@ func EveryEncoding(p *Pair) (byteKeys, allKeys []string) {
 	for _, k := range []string{"hash-max-listpack-entries", "set-max-intset-entries", "zset-max-listpack-entries"} {
 		p.Do("config", "set", k, map[string]string{"hash-max-listpack-entries": "128", "set-max-intset-entries": "512", "zset-max-listpack-entries": "128"}[k])
 	}
-	allKeys = append(append(allKeys, byteKeys...), "h:ht", "set:ht", "set:ht-ints")
+	// Streams: one without groups (no clocks in it), one with a group
+	// whose delivery times differ between the servers.
+	p.Do("config", "set", "stream-node-max-entries", "3")
+	for i := range 10 {
+		p.Do("xadd", "x:plain", strconv.Itoa(i+1)+"-1", "f", strconv.Itoa(i), "g", "v")
+	}
+	p.Do("xdel", "x:plain", "2-1", "5-1")
+	p.Do("xadd", "x:group", "1-1", "f", "v")
+	p.Do("xadd", "x:group", "2-1", "other", "fields", "x", "y")
+	p.Do("xgroup", "create", "x:group", "g", "0")
+	p.Do("xreadgroup", "group", "g", "alice", "count", "1", "streams", "x:group", ">")
+	p.Do("config", "set", "stream-node-max-entries", "100")
+	byteKeys = append(byteKeys, "x:plain")
+	allKeys = append(append(allKeys, byteKeys...), "h:ht", "set:ht", "set:ht-ints", "x:group")
 	return byteKeys, allKeys
 }

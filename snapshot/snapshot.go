@@ -133,11 +133,9 @@ func Save(path string, ks *keyspace.Keyspace, cfg *config.Values, info Info) err
 
 // LoadOptions say how a file joins the keyspace.
 type LoadOptions struct {
-	// Now is the time, in Unix ms, against which expiry is judged.
+	// Now is the time, in Unix ms, against which expiry is judged: keys
+	// whose time has passed are dropped, as a master drops them.
 	Now int64
-	// KeepExpired loads keys whose time has passed (a replica's view);
-	// otherwise they are dropped, as a master drops them.
-	KeepExpired bool
 	// Replace lets a key in the file replace one already in the keyspace
 	// (DEBUG RELOAD MERGE); otherwise a duplicate is an error.
 	Replace bool
@@ -250,7 +248,7 @@ func Read(data []byte, ks *keyspace.Keyspace, cfg *config.Values, opts LoadOptio
 		if !ok {
 			return corrupt(fmt.Sprintf("bad value of type %d for key %q", t, key))
 		}
-		if expire >= 0 && expire < opts.Now && !opts.KeepExpired {
+		if expire >= 0 && expire < opts.Now {
 			ks.FreeValue(kind, enc, val)
 			out.Expired++
 		} else {

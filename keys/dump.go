@@ -2,7 +2,9 @@ package keys
 
 import (
 	"github.com/redoubt-db/redoubt/command"
+	"github.com/redoubt-db/redoubt/config"
 	"github.com/redoubt-db/redoubt/dict"
+	"github.com/redoubt-db/redoubt/keyspace"
 	"github.com/redoubt-db/redoubt/rdb"
 )
 
@@ -23,9 +25,15 @@ func dump(c *command.Ctx) {
 		c.W.Null()
 		return
 	}
-	w := rdb.Encoder{Compress: c.Cfg.RDBCompression}
-	c.DB.SaveValue(id, nil, &w)
-	c.W.Bulk(rdb.AppendDumpFooter(w.B))
+	c.W.Bulk(DumpPayload(c.DB, id, c.Cfg))
+}
+
+// DumpPayload is the DUMP payload of key id: what DUMP replies and what
+// MIGRATE sends.
+func DumpPayload(db *keyspace.DB, id uint32, cfg *config.Values) []byte {
+	w := rdb.Encoder{Compress: cfg.RDBCompression}
+	db.SaveValue(id, nil, &w)
+	return rdb.AppendDumpFooter(w.B)
 }
 
 // restore is RESTORE key ttl payload [REPLACE] [ABSTTL] [IDLETIME s] [FREQ f].

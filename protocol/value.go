@@ -154,15 +154,32 @@ func (v Value) format(b *strings.Builder) {
 
 // AppendCommand encodes a command as a multibulk request.
 func AppendCommand(b []byte, args ...string) []byte {
-	b = append(b, '*')
-	b = strconv.AppendInt(b, int64(len(args)), 10)
-	b = append(b, '\r', '\n')
+	b = appendCount(b, len(args))
 	for _, a := range args {
-		b = append(b, '$')
-		b = strconv.AppendInt(b, int64(len(a)), 10)
-		b = append(b, '\r', '\n')
-		b = append(b, a...)
-		b = append(b, '\r', '\n')
+		b = appendBulk(b, a)
 	}
 	return b
+}
+
+// AppendCommandBytes is AppendCommand for arguments held as bytes.
+func AppendCommandBytes(b []byte, args ...[]byte) []byte {
+	b = appendCount(b, len(args))
+	for _, a := range args {
+		b = appendBulk(b, a)
+	}
+	return b
+}
+
+func appendCount(b []byte, n int) []byte {
+	b = append(b, '*')
+	b = strconv.AppendInt(b, int64(n), 10)
+	return append(b, '\r', '\n')
+}
+
+func appendBulk[T string | []byte](b []byte, a T) []byte {
+	b = append(b, '$')
+	b = strconv.AppendInt(b, int64(len(a)), 10)
+	b = append(b, '\r', '\n')
+	b = append(b, a...)
+	return append(b, '\r', '\n')
 }

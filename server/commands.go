@@ -67,6 +67,7 @@ func (s *Server) newCommandTable() *command.Table {
 	h("shutdown", shutdownCmd)
 	h("lastsave", lastsaveCmd)
 	h("save", saveCmd)
+	h("migrate", migrateCmd)
 	h("monitor", monitorCmd)
 	h("info", infoCmd)
 	s.registerPubsubCommands(h)

@@ -445,7 +445,7 @@ func (s *Server) infoStats(w *infoWriter) {
 	w.field("pubsubshard_channels", len(s.ps.shard))
 	w.field("latest_fork_usec", 0)
 	w.field("total_forks", 0)
-	w.field("migrate_cached_sockets", 0)
+	w.field("migrate_cached_sockets", len(s.migrateConns))
 	w.field("slave_expires_tracked_keys", 0)
 	w.field("active_defrag_hits", 0)
 	w.field("active_defrag_misses", 0)

@@ -74,7 +74,9 @@ type Server struct {
 	startTime time.Time
 	lastSave  int64
 	persist   persistStats
-	pid       int
+	// migrateConns are MIGRATE's connections, by target address.
+	migrateConns map[string]*migrateConn
+	pid          int
 	// startupMemory is used_memory right after start; peakMemory its peak.
 	startupMemory, peakMemory int64
 	// execDepth counts nested calls (EXEC runs commands inside a call).
@@ -310,6 +312,9 @@ func (s *Server) shutdown(code int) {
 			// The dataset lives in memory mapped outside the Go heap:
 			// give it back, or every stopped embedded server leaks it.
 			s.ks.Arena.Release()
+			for addr := range s.migrateConns {
+				s.closeMigrateConn(addr)
+			}
 			close(s.done)
 		}()
 	})

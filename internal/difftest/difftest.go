@@ -168,6 +168,9 @@ func (c *Conn) DoValue(args ...string) protocol.Value {
 // Close closes the connection.
 func (c *Conn) Close() { c.conn.Close() }
 
+// Addr is the address of the server the connection goes to.
+func (c *Conn) Addr() string { return c.conn.RemoteAddr().String() }
+
 // copyReply copies one complete reply from r to w.
 func copyReply(w io.Writer, r *bufio.Reader) error {
 	line, err := r.ReadBytes('\n')

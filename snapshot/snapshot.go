@@ -170,7 +170,9 @@ func Load(path string, ks *keyspace.Keyspace, cfg *config.Values, opts LoadOptio
 	if st.Size() == 0 {
 		return Read(nil, ks, cfg, opts)
 	}
-	data, err := syscall.Mmap(int(f.Fd()), 0, int(st.Size()), syscall.PROT_READ, syscall.MAP_PRIVATE)
+	// A private mapping: loaders only read it, and a stray write would
+	// change a private copy of a page, never the file.
+	data, err := syscall.Mmap(int(f.Fd()), 0, int(st.Size()), syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_PRIVATE)
 	if err != nil {
 		return Loaded{}, err
 	}

@@ -64,10 +64,13 @@ func TestGeoRandomMatchesRedis(t *testing.T) {
 }
 
 // sameDistances compares the STOREDIST result in dst: the same members in
-// the same order, and the same distances to 14 digits. Redis's come from
+// the same order, and the same distances to 10 digits. Redis's come from
 // glibc's sin, cos and asin, which are not correctly rounded in about one
-// case in a thousand, and the haversine formula magnifies an ulp into a
-// few. It returns how many distances are not identical.
+// case in a thousand, and the haversine formula magnifies an ulp: a few
+// times in general, hundreds of times for nearly antipodal points (seen:
+// 1.7e-14 relative at 12,407 miles), a factor that stays below 1e-10
+// unless the points are within metres of antipodal. It returns how many
+// distances are not identical.
 func sameDistances(t *testing.T, p *difftest.Pair) (inexact int) {
 	t.Helper()
 	want := p.Redis.DoValue("zrange", "dst", "0", "-1", "withscores").Elems
@@ -78,7 +81,7 @@ func sameDistances(t *testing.T, p *difftest.Pair) (inexact int) {
 	for i := 0; i < len(want); i += 2 {
 		w, _ := strconv.ParseFloat(want[i+1].Str, 64)
 		g, _ := strconv.ParseFloat(got[i+1].Str, 64)
-		if want[i].Str != got[i].Str || math.Abs(w-g) > 1e-14*w {
+		if want[i].Str != got[i].Str || math.Abs(w-g) > 1e-10*w {
 			t.Fatalf("STOREDIST member %d: redis %s %s, redoubt %s %s", i/2, want[i].Str, want[i+1].Str, got[i].Str, got[i+1].Str)
 		}
 		if w != g {

@@ -90,7 +90,13 @@ const (
 // Err writes an error reply. msg starts with the error code ("ERR ...",
 // "WRONGTYPE ..."); one without a code gets "ERR " in front, as Redis does.
 func (c *Ctx) Err(msg string) {
-	if i := strings.IndexByte(msg, ' '); i <= 0 || strings.ToUpper(msg[:i]) != msg[:i] {
+	code := msg
+	if i := strings.IndexByte(msg, ' '); i >= 0 {
+		code = msg[:i]
+	}
+	// A message that does not start with an error code gets ERR; a bare
+	// code ("ERR", Redis's shared.err) stays as it is.
+	if code == "" || strings.ToUpper(code) != code {
 		msg = "ERR " + msg
 	}
 	c.W.Error(msg)

@@ -54,7 +54,9 @@ func init() {
 			ctx.W.OK()
 		}},
 		{"error", 3, func(s *Server, c *client, ctx *command.Ctx) {
-			ctx.Err(string(ctx.Args[2]))
+			// The argument is the whole error, code included, and as
+			// in Redis it is written as raw protocol: no error stats.
+			ctx.W.Error(strings.NewReplacer("\r", " ", "\n", " ").Replace(string(ctx.Args[2])))
 		}},
 		{"change-repl-id", 2, func(s *Server, c *client, ctx *command.Ctx) {
 			s.runID = newRunID()

@@ -21,3 +21,14 @@ func TestDebugObjectOnEveryType(t *testing.T) {
 		}
 	}
 }
+
+// DEBUG ERROR replies with its argument as the whole error, code
+// included, as Redis does, and like Redis does not count it as an error.
+func TestDebugErrorMatchesRedis(t *testing.T) {
+	p := difftest.NewPair(t)
+	p.Do("debug", "error", "foo bar")
+	p.Do("debug", "error", "FOO")
+	p.Do("debug", "error", "MYCODE with\r\nnewlines")
+	p.SameInfo("errorstats", "errorstat_foo", "errorstat_FOO", "errorstat_MYCODE")
+	p.SameInfo("stats", "total_error_replies")
+}

@@ -65,7 +65,12 @@ func (s *Server) loadSnapshot(replace bool) error {
 }
 
 // loadAtStart loads the RDB file if there is one, before clients come.
+// It warns when save points are configured: they take effect at shutdown
+// only, until background snapshots exist.
 func (s *Server) loadAtStart() error {
+	if len(s.cfg.Save) > 0 {
+		s.log.Warningf("WARNING save points are configured, but Redoubt does not snapshot in the background yet: the dataset is written on SAVE, SHUTDOWN, SIGTERM and FLUSHALL only.")
+	}
 	err := s.loadSnapshot(false)
 	if errors.Is(err, snapshot.ErrNotFound) {
 		return nil

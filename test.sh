@@ -29,6 +29,6 @@ echo "== tests"
 go test -count=1 ./...
 
 echo "== race detector on the concurrent packages"
-go test -count=1 -race ./server/ ./internal/... ./types/list/ ./types/stream/ .
+go test -count=1 -race ./server/ ./snapshot/ ./internal/... ./types/list/ ./types/stream/ .
 
 echo "== all tests passed"

@@ -77,6 +77,9 @@ type Values struct {
 	RDBCompression bool
 	// DBFilename is the RDB file's name in Dir.
 	DBFilename string
+	// RDBKeySaveDelay slows background saves by this many microseconds
+	// per key (a hidden setting for tests).
+	RDBKeySaveDelay int64
 	// RDBChecksum seals RDB files with a CRC-64 and checks it on load.
 	RDBChecksum bool
 
@@ -267,7 +270,7 @@ func table() []*Param {
 		intParam("repl-timeout", 60, 1, intMax, 0, nil),
 		intParam("repl-ping-replica-period", 10, 1, intMax, 0, nil).alias("repl-ping-slave-period"),
 		intParam("list-compress-depth", 0, 0, intMax, 0, func(v *Values) *int64 { return &v.ListCompressDepth }),
-		intParam("rdb-key-save-delay", 0, intMin, intMax, 0, nil).flag(Hidden),
+		intParam("rdb-key-save-delay", 0, intMin, intMax, 0, func(v *Values) *int64 { return &v.RDBKeySaveDelay }).flag(Hidden),
 		intParam("key-load-delay", 0, intMin, intMax, 0, nil).flag(Hidden),
 		intParam("active-expire-effort", 1, 1, 10, 0, func(v *Values) *int64 { return &v.ActiveExpireEffort }),
 		hzParam(),

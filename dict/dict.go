@@ -459,6 +459,35 @@ func (d *Dict) Pause() { d.paused++ }
 // Resume undoes Pause.
 func (d *Dict) Resume() { d.paused-- }
 
+// GroupMask splits the keys of a paused table into groups that stay in
+// known buckets until Resume: a key's group is its hash & GroupMask. It is
+// the mask of the smaller of the two tables, so a group is one bucket of
+// that table and the buckets of the other table that its keys rehash to.
+// A paused table may still start to grow (see growIfNeeded), but its keys
+// only move when it resumes.
+func (d *Dict) GroupMask() uint64 {
+	m := d.t[0].mask
+	if len(d.t[1].b) > 0 && (len(d.t[0].b) == 0 || d.t[1].mask < m) {
+		m = d.t[1].mask
+	}
+	return m
+}
+
+// EachInGroup calls fn with the id of every key whose hash & mask is g,
+// for a mask from GroupMask taken while the table has stayed paused.
+func (d *Dict) EachInGroup(mask, g uint64, fn func(id uint32)) {
+	for ti := range d.t {
+		t := &d.t[ti]
+		for i := g; i < t.size(); i += mask + 1 {
+			for n := t.b[i]; n != 0; {
+				next := d.At(n - 1).next
+				fn(n - 1)
+				n = next
+			}
+		}
+	}
+}
+
 func newTable(size uint64) table {
 	return table{b: allocU32(int(size)), mask: size - 1}
 }

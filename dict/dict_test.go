@@ -3,6 +3,7 @@ package dict
 import (
 	"fmt"
 	"math/rand/v2"
+	"strconv"
 	"testing"
 
 	"github.com/redoubt-db/redoubt/arena"
@@ -188,5 +189,50 @@ func BenchmarkInsertDelete(b *testing.B) {
 		} else {
 			d.Insert(k)
 		}
+	}
+}
+
+// TestGroupsCoverAPausedTable: whether the table was rehashing when it
+// was paused, and even if it starts to grow while paused, every key is in
+// exactly one group, the one its hash names.
+func TestGroupsCoverAPausedTable(t *testing.T) {
+	rehashing := 0
+	for _, keys := range []int{1, 5, 65, 100, 1000, 1025, 4097, 5000} {
+		a := arena.New()
+		d := New(a)
+		for i := range keys {
+			d.Insert([]byte("k" + strconv.Itoa(i)))
+		}
+		if d.Rehashing() {
+			rehashing++
+		}
+		d.Pause()
+		mask := d.GroupMask()
+		// Grow a lot while paused: the table may start a rehash it cannot
+		// make progress on.
+		for i := range keys * 7 {
+			d.Insert([]byte("new" + strconv.Itoa(i)))
+		}
+		seen := map[uint32]int{}
+		for g := uint64(0); g <= mask; g++ {
+			d.EachInGroup(mask, g, func(id uint32) {
+				seen[id]++
+				if uint64(d.Hash(d.Key(id)))&mask != g {
+					t.Fatalf("%q found in group %d", d.Key(id), g)
+				}
+			})
+		}
+		if len(seen) != d.Len() {
+			t.Fatalf("%d keys, %d in groups", d.Len(), len(seen))
+		}
+		for id, n := range seen {
+			if n != 1 {
+				t.Fatalf("%q in %d groups", d.Key(id), n)
+			}
+		}
+		d.Resume()
+	}
+	if rehashing == 0 {
+		t.Fatal("no case paused a table in the middle of a rehash")
 	}
 }

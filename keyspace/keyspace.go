@@ -105,6 +105,26 @@ type Hooks struct {
 	// is replaced: clients blocked on it may now be served, or told
 	// (Redis's signalKeyAsReady in dbAdd and dbGenericDelete).
 	Ready func(db *DB, key []byte)
+	// BeforeChange, if set, is called before a key changes in any way
+	// (value, TTL, existence; or a write lookup, after which a command
+	// may change a value in place), while its old state is still there:
+	// a background snapshot writes it out first if it has not yet.
+	BeforeChange func(db *DB, key []byte)
+	// BeforeFlush, if set, is called before a database's contents go or
+	// move at once (FLUSHDB, FLUSHALL, SWAPDB).
+	BeforeFlush func(db *DB)
+}
+
+func (db *DB) beforeChange(key []byte) {
+	if h := db.ks.Hooks.BeforeChange; h != nil {
+		h(db, key)
+	}
+}
+
+func (db *DB) beforeChangeID(id uint32) {
+	if h := db.ks.Hooks.BeforeChange; h != nil {
+		h(db, db.dict.Key(id))
+	}
 }
 
 // Keyspace is the set of databases.
@@ -238,6 +258,9 @@ func (db *DB) Lookup(key []byte, flags int) uint32 {
 	if id != dict.None && flags&NoTouch == 0 && !db.ks.NoTouch {
 		db.touch(id)
 	}
+	if id != dict.None && flags&Write != 0 {
+		db.beforeChange(key)
+	}
 	return id
 }
 
@@ -290,6 +313,7 @@ func (db *DB) SetValue(id uint32, e Encoding, val uint64) {
 
 // Add creates a key that does not exist yet.
 func (db *DB) Add(key []byte, k Kind, e Encoding, val uint64) uint32 {
+	db.beforeChange(key)
 	id := db.dict.Insert(key)
 	ent := db.dict.At(id)
 	ent.Val = val
@@ -316,6 +340,7 @@ func (db *DB) streamGoing(id uint32, meta uint32) {
 // TTL stays; the access data is reset, except an LFU counter which the
 // key keeps, as in Redis.
 func (db *DB) Overwrite(id uint32, k Kind, e Encoding, val uint64) {
+	db.beforeChangeID(id)
 	ent := db.dict.At(id)
 	old, oldMeta := ent.Val, ent.Meta
 	lru := db.initialAccess()
@@ -330,6 +355,7 @@ func (db *DB) Overwrite(id uint32, k Kind, e Encoding, val uint64) {
 
 // Delete removes a key and frees its value.
 func (db *DB) Delete(id uint32) {
+	db.beforeChangeID(id)
 	ent := db.dict.At(id)
 	if ent.Aux != 0 {
 		db.removeExpireRec(ent.Aux - 1)
@@ -342,6 +368,7 @@ func (db *DB) Delete(id uint32) {
 // Unlink removes a key, freeing a big value in the background, as UNLINK
 // and the lazyfree-lazy-* options do.
 func (db *DB) Unlink(id uint32) {
+	db.beforeChangeID(id)
 	ent := db.dict.At(id)
 	if ent.Aux != 0 {
 		db.removeExpireRec(ent.Aux - 1)
@@ -360,6 +387,8 @@ func (db *DB) Rename(id uint32, to []byte) uint32 {
 // MoveTo moves a key (value, TTL, access data) to another database, under
 // a new name that must not exist there.
 func (db *DB) MoveTo(id uint32, dst *DB, to []byte) uint32 {
+	db.beforeChangeID(id)
+	dst.beforeChange(to)
 	ent := *db.dict.At(id)
 	when := int64(-1)
 	if ent.Aux != 0 {
@@ -397,6 +426,7 @@ func (db *DB) Expire(id uint32) int64 {
 
 // SetExpire sets a key's deadline in Unix milliseconds.
 func (db *DB) SetExpire(id uint32, when int64) {
+	db.beforeChangeID(id)
 	ent := db.dict.At(id)
 	if ent.Aux != 0 {
 		db.expires[ent.Aux-1].when = when
@@ -412,7 +442,8 @@ func (db *DB) Persist(id uint32) bool {
 	if ent.Aux == 0 {
 		return false
 	}
-	db.removeExpireRec(ent.Aux - 1)
+	db.beforeChangeID(id)
+	db.removeExpireRec(db.dict.At(id).Aux - 1)
 	return true
 }
 
@@ -452,6 +483,9 @@ func (db *DB) SampleExpire(now int64) (ttl int64, gone bool) {
 // Flush empties the database. With async, values are freed by the
 // background lazy-free work instead of now.
 func (db *DB) Flush(async bool) {
+	if h := db.ks.Hooks.BeforeFlush; h != nil {
+		h(db)
+	}
 	if async && db.dict.Len() > 0 {
 		old := db.dict
 		db.ks.lazy.dicts = append(db.ks.lazy.dicts, old)
@@ -474,6 +508,10 @@ func (db *DB) Flush(async bool) {
 // Swap exchanges the contents of two databases (SWAPDB).
 func (ks *Keyspace) Swap(a, b int) {
 	x, y := ks.DBs[a], ks.DBs[b]
+	if h := ks.Hooks.BeforeFlush; h != nil {
+		h(x)
+		h(y)
+	}
 	x.dict, y.dict = y.dict, x.dict
 	x.expires, y.expires = y.expires, x.expires
 	x.AvgTTL, y.AvgTTL = y.AvgTTL, x.AvgTTL

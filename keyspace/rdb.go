@@ -53,6 +53,25 @@ func (db *DB) SaveValue(id uint32, key []byte, w *rdb.Encoder) {
 	}
 }
 
+// SaveRecord writes a key as an RDB file holds it: its deadline, its idle
+// time (lru) or LFU counter (lfu) when the eviction policy keeps one, its
+// type, name and value.
+func (db *DB) SaveRecord(id uint32, w *rdb.Encoder, lru, lfu bool) {
+	if when := db.Expire(id); when >= 0 {
+		w.Byte(rdb.OpExpireTimeMs)
+		w.Millis(when)
+	}
+	switch {
+	case lru:
+		w.Byte(rdb.OpIdle)
+		w.Len(uint64(db.IdleTime(id)))
+	case lfu:
+		w.Byte(rdb.OpFreq)
+		w.Byte(byte(db.Freq(id)))
+	}
+	db.SaveValue(id, db.Key(id), w)
+}
+
 // LoadValue reads a value in RDB encoding, type byte first. Strings take
 // the encoding SET would give them.
 func (ks *Keyspace) LoadValue(cfg *config.Values, d *rdb.Decoder) (k Kind, e Encoding, val uint64, ok bool) {

@@ -67,6 +67,7 @@ func (s *Server) newCommandTable() *command.Table {
 	h("shutdown", shutdownCmd)
 	h("lastsave", lastsaveCmd)
 	h("save", saveCmd)
+	h("bgsave", bgsaveCmd)
 	h("migrate", migrateCmd)
 	h("monitor", monitorCmd)
 	h("info", infoCmd)
@@ -293,6 +294,9 @@ func flushallCmd(s *Server, c *client, ctx *command.Ctx) {
 	if !ok {
 		return
 	}
+	// A background save would bring the flushed data back at the next
+	// start: it stops, as Redis kills its child.
+	s.abortBackgroundSave()
 	n := 0
 	for _, db := range s.ks.DBs {
 		n += s.flush(db, async)

@@ -57,6 +57,7 @@ func (s *Server) cronLoop() {
 		s.ks.LazyFreeStep(lazyFreeBudget)
 		s.notePeak(s.memory().used())
 		s.closeIdleMigrateConns(t)
+		s.saveCron(t)
 		s.mu.Unlock()
 
 		s.clientsCron(t)

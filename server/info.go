@@ -125,17 +125,25 @@ func (s *Server) infoString(want map[string]bool) string {
 	}
 	if want["persistence"] {
 		w.section("Persistence")
+		p := &s.persist
+		bgInProgress, bgSecs, bgKeys, bgTotal, bgStatus := 0, int64(-1), int64(0), int64(0), "ok"
+		if p.bg != nil {
+			bgInProgress, bgSecs, bgKeys, bgTotal = 1, int64(time.Since(p.bgStart).Seconds()), p.bg.Keys, p.bg.Total
+		}
+		if p.lastBgFailed {
+			bgStatus = "err"
+		}
 		for _, f := range []struct {
 			k string
 			v any
 		}{
 			{"loading", 0}, {"async_loading", 0}, {"current_cow_peak", 0}, {"current_cow_size", 0},
-			{"current_cow_size_age", 0}, {"current_fork_perc", 0.0}, {"current_save_keys_processed", 0},
-			{"current_save_keys_total", 0}, {"rdb_changes_since_last_save", s.stats.dirty},
-			{"rdb_bgsave_in_progress", 0}, {"rdb_last_save_time", s.lastSave},
-			{"rdb_last_bgsave_status", "ok"}, {"rdb_last_bgsave_time_sec", -1},
-			{"rdb_current_bgsave_time_sec", -1}, {"rdb_saves", s.persist.saves}, {"rdb_last_cow_size", 0},
-			{"rdb_last_load_keys_expired", s.persist.expiredKeys}, {"rdb_last_load_keys_loaded", s.persist.loadedKeys},
+			{"current_cow_size_age", 0}, {"current_fork_perc", 0.0}, {"current_save_keys_processed", bgKeys},
+			{"current_save_keys_total", bgTotal}, {"rdb_changes_since_last_save", s.stats.dirty},
+			{"rdb_bgsave_in_progress", bgInProgress}, {"rdb_last_save_time", s.lastSave},
+			{"rdb_last_bgsave_status", bgStatus}, {"rdb_last_bgsave_time_sec", p.lastBgSecs},
+			{"rdb_current_bgsave_time_sec", bgSecs}, {"rdb_saves", p.saves}, {"rdb_last_cow_size", 0},
+			{"rdb_last_load_keys_expired", p.expiredKeys}, {"rdb_last_load_keys_loaded", p.loadedKeys},
 			{"aof_enabled", 0}, {"aof_rewrite_in_progress", 0}, {"aof_rewrite_scheduled", 0},
 			{"aof_last_rewrite_time_sec", -1}, {"aof_current_rewrite_time_sec", -1},
 			{"aof_last_bgrewrite_status", "ok"}, {"aof_rewrites", 0},

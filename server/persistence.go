@@ -9,25 +9,42 @@ import (
 	"github.com/redoubt-db/redoubt/snapshot"
 )
 
-// Persistence (Redis's rdb.c, the server side): SAVE, DEBUG RELOAD, the
-// snapshot taken at SHUTDOWN or SIGTERM when save points are configured
-// (or SHUTDOWN SAVE asks), the empty snapshot after FLUSHALL, and the
-// load of dir/dbfilename at start-up. Each runs in the foreground under
-// the engine lock, as Redis's SAVE does. Background snapshots (BGSAVE and
-// the save points' periodic saves) are not here yet: they wait for the
-// fork-less snapshot of docs/ARCHITECTURE.md.
+// Persistence (Redis's rdb.c, the server side): SAVE and BGSAVE, the
+// background saves at the save points, DEBUG RELOAD, the snapshot taken
+// at SHUTDOWN or SIGTERM when save points are configured (or SHUTDOWN
+// SAVE asks), the empty one after FLUSHALL, and the load of
+// dir/dbfilename at start-up. Foreground saves run under the engine lock,
+// as Redis's SAVE does; BGSAVE is snapshot.Background, written by a
+// goroutine that takes the lock a step at a time.
 
-// persistStats feed INFO persistence.
+// persistStats are the snapshots' state, for INFO persistence and cron.
 type persistStats struct {
 	saves                   int64
-	lastSaveOK              bool
 	loadedKeys, expiredKeys int64
+	// bg is the background save in progress, started at bgStart when the
+	// dirty count was bgDirty.
+	bg        *snapshot.Background
+	bgStart   time.Time
+	bgDirty   int64
+	scheduled bool // BGSAVE inside MULTI: started by the cron
+	// lastBgFailed and lastBgSecs describe the last background save,
+	// lastBgTry when one was last started.
+	lastBgFailed bool
+	lastBgSecs   int64
+	lastBgTry    time.Time
 }
+
+// bgRetryDelay is how long the save points wait after a failed
+// background save before trying again, as Redis's CONFIG_BGSAVE_RETRY_DELAY.
+const bgRetryDelay = 5 * time.Second
 
 func (s *Server) rdbPath() string { return s.cfg.Path(s.cfg.DBFilename) }
 
-// saveSnapshot writes the dataset to the RDB file. The caller holds mu.
+// saveSnapshot writes the dataset to the RDB file in the foreground,
+// stopping a background save first, as Redis kills its child. The caller
+// holds mu.
 func (s *Server) saveSnapshot() error {
+	s.abortBackgroundSave()
 	err := snapshot.Save(s.rdbPath(), s.ks, &s.cfg.Values, snapshot.Info{
 		Version: Version, UsedMemory: s.memory().used(), Now: time.Now().Unix(),
 	})
@@ -64,13 +81,80 @@ func (s *Server) loadSnapshot(replace bool) error {
 	return nil
 }
 
-// loadAtStart loads the RDB file if there is one, before clients come.
-// It warns when save points are configured: they take effect at shutdown
-// only, until background snapshots exist.
-func (s *Server) loadAtStart() error {
-	if len(s.cfg.Save) > 0 {
-		s.log.Warningf("WARNING save points are configured, but Redoubt does not snapshot in the background yet: the dataset is written on SAVE, SHUTDOWN, SIGTERM and FLUSHALL only.")
+// startBackgroundSave starts BGSAVE. The caller holds mu.
+func (s *Server) startBackgroundSave() {
+	p := &s.persist
+	b := snapshot.StartBackground(s.ks, &s.cfg.Values, snapshot.Info{
+		Version: Version, UsedMemory: s.memory().used(), Now: time.Now().Unix(),
+	})
+	p.bg, p.bgStart, p.bgDirty, p.lastBgTry, p.scheduled = b, time.Now(), s.stats.dirty, time.Now(), false
+	s.log.Noticef("Background saving started")
+	delay := time.Duration(s.cfg.RDBKeySaveDelay) * time.Microsecond
+	path := s.rdbPath()
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		err := b.Run(path, &s.mu, delay)
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if p.bg == b {
+			p.bg = nil
+		}
+		if errors.Is(err, snapshot.ErrAborted) {
+			return
+		}
+		p.lastBgSecs = int64(time.Since(p.bgStart).Seconds())
+		if err != nil {
+			s.log.Warningf("%v", err)
+			s.log.Warningf("Background saving error")
+			p.lastBgFailed = true
+			return
+		}
+		s.log.Noticef("DB saved on disk")
+		s.log.Noticef("Background saving terminated with success")
+		p.lastBgFailed = false
+		p.saves++
+		s.lastSave = time.Now().Unix()
+		s.stats.dirty = max(s.stats.dirty-p.bgDirty, 0)
+	}()
+}
+
+// abortBackgroundSave stops a background save in progress. The caller
+// holds mu.
+func (s *Server) abortBackgroundSave() {
+	if b := s.persist.bg; b != nil {
+		b.Abort()
+		s.persist.bg = nil
+		s.log.Warningf("Background saving stopped: a foreground save or a shutdown takes over")
 	}
+}
+
+// saveCron starts a background save when a save point is reached (so
+// many changes in so many seconds), or one was scheduled. The caller
+// holds mu.
+func (s *Server) saveCron(now time.Time) {
+	p := &s.persist
+	if p.bg != nil {
+		return
+	}
+	if p.scheduled {
+		s.startBackgroundSave()
+		return
+	}
+	if p.lastBgFailed && now.Sub(p.lastBgTry) < bgRetryDelay {
+		return
+	}
+	for _, sp := range s.cfg.Save {
+		if s.stats.dirty >= sp.Changes && now.Unix()-s.lastSave > sp.Seconds {
+			s.log.Noticef("%d changes in %d seconds. Saving...", sp.Changes, sp.Seconds)
+			s.startBackgroundSave()
+			return
+		}
+	}
+}
+
+// loadAtStart loads the RDB file if there is one, before clients come.
+func (s *Server) loadAtStart() error {
 	err := s.loadSnapshot(false)
 	if errors.Is(err, snapshot.ErrNotFound) {
 		return nil
@@ -112,6 +196,10 @@ func (s *Server) ShutdownOnSignal() error {
 }
 
 func saveCmd(s *Server, c *client, ctx *command.Ctx) {
+	if s.persist.bg != nil {
+		ctx.Err("ERR Background save already in progress")
+		return
+	}
 	if err := s.saveSnapshot(); err != nil {
 		ctx.Err("ERR")
 		return
@@ -136,6 +224,7 @@ func debugReload(s *Server, c *client, ctx *command.Ctx) {
 			return
 		}
 	}
+	s.abortBackgroundSave()
 	if save && s.saveSnapshot() != nil {
 		ctx.Err("ERR")
 		return
@@ -152,4 +241,23 @@ func debugReload(s *Server, c *client, ctx *command.Ctx) {
 	}
 	s.log.Warningf("DB reloaded by DEBUG RELOAD")
 	ctx.W.OK()
+}
+
+// bgsaveCmd is BGSAVE [SCHEDULE]. Inside a transaction the save is
+// scheduled for the cron, as in Redis.
+func bgsaveCmd(s *Server, c *client, ctx *command.Ctx) {
+	if len(ctx.Args) > 2 || (len(ctx.Args) == 2 && !command.EqualFold(ctx.Args[1], "schedule")) {
+		ctx.Err(command.ErrSyntax)
+		return
+	}
+	switch {
+	case s.persist.bg != nil:
+		ctx.Err("ERR Background save already in progress")
+	case s.execDepth > 1: // inside EXEC
+		s.persist.scheduled = true
+		ctx.W.Simple("Background saving scheduled")
+	default:
+		s.startBackgroundSave()
+		ctx.W.Simple("Background saving started")
+	}
 }

@@ -140,6 +140,7 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 	}
 	s.runID = newRunID()
 	s.lastSave = time.Now().Unix()
+	s.persist.lastBgSecs = -1
 	s.ks.Hooks = keyspace.Hooks{Expired: s.keyExpired, Modified: s.keyModified,
 		Ready: func(db *keyspace.DB, key []byte) { s.SignalReady(db.ID, key) }}
 	s.cmds = s.newCommandTable()
@@ -297,6 +298,9 @@ func (s *Server) Close() error {
 // to call more than once and from any goroutine that does not hold mu.
 func (s *Server) shutdown(code int) {
 	s.stopOnce.Do(func() {
+		s.mu.Lock()
+		s.abortBackgroundSave()
+		s.mu.Unlock()
 		s.exitCode = code
 		close(s.quit)
 		for _, l := range s.listeners {

@@ -39,78 +39,104 @@ type Info struct {
 	Now        int64  // ctime, Unix seconds
 }
 
-// flushAt is the buffered size at which records go to the writer.
+// flushAt is the buffered size at which records go to the file.
 const flushAt = 64 << 10
 
-// Write writes the keyspace to w as an RDB file.
-func Write(w io.Writer, ks *keyspace.Keyspace, cfg *config.Values, info Info) error {
-	bw := bufio.NewWriterSize(w, flushAt)
-	e := rdb.Encoder{Compress: cfg.RDBCompression, B: rdb.AppendHeader(nil)}
-	var crc uint64
-	var err error
-	flush := func() {
-		if err == nil {
-			crc = rdb.CRC64(crc, e.B)
-			_, err = bw.Write(e.B)
-		}
-		e.B = e.B[:0]
+// fileWriter writes an RDB file through a buffer, keeping the CRC-64 of
+// what went by for the end of the file.
+type fileWriter struct {
+	w        *bufio.Writer
+	crc      uint64
+	checksum bool
+}
+
+func (f *fileWriter) Write(p []byte) error {
+	f.crc = rdb.CRC64(f.crc, p)
+	_, err := f.w.Write(p)
+	return err
+}
+
+// end writes the EOF opcode and the checksum, and flushes.
+func (f *fileWriter) end() error {
+	if _, err := f.w.Write(rdb.AppendEOF(nil, f.crc, f.checksum)); err != nil {
+		return err
 	}
+	return f.w.Flush()
+}
+
+// preamble is the start of a file: header and AUX fields.
+func preamble(cfg *config.Values, info Info) rdb.Encoder {
+	e := rdb.Encoder{Compress: cfg.RDBCompression, B: rdb.AppendHeader(nil)}
 	e.Aux("redis-ver", info.Version)
 	e.AuxInt("redis-bits", 64)
 	e.AuxInt("ctime", info.Now)
 	e.AuxInt("used-mem", info.UsedMemory)
 	e.AuxInt("aof-base", 0)
-	policy := cfg.MaxMemoryPolicy
-	saveLRU, saveLFU := strings.Contains(policy, "lru"), strings.Contains(policy, "lfu")
+	return e
+}
+
+// accessRecords says which access data records carry: idle times under
+// an LRU policy, counters under an LFU one, as Redis writes them.
+func accessRecords(cfg *config.Values) (lru, lfu bool) {
+	return strings.Contains(cfg.MaxMemoryPolicy, "lru"), strings.Contains(cfg.MaxMemoryPolicy, "lfu")
+}
+
+// appendSection starts a database's records: SELECTDB and RESIZEDB.
+func appendSection(e *rdb.Encoder, index, keys, expires int) {
+	e.Byte(rdb.OpSelectDB)
+	e.Len(uint64(index))
+	e.Byte(rdb.OpResizeDB)
+	e.Len(uint64(keys))
+	e.Len(uint64(expires))
+}
+
+// Write writes the keyspace to w as an RDB file.
+func Write(w io.Writer, ks *keyspace.Keyspace, cfg *config.Values, info Info) error {
+	f := &fileWriter{w: bufio.NewWriterSize(w, flushAt), checksum: cfg.RDBChecksum}
+	e := preamble(cfg, info)
+	lru, lfu := accessRecords(cfg)
+	var err error
 	for n, db := range ks.DBs {
 		if db.Len() == 0 {
 			continue
 		}
-		e.Byte(rdb.OpSelectDB)
-		e.Len(uint64(n))
-		e.Byte(rdb.OpResizeDB)
-		e.Len(uint64(db.Len()))
-		e.Len(uint64(db.ExpiresLen()))
+		appendSection(&e, n, db.Len(), db.ExpiresLen())
 		db.Dict().ForEach(func(id uint32) bool {
-			if when := db.Expire(id); when >= 0 {
-				e.Byte(rdb.OpExpireTimeMs)
-				e.Millis(when)
-			}
-			switch {
-			case saveLRU:
-				e.Byte(rdb.OpIdle)
-				e.Len(uint64(db.IdleTime(id)))
-			case saveLFU:
-				e.Byte(rdb.OpFreq)
-				e.Byte(byte(db.Freq(id)))
-			}
-			db.SaveValue(id, db.Key(id), &e)
+			db.SaveRecord(id, &e, lru, lfu)
 			if len(e.B) >= flushAt {
-				flush()
+				err = f.Write(e.B)
+				e.B = e.B[:0]
 			}
 			return err == nil
 		})
 	}
-	flush()
-	e.B = rdb.AppendEOF(e.B, crc, cfg.RDBChecksum)
-	flush()
 	if err == nil {
-		err = bw.Flush()
+		err = f.Write(e.B)
+	}
+	if err == nil {
+		err = f.end()
 	}
 	return err
 }
 
-// Save writes the keyspace to path as Redis does: to a temporary file in
-// the same directory, synced, then renamed over path, so that a crash
-// never leaves a half-written file under the real name.
+// Save writes the keyspace to path (see saveFile).
 func Save(path string, ks *keyspace.Keyspace, cfg *config.Values, info Info) error {
+	return saveFile(path, "temp-"+strconv.Itoa(os.Getpid())+".rdb", func(w io.Writer) error {
+		return Write(w, ks, cfg, info)
+	})
+}
+
+// saveFile writes a file as Redis does: to a temporary file in the same
+// directory, synced, then renamed over path, so that a crash never leaves
+// a half-written file under the real name.
+func saveFile(path, tmpName string, write func(io.Writer) error) error {
 	dir := filepath.Dir(path)
-	tmp := filepath.Join(dir, "temp-"+strconv.Itoa(os.Getpid())+".rdb")
+	tmp := filepath.Join(dir, tmpName)
 	f, err := os.Create(tmp)
 	if err != nil {
-		return fmt.Errorf("Failed opening the temp RDB file %s (in server root dir %s) for saving: %w", filepath.Base(tmp), dir, err)
+		return fmt.Errorf("Failed opening the temp RDB file %s (in server root dir %s) for saving: %w", tmpName, dir, err)
 	}
-	err = Write(f, ks, cfg, info)
+	err = write(f)
 	if err == nil {
 		err = f.Sync()
 	}

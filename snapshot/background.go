@@ -1,0 +1,229 @@
+package snapshot
+
+import (
+	"bufio"
+	"errors"
+	"io"
+	"os"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/redoubt-db/redoubt/config"
+	"github.com/redoubt-db/redoubt/dict"
+	"github.com/redoubt-db/redoubt/keyspace"
+	"github.com/redoubt-db/redoubt/rdb"
+)
+
+// A Background snapshot is BGSAVE: the dataset as it was at Start, written
+// while clients keep changing it, without fork and without a second copy
+// of the data.
+//
+// At Start each non-empty database's table is paused, so that its keys
+// stay in known buckets, and split into groups (dict.GroupMask). A writer
+// walks the groups in order, a batch at a time under the engine lock, and
+// writes the file outside it. Before any key changes, the keyspace calls
+// BeforeChange, and the group holding the key is written at once, as it
+// still is, and marked done; FLUSHDB, FLUSHALL and SWAPDB first write
+// every group of their databases left. So each key is written once, as it
+// was at Start. The extra memory is what waits to be written: the walk's
+// current batch, and the groups written early for databases the walk has
+// not reached, whose records must follow their database's SELECTDB.
+type Background struct {
+	ks       *keyspace.Keyspace
+	lru, lfu bool
+	checksum bool
+	walks    []*walk
+	cur      int         // the walk in progress
+	out      rdb.Encoder // records for the file, in order, not yet taken
+	aborted  bool
+	// Keys counts the keys written so far, Total the keys at Start.
+	Keys, Total int64
+}
+
+// walk is one database's part of a snapshot.
+type walk struct {
+	db            *keyspace.DB
+	index         int
+	d             *dict.Dict // the table paused at Start
+	mask          uint64
+	done          []uint64 // bitmap of the groups written
+	next          uint64   // the next group the walk looks at
+	keys, expires int
+	started       bool        // its SELECTDB is written
+	finished      bool        // every group is written
+	early         rdb.Encoder // groups written before the walk started
+}
+
+// StartBackground begins a background snapshot of ks. The caller holds
+// the engine lock, and must call Run to write the file (or Abort).
+func StartBackground(ks *keyspace.Keyspace, cfg *config.Values, info Info) *Background {
+	b := &Background{ks: ks, out: preamble(cfg, info), checksum: cfg.RDBChecksum}
+	b.lru, b.lfu = accessRecords(cfg)
+	for i, db := range ks.DBs {
+		if db.Len() == 0 {
+			continue
+		}
+		d := db.Dict()
+		d.Pause()
+		mask := d.GroupMask()
+		b.walks = append(b.walks, &walk{db: db, index: i, d: d, mask: mask,
+			done: make([]uint64, (mask+64)/64), keys: db.Len(), expires: db.ExpiresLen(),
+			early: rdb.Encoder{Compress: cfg.RDBCompression}})
+		b.Total += int64(db.Len())
+	}
+	ks.Hooks.BeforeChange = b.beforeChange
+	ks.Hooks.BeforeFlush = b.beforeFlush
+	return b
+}
+
+func (b *Background) walkOf(db *keyspace.DB) *walk {
+	for _, w := range b.walks {
+		if w.db == db && !w.finished {
+			return w
+		}
+	}
+	return nil
+}
+
+// beforeChange writes the group of key before the key changes.
+func (b *Background) beforeChange(db *keyspace.DB, key []byte) {
+	if w := b.walkOf(db); w != nil {
+		if g := uint64(w.d.Hash(key)) & w.mask; w.done[g/64]&(1<<(g%64)) == 0 {
+			b.writeGroup(w, g)
+		}
+	}
+}
+
+// beforeFlush writes every group of db left before its contents go.
+func (b *Background) beforeFlush(db *keyspace.DB) {
+	if w := b.walkOf(db); w != nil {
+		for g := uint64(0); g <= w.mask; g++ {
+			if w.done[g/64]&(1<<(g%64)) == 0 {
+				b.writeGroup(w, g)
+			}
+		}
+		b.finish(w)
+	}
+}
+
+// writeGroup writes the keys of group g, where the walk's database is in
+// the file (the current section) or will be (its early records).
+func (b *Background) writeGroup(w *walk, g uint64) int {
+	w.done[g/64] |= 1 << (g % 64)
+	e := &w.early
+	if w.started {
+		e = &b.out
+	}
+	n := 0
+	w.d.EachInGroup(w.mask, g, func(id uint32) {
+		w.db.SaveRecord(id, e, b.lru, b.lfu)
+		n++
+	})
+	b.Keys += int64(n)
+	return n
+}
+
+func (b *Background) finish(w *walk) {
+	w.finished = true
+	w.done = nil
+	w.d.Resume()
+}
+
+// step walks up to budget groups; it returns the keys written and whether
+// the walk is over. The caller holds the engine lock.
+func (b *Background) step(budget int) (keys int, over bool) {
+	for b.cur < len(b.walks) && budget > 0 {
+		w := b.walks[b.cur]
+		if !w.started {
+			appendSection(&b.out, w.index, w.keys, w.expires)
+			b.out.B = append(b.out.B, w.early.B...)
+			w.early = rdb.Encoder{}
+			w.started = true
+		}
+		for !w.finished && budget > 0 {
+			g := w.next
+			w.next++
+			if w.done[g/64]&(1<<(g%64)) == 0 {
+				keys += b.writeGroup(w, g)
+				budget--
+			}
+			if w.next > w.mask {
+				b.finish(w)
+			}
+		}
+		if w.finished {
+			b.cur++
+		}
+	}
+	return keys, b.cur == len(b.walks)
+}
+
+// release takes the snapshot's hooks off the keyspace and lets every
+// table it paused rehash again. The caller holds the engine lock.
+func (b *Background) release() {
+	b.ks.Hooks.BeforeChange = nil
+	b.ks.Hooks.BeforeFlush = nil
+	for _, w := range b.walks {
+		if !w.finished {
+			b.finish(w)
+		}
+	}
+}
+
+// Abort stops the snapshot: Run returns ErrAborted and leaves no file.
+// The caller holds the engine lock.
+func (b *Background) Abort() {
+	if !b.aborted {
+		b.aborted = true
+		b.release()
+	}
+}
+
+// ErrAborted is Run's error after Abort.
+var ErrAborted = errors.New("background save aborted")
+
+// groupsPerStep bounds the lock hold of one step of the walk.
+const groupsPerStep = 256
+
+// Run writes the snapshot to path, taking lock for each step of the walk
+// and releasing it to write, as saveFile does for SAVE. keyDelay slows
+// the walk by that much per key (rdb-key-save-delay, for tests).
+func (b *Background) Run(path string, lock sync.Locker, keyDelay time.Duration) error {
+	var out []byte
+	return saveFile(path, "temp-bg-"+strconv.Itoa(os.Getpid())+".rdb", func(file io.Writer) error {
+		f := &fileWriter{w: bufio.NewWriterSize(file, flushAt), checksum: b.checksum}
+		budget := groupsPerStep
+		if keyDelay > 0 {
+			budget = 1
+		}
+		for {
+			lock.Lock()
+			if b.aborted {
+				lock.Unlock()
+				return ErrAborted
+			}
+			keys, over := b.step(budget)
+			out = append(out[:0], b.out.B...)
+			b.out.B = b.out.B[:0]
+			if over {
+				b.release()
+			}
+			lock.Unlock()
+			if err := f.Write(out); err != nil {
+				b.abortLocked(lock)
+				return err
+			}
+			if over {
+				return f.end()
+			}
+			time.Sleep(keyDelay * time.Duration(keys))
+		}
+	})
+}
+
+func (b *Background) abortLocked(lock sync.Locker) {
+	lock.Lock()
+	b.Abort()
+	lock.Unlock()
+}

@@ -1,0 +1,180 @@
+package snapshot_test
+
+import (
+	"math/rand/v2"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redoubt-db/redoubt/internal/difftest"
+)
+
+// waitBgsave polls INFO until no background save is in progress.
+func waitBgsave(t *testing.T, c *difftest.Conn) map[string]string {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		info := difftest.InfoFields(t, c, "persistence")
+		if info["rdb_bgsave_in_progress"] == "0" {
+			return info
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("BGSAVE did not finish: %v", info)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestBackgroundSaveIsPointInTime: while BGSAVE walks the dataset slowly,
+// another client changes it in every way (values in place, TTLs, new and
+// deleted keys, renames and moves across databases, SWAPDB and FLUSHDB of
+// databases the walk has not reached); the
+// file must still hold the dataset exactly as it was when BGSAVE began.
+func TestBackgroundSaveIsPointInTime(t *testing.T) {
+	dir := t.TempDir()
+	addr := difftest.StartRedoubt(t, "dir "+dir)
+	c := difftest.Dial(t, addr)
+	for db := range 4 {
+		c.Do("select", strconv.Itoa(db))
+		for i := range 400 {
+			k := strconv.Itoa(i)
+			// Each database its own values: a mix-up must show.
+			c.Do("set", "s:"+k, "value "+k+" in "+strconv.Itoa(db))
+			c.Do("hset", "h:"+strconv.Itoa(i%40), "f"+k, k)
+			c.Do("rpush", "l:"+strconv.Itoa(i%30), k)
+			c.Do("zadd", "z:"+strconv.Itoa(i%20), k, "m"+k)
+			if i%7 == 0 {
+				c.Do("pexpireat", "s:"+k, "4102444800000")
+			}
+		}
+	}
+	c.Do("select", "0")
+	want := c.DoValue("debug", "digest").Str
+	c.Do("config", "set", "rdb-key-save-delay", "2000")
+	if got := string(c.Do("bgsave")); got != "+Background saving started\r\n" {
+		t.Fatalf("BGSAVE: %q", got)
+	}
+	// Change everything while the walk goes on.
+	var wg sync.WaitGroup
+	changes := 0
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		m := difftest.Dial(t, addr)
+		r := rand.New(rand.NewPCG(1, 2))
+		for {
+			if difftest.InfoFields(t, m, "persistence")["rdb_bgsave_in_progress"] == "0" {
+				return
+			}
+			for range 20 {
+				db, k := strconv.Itoa(r.IntN(4)), strconv.Itoa(r.IntN(500))
+				m.Do("select", db)
+				// Whole databases swap or go at once now and then, while
+				// the walk has yet to reach them: they are written out
+				// first, which ends their walk early.
+				switch changes {
+				case 0: // a database the walk has not reached
+					m.Do("select", "1")
+					m.Do("flushdb")
+				case 150: // the one it walks
+					m.Do("select", "0")
+					m.Do("flushdb")
+				case 400: // the one it walks and the next
+					m.Do("swapdb", "2", "3")
+				}
+				switch r.IntN(12) {
+				case 0:
+					m.Do("set", "s:"+k, "changed")
+				case 1:
+					m.Do("del", "s:"+k, "h:"+strconv.Itoa(r.IntN(40)))
+				case 2:
+					m.Do("hset", "h:"+strconv.Itoa(r.IntN(40)), "f"+k, "changed")
+				case 3:
+					m.Do("lpush", "l:"+strconv.Itoa(r.IntN(30)), "new")
+				case 4:
+					m.Do("zincrby", "z:"+strconv.Itoa(r.IntN(20)), "5", "m"+k)
+				case 5:
+					m.Do("pexpireat", "s:"+k, "4102444800001")
+				case 6:
+					m.Do("persist", "s:"+k)
+				case 7:
+					m.Do("rename", "s:"+k, "renamed:"+k)
+				case 8:
+					m.Do("move", "l:"+strconv.Itoa(r.IntN(30)), strconv.Itoa(r.IntN(4)))
+				case 9:
+					m.Do("append", "s:"+k, "!")
+				case 10:
+					m.Do("set", "new:"+k, "new")
+				case 11:
+					m.Do("unlink", "z:"+strconv.Itoa(r.IntN(20)))
+				}
+				changes++
+			}
+		}
+	}()
+	info := waitBgsave(t, c)
+	wg.Wait()
+	if info["rdb_last_bgsave_status"] != "ok" || changes < 400 {
+		t.Fatalf("after BGSAVE: %d changes, %v", changes, info)
+	}
+	t.Logf("%d changes during the save", changes)
+	if now := c.DoValue("debug", "digest").Str; now == want {
+		t.Fatal("the changes left the dataset as it was: the test proves nothing")
+	}
+	checkRDB(t, filepath.Join(dir, "dump.rdb"))
+	loaded := difftest.Dial(t, difftest.StartRedoubt(t, "dir "+dir))
+	if got := loaded.DoValue("debug", "digest").Str; got != want {
+		t.Fatalf("the file holds digest %s, the dataset at BGSAVE was %s", got, want)
+	}
+}
+
+// TestBackgroundSaveRepliesMatchRedis: BGSAVE and SAVE answer as Redis's
+// do while a background save runs and after it, and the file loads in
+// redis-server.
+func TestBackgroundSaveRepliesMatchRedis(t *testing.T) {
+	dir := t.TempDir()
+	p := difftest.PairOf(t, difftest.StartRedoubt(t, "dir "+dir), difftest.StartRedis(t))
+	keys := buildDataset(p)
+	p.Do("config", "set", "rdb-key-save-delay", "2000")
+	p.Do("bgsave", "bogus")
+	p.Do("bgsave")
+	p.Do("bgsave")
+	p.Do("bgsave", "schedule")
+	p.Do("save")
+	p.Do("config", "set", "rdb-key-save-delay", "0")
+	for _, c := range []*difftest.Conn{p.Redis, p.Redoubt} {
+		if info := waitBgsave(t, c); info["rdb_last_bgsave_status"] != "ok" {
+			t.Fatalf("INFO persistence: %v", info)
+		}
+	}
+	p.Do("multi")
+	p.Do("bgsave")
+	p.Do("exec")
+	checkRDB(t, filepath.Join(dir, "dump.rdb"))
+	loaded := difftest.Dial(t, difftest.StartRedis(t, "dir "+dir))
+	sameValues(t, loaded, p.Redoubt, keys)
+}
+
+// TestSavePointsSaveInTheBackground: with "save 1 1", a change is on disk
+// within a few seconds, without SAVE or SHUTDOWN.
+func TestSavePointsSaveInTheBackground(t *testing.T) {
+	dir := t.TempDir()
+	srv := start(t, "dir "+dir, "save 1 1")
+	c := difftest.Dial(t, srv.Addr())
+	c.Do("set", "k", "v")
+	deadline := time.Now().Add(20 * time.Second)
+	for difftest.InfoFields(t, c, "persistence")["rdb_saves"] == "0" {
+		if time.Now().After(deadline) {
+			t.Fatal("no background save after 20 seconds")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	waitBgsave(t, c)
+	srv.Close()
+	c2 := difftest.Dial(t, start(t, "dir "+dir).Addr())
+	if got := c2.DoValue("get", "k").Str; got != "v" {
+		t.Fatalf("after a restart: %q", got)
+	}
+}

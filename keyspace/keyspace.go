@@ -121,6 +121,12 @@ func (db *DB) beforeChange(key []byte) {
 	}
 }
 
+// WillChange tells the keyspace that a command is about to change key in
+// place after looking it up for reading, as PFCOUNT (its cached count)
+// and the stream group commands (XREADGROUP, XACK, XCLAIM ...) do, since
+// Redis counts their lookups as reads.
+func (db *DB) WillChange(key []byte) { db.beforeChange(key) }
+
 func (db *DB) beforeChangeID(id uint32) {
 	if h := db.ks.Hooks.BeforeChange; h != nil {
 		h(db, db.dict.Key(id))

@@ -60,10 +60,19 @@ func TestMigrateMatchesRedis(t *testing.T) {
 	for _, k := range append(byteKeys, "s:short", "ttl") {
 		p.Do("exists", k)
 	}
-	for _, cmd := range [][]string{{"select", "2"}, {"pexpiretime", "ttl"}, {"select", "0"}, {"dbsize"}} {
+	for _, cmd := range [][]string{{"select", "2"}, {"exists", "ttl"}, {"select", "0"}, {"dbsize"}} {
 		if a, b := targets[p.Redis].Do(cmd...), targets[p.Redoubt].Do(cmd...); string(a) != string(b) {
 			t.Errorf("targets differ on %q: %q vs %q", cmd, a, b)
 		}
+	}
+	// MIGRATE sends the TTL relative, as Redis does: the deadline lands
+	// within the milliseconds the transfer took.
+	for _, target := range targets {
+		target.Do("select", "2")
+		if at := target.DoValue("pexpiretime", "ttl").Int; at < 4102444800000-1000 || at > 4102444800000+1000 {
+			t.Errorf("the migrated TTL became deadline %d", at)
+		}
+		target.Do("select", "0")
 	}
 	for _, k := range byteKeys {
 		if a, b := targets[p.Redis].Do("dump", k), targets[p.Redoubt].Do("dump", k); string(a) != string(b) {

@@ -29,8 +29,9 @@ func waitBgsave(t *testing.T, c *difftest.Conn) map[string]string {
 
 // TestBackgroundSaveIsPointInTime: while BGSAVE walks the dataset slowly,
 // another client changes it in every way (values in place, TTLs, new and
-// deleted keys, renames and moves across databases, SWAPDB and FLUSHDB of
-// databases the walk has not reached); the
+// deleted keys, renames and moves across databases, stream groups and
+// HLL caches changed by commands Redis counts as reads, SWAPDB and FLUSHDB
+// of databases the walk has not reached); the
 // file must still hold the dataset exactly as it was when BGSAVE began.
 func TestBackgroundSaveIsPointInTime(t *testing.T) {
 	dir := t.TempDir()
@@ -48,6 +49,13 @@ func TestBackgroundSaveIsPointInTime(t *testing.T) {
 			if i%7 == 0 {
 				c.Do("pexpireat", "s:"+k, "4102444800000")
 			}
+			if i%8 == 0 {
+				c.Do("xadd", "x:"+strconv.Itoa(i%3), strconv.Itoa(i+1)+"-1", "f", k)
+				c.Do("pfadd", "hll:"+strconv.Itoa(i%5), k) // leaves a stale cached count
+			}
+		}
+		for i := range 3 {
+			c.Do("xgroup", "create", "x:"+strconv.Itoa(i), "g", "0")
 		}
 	}
 	c.Do("select", "0")
@@ -84,7 +92,15 @@ func TestBackgroundSaveIsPointInTime(t *testing.T) {
 				case 400: // the one it walks and the next
 					m.Do("swapdb", "2", "3")
 				}
-				switch r.IntN(12) {
+				switch r.IntN(16) {
+				case 12:
+					m.Do("xreadgroup", "group", "g", "c"+strconv.Itoa(r.IntN(3)), "count", "2", "streams", "x:"+strconv.Itoa(r.IntN(3)), ">")
+				case 13:
+					m.Do("xack", "x:"+strconv.Itoa(r.IntN(3)), "g", strconv.Itoa(1+8*r.IntN(50))+"-1")
+				case 14:
+					m.Do("xclaim", "x:"+strconv.Itoa(r.IntN(3)), "g", "c9", "0", strconv.Itoa(1+8*r.IntN(50))+"-1")
+				case 15:
+					m.Do("pfcount", "hll:"+strconv.Itoa(r.IntN(5)))
 				case 0:
 					m.Do("set", "s:"+k, "changed")
 				case 1:
@@ -176,5 +192,40 @@ func TestSavePointsSaveInTheBackground(t *testing.T) {
 	c2 := difftest.Dial(t, start(t, "dir "+dir).Addr())
 	if got := c2.DoValue("get", "k").Str; got != "v" {
 		t.Fatalf("after a restart: %q", got)
+	}
+}
+
+// TestBackgroundSaveBeforeReadCountedChanges: commands that change a key
+// after a lookup Redis counts as a read (XACK, XREADGROUP, XCLAIM,
+// XAUTOCLAIM, PFCOUNT refreshing its cache) still leave the file as the
+// dataset was when BGSAVE began.
+func TestBackgroundSaveBeforeReadCountedChanges(t *testing.T) {
+	dir := t.TempDir()
+	addr := difftest.StartRedoubt(t, "dir "+dir)
+	c := difftest.Dial(t, addr)
+	for i := range 300 {
+		c.Do("set", "filler:"+strconv.Itoa(i), "v")
+	}
+	for _, x := range []string{"x:ack", "x:read", "x:claim", "x:autoclaim"} {
+		for i := range 5 {
+			c.Do("xadd", x, strconv.Itoa(i+1)+"-1", "f", "v")
+		}
+		c.Do("xgroup", "create", x, "g", "0")
+		c.Do("xreadgroup", "group", "g", "alice", "count", "3", "streams", x, ">")
+	}
+	c.Do("pfadd", "hll", "a", "b", "c")
+	want := c.DoValue("debug", "digest").Str
+	c.Do("config", "set", "rdb-key-save-delay", "2000")
+	c.Do("bgsave")
+	c.Do("xack", "x:ack", "g", "1-1")
+	c.Do("xreadgroup", "group", "g", "bob", "count", "1", "streams", "x:read", ">")
+	c.Do("xclaim", "x:claim", "g", "bob", "0", "2-1")
+	c.Do("xautoclaim", "x:autoclaim", "g", "bob", "0", "0-0")
+	c.Do("pfcount", "hll")
+	c.Do("config", "set", "rdb-key-save-delay", "0")
+	waitBgsave(t, c)
+	loaded := difftest.Dial(t, difftest.StartRedoubt(t, "dir "+dir))
+	if got := loaded.DoValue("debug", "digest").Str; got != want {
+		t.Fatalf("the file holds digest %s, the dataset at BGSAVE was %s", got, want)
 	}
 }

@@ -134,6 +134,7 @@ func pfcount(c *command.Ctx) {
 			c.Err(errCorrupt)
 			return
 		}
+		c.DB.WillChange(key)
 		v.setCache(card)
 		c.DB.Modified(key)
 		c.Dirty++

@@ -122,6 +122,7 @@ func (g *group) deleteConsumer(cn *consumer) {
 // name a consumer: a new one fires xgroup-createconsumer and counts as a
 // change.
 func getOrCreateConsumer(c *command.Ctx, g *group, key, name []byte) *consumer {
+	c.DB.WillChange(key)
 	if cn := g.consumer(name, true, c.KS.Now); cn != nil {
 		return cn
 	}

@@ -148,6 +148,8 @@ func lookupGroup(c *command.Ctx) (s *stream, g *group, ok bool) {
 	if !ok || s == nil {
 		return nil, nil, ok
 	}
+	// The lookup counts as a read, as in Redis, but the group changes.
+	c.DB.WillChange(c.Args[1])
 	return s, s.group(c.Args[2]), true
 }
 

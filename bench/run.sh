@@ -13,7 +13,12 @@
 # -n 2000000 -d 16 on an empty server, then after loading COLLECTIONS
 # lists, hashes, sets and sorted sets of 10 short elements each (one type
 # per fresh pair of servers, loaded with redis-cli --pipe).
-# Results go to stdout and to bench/out/<timestamp>.md.
+# Snapshots: with the same ~1M keys, SAVE's time, BGSAVE's time idle and
+# under a SET load (with the p99 of that load), the memory the snapshot
+# held beyond the dataset (rdb_last_cow_size: copy-on-write pages for
+# Redis's fork, records waiting to be written here) and the file's size.
+# PHASES picks among throughput, memory, collections, snapshot (default:
+# all). Results go to stdout and to bench/out/<timestamp>.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,6 +29,8 @@ PIPELINES=${PIPELINES:-"1 16"}
 MEM_KEYS=${MEM_KEYS:-1000000}
 MEM_REQUESTS=${MEM_REQUESTS:-2000000}
 COLLECTIONS=${COLLECTIONS:-1000000}
+PHASES=${PHASES:-"throughput memory collections snapshot"}
+phase() { [[ " $PHASES " == *" $1 "* ]]; }
 
 for bin in redis-server redis-benchmark redis-cli; do
     command -v "$bin" >/dev/null || { echo "missing $bin (apt-get install redis-server redis-tools)" >&2; exit 1; }
@@ -61,11 +68,14 @@ report=$out/$(date +%Y%m%d-%H%M%S).md
     echo "# Redoubt vs redis-server $(redis-server --version | sed 's/.*v=\([^ ]*\).*/\1/')"
     echo
     echo "$(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, N=$N, $REPEATS runs per cell (median), -c 50"
+} | tee "$report"
+
+if phase throughput; then
+{
     echo
     echo "| test | -P | Redis ops/s | Redoubt ops/s | ratio | Redis p99 ms | Redoubt p99 ms |"
     echo "|---|---|---|---|---|---|---|"
-} | tee "$report"
-
+} | tee -a "$report"
 start_servers
 for P in $PIPELINES; do
     for t in ${TESTS//,/ }; do
@@ -81,26 +91,73 @@ for P in $PIPELINES; do
     done
 done
 stop_servers
+fi
 
-# Memory after loading ~1M keys of 16 bytes.
+rss() { awk '/VmRSS/ {print $2*1024}' "/proc/$1/status"; }
+keys() { redis-cli -p "$1" dbsize; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", (b > 0) ? a/b : 0}'; }
+
+# Memory after loading ~1M keys of 16 bytes; the snapshot phase reuses them.
+if phase memory || phase snapshot; then
 start_servers
 for port in "$RPORT" "$DPORT"; do
     redis-benchmark -p "$port" -t set -r "$MEM_KEYS" -n "$MEM_REQUESTS" -d 16 -q >/dev/null 2>&1
 done
 sleep 1
-rss() { awk '/VmRSS/ {print $2*1024}' "/proc/$1/status"; }
-keys() { redis-cli -p "$1" dbsize; }
 r_rss=$(rss "$RPID"); d_rss=$(rss "$DPID")
 r_keys=$(keys "$RPORT"); d_keys=$(keys "$DPORT")
-stop_servers
+if phase memory; then
 {
     echo
     echo "| memory | Redis | Redoubt | ratio |"
     echo "|---|---|---|---|"
     echo "| keys loaded | $r_keys | $d_keys | |"
-    echo "| resident set (MiB) | $((r_rss>>20)) | $((d_rss>>20)) | **$(awk -v a="$d_rss" -v b="$r_rss" 'BEGIN {printf "%.2f", a/b}')** |"
+    echo "| resident set (MiB) | $((r_rss>>20)) | $((d_rss>>20)) | **$(ratio "$d_rss" "$r_rss")** |"
     echo "| bytes per key | $((r_rss/r_keys)) | $((d_rss/d_keys)) | |"
 } | tee -a "$report"
+fi
+if phase snapshot; then
+    info() { redis-cli -p "$1" info persistence | tr -d '\r' | awk -F: -v k="$2" '$1 == k {print $2}'; }
+    now() { date +%s.%N; }
+    # bgsave PORT -> seconds until it is done
+    bgsave() {
+        local t0; t0=$(now)
+        redis-cli -p "$1" bgsave >/dev/null
+        while [ "$(info "$1" rdb_bgsave_in_progress)" != 0 ]; do sleep 0.02; done
+        awk -v a="$(now)" -v b="$t0" 'BEGIN {printf "%.2f", a-b}'
+    }
+    declare -A snap
+    for side in r d; do
+        port=$RPORT; [ $side = d ] && port=$DPORT
+        t0=$(now); redis-cli -p "$port" save >/dev/null
+        snap[$side.save]=$(awk -v a="$(now)" -v b="$t0" 'BEGIN {printf "%.2f", a-b}')
+        snap[$side.idle]=$(bgsave "$port")
+        # BGSAVE while 50 clients SET keys of the dataset.
+        redis-benchmark -p "$port" -t set -r "$MEM_KEYS" -n "$MEM_REQUESTS" -d 16 -c 50 --csv >"$work/load.csv" 2>/dev/null &
+        load=$!
+        sleep 0.5
+        snap[$side.busy]=$(bgsave "$port")
+        snap[$side.cow]=$(info "$port" rdb_last_cow_size)
+        wait $load
+        snap[$side.p99]=$(awk -F'","' 'NR==2 {gsub(/"/,"",$7); print $7}' "$work/load.csv")
+        snap[$side.file]=$(stat -c %s "$work/dump.rdb")
+        rm -f "$work/dump.rdb"
+    done
+    {
+        echo
+        echo "| snapshot of $r_keys keys | Redis | Redoubt | ratio |"
+        echo "|---|---|---|---|"
+        echo "| SAVE (s) | ${snap[r.save]} | ${snap[d.save]} | **$(ratio "${snap[d.save]}" "${snap[r.save]}")** |"
+        echo "| BGSAVE, idle (s) | ${snap[r.idle]} | ${snap[d.idle]} | **$(ratio "${snap[d.idle]}" "${snap[r.idle]}")** |"
+        echo "| BGSAVE under SET load (s) | ${snap[r.busy]} | ${snap[d.busy]} | **$(ratio "${snap[d.busy]}" "${snap[r.busy]}")** |"
+        echo "| SET p99 during it (ms) | ${snap[r.p99]} | ${snap[d.p99]} | |"
+        echo "| memory beyond the dataset (MiB) | $(awk -v b="${snap[r.cow]}" 'BEGIN {printf "%.1f", b/1048576}') | $(awk -v b="${snap[d.cow]}" 'BEGIN {printf "%.1f", b/1048576}') | |"
+        echo "| file (MiB) | $((snap[r.file]>>20)) | $((snap[d.file]>>20)) | |"
+    } | tee -a "$report"
+fi
+stop_servers
+fi
+
 # Memory of many small collections: COLLECTIONS keys of 10 elements each.
 collection_cmds() {
     awk -v n="$COLLECTIONS" -v type="$1" 'BEGIN {
@@ -118,6 +175,7 @@ collection_cmds() {
         }
     }'
 }
+if phase collections; then
 {
     echo
     echo "| $COLLECTIONS collections of 10 | Redis RSS (MiB) | Redoubt RSS (MiB) | ratio | Redis encoding | Redoubt encoding |"
@@ -134,7 +192,8 @@ for type in list hash set zset; do
     r_enc=$(redis-cli -p "$RPORT" object encoding "$type:0"); d_enc=$(redis-cli -p "$DPORT" object encoding "$type:0")
     stop_servers
     rm -f "$work/$type.txt"
-    echo "| $type | $((r_rss>>20)) | $((d_rss>>20)) | **$(awk -v a="$d_rss" -v b="$r_rss" 'BEGIN {printf "%.2f", a/b}')** | $r_enc | $d_enc |" | tee -a "$report"
+    echo "| $type | $((r_rss>>20)) | $((d_rss>>20)) | **$(ratio "$d_rss" "$r_rss")** | $r_enc | $d_enc |" | tee -a "$report"
 done
+fi
 echo
 echo "written to $report"

@@ -127,8 +127,10 @@ func (s *Server) infoString(want map[string]bool) string {
 		w.section("Persistence")
 		p := &s.persist
 		bgInProgress, bgSecs, bgKeys, bgTotal, bgStatus := 0, int64(-1), int64(0), int64(0), "ok"
+		var cow, cowPeak int64
 		if p.bg != nil {
 			bgInProgress, bgSecs, bgKeys, bgTotal = 1, int64(time.Since(p.bgStart).Seconds()), p.bg.Keys, p.bg.Total
+			cow, cowPeak = p.bg.Pending(), p.bg.Peak
 		}
 		if p.lastBgFailed {
 			bgStatus = "err"
@@ -137,12 +139,12 @@ func (s *Server) infoString(want map[string]bool) string {
 			k string
 			v any
 		}{
-			{"loading", 0}, {"async_loading", 0}, {"current_cow_peak", 0}, {"current_cow_size", 0},
+			{"loading", 0}, {"async_loading", 0}, {"current_cow_peak", cowPeak}, {"current_cow_size", cow},
 			{"current_cow_size_age", 0}, {"current_fork_perc", 0.0}, {"current_save_keys_processed", bgKeys},
 			{"current_save_keys_total", bgTotal}, {"rdb_changes_since_last_save", s.stats.dirty},
 			{"rdb_bgsave_in_progress", bgInProgress}, {"rdb_last_save_time", s.lastSave},
 			{"rdb_last_bgsave_status", bgStatus}, {"rdb_last_bgsave_time_sec", p.lastBgSecs},
-			{"rdb_current_bgsave_time_sec", bgSecs}, {"rdb_saves", p.saves}, {"rdb_last_cow_size", 0},
+			{"rdb_current_bgsave_time_sec", bgSecs}, {"rdb_saves", p.saves}, {"rdb_last_cow_size", p.lastCowSize},
 			{"rdb_last_load_keys_expired", p.expiredKeys}, {"rdb_last_load_keys_loaded", p.loadedKeys},
 			{"aof_enabled", 0}, {"aof_rewrite_in_progress", 0}, {"aof_rewrite_scheduled", 0},
 			{"aof_last_rewrite_time_sec", -1}, {"aof_current_rewrite_time_sec", -1},

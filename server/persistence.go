@@ -32,6 +32,9 @@ type persistStats struct {
 	lastBgFailed bool
 	lastBgSecs   int64
 	lastBgTry    time.Time
+	// lastCowSize is the most memory the last background save held
+	// beyond the dataset (INFO rdb_last_cow_size).
+	lastCowSize int64
 }
 
 // bgRetryDelay is how long the save points wait after a failed
@@ -104,6 +107,7 @@ func (s *Server) startBackgroundSave() {
 			return
 		}
 		p.lastBgSecs = int64(time.Since(p.bgStart).Seconds())
+		p.lastCowSize = b.Peak
 		if err != nil {
 			s.log.Warningf("%v", err)
 			s.log.Warningf("Background saving error")

@@ -39,6 +39,18 @@ type Background struct {
 	aborted  bool
 	// Keys counts the keys written so far, Total the keys at Start.
 	Keys, Total int64
+	// Peak is the most memory the snapshot held at once for records not
+	// yet in the file: its cost beyond the dataset (Redis's COW size).
+	Peak int64
+}
+
+// Pending is the memory held for records not yet in the file.
+func (b *Background) Pending() int64 {
+	n := len(b.out.B)
+	for _, w := range b.walks {
+		n += len(w.early.B)
+	}
+	return int64(n)
 }
 
 // walk is one database's part of a snapshot.
@@ -121,6 +133,7 @@ func (b *Background) writeGroup(w *walk, g uint64) int {
 		n++
 	})
 	b.Keys += int64(n)
+	b.Peak = max(b.Peak, b.Pending())
 	return n
 }
 

@@ -77,6 +77,9 @@ type Values struct {
 	RDBCompression bool
 	// DBFilename is the RDB file's name in Dir.
 	DBFilename string
+	// StopWritesOnBgsaveError refuses writes (MISCONF) while the last
+	// background save failed and save points are configured.
+	StopWritesOnBgsaveError bool
 	// RDBKeySaveDelay slows background saves by this many microseconds
 	// per key (a hidden setting for tests).
 	RDBKeySaveDelay int64
@@ -155,7 +158,7 @@ func table() []*Param {
 		boolParam("rdbcompression", true, func(v *Values) *bool { return &v.RDBCompression }),
 		boolParam("rdb-del-sync-files", false, nil),
 		boolParam("activerehashing", true, nil),
-		boolParam("stop-writes-on-bgsave-error", true, nil),
+		boolParam("stop-writes-on-bgsave-error", true, func(v *Values) *bool { return &v.StopWritesOnBgsaveError }),
 		boolParam("set-proc-title", true, nil).flag(Immutable),
 		boolParam("dynamic-hz", true, func(v *Values) *bool { return &v.DynamicHz }),
 		boolParam("lazyfree-lazy-eviction", false, func(v *Values) *bool { return &v.LazyfreeLazyEviction }),

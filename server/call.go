@@ -46,6 +46,10 @@ func (s *Server) processCommand(c *client) bool {
 		s.reject(c, "NOAUTH Authentication required.")
 		return true
 	}
+	if s.writesDenied() && (cmd.Has(command.Write) || cmd.Name == "ping" || (cmd.Name == "exec" && c.queuedWrite())) {
+		s.reject(c, errMisconf)
+		return true
+	}
 	if c.flags&flagPubSub != 0 && c.resp == 2 && !pubsubAllowed(cmd) {
 		s.reject(c, "ERR Can't execute '"+cmd.FullName()+"': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")
 		return true

@@ -53,6 +53,16 @@ func (c *client) queue(cmd *command.Command, args [][]byte) {
 	c.multi.mem += n
 }
 
+// queuedWrite reports whether the transaction queued a write command.
+func (c *client) queuedWrite() bool {
+	for _, q := range c.multi.queue {
+		if q.cmd.Has(command.Write) {
+			return true
+		}
+	}
+	return false
+}
+
 func (c *client) discardTransaction() {
 	c.multi = multiState{}
 	c.flags &^= flagMulti | flagDirtyCAS | flagDirtyExec

@@ -37,6 +37,18 @@ type persistStats struct {
 	lastCowSize int64
 }
 
+// errMisconf refuses writes after a failed background save, in Redis's
+// words.
+const errMisconf = "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error."
+
+// writesDenied is Redis's writeCommandsDeniedByDiskError for RDB: the
+// last background save failed, save points are set, and
+// stop-writes-on-bgsave-error is on. Clients learn that their writes
+// would not reach the disk instead of losing them at the next restart.
+func (s *Server) writesDenied() bool {
+	return s.persist.lastBgFailed && s.cfg.StopWritesOnBgsaveError && len(s.cfg.Save) > 0
+}
+
 // bgRetryDelay is how long the save points wait after a failed
 // background save before trying again, as Redis's CONFIG_BGSAVE_RETRY_DELAY.
 const bgRetryDelay = 5 * time.Second
@@ -59,6 +71,7 @@ func (s *Server) saveSnapshot() error {
 	s.stats.dirty = 0
 	s.lastSave = time.Now().Unix()
 	s.persist.saves++
+	s.persist.lastBgFailed = false // as Redis's rdbSave clears lastbgsave_status
 	return nil
 }
 

@@ -2,6 +2,7 @@ package snapshot_test
 
 import (
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"strconv"
 	"sync"
@@ -228,4 +229,47 @@ func TestBackgroundSaveBeforeReadCountedChanges(t *testing.T) {
 	if got := loaded.DoValue("debug", "digest").Str; got != want {
 		t.Fatalf("the file holds digest %s, the dataset at BGSAVE was %s", got, want)
 	}
+}
+
+// TestFailedBackgroundSaveStopsWrites: when a background save fails (here
+// its directory vanished) and save points are set, writes and PING get
+// Redis's MISCONF error, reads still work, and a successful save lifts it.
+func TestFailedBackgroundSaveStopsWrites(t *testing.T) {
+	p := difftest.NewPair(t, "enable-protected-configs yes")
+	dirs := map[*difftest.Conn]string{}
+	for _, c := range []*difftest.Conn{p.Redis, p.Redoubt} {
+		dir := t.TempDir()
+		dirs[c] = dir
+		c.Do("config", "set", "dir", dir)
+		c.Do("config", "set", "save", "3600 1")
+		c.Do("set", "k", "v")
+		if err := os.RemoveAll(dir); err != nil {
+			t.Fatal(err)
+		}
+		c.Do("bgsave")
+		if info := waitBgsave(t, c); info["rdb_last_bgsave_status"] != "err" {
+			t.Fatalf("a save into a missing directory: %v", info)
+		}
+	}
+	p.Do("set", "k", "other")
+	p.Do("get", "k")
+	p.Do("ping")
+	p.Do("multi")
+	p.Do("get", "k")
+	p.Do("set", "k", "x")
+	p.Do("exec")
+	p.Do("config", "set", "stop-writes-on-bgsave-error", "no")
+	p.Do("set", "k", "allowed")
+	p.Do("config", "set", "stop-writes-on-bgsave-error", "yes")
+	p.Do("incr", "n")
+	for _, c := range []*difftest.Conn{p.Redis, p.Redoubt} {
+		if err := os.MkdirAll(dirs[c], 0o755); err != nil {
+			t.Fatal(err)
+		}
+		// Redis works in the directory it changed into, gone now.
+		c.Do("config", "set", "dir", dirs[c])
+	}
+	p.Do("save")
+	p.Do("incr", "n")
+	p.SameInfo("persistence", "rdb_last_bgsave_status")
 }

@@ -5,7 +5,7 @@
 # redis-tools) if they are missing: the differential tests compare Redoubt
 # with the real redis-server and fail without it. Then checks formatting
 # and vet, runs all tests, and runs the race detector on the packages where
-# goroutines meet.
+# goroutines meet, and each fuzz target briefly.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -30,5 +30,16 @@ go test -count=1 ./...
 
 echo "== race detector on the concurrent packages"
 go test -count=1 -race ./server/ ./snapshot/ ./internal/... ./types/list/ ./types/stream/ .
+
+# Each fuzz target also runs for a few seconds of new inputs (beyond its
+# seeds, which the tests above run): for longer runs, raise FUZZTIME.
+echo "== short fuzz runs"
+fuzztime=${FUZZTIME:-5s}
+for target in ./protocol:FuzzParser ./rdb:FuzzDecoder ./rdb:FuzzLZF ./listpack:FuzzValidate \
+    ./intset:FuzzValidate ./types/hll:FuzzValue ./keys:FuzzRestore ./snapshot:FuzzRead \
+    ./types/stream:FuzzStreamRestore; do
+    out=$(go test -run XXX -fuzz "^${target#*:}\$" -fuzztime "$fuzztime" "${target%%:*}" 2>&1) ||
+        { echo "$out"; exit 1; }
+done
 
 echo "== all tests passed"

@@ -273,3 +273,32 @@ func TestFailedBackgroundSaveStopsWrites(t *testing.T) {
 	p.Do("incr", "n")
 	p.SameInfo("persistence", "rdb_last_bgsave_status")
 }
+
+// TestShutdownDuringBackgroundSave: SHUTDOWN stops a background save in
+// progress and saves in the foreground, as Redis kills its child; no
+// temporary file is left behind.
+func TestShutdownDuringBackgroundSave(t *testing.T) {
+	dir := t.TempDir()
+	srv := start(t, "dir "+dir, "save 3600 1")
+	c := difftest.Dial(t, srv.Addr())
+	for i := range 200 {
+		c.Do("set", "k"+strconv.Itoa(i), "v")
+	}
+	c.Do("config", "set", "rdb-key-save-delay", "100000")
+	if got := string(c.Do("bgsave")); got != "+Background saving started\r\n" {
+		t.Fatalf("BGSAVE: %q", got)
+	}
+	c.Do("set", "after", "bgsave")
+	c.Send("shutdown")
+	<-srv.Done()
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if e.Name() != "dump.rdb" {
+			t.Errorf("left in the directory: %s", e.Name())
+		}
+	}
+	c2 := difftest.Dial(t, start(t, "dir "+dir).Addr())
+	if got := c2.DoValue("dbsize").Int; got != 201 {
+		t.Fatalf("after the restart: %d keys, want the 201 there were at SHUTDOWN", got)
+	}
+}

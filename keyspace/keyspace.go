@@ -127,6 +127,12 @@ func (db *DB) beforeChange(key []byte) {
 // Redis counts their lookups as reads.
 func (db *DB) WillChange(key []byte) { db.beforeChange(key) }
 
+func (db *DB) beforeFlush() {
+	if h := db.ks.Hooks.BeforeFlush; h != nil {
+		h(db)
+	}
+}
+
 func (db *DB) beforeChangeID(id uint32) {
 	if h := db.ks.Hooks.BeforeChange; h != nil {
 		h(db, db.dict.Key(id))
@@ -448,8 +454,8 @@ func (db *DB) Persist(id uint32) bool {
 	if ent.Aux == 0 {
 		return false
 	}
-	db.beforeChangeID(id)
-	db.removeExpireRec(db.dict.At(id).Aux - 1)
+	db.beforeChangeID(id) // reads only: ent stays valid
+	db.removeExpireRec(ent.Aux - 1)
 	return true
 }
 
@@ -489,9 +495,7 @@ func (db *DB) SampleExpire(now int64) (ttl int64, gone bool) {
 // Flush empties the database. With async, values are freed by the
 // background lazy-free work instead of now.
 func (db *DB) Flush(async bool) {
-	if h := db.ks.Hooks.BeforeFlush; h != nil {
-		h(db)
-	}
+	db.beforeFlush()
 	if async && db.dict.Len() > 0 {
 		old := db.dict
 		db.ks.lazy.dicts = append(db.ks.lazy.dicts, old)
@@ -514,10 +518,8 @@ func (db *DB) Flush(async bool) {
 // Swap exchanges the contents of two databases (SWAPDB).
 func (ks *Keyspace) Swap(a, b int) {
 	x, y := ks.DBs[a], ks.DBs[b]
-	if h := ks.Hooks.BeforeFlush; h != nil {
-		h(x)
-		h(y)
-	}
+	x.beforeFlush()
+	y.beforeFlush()
 	x.dict, y.dict = y.dict, x.dict
 	x.expires, y.expires = y.expires, x.expires
 	x.AvgTTL, y.AvgTTL = y.AvgTTL, x.AvgTTL

@@ -219,11 +219,11 @@ func (s *Server) migrateOnce(c *client, ctx *command.Ctx, addr string, timeout t
 			}
 			return i == 0 && !errors.Is(err, os.ErrDeadlineExceeded), readErr
 		}
-		switch {
-		case bytes.HasPrefix(authReply, []byte("-")) || bytes.HasPrefix(selectReply, []byte("-")) || reply[0] == '-':
+		switch e := firstError(authReply, selectReply, reply); {
+		case e != nil:
 			if targetErr == nil {
 				mc.lastDB = -1
-				targetErr = firstError(authReply, selectReply, reply)
+				targetErr = e
 			}
 		case !copyKeys:
 			if id := c.db.LookupWrite(k); id != dict.None {

@@ -55,14 +55,17 @@ const bgRetryDelay = 5 * time.Second
 
 func (s *Server) rdbPath() string { return s.cfg.Path(s.cfg.DBFilename) }
 
+// snapshotInfo is what a file records about this server now.
+func (s *Server) snapshotInfo() snapshot.Info {
+	return snapshot.Info{Version: Version, UsedMemory: s.memory().used(), Now: time.Now().Unix()}
+}
+
 // saveSnapshot writes the dataset to the RDB file in the foreground,
 // stopping a background save first, as Redis kills its child. The caller
 // holds mu.
 func (s *Server) saveSnapshot() error {
 	s.abortBackgroundSave()
-	err := snapshot.Save(s.rdbPath(), s.ks, &s.cfg.Values, snapshot.Info{
-		Version: Version, UsedMemory: s.memory().used(), Now: time.Now().Unix(),
-	})
+	err := snapshot.Save(s.rdbPath(), s.ks, &s.cfg.Values, s.snapshotInfo())
 	if err != nil {
 		s.log.Warningf("%v", err)
 		return err
@@ -79,7 +82,7 @@ func (s *Server) saveSnapshot() error {
 // or the server is not serving yet.
 func (s *Server) loadSnapshot(replace bool) error {
 	start := time.Now()
-	s.ks.Now = time.Now().UnixMilli()
+	s.ks.Now = start.UnixMilli()
 	got, err := snapshot.Load(s.rdbPath(), s.ks, &s.cfg.Values, snapshot.LoadOptions{Now: s.ks.Now, Replace: replace})
 	if err != nil {
 		return err
@@ -100,9 +103,7 @@ func (s *Server) loadSnapshot(replace bool) error {
 // startBackgroundSave starts BGSAVE. The caller holds mu.
 func (s *Server) startBackgroundSave() {
 	p := &s.persist
-	b := snapshot.StartBackground(s.ks, &s.cfg.Values, snapshot.Info{
-		Version: Version, UsedMemory: s.memory().used(), Now: time.Now().Unix(),
-	})
+	b := snapshot.StartBackground(s.ks, &s.cfg.Values, s.snapshotInfo())
 	p.bg, p.bgStart, p.bgDirty, p.lastBgTry, p.scheduled = b, time.Now(), s.stats.dirty, time.Now(), false
 	s.log.Noticef("Background saving started")
 	delay := time.Duration(s.cfg.RDBKeySaveDelay) * time.Microsecond

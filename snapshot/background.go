@@ -217,8 +217,7 @@ func (b *Background) Run(path string, lock sync.Locker, keyDelay time.Duration) 
 				return ErrAborted
 			}
 			keys, over := b.step(budget)
-			out = append(out[:0], b.out.B...)
-			b.out.B = b.out.B[:0]
+			out, b.out.B = b.out.B, out[:0]
 			if over {
 				b.release()
 			}

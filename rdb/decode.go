@@ -172,13 +172,3 @@ func (d *Decoder) String() []byte {
 	d.Fail()
 	return nil
 }
-
-// Int reads a string that must be a canonical 64-bit integer.
-func (d *Decoder) Int() int64 {
-	s := d.String()
-	n, err := strconv.ParseInt(string(s), 10, 64)
-	if err != nil {
-		d.Fail()
-	}
-	return n
-}

@@ -69,8 +69,8 @@ func TestIntAndDouble(t *testing.T) {
 	e.Millis(-5)
 	d := NewDecoder(e.B)
 	for _, n := range ints {
-		if got := d.Int(); got != n {
-			t.Errorf("Int %d decoded as %d", n, got)
+		if got := string(d.String()); got != strconv.FormatInt(n, 10) {
+			t.Errorf("Int %d decoded as %q", n, got)
 		}
 	}
 	if f := d.Double(); !math.IsInf(f, -1) {

@@ -187,7 +187,7 @@ func bitfield(c *command.Ctx, ro bool) {
 		}
 	}
 	if changes > 0 {
-		c.DB.Modified(c.Args[1])
+		c.SignalModified(c.DB, c.Args[1])
 		c.Dirty += int64(changes)
 		c.Notify(command.EvString, "setbit", c.Args[1])
 	}

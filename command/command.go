@@ -45,6 +45,10 @@ const (
 	// Flags Redis keeps but does not show in COMMAND INFO.
 	MayReplicate
 	Protected
+	// TouchesArbitraryKeys: the command may expire any key (SCAN,
+	// RANDOMKEY), so its deletions are propagated one by one rather
+	// than in a MULTI/EXEC block.
+	TouchesArbitraryKeys
 )
 
 var flagNames = []struct {

@@ -23,7 +23,9 @@ type Ctx struct {
 	KS   *keyspace.Keyspace
 	DB   *keyspace.DB
 	Cfg  *config.Values
-	Srv  Server
+	// E is the execution engine: every effect of the command goes
+	// through it.
+	E Engine
 	// Client is the calling connection; only the server looks inside.
 	Client any
 	// Dirty counts the changes the command made (Redis's server.dirty),
@@ -31,6 +33,10 @@ type Ctx struct {
 	Dirty int64
 	// Errors counts error replies written by the call.
 	Errors int
+	// Replayed is set when the command comes from the AOF or from a
+	// primary (Redis's mustObeyClient): what it does was decided where it
+	// first ran, and limits meant for clients do not apply.
+	Replayed bool
 	// Retry is set when the server runs a blocked command again because
 	// one of its keys was signalled ready; Woken is that key.
 	Retry bool
@@ -38,21 +44,36 @@ type Ctx struct {
 	// redacted lists arguments shown as "(redacted)" in SLOWLOG and
 	// MONITOR (passwords).
 	redacted []int
+	// prop is how the command is propagated (AOF, replicas).
+	prop propagation
 	// Buf is scratch space, e.g. for formatting int-encoded strings.
 	Buf [64]byte
 }
 
-// Server is what handlers may ask of the server around them.
-type Server interface {
+// Engine is the execution engine as handlers see it: the one channel
+// through which every effect of a command leaves it (package engine
+// implements it; internal/cmdtest has one for tests).
+type Engine interface {
+	// KeyChanged is Redis's signalModifiedKey: WATCH and client-side
+	// caching learn that key, in db, changed.
+	KeyChanged(db *keyspace.DB, key []byte)
 	// Notify fires a keyspace notification of the given class.
 	Notify(class Event, event string, key []byte, db int)
-	// RecordError counts an error reply in INFO errorstats.
-	RecordError(msg string)
-	// Block suspends the calling client on keys (see Ctx.Block).
-	Block(c *Ctx, keys [][]byte, deadline int64) bool
 	// SignalReady reports that key, in database db, may now serve
 	// clients blocked on it.
 	SignalReady(db int, key []byte)
+	// Propagate adds a command to the execution unit's propagated
+	// stream, in database db, to the given targets, ahead of the calling
+	// command's own (Redis's alsoPropagate).
+	Propagate(db int, target Target, args ...[]byte)
+	// Propagating reports whether anything receives what is propagated
+	// to target (an AOF, a replica): when nothing does, handlers need
+	// not build what they would propagate.
+	Propagating(target Target) bool
+	// Block suspends the calling client on keys (see Ctx.Block).
+	Block(c *Ctx, keys [][]byte, deadline int64) bool
+	// RecordError counts an error reply in INFO errorstats.
+	RecordError(msg string)
 }
 
 // Event is a keyspace notification class (notify-keyspace-events).
@@ -101,7 +122,7 @@ func (c *Ctx) Err(msg string) {
 	}
 	c.W.Error(msg)
 	c.Errors++
-	c.Srv.RecordError(msg)
+	c.E.RecordError(msg)
 }
 
 // ArityErr writes Redis's wrong-number-of-arguments error.
@@ -126,13 +147,22 @@ func (c *Ctx) Redacted() [][]byte {
 
 // Notify fires a keyspace notification for a key of the current database.
 func (c *Ctx) Notify(class Event, event string, key []byte) {
-	c.Srv.Notify(class, event, key, c.DB.ID)
+	c.E.Notify(class, event, key, c.DB.ID)
 }
+
+// NotifyIn fires a keyspace notification for a key of database db.
+func (c *Ctx) NotifyIn(db *keyspace.DB, class Event, event string, key []byte) {
+	c.E.Notify(class, event, key, db.ID)
+}
+
+// SignalModified tells WATCH and client-side caching that key, in db,
+// changed, without counting a change (Redis's signalModifiedKey).
+func (c *Ctx) SignalModified(db *keyspace.DB, key []byte) { c.E.KeyChanged(db, key) }
 
 // Changed records a change to key: WATCH and client-side caching learn of
 // it, the dirty counter moves, and a notification fires.
 func (c *Ctx) Changed(key []byte, class Event, event string) {
-	c.DB.Modified(key)
+	c.E.KeyChanged(c.DB, key)
 	c.Dirty++
 	c.Notify(class, event, key)
 }
@@ -192,7 +222,7 @@ func (c *Ctx) RemoveEach(kind keyspace.Kind, class Event, event string,
 // Block returns false where blocking is not allowed (inside MULTI/EXEC or
 // a script): the handler must then reply as if the timeout had passed.
 func (c *Ctx) Block(keys [][]byte, deadline int64) bool {
-	return c.Srv.Block(c, keys, deadline)
+	return c.E.Block(c, keys, deadline)
 }
 
 // ServesFrom reports whether a blocking command may serve from key now:
@@ -206,7 +236,7 @@ func (c *Ctx) ServesFrom(key []byte) bool {
 
 // SignalReady tells clients blocked on key (BLPOP, BZPOPMIN, XREAD ...)
 // that it may serve them now; handlers call it after adding elements.
-func (c *Ctx) SignalReady(key []byte) { c.Srv.SignalReady(c.DB.ID, key) }
+func (c *Ctx) SignalReady(key []byte) { c.E.SignalReady(c.DB.ID, key) }
 
 // Read looks key up for reading and checks its kind. It returns the entry
 // id, or dict.None if the key does not exist. If the key holds another

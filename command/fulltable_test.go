@@ -16,9 +16,9 @@ import (
 // a handler, run COMMAND's handlers on it directly, and compare their
 // replies with the reference Redis for all of its commands.
 
-// nopServer is the server around COMMAND's handlers, which only report
+// nopServer is the engine around COMMAND's handlers, which only report
 // errors; the embedded interface stays nil.
-type nopServer struct{ command.Server }
+type nopServer struct{ command.Engine }
 
 func (nopServer) RecordError(string) {}
 
@@ -57,7 +57,7 @@ func call(t testing.TB, tab *command.Table, resp int, args ...string) []byte {
 	if cmd == nil || !cmd.ArityOK(len(argv)) {
 		t.Fatalf("%s: not a valid call", difftest.Quote(args))
 	}
-	ctx := &command.Ctx{Args: argv, Cmd: cmd, W: &protocol.Writer{Resp: resp}, Srv: nopServer{}}
+	ctx := &command.Ctx{Args: argv, Cmd: cmd, W: &protocol.Writer{Resp: resp}, E: nopServer{}}
 	cmd.Handler(ctx)
 	return ctx.W.Buf
 }

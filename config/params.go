@@ -40,6 +40,7 @@ type Values struct {
 	LFULogFactor          int64
 	LFUDecayTime          int64
 	ActiveExpireEffort    int64
+	ReplPingReplicaPeriod int64
 	LazyfreeLazyEviction  bool
 	LazyfreeLazyExpire    bool
 	LazyfreeLazyUserDel   bool
@@ -271,7 +272,7 @@ func table() []*Param {
 		intParam("cluster-announce-port", 0, 0, 65535, 0, nil).applyGroup("cluster-announce-port"),
 		intParam("cluster-announce-tls-port", 0, 0, 65535, 0, nil).applyGroup("cluster-announce-port"),
 		intParam("repl-timeout", 60, 1, intMax, 0, nil),
-		intParam("repl-ping-replica-period", 10, 1, intMax, 0, nil).alias("repl-ping-slave-period"),
+		intParam("repl-ping-replica-period", 10, 1, intMax, 0, func(v *Values) *int64 { return &v.ReplPingReplicaPeriod }).alias("repl-ping-slave-period"),
 		intParam("list-compress-depth", 0, 0, intMax, 0, func(v *Values) *int64 { return &v.ListCompressDepth }),
 		intParam("rdb-key-save-delay", 0, intMin, intMax, 0, func(v *Values) *int64 { return &v.RDBKeySaveDelay }).flag(Hidden),
 		intParam("key-load-delay", 0, intMin, intMax, 0, nil).flag(Hidden),

@@ -15,7 +15,7 @@ import (
 func benchCmds(b *testing.B, cmds ...[]string) {
 	h := cmdtest.New(b, expire.Register)
 	h.Quiet = true
-	h.KS.Now = now
+	h.Clock.T = now
 	fill(h.DB, "key:", 10000, now+100000)
 	var calls [][][]byte
 	for _, c := range cmds {

@@ -76,7 +76,7 @@ func expire(c *command.Ctx, abs bool, unit int64) {
 	}
 	when *= unit
 	if !abs {
-		base := c.KS.Now
+		base := c.KS.Now()
 		if when > math.MaxInt64-base {
 			c.Err("ERR invalid expire time in '" + c.Cmd.FullName() + "' command")
 			return
@@ -101,19 +101,30 @@ func expire(c *command.Ctx, abs bool, unit int64) {
 	}
 	// A replica keeps the key, deadline in the past, until the master's
 	// delete arrives.
-	if when <= c.KS.Now && !c.KS.Replica {
+	if when <= c.KS.Now() && !c.KS.Replica {
 		if c.Cfg.LazyfreeLazyExpire {
 			c.DB.Unlink(id)
 		} else {
 			c.DB.Delete(id)
 		}
 		c.Changed(key, command.EvGeneric, "del")
+		c.Rewrite(command.DelWord(c.Cfg.LazyfreeLazyExpire), key)
 		c.W.Int(1)
 		return
 	}
 	c.DB.SetExpire(id, when)
 	c.W.Int(1)
 	c.Changed(key, command.EvGeneric, "expire")
+	// Propagated as PEXPIREAT with the absolute deadline, options kept,
+	// so that replicas and a reloaded AOF expire the key at the same
+	// moment; PEXPIREAT itself travels as it came.
+	if !abs || unit != 1 {
+		args := c.PropagatedArgs()
+		var tmp [8][]byte
+		out := append(tmp[:0], args...)
+		out[0], out[2] = command.WordPExpireAt, c.FormatInt(when)
+		c.Rewrite(out...)
+	}
 }
 
 // ttl is TTL, PTTL, EXPIRETIME and PEXPIRETIME: -2 for a missing key, -1
@@ -132,7 +143,7 @@ func ttl(c *command.Ctx, ms, abs bool) {
 	}
 	t := when
 	if !abs {
-		t -= c.KS.Now
+		t -= c.KS.Now()
 	}
 	t = max(t, 0)
 	if !ms {

@@ -26,14 +26,14 @@ func fill(db *keyspace.DB, prefix string, n int, when int64) {
 
 func newKeyspace() *keyspace.Keyspace {
 	ks := keyspace.New(16)
-	ks.Now = now
+	ks.SetEnv(&keyspace.Clock{T: now})
 	return ks
 }
 
 func TestCycleRemovesExpiredKeys(t *testing.T) {
 	ks := newKeyspace()
 	var fired []string
-	ks.Hooks.Expired = func(db *keyspace.DB, key []byte) { fired = append(fired, string(key)) }
+	ks.SetEnv(&keyspace.Clock{T: now, OnExpired: func(db *keyspace.DB, key []byte) { fired = append(fired, string(key)) }})
 	fill(ks.DBs[0], "old", 300, now-1)
 	fill(ks.DBs[0], "new", 100, now+4000)
 	fill(ks.DBs[0], "forever", 50, -1)

@@ -37,6 +37,8 @@ func DumpPayload(db *keyspace.DB, id uint32, cfg *config.Values) []byte {
 }
 
 // restore is RESTORE key ttl payload [REPLACE] [ABSTTL] [IDLETIME s] [FREQ f].
+var wordAbsTTL = []byte("ABSTTL")
+
 func restore(c *command.Ctx) {
 	var replace, absTTL bool
 	lruIdle, lfuFreq := int64(-1), int64(-1)
@@ -110,13 +112,14 @@ func restore(c *command.Ctx) {
 		}
 	}
 	if ttl != 0 && !absTTL {
-		ttl += c.KS.Now
+		ttl += c.KS.Now()
 	}
-	if ttl != 0 && ttl <= c.KS.Now {
+	if ttl != 0 && ttl <= c.KS.Now() {
 		// Already expired: the key is not created.
 		c.KS.FreeValue(kind, enc, val)
 		if deleted {
 			c.Changed(key, command.EvGeneric, "del")
+			c.Rewrite(command.WordDel, key)
 		}
 		c.W.OK()
 		return
@@ -124,10 +127,15 @@ func restore(c *command.Ctx) {
 	id := c.DB.Add(key, kind, enc, val)
 	if ttl != 0 {
 		c.DB.SetExpire(id, ttl)
+		if !absTTL {
+			// The TTL travels as the deadline it became.
+			c.RewriteArg(2, c.FormatInt(ttl))
+			c.RewriteArg(len(c.Args), wordAbsTTL)
+		}
 	}
 	c.DB.SetAccess(id, lruIdle, lfuFreq)
 	c.Notify(command.EvNew, "new", key)
-	c.DB.Modified(key)
+	c.SignalModified(c.DB, key)
 	c.Notify(command.EvGeneric, "restore", key)
 	c.Dirty++
 	c.W.OK()

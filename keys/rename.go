@@ -36,8 +36,8 @@ func rename(c *command.Ctx, nx bool) {
 	}
 	c.DB.Rename(id, dst)
 	c.Notify(command.EvNew, "new", dst)
-	c.DB.Modified(src)
-	c.DB.Modified(dst)
+	c.SignalModified(c.DB, src)
+	c.SignalModified(c.DB, dst)
 	c.Notify(command.EvGeneric, "rename_from", src)
 	c.Notify(command.EvGeneric, "rename_to", dst)
 	c.Dirty++
@@ -85,11 +85,11 @@ func move(c *command.Ctx) {
 		return
 	}
 	src.MoveTo(id, dst, key)
-	c.Srv.Notify(command.EvNew, "new", key, dst.ID)
-	src.Modified(key)
-	dst.Modified(key)
+	c.NotifyIn(dst, command.EvNew, "new", key)
+	c.SignalModified(src, key)
+	c.SignalModified(dst, key)
 	c.Notify(command.EvGeneric, "move_from", key)
-	c.Srv.Notify(command.EvGeneric, "move_to", key, dst.ID)
+	c.NotifyIn(dst, command.EvGeneric, "move_to", key)
 	c.Dirty++
 	c.W.Int(1)
 }
@@ -133,9 +133,9 @@ func copyCmd(c *command.Ctx) {
 		deleteOverwritten(c, dst, old)
 	}
 	c.DB.CopyTo(id, dst, newkey)
-	c.Srv.Notify(command.EvNew, "new", newkey, dst.ID)
-	dst.Modified(newkey)
-	c.Srv.Notify(command.EvGeneric, "copy_to", newkey, dst.ID)
+	c.NotifyIn(dst, command.EvNew, "new", newkey)
+	c.SignalModified(dst, newkey)
+	c.NotifyIn(dst, command.EvGeneric, "copy_to", newkey)
 	c.Dirty++
 	c.W.Int(1)
 }

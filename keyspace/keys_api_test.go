@@ -9,7 +9,7 @@ import (
 
 func TestCopyTo(t *testing.T) {
 	ks := keyspace.New(2)
-	ks.Now = 1000
+	ks.SetEnv(&keyspace.Clock{T: 1000})
 	src, dst := ks.DBs[0], ks.DBs[1]
 	var buf [20]byte
 	for _, val := range []string{"12", "-5", "hello", "a string longer than forty-four bytes, so raw"} {
@@ -46,16 +46,16 @@ func TestCopyTo(t *testing.T) {
 func TestExpireIfNeeded(t *testing.T) {
 	ks := keyspace.New(1)
 	var expired []string
-	ks.Hooks.Expired = func(db *keyspace.DB, key []byte) { expired = append(expired, string(key)) }
+	clock := &keyspace.Clock{T: 1000, OnExpired: func(db *keyspace.DB, key []byte) { expired = append(expired, string(key)) }}
+	ks.SetEnv(clock)
 	db := ks.DBs[0]
-	ks.Now = 1000
 	live := db.SetString([]byte("live"), []byte("v"), false)
 	db.SetExpire(live, 1000) // expires when now passes 1000
 	plain := db.SetString([]byte("plain"), []byte("v"), false)
 	if db.Expired(live) || db.ExpireIfNeeded(live) || db.Expired(plain) || db.ExpireIfNeeded(plain) {
 		t.Fatal("a key at or before its deadline counts as expired")
 	}
-	ks.Now = 1001
+	clock.T = 1001
 	if !db.Expired(live) {
 		t.Fatal("a key past its deadline is not expired")
 	}

@@ -13,13 +13,14 @@
 // records, so that active expiry samples them uniformly in O(1), as
 // eviction samples the dict.
 //
-// Time is the command's time: the server sets Now before each top-level
-// command, so a key cannot expire half-way through a command, a MULTI
-// block or a script.
+// Time is the command's time, which the keyspace asks its Env (the
+// execution engine): a key cannot expire half-way through a command, a
+// MULTI block or a script.
 package keyspace
 
 import (
 	"math/rand/v2"
+	"time"
 
 	"github.com/redoubt-db/redoubt/arena"
 	"github.com/redoubt-db/redoubt/dict"
@@ -91,35 +92,84 @@ func meta(k Kind, e Encoding, lru uint32) uint32 {
 	return uint32(k)<<kindShift | uint32(e)<<encShift | lru&lruMask
 }
 
-// Hooks connect the keyspace to the rest of the server.
-type Hooks struct {
+// Env is the execution engine as the keyspace sees it: the time of the
+// running command, and where the keyspace's own events go. One engine
+// implements it for the server (package engine); a keyspace without one
+// (tools, loaders, unit tests) runs on a Clock.
+type Env interface {
+	// Now is the running command's time in Unix milliseconds: keys do not
+	// expire half-way through a command, a MULTI block or a script.
+	Now() int64
+	// NoTouch is true while a command's reads must not count as accesses
+	// (CLIENT NO-TOUCH).
+	NoTouch() bool
+	// BeforeChange is called before a key changes in any way (value, TTL,
+	// existence; or a write lookup, after which a command may change a
+	// value in place), while its old state is still there: a background
+	// snapshot writes it out first if it has not yet.
+	BeforeChange(db *DB, key []byte)
+	// BeforeFlush is called before a database's contents go or move at
+	// once (FLUSHDB, FLUSHALL, SWAPDB).
+	BeforeFlush(db *DB)
 	// Expired is called after a key was deleted because its TTL passed,
-	// lazily or by the active cycle (propagation, notifications).
-	Expired func(db *DB, key []byte)
-	// Modified is called for every key a command changes (WATCH).
-	Modified func(db *DB, key []byte)
-	// Missed, if set, is called when a read finds no key (the keymiss
-	// notification); the server sets it only when that event is enabled.
-	Missed func(db *DB, key []byte)
+	// lazily or by the active cycle: notification, WATCH, propagation of
+	// the deletion.
+	Expired(db *DB, key []byte)
 	// Ready is called when a key appears, and when a stream goes away or
 	// is replaced: clients blocked on it may now be served, or told
 	// (Redis's signalKeyAsReady in dbAdd and dbGenericDelete).
-	Ready func(db *DB, key []byte)
-	// BeforeChange, if set, is called before a key changes in any way
-	// (value, TTL, existence; or a write lookup, after which a command
-	// may change a value in place), while its old state is still there:
-	// a background snapshot writes it out first if it has not yet.
-	BeforeChange func(db *DB, key []byte)
-	// BeforeFlush, if set, is called before a database's contents go or
-	// move at once (FLUSHDB, FLUSHALL, SWAPDB).
-	BeforeFlush func(db *DB)
+	Ready(db *DB, key []byte)
+	// Missed is called when a read finds no key (the keymiss event).
+	Missed(db *DB, key []byte)
 }
 
-func (db *DB) beforeChange(key []byte) {
-	if h := db.ks.Hooks.BeforeChange; h != nil {
-		h(db, key)
+// ChangeListener is told before a key or a whole database changes, as
+// Env's BeforeChange and BeforeFlush are: background snapshots and AOF
+// rewrites listen, several at a time, through the engine.
+type ChangeListener interface {
+	BeforeChange(db *DB, key []byte)
+	BeforeFlush(db *DB)
+}
+
+// Clock is the Env of a keyspace without an engine: time is T (zero
+// means the wall clock), reads touch, and events are dropped except
+// expirations, which go to OnExpired if set.
+type Clock struct {
+	T         int64
+	OnExpired func(db *DB, key []byte)
+}
+
+// Now implements Env.
+func (c *Clock) Now() int64 {
+	if c.T != 0 {
+		return c.T
+	}
+	return time.Now().UnixMilli()
+}
+
+// NoTouch implements Env.
+func (c *Clock) NoTouch() bool { return false }
+
+// BeforeChange implements Env.
+func (c *Clock) BeforeChange(*DB, []byte) {}
+
+// BeforeFlush implements Env.
+func (c *Clock) BeforeFlush(*DB) {}
+
+// Expired implements Env.
+func (c *Clock) Expired(db *DB, key []byte) {
+	if c.OnExpired != nil {
+		c.OnExpired(db, key)
 	}
 }
+
+// Ready implements Env.
+func (c *Clock) Ready(*DB, []byte) {}
+
+// Missed implements Env.
+func (c *Clock) Missed(*DB, []byte) {}
+
+func (db *DB) beforeChange(key []byte) { db.ks.env.BeforeChange(db, key) }
 
 // WillChange tells the keyspace that a command is about to change key in
 // place after looking it up for reading, as PFCOUNT (its cached count)
@@ -127,35 +177,21 @@ func (db *DB) beforeChange(key []byte) {
 // Redis counts their lookups as reads.
 func (db *DB) WillChange(key []byte) { db.beforeChange(key) }
 
-func (db *DB) beforeFlush() {
-	if h := db.ks.Hooks.BeforeFlush; h != nil {
-		h(db)
-	}
-}
+func (db *DB) beforeFlush() { db.ks.env.BeforeFlush(db) }
 
-func (db *DB) beforeChangeID(id uint32) {
-	if h := db.ks.Hooks.BeforeChange; h != nil {
-		h(db, db.dict.Key(id))
-	}
-}
+func (db *DB) beforeChangeID(id uint32) { db.ks.env.BeforeChange(db, db.dict.Key(id)) }
 
 // Keyspace is the set of databases.
 type Keyspace struct {
 	Arena *arena.Arena
 	DBs   []*DB
-	Hooks Hooks
-	// Now is the time in milliseconds that commands see; the server sets
-	// it before each top-level command.
-	Now int64
+	env   Env
 	// Evict mirrors maxmemory-policy's effect on access tracking.
 	LFU          bool
 	LFULogFactor int
 	LFUDecayTime int
 	// ActiveExpire is DEBUG SET-ACTIVE-EXPIRE's switch.
 	ActiveExpire bool
-	// NoTouch is set while a CLIENT NO-TOUCH client's command runs: its
-	// reads do not count as accesses.
-	NoTouch bool
 	// Replica makes lookups report expired keys as missing without
 	// deleting them: the master sends the deletes.
 	Replica bool
@@ -176,10 +212,10 @@ type Stats struct {
 	LazyfreedObjects    int64
 }
 
-// New creates n empty databases.
+// New creates n empty databases, on a wall Clock until SetEnv.
 func New(n int) *Keyspace {
 	ks := &Keyspace{Arena: arena.New(), ActiveExpire: true, LFULogFactor: 10, LFUDecayTime: 1,
-		rng: rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))}
+		env: &Clock{}, rng: rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))}
 	for i := 0; i < n; i++ {
 		ks.DBs = append(ks.DBs, ks.newDB(i))
 	}
@@ -191,6 +227,15 @@ func (ks *Keyspace) newDB(id int) *DB {
 	db.dict.OnMove = db.entryMoved
 	return db
 }
+
+// SetEnv connects the keyspace to its execution engine.
+func (ks *Keyspace) SetEnv(env Env) { ks.env = env }
+
+// Env returns the keyspace's execution engine.
+func (ks *Keyspace) Env() Env { return ks.env }
+
+// Now is the running command's time in Unix milliseconds.
+func (ks *Keyspace) Now() int64 { return ks.env.Now() }
 
 // Rand returns a random number in [0, n).
 func (ks *Keyspace) Rand(n uint32) uint32 { return uint32(ks.rng.Uint64N(uint64(n))) }
@@ -260,14 +305,12 @@ func (db *DB) Lookup(key []byte, flags int) uint32 {
 	if flags&Write == 0 {
 		if id == dict.None {
 			db.ks.Stats.Misses++
-			if h := db.ks.Hooks.Missed; h != nil {
-				h(db, key)
-			}
+			db.ks.env.Missed(db, key)
 		} else {
 			db.ks.Stats.Hits++
 		}
 	}
-	if id != dict.None && flags&NoTouch == 0 && !db.ks.NoTouch {
+	if id != dict.None && flags&NoTouch == 0 && !db.ks.env.NoTouch() {
 		db.touch(id)
 	}
 	if id != dict.None && flags&Write != 0 {
@@ -287,7 +330,7 @@ func (db *DB) Exists(key []byte) bool { return db.Lookup(key, Write|NoTouch) != 
 
 func (db *DB) expiredID(id uint32) bool {
 	x := db.dict.At(id).Aux
-	return x != 0 && db.expires[x-1].when < db.ks.Now
+	return x != 0 && db.expires[x-1].when < db.ks.env.Now()
 }
 
 func (db *DB) deleteExpired(id uint32) {
@@ -296,9 +339,7 @@ func (db *DB) deleteExpired(id uint32) {
 	k := append([]byte(nil), key...)
 	db.Delete(id)
 	db.ks.Stats.ExpiredKeys++
-	if h := db.ks.Hooks.Expired; h != nil {
-		h(db, k)
-	}
+	db.ks.env.Expired(db, k)
 }
 
 // Key returns the key of an entry, aliasing arena memory.
@@ -334,11 +375,7 @@ func (db *DB) Add(key []byte, k Kind, e Encoding, val uint64) uint32 {
 	return id
 }
 
-func (db *DB) ready(key []byte) {
-	if h := db.ks.Hooks.Ready; h != nil {
-		h(db, key)
-	}
-}
+func (db *DB) ready(key []byte) { db.ks.env.Ready(db, key) }
 
 // streamGoing signals a stream key that is about to be deleted or
 // replaced, so that its blocked readers learn of it.
@@ -417,13 +454,6 @@ func (db *DB) MoveTo(id uint32, dst *DB, to []byte) uint32 {
 	}
 	dst.ready(to)
 	return nid
-}
-
-// Modified reports a changed key to the hooks (Redis's signalModifiedKey).
-func (db *DB) Modified(key []byte) {
-	if h := db.ks.Hooks.Modified; h != nil {
-		h(db, key)
-	}
 }
 
 // ---- expires ----

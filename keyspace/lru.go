@@ -13,9 +13,9 @@ const (
 )
 
 // LRUClock is the current LRU clock: seconds, modulo 2^24.
-func (ks *Keyspace) LRUClock() uint32 { return uint32(ks.Now/1000) & lruClockMax }
+func (ks *Keyspace) LRUClock() uint32 { return uint32(ks.env.Now()/1000) & lruClockMax }
 
-func (ks *Keyspace) lfuMinutes() uint32 { return uint32(ks.Now/60000) & 0xffff }
+func (ks *Keyspace) lfuMinutes() uint32 { return uint32(ks.env.Now()/60000) & 0xffff }
 
 func (db *DB) initialAccess() uint32 {
 	if db.ks.LFU {

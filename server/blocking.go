@@ -32,7 +32,7 @@ type blockState struct {
 	ran time.Duration
 }
 
-// Block implements command.Server: it registers the calling client as
+// Block implements engine.Host: it registers the calling client as
 // blocked on keys. A retry that blocks again keeps its registration.
 func (s *Server) Block(ctx *command.Ctx, keys [][]byte, deadline int64) bool {
 	c := ctx.Client.(*client)
@@ -59,8 +59,8 @@ func (s *Server) Block(ctx *command.Ctx, keys [][]byte, deadline int64) bool {
 
 // blockTimedOut ends a wait whose deadline passed with a null reply.
 func (s *Server) blockTimedOut(c *client, b *blockState) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.eng.Lock()
+	defer s.eng.Unlock()
 	if c.blocked != b {
 		return // served meanwhile
 	}
@@ -82,36 +82,27 @@ func copyArgs(args [][]byte) [][]byte {
 	return out
 }
 
-// SignalReady implements command.Server.
-func (s *Server) SignalReady(db int, key []byte) {
+// Waited implements engine.Host.
+func (s *Server) Waited(db int, key []byte) bool {
 	if len(s.blockedOn) == 0 {
-		return
+		return false
 	}
-	bk := blockKey{db: db, key: string(key)}
-	if _, ok := s.blockedOn[bk]; !ok {
-		return
-	}
-	for _, r := range s.readyKeys {
-		if r == bk {
-			return
-		}
-	}
-	s.readyKeys = append(s.readyKeys, bk)
+	_, ok := s.blockedOn[blockKey{db: db, key: string(key)}]
+	return ok
 }
 
-// serveReady runs the commands of clients blocked on keys that became
-// ready, until no key is left ready. Serving one client can make another
-// key ready (BLMOVE pushes to its destination).
-func (s *Server) serveReady() {
-	for len(s.readyKeys) > 0 {
-		bk := s.readyKeys[0]
-		s.readyKeys = s.readyKeys[1:]
-		for _, c := range append([]*client(nil), s.blockedOn[bk]...) {
-			if c.blocked == nil {
-				continue
-			}
-			s.retryBlocked(c, bk.key)
+// ServeReady implements engine.Host: it runs again the commands of the
+// clients blocked on a key that became ready, first blocked first
+// served. The engine calls it when the unit that made the key ready
+// ends, and again for keys the served commands make ready (BLMOVE
+// pushes to its destination).
+func (s *Server) ServeReady(db int, key []byte) {
+	bk := blockKey{db: db, key: string(key)}
+	for _, c := range append([]*client(nil), s.blockedOn[bk]...) {
+		if c.blocked == nil {
+			continue
 		}
+		s.retryBlocked(c, bk.key)
 	}
 }
 
@@ -207,7 +198,7 @@ func (s *Server) signalDeletedStreams(emptied, replacedWith *keyspace.DB) {
 			continue
 		}
 		if replacedWith == nil || !isStream(replacedWith, bk.key) {
-			s.SignalReady(bk.db, []byte(bk.key))
+			s.eng.SignalReady(bk.db, []byte(bk.key))
 		}
 	}
 }
@@ -217,7 +208,7 @@ func (s *Server) signalDeletedStreams(emptied, replacedWith *keyspace.DB) {
 func (s *Server) signalExistingKeys(db *keyspace.DB) {
 	for bk := range s.blockedOn {
 		if bk.db == db.ID && db.Find([]byte(bk.key)) != dict.None {
-			s.SignalReady(bk.db, []byte(bk.key))
+			s.eng.SignalReady(bk.db, []byte(bk.key))
 		}
 	}
 }

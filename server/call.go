@@ -1,7 +1,6 @@
 package server
 
 import (
-	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -77,9 +76,6 @@ func (s *Server) processCommand(c *client) bool {
 	if c.flags&flagMulti == 0 && !strings.HasPrefix(cmd.FullName(), "client|") {
 		c.flags &^= flagTrackingCaching
 	}
-	if len(s.readyKeys) > 0 {
-		s.serveReady()
-	}
 	return true
 }
 
@@ -124,24 +120,19 @@ func (s *Server) call(c *client, cmd *command.Command, args [][]byte) {
 }
 
 // execute is call, or with woken set the run of a blocked command whose
-// key woken became ready. It returns the time the command ran.
+// key woken became ready. It returns the time the command ran. The
+// engine runs the command; around it the server keeps its own books
+// (statistics, the slow log, MONITOR, the keys a tracking client read),
+// before the engine ends the unit and hands its effects on.
 func (s *Server) execute(c *client, cmd *command.Command, args [][]byte, woken []byte) time.Duration {
 	retry := woken != nil
 	// The clock is read once per command: this command starts when the
 	// previous one of the batch ended (clock reads are not free).
 	start := c.clock
-	if s.execDepth == 0 {
-		s.ks.Now = start.UnixMilli()
-	}
-	ctx := c.ctxAt(s.execDepth)
-	s.execDepth++
-	*ctx = command.Ctx{Args: args, Cmd: cmd, W: &c.reply, KS: s.ks, DB: c.db, Cfg: &s.cfg.Values, Srv: s, Client: c, Retry: retry, Woken: woken}
-	s.ks.NoTouch = c.flags&flagNoTouch != 0 && cmd.Name != "touch"
-	prev := s.current
-	s.current = c
-	s.runHandler(ctx)
-	s.current = prev
-	s.execDepth--
+	ctx := c.ctxAt(s.eng.Depth())
+	ctx.Reset(command.Ctx{Args: args, Cmd: cmd, W: &c.reply, KS: s.ks, DB: c.db, Cfg: &s.cfg.Values, E: s.eng, Client: c, Retry: retry, Woken: woken})
+	saved := s.eng.Begin(c, start.UnixMilli(), c.flags&flagNoTouch != 0 && cmd.Name != "touch")
+	s.eng.Run(ctx)
 	if c.flags&(flagTracking|flagTrackingBcast) == flagTracking && cmd.Has(command.ReadOnly) {
 		s.trackingRememberKeys(c, cmd, args)
 	}
@@ -161,9 +152,10 @@ func (s *Server) execute(c *client, cmd *command.Command, args [][]byte, woken [
 		if !retry {
 			c.blocked.ran = d
 		}
-		return d
+	} else {
+		s.recordCall(c, cmd, ctx.Redacted(), d)
 	}
-	s.recordCall(c, cmd, ctx.Redacted(), d)
+	s.eng.End(saved)
 	return d
 }
 
@@ -181,17 +173,15 @@ func (s *Server) recordCall(c *client, cmd *command.Command, args [][]byte, d ti
 	s.stats.commands++
 }
 
-// runHandler runs a command's handler. A bug that panics in one command
-// is logged and answered with an error instead of taking the server and
-// every client's data down with it.
-func (s *Server) runHandler(ctx *command.Ctx) {
-	defer func() {
-		if r := recover(); r != nil {
-			s.log.Warningf("BUG: command '%s' panicked: %v\n%s", ctx.Cmd.FullName(), r, debug.Stack())
-			ctx.Err("ERR internal error while running '" + ctx.Cmd.FullName() + "'; the server log has the details")
-		}
-	}()
-	ctx.Cmd.Handler(ctx)
+// Bug implements engine.Host: a command panicked. When fatal, it may
+// have changed the dataset half-way, and the engine stops the process
+// once this returns, as a failed assertion stops Redis.
+func (s *Server) Bug(cmd string, what any, stack []byte, fatal bool) {
+	if fatal {
+		s.log.Warningf("=== REDOUBT BUG REPORT START ===\nCommand '%s' panicked while it may have changed the dataset: %v\n%s\n=== REDOUBT BUG REPORT END ===", cmd, what, stack)
+		return
+	}
+	s.log.Warningf("BUG: command '%s' panicked: %v\n%s", cmd, what, stack)
 }
 
 func (s *Server) slowlogAdd(c *client, args [][]byte, d time.Duration) {
@@ -280,4 +270,10 @@ func (s *Server) removeMonitor(c *client) {
 			return
 		}
 	}
+}
+
+// currentClient is the client whose command is running, nil outside one.
+func (s *Server) currentClient() *client {
+	c, _ := s.eng.Client().(*client)
+	return c
 }

@@ -38,6 +38,7 @@ const (
 	flagTrackingOptout
 	flagTrackingCaching // CLIENT CACHING given for the next command
 	flagTrackingNoloop
+	flagReplica // attached with SYNC: gets the replication stream
 )
 
 // Close states: atomic because other goroutines set them and the client's
@@ -370,6 +371,9 @@ func (c *client) argvMem() int {
 
 func (c *client) flagString() string {
 	var b []byte
+	if c.flags&flagReplica != 0 {
+		b = append(b, 'S')
+	}
 	if c.flags&flagMonitor != 0 {
 		b = append(b, 'O')
 	}

@@ -75,6 +75,9 @@ func (s *Server) clientsByID() []*client {
 // clientType is the class a client belongs to for CLIENT LIST/KILL TYPE
 // and the output buffer limits.
 func (c *client) clientType() string {
+	if c.flags&flagReplica != 0 {
+		return "replica"
+	}
 	if c.flags&flagPubSub != 0 {
 		return "pubsub"
 	}
@@ -241,6 +244,9 @@ func (s *Server) detachClient(c *client) {
 	s.unblock(c)
 	if c.flags&flagMonitor != 0 {
 		s.removeMonitor(c)
+	}
+	if c.flags&flagReplica != 0 {
+		s.removeReplica(c)
 	}
 	s.stats.netIn += c.netIn.Load()
 	s.stats.netOut += c.netOut.Load()

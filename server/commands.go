@@ -44,6 +44,8 @@ func (s *Server) newCommandTable() *command.Table {
 	list.Register(t)
 	stream.Register(t)
 	command.RegisterIntrospection(t)
+	t.Flag("scan", command.TouchesArbitraryKeys)
+	t.Flag("randomkey", command.TouchesArbitraryKeys)
 
 	h := func(name string, fn srvHandler) {
 		t.Handle(name, func(ctx *command.Ctx) { fn(s, ctx.Client.(*client), ctx) })
@@ -70,6 +72,7 @@ func (s *Server) newCommandTable() *command.Table {
 	h("bgsave", bgsaveCmd)
 	h("migrate", migrateCmd)
 	h("monitor", monitorCmd)
+	h("sync", syncCmd)
 	h("info", infoCmd)
 	s.registerPubsubCommands(h)
 	s.registerClientCommands(h)
@@ -286,6 +289,8 @@ func flushdbCmd(s *Server, c *client, ctx *command.Ctx) {
 	}
 	ctx.Dirty += int64(s.flush(c.db, async))
 	s.trackingFlushed(c)
+	// Propagated even when the database was already empty.
+	ctx.ForcePropagation(command.ToAll)
 	ctx.W.OK()
 }
 
@@ -310,6 +315,7 @@ func flushallCmd(s *Server, c *client, ctx *command.Ctx) {
 	if len(s.cfg.Save) > 0 && s.saveSnapshot() == nil {
 		ctx.Dirty = 1
 	}
+	ctx.ForcePropagation(command.ToAll)
 	ctx.W.OK()
 }
 

@@ -3,9 +3,7 @@ package server
 import (
 	"time"
 
-	"github.com/redoubt-db/redoubt/command"
 	"github.com/redoubt-db/redoubt/expire"
-	"github.com/redoubt-db/redoubt/keyspace"
 )
 
 // The server's periodic work (Redis's serverCron), run hz times a second.
@@ -34,54 +32,57 @@ func (s *Server) cronLoop() {
 		case <-time.After(time.Second / time.Duration(hz)):
 		}
 		t := time.Now()
-		s.mu.Lock()
+		s.eng.Lock()
 		if s.cronPaused {
-			s.mu.Unlock()
+			s.eng.Unlock()
 			continue
 		}
-		s.ks.Now = t.UnixMilli()
+		s.eng.SetNow(t.UnixMilli())
 		s.expirePause()
-		if s.ks.ActiveExpire && !s.pause.active(s.ks.Now) {
-			s.activeExpire(hz)
+		if s.ks.ActiveExpire && !s.pause.active(t.UnixMilli()) {
+			// The cycle is a unit of its own: the deletions it
+			// propagates are not wrapped in MULTI/EXEC.
+			s.eng.Unit(t.UnixMilli(), func() { s.activeExpire(hz, t.UnixMilli()) })
 		}
 		if s.tracking.clients > 0 {
 			s.trackingLimit()
 			s.trackingBroadcast()
 		}
-		s.mu.Unlock()
+		s.eng.Unlock()
 
-		s.mu.Lock()
+		s.eng.Lock()
 		for _, db := range s.ks.DBs {
 			db.Maintain(tableBudget)
 		}
 		s.ks.LazyFreeStep(lazyFreeBudget)
 		s.notePeak(s.memory().used())
 		s.closeIdleMigrateConns(t)
+		s.replCron(t)
 		s.saveCron(t)
-		s.mu.Unlock()
+		s.eng.Unlock()
 
 		s.clientsCron(t)
 		if t.Sub(lastSample) >= opsSampleEvery {
-			s.mu.Lock()
+			s.eng.Lock()
 			s.stats.sample(t)
-			s.mu.Unlock()
+			s.eng.Unlock()
 			lastSample = t
 		}
 	}
 }
 
 func (s *Server) hz() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.eng.Lock()
+	defer s.eng.Unlock()
 	return int(min(max(s.cfg.Hz, 1), 500))
 }
 
 // activeExpire runs the expire cycle within its CPU budget for this tick.
-func (s *Server) activeExpire(hz int) {
+func (s *Server) activeExpire(hz int, now int64) {
 	st := expire.Cycle(s.ks, expire.Params{
 		Effort: int(s.cfg.ActiveExpireEffort),
 		Hz:     hz,
-		Now:    s.ks.Now,
+		Now:    now,
 		Stale:  s.ks.Stats.ExpiredStalePerc,
 	})
 	s.ks.Stats.ExpiredStalePerc = st.StalePerc
@@ -91,18 +92,10 @@ func (s *Server) activeExpire(hz int) {
 	s.ks.Stats.ExpireCycleMicros += st.Micros
 }
 
-// keyExpired is the keyspace hook for keys deleted because their TTL
-// passed: it fires the "expired" notification and, as any change, fails
-// the transactions watching the key.
-func (s *Server) keyExpired(db *keyspace.DB, key []byte) {
-	s.Notify(command.EvExpired, "expired", key, db.ID)
-	s.keyModified(db, key)
-}
-
 // clientsCron closes clients idle for longer than timeout.
 func (s *Server) clientsCron(t time.Time) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.eng.Lock()
+	defer s.eng.Unlock()
 	timeout := s.cfg.Timeout
 	if timeout <= 0 {
 		return

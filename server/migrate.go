@@ -66,7 +66,7 @@ func (s *Server) closeMigrateConn(addr string) {
 }
 
 // closeIdleMigrateConns is the cron's part: connections unused for
-// migrateCacheTTL close. The caller holds mu.
+// migrateCacheTTL close. The caller holds the engine lock.
 func (s *Server) closeIdleMigrateConns(now time.Time) {
 	for addr, mc := range s.migrateConns {
 		if now.Sub(mc.lastUse) > migrateCacheTTL {
@@ -211,6 +211,7 @@ func (s *Server) migrateOnce(c *client, ctx *command.Ctx, addr string, timeout t
 		}
 	}
 	var targetErr []byte
+	deleted := [][]byte{command.WordDel}
 	for i, k := range sent {
 		reply, err := readLine(mc.r)
 		if err != nil {
@@ -229,8 +230,13 @@ func (s *Server) migrateOnce(c *client, ctx *command.Ctx, addr string, timeout t
 			if id := c.db.LookupWrite(k); id != dict.None {
 				c.db.Delete(id)
 				ctx.Changed(k, command.EvGeneric, "del")
+				deleted = append(deleted, k)
 			}
 		}
+	}
+	// What moved travels as its deletion.
+	if len(deleted) > 1 {
+		ctx.Rewrite(deleted...)
 	}
 	if targetErr != nil {
 		ctx.Err("ERR Target instance replied with error: " + string(targetErr[1:]))

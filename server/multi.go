@@ -142,7 +142,7 @@ func (s *Server) watchKey(c *client, key []byte) {
 		}
 	}
 	id := c.db.Find(key)
-	expired := id != dict.None && c.db.Expire(id) >= 0 && c.db.Expire(id) < s.ks.Now
+	expired := id != dict.None && c.db.Expire(id) >= 0 && c.db.Expire(id) < s.ks.Now()
 	s.watched[wk] = append(s.watched[wk], &watch{c: c, expired: expired})
 	c.watched = append(c.watched, wk)
 }
@@ -175,7 +175,7 @@ func (s *Server) watchedKeyExpired(c *client) bool {
 			}
 			db := s.ks.DBs[wk.db]
 			if id := db.Find([]byte(wk.key)); id != dict.None {
-				if when := db.Expire(id); when >= 0 && when < s.ks.Now {
+				if when := db.Expire(id); when >= 0 && when < s.ks.Now() {
 					return true
 				}
 			}
@@ -184,10 +184,11 @@ func (s *Server) watchedKeyExpired(c *client) bool {
 	return false
 }
 
-// keyModified is the keyspace hook behind signalModifiedKey: watchers of
-// the key see their transaction fail.
-func (s *Server) keyModified(db *keyspace.DB, key []byte) {
-	s.trackingInvalidateKey(s.current, key, true)
+// KeyChanged implements engine.Host (Redis's signalModifiedKey):
+// watchers of the key see their transaction fail, and tracking clients
+// that cached it are told.
+func (s *Server) KeyChanged(db *keyspace.DB, key []byte) {
+	s.trackingInvalidateKey(s.currentClient(), key, true)
 	if len(s.watched) == 0 {
 		return
 	}
@@ -213,7 +214,7 @@ func (s *Server) keyModified(db *keyspace.DB, key []byte) {
 func (s *Server) touchWatchedInDB(emptied, replacedWith *keyspace.DB) {
 	expiredIn := func(db *keyspace.DB, key []byte) bool {
 		id := db.Find(key)
-		return id != dict.None && db.Expire(id) >= 0 && db.Expire(id) < s.ks.Now
+		return id != dict.None && db.Expire(id) >= 0 && db.Expire(id) < s.ks.Now()
 	}
 	for wk, ws := range s.watched {
 		if wk.db != emptied.ID {

@@ -100,10 +100,16 @@ func (l *loop) schedule(c *client) {
 	}
 }
 
-// run is the loop's goroutine.
+// run is the loop's goroutine. A panic is not recovered, nor followed
+// by the loop's shutdown (which takes the engine lock the panicking
+// command may hold): it stops the process.
 func (l *loop) run() {
 	defer l.s.wg.Done()
-	defer l.shutdown()
+	l.serve()
+	l.shutdown()
+}
+
+func (l *loop) serve() {
 	for {
 		l.mu.Lock()
 		timeout := -1
@@ -168,7 +174,7 @@ func (l *loop) iterate(events []syscall.EpollEvent) {
 			continue
 		}
 		if !locked {
-			s.mu.Lock()
+			s.eng.Lock()
 			locked = true
 		}
 		c.clock = time.Now()
@@ -177,7 +183,7 @@ func (l *loop) iterate(events []syscall.EpollEvent) {
 	if locked {
 		// Like Redis before sleeping: BCAST invalidations for the batch.
 		s.trackingBroadcast()
-		s.mu.Unlock()
+		s.eng.Unlock()
 	}
 
 	for _, c := range l.ready {
@@ -285,9 +291,9 @@ func (l *loop) closeClient(c *client) {
 	delete(l.clients, c.fd)
 	l.mu.Unlock()
 	c.closing.Store(closeASAP)
-	l.s.mu.Lock()
+	l.s.eng.Lock()
 	l.s.detachClient(c)
-	l.s.mu.Unlock()
+	l.s.eng.Unlock()
 	syscall.Close(c.fd)
 }
 
@@ -324,10 +330,10 @@ func (s *Server) attach(conn net.Conn) {
 		return
 	}
 	c := s.newClient(fd, remote, local)
-	s.mu.Lock()
+	s.eng.Lock()
 	if msg := s.refuseReason(c); msg != "" {
 		s.stats.rejectedConns++
-		s.mu.Unlock()
+		s.eng.Unlock()
 		syscall.Write(fd, []byte("-"+msg+"\r\n"))
 		syscall.Close(fd)
 		return
@@ -335,12 +341,12 @@ func (s *Server) attach(conn net.Conn) {
 	s.clients[c.id] = c
 	s.stats.connectionsReceived++
 	c.loop = s.loops[c.id%int64(len(s.loops))]
-	s.mu.Unlock()
+	s.eng.Unlock()
 	if err := c.loop.add(c); err != nil {
 		s.log.Warningf("Registering client connection: %v", err)
-		s.mu.Lock()
+		s.eng.Lock()
 		s.detachClient(c)
-		s.mu.Unlock()
+		s.eng.Unlock()
 		syscall.Close(fd)
 	}
 }

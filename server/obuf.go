@@ -12,16 +12,20 @@ import "github.com/redoubt-db/redoubt/config"
 type obufLimits [3]config.OutputBufferLimit
 
 const (
-	obufNormal = 0
-	obufPubsub = 2
+	obufNormal  = 0
+	obufReplica = 1
+	obufPubsub  = 2
 )
 
 // overOutputLimit reports whether a client's pending output breaks its
 // class's limits; it tracks how long the soft limit has been exceeded.
 func (s *Server) overOutputLimit(c *client) bool {
 	lim := s.obuf[obufNormal]
-	if c.clientType() == "pubsub" {
+	switch c.clientType() {
+	case "pubsub":
 		lim = s.obuf[obufPubsub]
+	case "replica":
+		lim = s.obuf[obufReplica]
 	}
 	if lim.Hard == 0 && lim.Soft == 0 {
 		return false

@@ -50,9 +50,9 @@ func (s *Server) pauseClients(until int64, all bool) {
 		s.pause.timer.Stop()
 	}
 	s.pause.timer = time.AfterFunc(time.Until(time.UnixMilli(until)), func() {
-		s.mu.Lock()
+		s.eng.Lock()
 		s.expirePause()
-		s.mu.Unlock()
+		s.eng.Unlock()
 	})
 }
 

@@ -62,7 +62,7 @@ func (s *Server) snapshotInfo() snapshot.Info {
 
 // saveSnapshot writes the dataset to the RDB file in the foreground,
 // stopping a background save first, as Redis kills its child. The caller
-// holds mu.
+// holds the engine lock.
 func (s *Server) saveSnapshot() error {
 	s.abortBackgroundSave()
 	err := snapshot.Save(s.rdbPath(), s.ks, &s.cfg.Values, s.snapshotInfo())
@@ -78,12 +78,12 @@ func (s *Server) saveSnapshot() error {
 	return nil
 }
 
-// loadSnapshot loads the RDB file into the dataset. The caller holds mu
+// loadSnapshot loads the RDB file into the dataset. The caller holds the engine lock
 // or the server is not serving yet.
 func (s *Server) loadSnapshot(replace bool) error {
 	start := time.Now()
-	s.ks.Now = start.UnixMilli()
-	got, err := snapshot.Load(s.rdbPath(), s.ks, &s.cfg.Values, snapshot.LoadOptions{Now: s.ks.Now, Replace: replace})
+	s.eng.SetNow(start.UnixMilli())
+	got, err := snapshot.Load(s.rdbPath(), s.ks, &s.cfg.Values, snapshot.LoadOptions{Now: start.UnixMilli(), Replace: replace})
 	if err != nil {
 		return err
 	}
@@ -100,10 +100,10 @@ func (s *Server) loadSnapshot(replace bool) error {
 	return nil
 }
 
-// startBackgroundSave starts BGSAVE. The caller holds mu.
+// startBackgroundSave starts BGSAVE. The caller holds the engine lock.
 func (s *Server) startBackgroundSave() {
 	p := &s.persist
-	b := snapshot.StartBackground(s.ks, &s.cfg.Values, s.snapshotInfo())
+	b := snapshot.StartBackground(s.ks, s.eng, &s.cfg.Values, s.snapshotInfo())
 	p.bg, p.bgStart, p.bgDirty, p.lastBgTry, p.scheduled = b, time.Now(), s.stats.dirty, time.Now(), false
 	s.log.Noticef("Background saving started")
 	delay := time.Duration(s.cfg.RDBKeySaveDelay) * time.Microsecond
@@ -111,9 +111,9 @@ func (s *Server) startBackgroundSave() {
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		err := b.Run(path, &s.mu, delay)
-		s.mu.Lock()
-		defer s.mu.Unlock()
+		err := b.Run(path, s.eng, delay)
+		s.eng.Lock()
+		defer s.eng.Unlock()
 		if p.bg == b {
 			p.bg = nil
 		}
@@ -138,7 +138,7 @@ func (s *Server) startBackgroundSave() {
 }
 
 // abortBackgroundSave stops a background save in progress. The caller
-// holds mu.
+// holds the engine lock.
 func (s *Server) abortBackgroundSave() {
 	if b := s.persist.bg; b != nil {
 		b.Abort()
@@ -149,7 +149,7 @@ func (s *Server) abortBackgroundSave() {
 
 // saveCron starts a background save when a save point is reached (so
 // many changes in so many seconds), or one was scheduled. The caller
-// holds mu.
+// holds the engine lock.
 func (s *Server) saveCron(now time.Time) {
 	p := &s.persist
 	if p.bg != nil {
@@ -185,7 +185,7 @@ func (s *Server) loadAtStart() error {
 }
 
 // saveOnShutdown takes the final snapshot when save points are configured
-// (unless nosave) or save is asked. The caller holds mu.
+// (unless nosave) or save is asked. The caller holds the engine lock.
 func (s *Server) saveOnShutdown(save, nosave bool) error {
 	if nosave || (!save && len(s.cfg.Save) == 0) {
 		return nil
@@ -202,9 +202,9 @@ func (s *Server) saveOnShutdown(save, nosave bool) error {
 // are configured, then the shutdown. If the snapshot fails the server
 // keeps running, as Redis does, and the error says why.
 func (s *Server) ShutdownOnSignal() error {
-	s.mu.Lock()
+	s.eng.Lock()
 	err := s.saveOnShutdown(false, false)
-	s.mu.Unlock()
+	s.eng.Unlock()
 	if err != nil {
 		return err
 	}
@@ -271,7 +271,7 @@ func bgsaveCmd(s *Server, c *client, ctx *command.Ctx) {
 	switch {
 	case s.persist.bg != nil:
 		ctx.Err("ERR Background save already in progress")
-	case s.execDepth > 1: // inside EXEC
+	case s.eng.Depth() > 1: // inside EXEC
 		s.persist.scheduled = true
 		ctx.W.Simple("Background saving scheduled")
 	default:

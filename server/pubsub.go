@@ -276,8 +276,9 @@ func (s *Server) pushTo(c *client, b []byte) {
 	}
 }
 
-// Notify publishes a keyspace notification if its class is enabled.
-func (s *Server) Notify(class command.Event, event string, key []byte, db int) {
+// Publish implements engine.Host: it publishes a keyspace notification
+// if its class is enabled.
+func (s *Server) Publish(class command.Event, event string, key []byte, db int) {
 	if s.notifyMask&class == 0 {
 		return
 	}
@@ -338,9 +339,12 @@ func (s *Server) registerPubsubCommands(h func(string, srvHandler)) {
 	})
 	h("publish", func(s *Server, c *client, ctx *command.Ctx) {
 		ctx.W.Int(s.publish(globalChannels, ctx.Args[1], ctx.Args[2]))
+		// Replicas' subscribers get the message too.
+		ctx.ForcePropagation(command.ToReplicas)
 	})
 	h("spublish", func(s *Server, c *client, ctx *command.Ctx) {
 		ctx.W.Int(s.publish(shardChannels, ctx.Args[1], ctx.Args[2]))
+		ctx.ForcePropagation(command.ToReplicas)
 	})
 	h("pubsub|channels", func(s *Server, c *client, ctx *command.Ctx) { s.pubsubChannels(ctx, s.ps.channels) })
 	h("pubsub|shardchannels", func(s *Server, c *client, ctx *command.Ctx) { s.pubsubChannels(ctx, s.ps.shard) })
@@ -368,7 +372,7 @@ func (s *Server) registerPubsubCommands(h func(string, srvHandler)) {
 // CLIENT REPLY OFF or SKIP would drop its reply. Inside MULTI they stay
 // in the EXEC reply.
 func confirm(c *client, ctx *command.Ctx) {
-	if c.flags&(flagReplyOff|flagReplySkip) != 0 && c.s.execDepth == 1 {
+	if c.flags&(flagReplyOff|flagReplySkip) != 0 && c.s.eng.Depth() == 1 {
 		c.push(ctx.W.Buf)
 		ctx.W.Truncate(0)
 	}

@@ -30,6 +30,7 @@ import (
 
 	"github.com/redoubt-db/redoubt/command"
 	"github.com/redoubt-db/redoubt/config"
+	"github.com/redoubt-db/redoubt/engine"
 	"github.com/redoubt-db/redoubt/keyspace"
 	"github.com/redoubt-db/redoubt/slowlog"
 )
@@ -43,9 +44,9 @@ const RedoubtVersion = "0.1.0"
 
 // Server is a running Redoubt instance.
 type Server struct {
-	// mu is the engine lock: it guards the keyspace, the client table and
-	// every piece of shared state below unless noted otherwise.
-	mu   sync.Mutex
+	// eng runs the commands; its lock guards the keyspace, the client
+	// table and every piece of shared state below unless noted otherwise.
+	eng  *engine.Engine
 	cfg  *config.Config
 	ks   *keyspace.Keyspace
 	cmds *command.Table
@@ -57,14 +58,14 @@ type Server struct {
 	nextID    atomic.Int64
 	monitors  []*client
 	ps        pubsub
-	// Clients blocked on keys, in arrival order, and keys signalled ready.
+	// Clients blocked on keys, in arrival order.
 	blockedOn      map[blockKey][]*client
-	readyKeys      []blockKey
 	blockedClients int
 	// notifyMask is notify-keyspace-events as event classes.
 	notifyMask command.Event
 	obuf       obufLimits
 	watched    map[watchKey][]*watch
+	repl       replStream
 	pause      pauseState
 	slowlog    *slowlog.Log
 	stats      stats
@@ -79,12 +80,8 @@ type Server struct {
 	pid          int
 	// startupMemory is used_memory right after start; peakMemory its peak.
 	startupMemory, peakMemory int64
-	// execDepth counts nested calls (EXEC runs commands inside a call).
-	execDepth int
 	// cronPaused is DEBUG PAUSE-CRON's switch.
 	cronPaused bool
-	// current is the client whose command is running, nil outside one.
-	current *client
 	// tracking is client-side caching's state; trackingEffort grows while
 	// the table stays over tracking-table-max-keys.
 	tracking       tracking
@@ -141,8 +138,7 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 	s.runID = newRunID()
 	s.lastSave = time.Now().Unix()
 	s.persist.lastBgSecs = -1
-	s.ks.Hooks = keyspace.Hooks{Expired: s.keyExpired, Modified: s.keyModified,
-		Ready: func(db *keyspace.DB, key []byte) { s.SignalReady(db.ID, key) }}
+	s.eng = engine.New(s.ks, s)
 	s.cmds = s.newCommandTable()
 	for i, r := range cfg.Renames {
 		if err := s.cmds.Rename(r[0], r[1]); err != nil {
@@ -295,12 +291,12 @@ func (s *Server) Close() error {
 }
 
 // shutdown stops accepting, closes clients and ends the cron. It is safe
-// to call more than once and from any goroutine that does not hold mu.
+// to call more than once and from any goroutine that does not hold the engine lock.
 func (s *Server) shutdown(code int) {
 	s.stopOnce.Do(func() {
-		s.mu.Lock()
+		s.eng.Lock()
 		s.abortBackgroundSave()
-		s.mu.Unlock()
+		s.eng.Unlock()
 		s.exitCode = code
 		close(s.quit)
 		for _, l := range s.listeners {
@@ -367,10 +363,8 @@ func (s *Server) applyConfig() {
 	s.log.SetLevel(s.cfg.LogLevel)
 	s.slowlog.SetMaxLen(int(s.cfg.SlowlogMaxLen))
 	s.notifyMask = notifyMask(s.cfg.NotifyKeyspaceEvents)
-	s.ks.Hooks.Missed = nil
-	if s.notifyMask&command.EvKeyMiss != 0 {
-		s.ks.Hooks.Missed = func(db *keyspace.DB, key []byte) { s.Notify(command.EvKeyMiss, "keymiss", key, db.ID) }
-	}
+	s.eng.NotifyMask = s.notifyMask
+	s.eng.LazyExpire = s.cfg.LazyfreeLazyExpire
 	s.obuf = obufLimits(s.cfg.ClientOutputBufferLimits)
 }
 

@@ -34,6 +34,7 @@ type Background struct {
 	lru, lfu bool
 	checksum bool
 	walks    []*walk
+	unlisten func()
 	cur      int         // the walk in progress
 	out      rdb.Encoder // records for the file, in order, not yet taken
 	aborted  bool
@@ -67,9 +68,17 @@ type walk struct {
 	early         rdb.Encoder // groups written before the walk started
 }
 
-// StartBackground begins a background snapshot of ks. The caller holds
-// the engine lock, and must call Run to write the file (or Abort).
-func StartBackground(ks *keyspace.Keyspace, cfg *config.Values, info Info) *Background {
+// Engine is what a background snapshot needs of the execution engine:
+// its lock, and to be told before keys change.
+type Engine interface {
+	sync.Locker
+	Listen(l keyspace.ChangeListener) (remove func())
+}
+
+// StartBackground begins a background snapshot of ks, which eng runs.
+// The caller holds the engine lock, and must call Run to write the file
+// (or Abort).
+func StartBackground(ks *keyspace.Keyspace, eng Engine, cfg *config.Values, info Info) *Background {
 	b := &Background{ks: ks, out: preamble(cfg, info), checksum: cfg.RDBChecksum}
 	b.lru, b.lfu = accessRecords(cfg)
 	for i, db := range ks.DBs {
@@ -84,8 +93,7 @@ func StartBackground(ks *keyspace.Keyspace, cfg *config.Values, info Info) *Back
 			early: rdb.Encoder{Compress: cfg.RDBCompression}})
 		b.Total += int64(db.Len())
 	}
-	ks.Hooks.BeforeChange = b.beforeChange
-	ks.Hooks.BeforeFlush = b.beforeFlush
+	b.unlisten = eng.Listen(b)
 	return b
 }
 
@@ -98,8 +106,9 @@ func (b *Background) walkOf(db *keyspace.DB) *walk {
 	return nil
 }
 
-// beforeChange writes the group of key before the key changes.
-func (b *Background) beforeChange(db *keyspace.DB, key []byte) {
+// BeforeChange implements keyspace.ChangeListener: it writes the group
+// of key before the key changes.
+func (b *Background) BeforeChange(db *keyspace.DB, key []byte) {
 	if w := b.walkOf(db); w != nil {
 		if g := uint64(w.d.Hash(key)) & w.mask; w.done[g/64]&(1<<(g%64)) == 0 {
 			b.writeGroup(w, g)
@@ -107,8 +116,9 @@ func (b *Background) beforeChange(db *keyspace.DB, key []byte) {
 	}
 }
 
-// beforeFlush writes every group of db left before its contents go.
-func (b *Background) beforeFlush(db *keyspace.DB) {
+// BeforeFlush implements keyspace.ChangeListener: it writes every group
+// of db left before its contents go.
+func (b *Background) BeforeFlush(db *keyspace.DB) {
 	if w := b.walkOf(db); w != nil {
 		for g := uint64(0); g <= w.mask; g++ {
 			if w.done[g/64]&(1<<(g%64)) == 0 {
@@ -172,11 +182,13 @@ func (b *Background) step(budget int) (keys int, over bool) {
 	return keys, b.cur == len(b.walks)
 }
 
-// release takes the snapshot's hooks off the keyspace and lets every
-// table it paused rehash again. The caller holds the engine lock.
+// release stops listening to the keyspace and lets every table the
+// snapshot paused rehash again. The caller holds the engine lock.
 func (b *Background) release() {
-	b.ks.Hooks.BeforeChange = nil
-	b.ks.Hooks.BeforeFlush = nil
+	if b.unlisten != nil {
+		b.unlisten()
+		b.unlisten = nil
+	}
 	for _, w := range b.walks {
 		if !w.finished {
 			b.finish(w)

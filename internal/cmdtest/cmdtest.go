@@ -1,8 +1,9 @@
 // Package cmdtest runs command handlers in process, without the server: a
-// keyspace, a command table and a command.Server that records keyspace
-// notifications. Tests use it where the network server cannot help: to
-// see notifications, to plant values, and to measure the handlers alone
-// (allocations, benchmarks).
+// keyspace, a command table and a command.Engine that records keyspace
+// notifications and the propagated commands. Tests use it where the
+// network server cannot help: to see notifications and propagation, to
+// plant values, and to measure the handlers alone (allocations,
+// benchmarks).
 package cmdtest
 
 import (
@@ -31,9 +32,16 @@ type Harness struct {
 	// with EventDB, as Redis's keyevent channels name them.
 	Events  []string
 	EventDB bool
-	// Quiet drops notifications and keeps the command time still, so
-	// that allocation tests and benchmarks see the handlers alone.
+	// Propagated has a line per command propagated, its arguments
+	// joined by spaces, lazy deletions first, as the engine orders them.
+	Propagated []string
+	// Quiet drops notifications and propagation and keeps the command
+	// time still, so that allocation tests and benchmarks see the
+	// handlers alone.
 	Quiet bool
+	// Clock is the keyspace's time: T is the time of the next command
+	// (set before each unless Quiet).
+	Clock keyspace.Clock
 	argv  [][]byte
 }
 
@@ -45,9 +53,36 @@ func New(t testing.TB, register ...func(*command.Table)) *Harness {
 		r(h.Table)
 	}
 	h.DB = h.KS.DBs[0]
-	h.KS.Hooks.Expired = func(db *keyspace.DB, key []byte) { h.Notify(command.EvExpired, "expired", key, db.ID) }
-	h.KS.Now = time.Now().UnixMilli()
+	h.Clock.OnExpired = func(db *keyspace.DB, key []byte) {
+		h.Notify(command.EvExpired, "expired", key, db.ID)
+		h.Propagate(db.ID, command.ToAll, []byte("DEL"), key)
+	}
+	h.Clock.T = time.Now().UnixMilli()
+	h.KS.SetEnv(&h.Clock)
 	return h
+}
+
+// KeyChanged implements command.Engine.
+func (h *Harness) KeyChanged(*keyspace.DB, []byte) {}
+
+// Propagating implements command.Engine: the harness records
+// propagation unless it is quiet.
+func (h *Harness) Propagating(command.Target) bool { return !h.Quiet }
+
+// Propagate implements command.Engine: it records the command in
+// Propagated unless the harness is quiet.
+func (h *Harness) Propagate(db int, target command.Target, args ...[]byte) {
+	if h.Quiet {
+		return
+	}
+	line := ""
+	for i, a := range args {
+		if i > 0 {
+			line += " "
+		}
+		line += string(a)
+	}
+	h.Propagated = append(h.Propagated, line)
 }
 
 // Notify records an event in Events unless the harness is quiet.
@@ -62,14 +97,14 @@ func (h *Harness) Notify(class command.Event, event string, key []byte, db int) 
 	h.Events = append(h.Events, line)
 }
 
-// RecordError implements command.Server.
+// RecordError implements command.Engine.
 func (h *Harness) RecordError(string) {}
 
-// Block implements command.Server: nothing blocks in process, as inside
+// Block implements command.Engine: nothing blocks in process, as inside
 // MULTI.
 func (h *Harness) Block(*command.Ctx, [][]byte, int64) bool { return false }
 
-// SignalReady implements command.Server.
+// SignalReady implements command.Engine.
 func (h *Harness) SignalReady(int, []byte) {}
 
 // Do runs a command and returns its reply, valid until the next call.
@@ -108,10 +143,13 @@ func (h *Harness) DoArgs(argv [][]byte) []byte {
 		return h.W.Buf
 	}
 	if !h.Quiet {
-		h.KS.Now = time.Now().UnixMilli()
+		h.Clock.T = time.Now().UnixMilli()
 	}
-	h.Ctx = command.Ctx{Args: argv, Cmd: cmd, W: &h.W, KS: h.KS, DB: h.DB, Cfg: &h.Cfg.Values, Srv: h}
+	h.Ctx.Reset(command.Ctx{Args: argv, Cmd: cmd, W: &h.W, KS: h.KS, DB: h.DB, Cfg: &h.Cfg.Values, E: h})
 	cmd.Handler(&h.Ctx)
+	if target, args := h.Ctx.Propagation(); target != 0 {
+		h.Propagate(h.DB.ID, target, args...)
+	}
 	return h.W.Buf
 }
 

@@ -73,6 +73,8 @@ options:
 		score := encode(lonSpan, latSpan, lon, lat, stepMax).score()
 		args = append(args, strconv.AppendUint(nil, score, 10), c.Args[i+2])
 	}
+	// GEOADD is ZADD with coordinates as scores, and travels as that ZADD.
+	c.Rewrite(args...)
 	zset.ZAdd(c, args)
 }
 

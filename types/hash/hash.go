@@ -303,7 +303,11 @@ func hincrbyfloat(c *command.Ctx) {
 	set(c, id, field, out)
 	c.W.Bulk(out)
 	c.Changed(key, command.EvHash, "hincrbyfloat")
+	// The result travels, not the increment (as INCRBYFLOAT's does).
+	c.Rewrite(wordHSet, key, field, out)
 }
+
+var wordHSet = []byte("HSET")
 
 // hscan is HSCAN key cursor [MATCH pattern] [COUNT count]. A listpack hash
 // is returned whole with cursor 0, as Redis does; COUNT bounds the work on

@@ -136,7 +136,7 @@ func pfcount(c *command.Ctx) {
 		}
 		c.DB.WillChange(key)
 		v.setCache(card)
-		c.DB.Modified(key)
+		c.SignalModified(c.DB, key)
 		c.Dirty++
 	}
 	c.W.Int(int64(card))

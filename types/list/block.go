@@ -54,6 +54,8 @@ func blockingPop(c *command.Ctx, keys [][]byte, head bool, timeoutIdx int, count
 		writeElem(c, &q, p)
 		q.del(p, true)
 		removed(c, key, id, &q, head, 1)
+		// Replayed, BLPOP could block: the pop travels.
+		c.Rewrite(popWord(head), key)
 		return
 	}
 	if !c.Block(keys, deadline) {
@@ -79,8 +81,44 @@ func blockingMove(c *command.Ctx, from, to bool, timeoutIdx int) {
 	switch {
 	case !ok:
 	case sid != dict.None:
-		moveFrom(c, sid, from, to)
+		if !moveFrom(c, sid, from, to) {
+			return
+		}
+		// Replayed, BLMOVE could block: the move travels. Served at
+		// once it keeps the caller's words; served after blocking it
+		// is spelled as Redis's blocked-client code spells it.
+		switch {
+		case timeoutIdx == 3:
+			c.Rewrite(wordRPopLPush, c.Args[1], c.Args[2])
+		case c.Retry:
+			c.Rewrite(wordLMove, c.Args[1], c.Args[2], sideWord(from), sideWord(to))
+		default:
+			c.Rewrite(wordLMove, c.Args[1], c.Args[2], c.Args[3], c.Args[4])
+		}
 	case !c.Block(c.Args[1:2], deadline):
 		c.W.Null()
 	}
+}
+
+var (
+	wordLPop      = []byte("LPOP")
+	wordRPop      = []byte("RPOP")
+	wordLMove     = []byte("LMOVE")
+	wordRPopLPush = []byte("RPOPLPUSH")
+	wordLeft      = []byte("left")
+	wordRight     = []byte("right")
+)
+
+func popWord(head bool) []byte {
+	if head {
+		return wordLPop
+	}
+	return wordRPop
+}
+
+func sideWord(head bool) []byte {
+	if head {
+		return wordLeft
+	}
+	return wordRight
 }

@@ -346,7 +346,7 @@ func ltrim(c *command.Ctx) {
 		c.DB.Delete(id)
 		c.Notify(command.EvGeneric, "del", key)
 	}
-	c.DB.Modified(key)
+	c.SignalModified(c.DB, key)
 	c.Dirty += start + right
 	c.W.OK()
 }
@@ -562,11 +562,11 @@ func move(c *command.Ctx, from, to bool) {
 // Args[1]) to the destination key, Args[2], which may be the same list.
 // The destination is pushed to first, as in Redis, so its notification
 // comes before the source's.
-func moveFrom(c *command.Ctx, sid uint32, from, to bool) {
+func moveFrom(c *command.Ctx, sid uint32, from, to bool) bool {
 	src, dst := c.Args[1], c.Args[2]
 	did, ok := c.ReadWrite(dst, keyspace.KindList)
 	if !ok {
-		return
+		return false
 	}
 	sq := open(c, sid)
 	v := copyElem(c, &sq, sq.end(from))
@@ -576,7 +576,7 @@ func moveFrom(c *command.Ctx, sid uint32, from, to bool) {
 	} else {
 		dq = open(c, did)
 	}
-	c.DB.Modified(dst)
+	c.SignalModified(c.DB, dst)
 	dq.push(v, to)
 	c.Notify(command.EvList, pushEvent(to), dst)
 	c.W.Bulk(v)
@@ -589,8 +589,9 @@ func moveFrom(c *command.Ctx, sid uint32, from, to bool) {
 		c.DB.Delete(sid)
 		c.Notify(command.EvGeneric, "del", src)
 	}
-	c.DB.Modified(src)
+	c.SignalModified(c.DB, src)
 	c.Dirty++
+	return true
 }
 
 // copyElem copies the element at p out of the list, into c.Buf when it
@@ -652,10 +653,13 @@ func mpop(c *command.Ctx, numkeysIdx int, block bool) {
 	c.W.NullArray()
 }
 
-// popWithKey replies [key, [elements]] for LMPOP and BLMPOP.
+// popWithKey replies [key, [elements]] for LMPOP and BLMPOP, which are
+// propagated as the pop of as many elements as they took.
 func popWithKey(c *command.Ctx, key []byte, id uint32, head bool, count int64) {
 	q := open(c, id)
 	c.W.Array(2)
 	c.W.Bulk(key)
+	n := min(count, q.Len())
 	popRange(c, key, id, &q, head, count)
+	c.Rewrite(popWord(head), key, c.FormatInt(n))
 }

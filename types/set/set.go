@@ -167,7 +167,7 @@ func smove(c *command.Ctx) {
 	if dstID == dict.None {
 		dstID = addNew(c, dst, member)
 	}
-	c.DB.Modified(src)
+	c.SignalModified(c.DB, src)
 	c.Dirty++
 	if addMember(c, dstID, member) {
 		c.Changed(dst, command.EvSet, "sadd")
@@ -234,7 +234,7 @@ func spop(c *command.Ctx) {
 		return
 	}
 	v := load(c, id)
-	popRandom(c, &v)
+	popRandom(c, &v, key, true)
 	save(c, id, v)
 	c.Removed(key, id, command.EvSet, "spop", 1, v.length(c.KS) == 0)
 }
@@ -269,14 +269,17 @@ func spopCount(c *command.Ctx) {
 		unionDiff(c, c.Args[1:2], nil, false)
 		c.DB.Delete(id)
 		c.Notify(command.EvGeneric, "del", key)
+		c.Rewrite(command.WordDel, key)
 		return
 	}
+	// The members taken are propagated one SREM each, not the call.
+	c.PreventPropagation()
 	c.W.Set(int(count))
 	v := load(c, id)
 	remaining := size - count
 	if remaining*spopMoveRatio > count {
 		for range count {
-			popRandom(c, &v)
+			popRandom(c, &v, key, false)
 		}
 		save(c, id, v)
 		return
@@ -292,7 +295,14 @@ func spopCount(c *command.Ctx) {
 		rest.add(c.KS, m, intsetLimit(c))
 		v.remove(c.KS, m)
 	}
-	writeAll(c, v)
+	v.each(c.KS, func(m []byte, n int64, isInt bool) bool {
+		writeElem(c, m, n, isInt)
+		if isInt {
+			m = strconv.AppendInt(buf[:0], n, 10)
+		}
+		c.AlsoPropagate(wordSRem, key, m)
+		return true
+	})
 	save(c, id, v)
 	c.DB.Overwrite(id, keyspace.KindSet, rest.enc, rest.word(c.KS))
 }

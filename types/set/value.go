@@ -470,21 +470,41 @@ func (v value) randomMember(ks *keyspace.Keyspace, buf []byte) []byte {
 }
 
 // popRandom replies with a random member and removes it.
-func popRandom(c *command.Ctx, v *value) {
+func popRandom(c *command.Ctx, v *value, key []byte, single bool) {
 	switch v.enc {
 	case keyspace.EncIntset:
 		is := c.KS.Arena.Get(v.blob)
 		n := intset.Get(is, int(c.KS.Rand(uint32(intset.Len(is)))))
 		c.W.BulkInt(n)
+		propagatePop(c, key, c.FormatInt(n), single)
 		v.removeInt(c.KS, n)
 	case keyspace.EncPackedHashtable:
 		lp := c.KS.Arena.Get(v.blob)
 		off := randomOffset(c, lp)
-		writePacked(c, lp, off)
+		m, n, isInt := listpack.Get(lp, off)
+		writeElem(c, m, n, isInt)
+		if isInt {
+			m = c.FormatInt(n)
+		}
+		propagatePop(c, key, m, single)
 		v.removePacked(c.KS, off)
 	default:
 		eid := v.d.Random(c.KS.Rand)
 		c.W.Bulk(v.d.Key(eid))
+		propagatePop(c, key, v.d.Key(eid), single)
 		v.removeID(eid)
+	}
+}
+
+var wordSRem = []byte("SREM")
+
+// propagatePop propagates the removal of a popped member as Redis does:
+// a single SPOP becomes SREM key member; SPOP with a count is propagated
+// as one SREM per member, ahead of nothing (the call itself is dropped).
+func propagatePop(c *command.Ctx, key, member []byte, single bool) {
+	if single {
+		c.Rewrite(wordSRem, key, member)
+	} else {
+		c.AlsoPropagate(wordSRem, key, member)
 	}
 }

@@ -97,6 +97,9 @@ func incrbyfloat(c *command.Ctx) {
 	}
 	c.Changed(key, command.EvString, "incrbyfloat")
 	c.W.Bulk(out)
+	// The result travels, not the increment, so that replicas and a
+	// reloaded AOF cannot round differently.
+	c.Rewrite(command.WordSet, key, out, command.WordKeepTTL)
 }
 
 // parseInt is Redis's getLongLongFromObject on a string key: the integer

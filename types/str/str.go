@@ -134,7 +134,7 @@ func expireAt(c *command.Ctx, i, flags int) (int64, bool) {
 		ms *= 1000
 	}
 	if flags&(optEX|optPX) != 0 {
-		ms += c.KS.Now // wraps on overflow, caught below as Redis does
+		ms += c.KS.Now() // wraps on overflow, caught below as Redis does
 	}
 	if ms <= 0 {
 		c.Err("ERR invalid expire time in '" + c.Cmd.FullName() + "' command")
@@ -234,9 +234,15 @@ func setGeneric(c *command.Ctx, flags int, key, val []byte, expire int, intReply
 	e, v := c.KS.StringValue(val)
 	id = store(c, key, id, e, v, flags&optKeepTTL != 0)
 	c.Changed(key, command.EvString, "set")
-	if expire != 0 {
+	switch {
+	case expire != 0:
 		c.DB.SetExpire(id, when)
 		c.Notify(command.EvGeneric, "expire", key)
+		// A relative expiry would expire later on a replica or after a
+		// restart: it travels as an absolute one.
+		c.Rewrite(command.WordSet, key, val, command.WordPXAT, c.FormatInt(when))
+	case flags&optGet != 0:
+		rewriteWithoutGet(c)
 	}
 	switch {
 	case flags&optGet != 0:
@@ -245,6 +251,20 @@ func setGeneric(c *command.Ctx, flags int, key, val []byte, expire int, intReply
 	default:
 		c.W.OK()
 	}
+}
+
+// rewriteWithoutGet propagates SET without its GET options, which only
+// shape the reply.
+func rewriteWithoutGet(c *command.Ctx) {
+	var tmp [8][]byte
+	args := tmp[:0]
+	for j, a := range c.Args {
+		if j >= 3 && command.EqualFold(a, "get") {
+			continue
+		}
+		args = append(args, a)
+	}
+	c.Rewrite(args...)
 }
 
 func getex(c *command.Ctx) {
@@ -269,7 +289,7 @@ func getex(c *command.Ctx) {
 	}
 	c.W.Bulk(c.DB.String(id, c.Buf[:]))
 	switch {
-	case flags&(optEXAT|optPXAT) != 0 && when <= c.KS.Now && !c.KS.Replica:
+	case flags&(optEXAT|optPXAT) != 0 && when <= c.KS.Now() && !c.KS.Replica:
 		// An absolute deadline already past deletes the key now.
 		if c.Cfg.LazyfreeLazyExpire {
 			c.DB.Unlink(id)
@@ -277,12 +297,15 @@ func getex(c *command.Ctx) {
 			c.DB.Delete(id)
 		}
 		c.Changed(key, command.EvGeneric, "del")
+		c.Rewrite(command.DelWord(c.Cfg.LazyfreeLazyExpire), key)
 	case expire != 0:
 		c.DB.SetExpire(id, when)
 		c.Changed(key, command.EvGeneric, "expire")
+		c.Rewrite(command.WordPExpireAt, key, c.FormatInt(when))
 	case flags&optPersist != 0:
 		if c.DB.Persist(id) {
 			c.Changed(key, command.EvGeneric, "persist")
+			c.Rewrite(command.WordPersist, key)
 		}
 	}
 }
@@ -304,6 +327,7 @@ func getdel(c *command.Ctx) {
 		c.DB.Delete(id)
 	}
 	c.Changed(key, command.EvGeneric, "del")
+	c.Rewrite(command.DelWord(c.Cfg.LazyfreeLazyUserDel), key)
 }
 
 func getset(c *command.Ctx) {
@@ -314,6 +338,7 @@ func getset(c *command.Ctx) {
 	e, v := c.KS.StringValue(c.Args[2])
 	store(c, key, c.DB.LookupWrite(key), e, v, false)
 	c.Changed(key, command.EvString, "set")
+	c.Rewrite(command.WordSet, key, c.Args[2])
 }
 
 // mget answers a null for missing keys and for keys of other types.

@@ -123,10 +123,10 @@ func (g *group) deleteConsumer(cn *consumer) {
 // change.
 func getOrCreateConsumer(c *command.Ctx, g *group, key, name []byte) *consumer {
 	c.DB.WillChange(key)
-	if cn := g.consumer(name, true, c.KS.Now); cn != nil {
+	if cn := g.consumer(name, true, c.KS.Now()); cn != nil {
 		return cn
 	}
-	cn := g.createConsumer(name, c.KS.Now)
+	cn := g.createConsumer(name, c.KS.Now())
 	c.Dirty++
 	c.Notify(command.EvStream, "xgroup-createconsumer", key)
 	return cn

@@ -86,7 +86,7 @@ func xgroup(c *command.Ctx) {
 		}
 		if s == nil {
 			s, _ = lookupCreate(c, key, false)
-			c.DB.Modified(key)
+			c.SignalModified(c.DB, key)
 		}
 		if !s.addGroup(newGroup(string(c.Args[3]), id, entriesRead)) {
 			c.Err("BUSYGROUP Consumer Group name already exists")
@@ -118,7 +118,7 @@ func xgroup(c *command.Ctx) {
 		// Clients blocked in XREADGROUP on the group get an error.
 		c.SignalReady(key)
 	case command.EqualFold(sub, "createconsumer") && n == 5:
-		if g.createConsumer(c.Args[4], c.KS.Now) == nil {
+		if g.createConsumer(c.Args[4], c.KS.Now()) == nil {
 			c.W.Int(0)
 			return
 		}
@@ -273,7 +273,7 @@ func xpending(c *command.Ctx) {
 // writePending writes one XPENDING record unless it is idle for less than
 // minIdle.
 func writePending(c *command.Ctx, g *group, p *pending, minIdle int64) bool {
-	idle := c.KS.Now - p.time
+	idle := c.KS.Now() - p.time
 	if minIdle != 0 && idle < minIdle {
 		return false
 	}
@@ -344,7 +344,7 @@ func xclaim(c *command.Ctx) {
 		}
 	}
 	lastIDArg := j - 1
-	now := c.KS.Now
+	now := c.KS.Now()
 	if !parseClaimOpts(c, j, now, &o) {
 		return
 	}
@@ -364,6 +364,8 @@ func xclaim(c *command.Ctx) {
 		p := g.pel.get(id)
 		if !s.exists(c.KS.Arena, id) {
 			if p != nil {
+				// Replayed, this XCLAIM drops the entry as here.
+				propagateClaim(c, c.Args[1], c.Args[2], g, c.Args[j], p)
 				g.ack(id)
 				c.Dirty++
 				lastMoved = false
@@ -396,13 +398,17 @@ func xclaim(c *command.Ctx) {
 			writeOne(c, s, id)
 		}
 		claimed++
+		propagateClaim(c, c.Args[1], c.Args[2], g, c.Args[j], p)
 		c.Dirty++
 		lastMoved = false
 	}
 	if lastMoved {
+		propagateGroupID(c, c.Args[1], c.Args[2], g)
 		c.Dirty++
 	}
 	c.W.FillArray(d, claimed)
+	// XCLAIM propagates its effects, not itself (propagate.go).
+	c.PreventPropagation()
 }
 
 func parseClaimOpts(c *command.Ctx, j int, now int64, o *claimOpts) bool {
@@ -485,7 +491,7 @@ func xautoclaim(c *command.Ctx) {
 		noGroupErr(c)
 		return
 	}
-	now := c.KS.Now
+	now := c.KS.Now()
 	attempts := count * 10
 	var claimed, deleted []ID
 	var cn *consumer
@@ -499,6 +505,7 @@ func xautoclaim(c *command.Ctx) {
 		attempts--
 		cur, more = p.id.next()
 		if !s.exists(c.KS.Arena, p.id) {
+			propagateClaimID(c, c.Args[1], c.Args[2], g, p.id, g.pel.get(p.id))
 			g.ack(p.id)
 			c.Dirty++
 			deleted = append(deleted, p.id)
@@ -519,8 +526,11 @@ func xautoclaim(c *command.Ctx) {
 		}
 		claimed = append(claimed, p.id)
 		count--
+		propagateClaimID(c, c.Args[1], c.Args[2], g, p.id, rec)
 		c.Dirty++
 	}
+	// XAUTOCLAIM propagates its effects, not itself (propagate.go).
+	c.PreventPropagation()
 	// Where the next call should start: the first pending entry after
 	// the last one looked at, 0-0 at the end.
 	var next ID

@@ -48,7 +48,7 @@ func xinfo(c *command.Ctx) {
 			c.W.BulkString("pending")
 			c.W.Int(int64(cn.pel.len()))
 			c.W.BulkString("idle")
-			c.W.Int(max(c.KS.Now-cn.seen, 0))
+			c.W.Int(max(c.KS.Now()-cn.seen, 0))
 		}
 	case c.Is(1, "groups") && len(c.Args) == 3:
 		c.W.Array(len(s.groups))

@@ -83,6 +83,8 @@ func parseReadArgs(c *command.Ctx, xreadgroup bool, r *readArgs) bool {
 // has entries past the ID it waits for, as Redis 7.0 does, and blocks
 // again otherwise.
 func xread(c *command.Ctx, xreadgroup bool) {
+	// XREADGROUP propagates what it delivers, not itself (propagate.go).
+	c.PreventPropagation()
 	var r readArgs
 	if !parseReadArgs(c, xreadgroup, &r) {
 		return
@@ -266,34 +268,46 @@ func serveStream(c *command.Ctx, s *stream, key []byte, g *group, r *readArgs, g
 		writeRange(c, s, start, maxID, count, false)
 		return
 	}
+	isNew := g.consumer(r.consumer, false, 0) == nil
 	cn := getOrCreateConsumer(c, g, key, r.consumer)
+	if isNew && r.noack {
+		// With NOACK no XCLAIM will name the consumer.
+		propagateConsumer(c, key, r.groupName, r.consumer)
+	}
 	if history {
 		writeHistory(c, s, g, cn, start, count)
 	} else {
-		deliverRange(c, s, g, cn, start, count, r.noack)
+		deliverRange(c, s, key, g, r.groupName, cn, start, count, r.noack)
 	}
 	c.Dirty++
 }
 
 // deliverRange serves new entries to a consumer: the group's last ID
 // moves past them and, unless noack, they become pending.
-func deliverRange(c *command.Ctx, s *stream, g *group, cn *consumer, start ID, count int64, noack bool) {
+func deliverRange(c *command.Ctx, s *stream, key []byte, g *group, groupName []byte, cn *consumer, start ID, count int64, noack bool) {
 	d := c.W.Defer()
 	var n int64
+	lastMoved := false
 	for it := s.iter(c.KS.Arena, start, maxID, false); it.next(); {
 		id := it.e.id
 		if g.last.less(id) {
 			s.advance(g, id)
+			lastMoved = true
 		}
 		writeEntry(c, &it)
 		if !noack {
-			g.deliver(cn, id, c.KS.Now)
+			g.deliver(cn, id, c.KS.Now())
+			propagateClaimID(c, key, groupName, g, id, g.pel.get(id))
 		}
 		if n++; n == count {
 			break
 		}
 	}
 	c.W.FillArray(d, int(n))
+	// Without pending entries, no XCLAIM carries the group's last ID.
+	if noack && lastMoved {
+		propagateGroupID(c, key, groupName, g)
+	}
 }
 
 // writeHistory replays a consumer's pending entries from start: each
@@ -308,7 +322,7 @@ func writeHistory(c *command.Ctx, s *stream, g *group, cn *consumer, start ID, c
 		if s.exists(c.KS.Arena, *id) {
 			writeOne(c, s, *id)
 			p := g.pel.get(*id)
-			p.time = c.KS.Now
+			p.time = c.KS.Now()
 			p.count++
 		} else {
 			c.W.Array(2)

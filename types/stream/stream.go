@@ -23,6 +23,8 @@
 package stream
 
 import (
+	"strconv"
+
 	"math"
 
 	"github.com/redoubt-db/redoubt/command"
@@ -154,6 +156,10 @@ func parseAddEnd(c *command.Ctx, a *addArgs, limitGiven bool, i int) int {
 	case c.Cmd.Name == "xtrim" && a.strategy == trimNone:
 		c.Err("ERR syntax error, XTRIM must be called with a trimming strategy")
 		return -1
+	case c.Replayed:
+		// From the AOF or a primary the trimming argument was rewritten
+		// to be exact (see rewriteTrim): no LIMIT applies.
+		a.limit = 0
 	case limitGiven && !a.approx:
 		c.Err("ERR syntax error, LIMIT cannot be used without the special ~ option")
 		return -1
@@ -215,10 +221,42 @@ func xadd(c *command.Ctx) {
 	s.add(c.KS.Arena, c.Cfg.StreamNodeMaxEntries, c.Cfg.StreamNodeMaxBytes, id, pairs)
 	writeID(c, id)
 	c.Changed(key, command.EvStream, "xadd")
-	if s.trim(c.KS.Arena, &a.trimArgs) > 0 {
-		c.Notify(command.EvStream, "xtrim", key)
+	if a.strategy != trimNone {
+		if s.trim(c.KS.Arena, &a.trimArgs) > 0 {
+			c.Notify(command.EvStream, "xtrim", key)
+		}
+		if a.approx {
+			rewriteTrim(c, s, &a.trimArgs)
+		}
+	}
+	// A generated ID travels as the ID it became.
+	if !a.idGiven || a.seqAuto {
+		var b [44]byte
+		c.RewriteArg(idPos, id.append(b[:0]))
 	}
 	c.SignalReady(key)
+}
+
+var wordEquals = []byte("=")
+
+// rewriteTrim propagates an approximate trim (MAXLEN ~ n, MINID ~ id) as
+// the exact one it amounted to: MAXLEN = <length now>, MINID = <first
+// ID now>, so that a replica or a reloaded AOF trims to the same point
+// whatever its node layout.
+func rewriteTrim(c *command.Ctx, s *stream, t *trimArgs) {
+	var b [44]byte
+	var arg []byte
+	if t.strategy == trimMaxLen {
+		arg = strconv.AppendUint(b[:0], s.length, 10)
+	} else {
+		first, ok := s.edge(c.KS.Arena, false)
+		if !ok {
+			first = maxID
+		}
+		arg = first.append(b[:0])
+	}
+	c.RewriteArg(t.argIdx-1, wordEquals)
+	c.RewriteArg(t.argIdx, arg)
 }
 
 // newID picks the ID of a new entry: the given one, "ms-*" (the next
@@ -229,7 +267,7 @@ func (s *stream) newID(c *command.Ctx, a *addArgs) (id ID, seqOverflow bool) {
 	id = a.id
 	switch {
 	case !a.idGiven:
-		if now := uint64(c.KS.Now); now > s.last.ms {
+		if now := uint64(c.KS.Now()); now > s.last.ms {
 			id = ID{now, 0}
 		} else {
 			id, _ = s.last.next()
@@ -381,6 +419,9 @@ func xtrim(c *command.Ctx) {
 	if n > 0 {
 		c.Changed(key, command.EvStream, "xtrim")
 		c.Dirty += n - 1
+		if a.approx {
+			rewriteTrim(c, s, &a.trimArgs)
+		}
 	}
 	c.W.Int(n)
 }

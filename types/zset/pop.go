@@ -100,11 +100,25 @@ func pop(c *command.Ctx, key []byte, id uint32, max bool, count int64, shape pop
 	}
 	v.save(c, id)
 	event := "zpopmin"
+	word := wordZPopMin
 	if max {
-		event = "zpopmax"
+		event, word = "zpopmax", wordZPopMax
 	}
 	c.Removed(key, id, command.EvZSet, event, int64(n), v.length() == 0)
+	// BZPOPMIN, ZMPOP and BZMPOP travel as the ZPOPMIN (ZPOPMAX) of what
+	// they took: replayed, a blocking pop could block.
+	switch shape {
+	case popKeyFlat:
+		c.Rewrite(word, key)
+	case popKeyNested:
+		c.Rewrite(word, key, c.FormatInt(int64(n)))
+	}
 }
+
+var (
+	wordZPopMin = []byte("ZPOPMIN")
+	wordZPopMax = []byte("ZPOPMAX")
+)
 
 // popAt deletes the member a cursor from atRank points at.
 func (v *value) popAt(cur *cursor) {

@@ -70,7 +70,6 @@ func Start(ctx context.Context, c Config) (*Server, error) {
 		l.Close()
 		return nil, err
 	}
-	srv.Logf(server.LogNotice, "Ready to accept connections tcp")
 	s := &Server{srv: srv, addr: l.Addr().String()}
 	go func() {
 		select {

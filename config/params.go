@@ -74,6 +74,20 @@ type Values struct {
 	StreamNodeMaxBytes     int64
 	ZsetMaxListpackValue   int64
 	HllSparseMaxBytes      int64
+	// The append-only file (multi-part, as Redis 7.0 writes it).
+	AppendOnly                bool
+	AppendFsync               string // always, everysec or no
+	AppendFilename            string
+	AppendDirname             string
+	AOFUseRDBPreamble         bool
+	AOFLoadTruncated          bool
+	AOFTimestampEnabled       bool
+	AOFRewriteIncrementalSync bool
+	NoAppendfsyncOnRewrite    bool
+	AOFDisableAutoGC          bool
+	AlwaysShowLogo            bool
+	AutoAOFRewritePercentage  int64
+	AutoAOFRewriteMinSize     int64
 	// RDBCompression compresses long strings in DUMP payloads and RDB files.
 	RDBCompression bool
 	// DBFilename is the RDB file's name in Dir.
@@ -154,7 +168,7 @@ func table() []*Param {
 		boolParam("rdbchecksum", true, func(v *Values) *bool { return &v.RDBChecksum }).flag(Immutable),
 		boolParam("daemonize", false, func(v *Values) *bool { return &v.Daemonize }).flag(Immutable),
 		boolParam("io-threads-do-reads", false, nil).flag(Immutable),
-		boolParam("always-show-logo", false, nil).flag(Immutable),
+		boolParam("always-show-logo", false, func(v *Values) *bool { return &v.AlwaysShowLogo }).flag(Immutable),
 		boolParam("protected-mode", true, func(v *Values) *bool { return &v.ProtectedMode }),
 		boolParam("rdbcompression", true, func(v *Values) *bool { return &v.RDBCompression }),
 		boolParam("rdb-del-sync-files", false, nil),
@@ -169,13 +183,13 @@ func table() []*Param {
 		boolParam("lazyfree-lazy-user-flush", false, func(v *Values) *bool { return &v.LazyfreeLazyUserFlush }),
 		boolParam("repl-disable-tcp-nodelay", false, nil),
 		boolParam("repl-diskless-sync", true, nil),
-		boolParam("aof-rewrite-incremental-fsync", true, nil),
-		boolParam("no-appendfsync-on-rewrite", false, nil),
+		boolParam("aof-rewrite-incremental-fsync", true, func(v *Values) *bool { return &v.AOFRewriteIncrementalSync }),
+		boolParam("no-appendfsync-on-rewrite", false, func(v *Values) *bool { return &v.NoAppendfsyncOnRewrite }),
 		boolParam("cluster-require-full-coverage", true, nil),
 		boolParam("rdb-save-incremental-fsync", true, nil),
-		boolParam("aof-load-truncated", true, nil),
-		boolParam("aof-use-rdb-preamble", true, nil),
-		boolParam("aof-timestamp-enabled", false, nil),
+		boolParam("aof-load-truncated", true, func(v *Values) *bool { return &v.AOFLoadTruncated }),
+		boolParam("aof-use-rdb-preamble", true, func(v *Values) *bool { return &v.AOFUseRDBPreamble }),
+		boolParam("aof-timestamp-enabled", false, func(v *Values) *bool { return &v.AOFTimestampEnabled }),
 		boolParam("cluster-replica-no-failover", false, nil).alias("cluster-slave-no-failover"),
 		boolParam("replica-lazy-flush", false, nil).alias("slave-lazy-flush"),
 		boolParam("replica-serve-stale-data", true, nil).alias("slave-serve-stale-data"),
@@ -187,7 +201,7 @@ func table() []*Param {
 		boolParam("activedefrag", false, nil).refuseYes("Active defragmentation cannot be enabled: it requires a Redis server compiled with a modified Jemalloc like the one shipped by default with the Redis source distribution"),
 		boolParam("syslog-enabled", false, nil).flag(Immutable),
 		boolParam("cluster-enabled", false, func(v *Values) *bool { return &v.ClusterEnabled }).flag(Immutable),
-		boolParam("appendonly", false, nil).flag(DenyLoading),
+		boolParam("appendonly", false, func(v *Values) *bool { return &v.AppendOnly }).flag(DenyLoading),
 		boolParam("cluster-allow-reads-when-down", false, nil),
 		boolParam("cluster-allow-pubsubshard-when-down", true, nil),
 		boolParam("crash-log-enabled", true, nil),
@@ -197,7 +211,7 @@ func table() []*Param {
 		boolParam("cluster-allow-replica-migration", true, nil),
 		boolParam("replica-announced", true, nil),
 		boolParam("latency-tracking", true, func(v *Values) *bool { return &v.LatencyTracking }),
-		boolParam("aof-disable-auto-gc", false, nil),
+		boolParam("aof-disable-auto-gc", false, func(v *Values) *bool { return &v.AOFDisableAutoGC }),
 		boolParam("replica-ignore-disk-write-errors", false, nil),
 		// A hidden switch of Debian's 7.0.15 (the reference), from a
 		// security fix to Lua's deprecated API.
@@ -214,8 +228,8 @@ func table() []*Param {
 		stringParam("cluster-announce-hostname", "", true, validHostname, nil),
 		stringParam("syslog-ident", "redis", false, nil, nil).flag(Immutable),
 		stringParam("dbfilename", "dump.rdb", false, notBaseName("dbfilename can't be a path, just a filename"), func(v *Values) *string { return &v.DBFilename }).flag(Protected),
-		stringParam("appendfilename", "appendonly.aof", false, notEmptyBaseName("appendfilename", "filename"), nil).flag(Immutable),
-		stringParam("appenddirname", "appendonlydir", false, notEmptyBaseName("appenddirname", "dirname"), nil).flag(Immutable),
+		stringParam("appendfilename", "appendonly.aof", false, notEmptyBaseName("appendfilename", "filename"), func(v *Values) *string { return &v.AppendFilename }).flag(Immutable),
+		stringParam("appenddirname", "appendonlydir", false, notEmptyBaseName("appenddirname", "dirname"), func(v *Values) *string { return &v.AppendDirname }).flag(Immutable),
 		stringParam("server_cpulist", "", true, nil, nil).flag(Immutable),
 		stringParam("bio_cpulist", "", true, nil, nil).flag(Immutable),
 		stringParam("aof_rewrite_cpulist", "", true, nil, nil).flag(Immutable),
@@ -233,7 +247,7 @@ func table() []*Param {
 		enumParam("repl-diskless-load", "disabled", items("disabled", "on-empty-db", "swapdb"), DenyLoading, nil, nil),
 		enumParam("loglevel", "notice", items("debug", "verbose", "notice", "warning"), 0, nil, func(v *Values) *string { return &v.LogLevel }),
 		enumParam("maxmemory-policy", "noeviction", items("volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"), 0, nil, func(v *Values) *string { return &v.MaxMemoryPolicy }),
-		enumParam("appendfsync", "everysec", items("everysec", "always", "no"), 0, nil, nil),
+		enumParam("appendfsync", "everysec", items("everysec", "always", "no"), 0, nil, func(v *Values) *string { return &v.AppendFsync }),
 		enumParam("oom-score-adj", "no", []enumItem{{"no", 0}, {"yes", 1}, {"relative", 1}, {"absolute", 2}}, 0, nil, nil).applyGroup("oom-score-adj"),
 		enumParam("acl-pubsub-default", "resetchannels", items("allchannels", "resetchannels"), 0, nil, func(v *Values) *string { return &v.ACLPubsubDefault }),
 		enumParam("sanitize-dump-payload", "no", items("no", "yes", "clients"), 0, nil, nil),
@@ -249,7 +263,7 @@ func table() []*Param {
 		intParam("databases", 16, 1, intMax, 0, func(v *Values) *int64 { return &v.Databases }).flag(Immutable),
 		intParam("port", 6379, 0, 65535, 0, func(v *Values) *int64 { return &v.Port }),
 		intParam("io-threads", 1, 1, 128, 0, func(v *Values) *int64 { return &v.IoThreads }).flag(Immutable),
-		intParam("auto-aof-rewrite-percentage", 100, 0, intMax, 0, nil),
+		intParam("auto-aof-rewrite-percentage", 100, 0, intMax, 0, func(v *Values) *int64 { return &v.AutoAOFRewritePercentage }),
 		intParam("cluster-replica-validity-factor", 10, 0, intMax, 0, nil).alias("cluster-slave-validity-factor"),
 		intParam("list-max-listpack-size", -2, intMin, intMax, 0, func(v *Values) *int64 { return &v.ListMaxListpackSize }).alias("list-max-ziplist-size"),
 		intParam("tcp-keepalive", 300, 0, intMax, 0, func(v *Values) *int64 { return &v.TCPKeepalive }),
@@ -310,7 +324,7 @@ func table() []*Param {
 		intParam("client-query-buffer-limit", 1<<30, 1<<20, longMax, memUnits|unsigned, func(v *Values) *int64 { return &v.ClientQueryBufferLimit }),
 		intParam("maxmemory-clients", 0, -100, longMax, memUnits|percent, func(v *Values) *int64 { return &v.MaxMemoryClients }),
 		intParam("repl-backlog-ttl", 3600, 0, longMax, 0, nil),
-		intParam("auto-aof-rewrite-min-size", 64<<20, 0, longMax, memUnits, nil),
+		intParam("auto-aof-rewrite-min-size", 64<<20, 0, longMax, memUnits, func(v *Values) *int64 { return &v.AutoAOFRewriteMinSize }),
 		intParam("loading-process-events-interval-bytes", 2<<20, 1024, intMax, 0, nil).flag(Hidden),
 
 		// TLS: accepted and shown, though Redoubt does not speak TLS yet.

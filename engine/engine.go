@@ -62,6 +62,9 @@ type Engine struct {
 	// LazyExpire propagates the deletion of expired keys as UNLINK
 	// (lazyfree-lazy-expire).
 	LazyExpire bool
+	// Loading is set while the server loads its data: nothing is
+	// propagated (the data came from where it would go).
+	Loading bool
 
 	sink      sink
 	listeners []keyspace.ChangeListener
@@ -143,7 +146,7 @@ func (e *Engine) Run(c *command.Ctx) {
 	if c.Cmd.Name == "exec" {
 		return
 	}
-	if target, args := c.Propagation(); target&e.targets != 0 {
+	if target, args := c.Propagation(); target&e.targets != 0 && !e.Loading {
 		e.sink.propagate(c.DB.ID, target&e.targets, args)
 	}
 }
@@ -270,7 +273,7 @@ func (e *Engine) SignalReady(db int, key []byte) {
 
 // Propagate implements command.Engine.
 func (e *Engine) Propagate(db int, target command.Target, args ...[]byte) {
-	if target &= e.targets; target != 0 {
+	if target &= e.targets; target != 0 && !e.Loading {
 		e.sink.propagate(db, target, args)
 	}
 }
@@ -319,4 +322,6 @@ func (e *Engine) AddFeed(f Feed, target command.Target) (remove func()) {
 }
 
 // Propagating reports whether commands are recorded for target.
-func (e *Engine) Propagating(target command.Target) bool { return e.targets&target != 0 }
+func (e *Engine) Propagating(target command.Target) bool {
+	return e.targets&target != 0 && !e.Loading
+}

@@ -101,7 +101,7 @@ func expire(c *command.Ctx, abs bool, unit int64) {
 	}
 	// A replica keeps the key, deadline in the past, until the master's
 	// delete arrives.
-	if when <= c.KS.Now() && !c.KS.Replica {
+	if c.KS.AlreadyExpired(when) {
 		if c.Cfg.LazyfreeLazyExpire {
 			c.DB.Unlink(id)
 		} else {

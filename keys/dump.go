@@ -114,7 +114,7 @@ func restore(c *command.Ctx) {
 	if ttl != 0 && !absTTL {
 		ttl += c.KS.Now()
 	}
-	if ttl != 0 && ttl <= c.KS.Now() {
+	if ttl != 0 && c.KS.AlreadyExpired(ttl) {
 		// Already expired: the key is not created.
 		c.KS.FreeValue(kind, enc, val)
 		if deleted {

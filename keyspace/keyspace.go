@@ -195,6 +195,9 @@ type Keyspace struct {
 	// Replica makes lookups report expired keys as missing without
 	// deleting them: the master sends the deletes.
 	Replica bool
+	// Loading is set while an AOF is replayed: no key expires, and a
+	// deadline already past is set rather than acted on, as Redis loads.
+	Loading bool
 
 	Stats Stats
 	rng   *rand.Rand
@@ -330,7 +333,15 @@ func (db *DB) Exists(key []byte) bool { return db.Lookup(key, Write|NoTouch) != 
 
 func (db *DB) expiredID(id uint32) bool {
 	x := db.dict.At(id).Aux
-	return x != 0 && db.expires[x-1].when < db.ks.env.Now()
+	return x != 0 && db.expires[x-1].when < db.ks.env.Now() && !db.ks.Loading
+}
+
+// AlreadyExpired reports whether a deadline a command is about to set is
+// already past, so that the key is deleted rather than given it (Redis's
+// checkAlreadyExpired): never on a replica, which waits for its primary's
+// delete, nor while loading, where the key is kept as it was written.
+func (ks *Keyspace) AlreadyExpired(when int64) bool {
+	return when <= ks.env.Now() && !ks.Replica && !ks.Loading
 }
 
 func (db *DB) deleteExpired(id uint32) {

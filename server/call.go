@@ -45,9 +45,15 @@ func (s *Server) processCommand(c *client) bool {
 		s.reject(c, "NOAUTH Authentication required.")
 		return true
 	}
-	if s.writesDenied() && (cmd.Has(command.Write) || cmd.Name == "ping" || (cmd.Name == "exec" && c.queuedWrite())) {
-		s.reject(c, errMisconf)
+	if s.loading.active && !cmd.Has(command.Loading) {
+		s.reject(c, "LOADING Redis is loading the dataset in memory")
 		return true
+	}
+	if cmd.Has(command.Write) || cmd.Name == "ping" || (cmd.Name == "exec" && c.queuedWrite()) {
+		if msg := s.diskError(); msg != "" {
+			s.reject(c, msg)
+			return true
+		}
 	}
 	if c.flags&flagPubSub != 0 && c.resp == 2 && !pubsubAllowed(cmd) {
 		s.reject(c, "ERR Can't execute '"+cmd.FullName()+"': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")
@@ -130,7 +136,7 @@ func (s *Server) execute(c *client, cmd *command.Command, args [][]byte, woken [
 	// previous one of the batch ended (clock reads are not free).
 	start := c.clock
 	ctx := c.ctxAt(s.eng.Depth())
-	ctx.Reset(command.Ctx{Args: args, Cmd: cmd, W: &c.reply, KS: s.ks, DB: c.db, Cfg: &s.cfg.Values, E: s.eng, Client: c, Retry: retry, Woken: woken})
+	ctx.Reset(command.Ctx{Args: args, Cmd: cmd, W: &c.reply, KS: s.ks, DB: c.db, Cfg: &s.cfg.Values, E: s.eng, Client: c, Retry: retry, Woken: woken, Replayed: c.flags&flagReplayed != 0})
 	saved := s.eng.Begin(c, start.UnixMilli(), c.flags&flagNoTouch != 0 && cmd.Name != "touch")
 	s.eng.Run(ctx)
 	if c.flags&(flagTracking|flagTrackingBcast) == flagTracking && cmd.Has(command.ReadOnly) {

@@ -38,7 +38,8 @@ const (
 	flagTrackingOptout
 	flagTrackingCaching // CLIENT CACHING given for the next command
 	flagTrackingNoloop
-	flagReplica // attached with SYNC: gets the replication stream
+	flagReplica  // attached with SYNC: gets the replication stream
+	flagReplayed // the AOF client: its commands were decided elsewhere
 )
 
 // Close states: atomic because other goroutines set them and the client's
@@ -119,6 +120,10 @@ type client struct {
 	// softLimitSince is when the client went over its soft output buffer
 	// limit (Unix ms), 0 if it is under it.
 	softLimitSince int64
+
+	// aofNeed is the AOF offset the client's pending output depends on:
+	// its loop writes it only once the AOF holds that much (aofSync).
+	aofNeed atomic.Int64
 
 	netIn, netOut atomic.Int64
 	// qbuf and qbufCap mirror the read buffer's use for CLIENT LIST,
@@ -278,6 +283,7 @@ func (c *client) commitReply() {
 		c.reply.Buf = c.reply.Buf[:0]
 		return
 	}
+	c.s.aofMark(c)
 	c.outMu.Lock()
 	if len(c.out) == 0 {
 		c.out, c.reply.Buf = c.reply.Buf, c.out[:0]
@@ -297,6 +303,7 @@ func (c *client) commitReply() {
 // (MONITOR lines, pub/sub messages) and has the client's loop write it.
 // The caller holds the engine lock.
 func (c *client) push(b []byte) {
+	c.s.aofMark(c)
 	c.outMu.Lock()
 	c.out = append(c.out, b...)
 	c.pending.Store(int64(len(c.out)))

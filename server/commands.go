@@ -70,6 +70,7 @@ func (s *Server) newCommandTable() *command.Table {
 	h("lastsave", lastsaveCmd)
 	h("save", saveCmd)
 	h("bgsave", bgsaveCmd)
+	h("bgrewriteaof", bgrewriteaofCmd)
 	h("migrate", migrateCmd)
 	h("monitor", monitorCmd)
 	h("sync", syncCmd)

@@ -1,6 +1,8 @@
 package server
 
 import (
+	"github.com/redoubt-db/redoubt/aof"
+
 	"errors"
 	"os"
 	"strings"
@@ -124,6 +126,34 @@ func (s *Server) registerConfigAppliers() {
 		}
 		if !fi.IsDir() {
 			return errors.New("Not a directory")
+		}
+		if s.aof.state == aofOff {
+			s.aof.dir = s.cfg.Path(s.cfg.AppendDirname)
+		}
+		return nil
+	})
+	s.cfg.OnApply("appendonly", func() error {
+		if !s.cfg.AppendOnly {
+			s.stopAppendOnly()
+			return nil
+		}
+		if s.aof.state == aofOff {
+			if m := s.aof.manifest; m == nil || s.aof.dir != s.cfg.Path(s.cfg.AppendDirname) {
+				m, err := s.readManifest()
+				if err != nil {
+					return errors.New("Unable to turn on AOF. Check server logs.")
+				}
+				s.aof.manifest = m
+			}
+			if err := s.startAppendOnly(); err != nil {
+				return errors.New("Unable to turn on AOF. Check server logs.")
+			}
+		}
+		return nil
+	})
+	s.cfg.OnApply("appendfsync", func() error {
+		if w := s.aof.w; w != nil {
+			w.SetPolicy(aof.ParsePolicy(s.cfg.AppendFsync))
 		}
 		return nil
 	})

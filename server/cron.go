@@ -32,8 +32,14 @@ func (s *Server) cronLoop() {
 		case <-time.After(time.Second / time.Duration(hz)):
 		}
 		t := time.Now()
+		// What the AOF holds is written (and, under everysec, fsynced
+		// once a second) even when no reply waits for it; outside the
+		// engine lock, so that a slow disk never stalls commands.
+		if w := s.aofWriter(); w != nil {
+			w.Flush(false)
+		}
 		s.eng.Lock()
-		if s.cronPaused {
+		if s.cronPaused || s.loading.active {
 			s.eng.Unlock()
 			continue
 		}
@@ -59,6 +65,7 @@ func (s *Server) cronLoop() {
 		s.closeIdleMigrateConns(t)
 		s.replCron(t)
 		s.saveCron(t)
+		s.aofCron(t)
 		s.eng.Unlock()
 
 		s.clientsCron(t)

@@ -44,6 +44,7 @@ func init() {
 		{"protocol", 3, debugProtocol},
 		{"object", 3, debugObject},
 		{"reload", -2, debugReload},
+		{"loadaof", 2, debugLoadAOF},
 		{"digest", 2, debugDigest},
 		{"digest-value", -2, debugDigestValue},
 		{"htstats", 3, debugHTStats},

@@ -125,7 +125,12 @@ func (s *Server) infoString(want map[string]bool) string {
 	}
 	if want["persistence"] {
 		w.section("Persistence")
-		p := &s.persist
+		p, a := &s.persist, &s.aof
+		loading := boolInt(s.loading.active)
+		rwSecs := int64(-1)
+		if a.rw != nil {
+			rwSecs = int64(time.Since(a.rwStart).Seconds())
+		}
 		bgInProgress, bgSecs, bgKeys, bgTotal, bgStatus := 0, int64(-1), int64(0), int64(0), "ok"
 		var cow, cowPeak int64
 		if p.bg != nil {
@@ -139,20 +144,48 @@ func (s *Server) infoString(want map[string]bool) string {
 			k string
 			v any
 		}{
-			{"loading", 0}, {"async_loading", 0}, {"current_cow_peak", cowPeak}, {"current_cow_size", cow},
+			{"loading", loading}, {"async_loading", 0}, {"current_cow_peak", cowPeak}, {"current_cow_size", cow},
 			{"current_cow_size_age", 0}, {"current_fork_perc", 0.0}, {"current_save_keys_processed", bgKeys},
 			{"current_save_keys_total", bgTotal}, {"rdb_changes_since_last_save", s.stats.dirty},
 			{"rdb_bgsave_in_progress", bgInProgress}, {"rdb_last_save_time", s.lastSave},
 			{"rdb_last_bgsave_status", bgStatus}, {"rdb_last_bgsave_time_sec", p.lastBgSecs},
 			{"rdb_current_bgsave_time_sec", bgSecs}, {"rdb_saves", p.saves}, {"rdb_last_cow_size", p.lastCowSize},
 			{"rdb_last_load_keys_expired", p.expiredKeys}, {"rdb_last_load_keys_loaded", p.loadedKeys},
-			{"aof_enabled", 0}, {"aof_rewrite_in_progress", 0}, {"aof_rewrite_scheduled", 0},
-			{"aof_last_rewrite_time_sec", -1}, {"aof_current_rewrite_time_sec", -1},
-			{"aof_last_bgrewrite_status", "ok"}, {"aof_rewrites", 0},
-			{"aof_rewrites_consecutive_failures", 0}, {"aof_last_write_status", "ok"},
-			{"aof_last_cow_size", 0}, {"module_fork_in_progress", 0}, {"module_fork_last_cow_size", 0},
+			{"aof_enabled", boolInt(a.state != aofOff)}, {"aof_rewrite_in_progress", boolInt(a.rw != nil)},
+			{"aof_rewrite_scheduled", boolInt(a.rwScheduled)},
+			{"aof_last_rewrite_time_sec", a.lastRwSecs}, {"aof_current_rewrite_time_sec", rwSecs},
+			{"aof_last_bgrewrite_status", okErr(!a.lastRwFailed)}, {"aof_rewrites", a.rewrites},
+			{"aof_rewrites_consecutive_failures", a.failures}, {"aof_last_write_status", okErr(s.aofDenied() == "")},
+			{"aof_last_cow_size", a.lastCowSize}, {"module_fork_in_progress", 0}, {"module_fork_last_cow_size", 0},
 		} {
 			w.field(f.k, f.v)
+		}
+		if s.cfg.AppendOnly && a.w != nil {
+			st := a.w.Stats()
+			w.field("aof_current_size", a.otherSize+st.Size)
+			w.field("aof_base_size", a.baseSize)
+			w.field("aof_pending_rewrite", boolInt(a.rwScheduled))
+			w.field("aof_buffer_length", st.Buffered)
+			w.field("aof_pending_bio_fsync", boolInt(st.FsyncPending))
+			w.field("aof_delayed_fsync", st.DelayedFsyncs)
+		}
+		if l := &s.loading; l.active {
+			perc, remaining := 0.0, int64(1)
+			if l.total > 0 {
+				perc = float64(l.done) / float64(l.total) * 100
+				remaining = l.total - l.done
+			}
+			elapsed := int64(time.Since(l.start).Seconds())
+			eta := int64(1)
+			if elapsed > 0 {
+				eta = elapsed * remaining / (l.done + 1)
+			}
+			w.field("loading_start_time", l.start.Unix())
+			w.field("loading_total_bytes", l.total)
+			w.field("loading_rdb_used_mem", 0)
+			w.field("loading_loaded_bytes", l.done)
+			w.field("loading_loaded_perc", fmt.Sprintf("%.2f", perc))
+			w.field("loading_eta_seconds", eta)
 		}
 	}
 	if want["stats"] {
@@ -475,4 +508,18 @@ func (s *Server) infoStats(w *infoWriter) {
 	w.field("io_threaded_writes_processed", 0)
 	w.field("reply_buffer_shrinks", 0)
 	w.field("reply_buffer_expands", 0)
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func okErr(ok bool) string {
+	if ok {
+		return "ok"
+	}
+	return "err"
 }

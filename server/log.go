@@ -81,3 +81,17 @@ func (l *Logger) Warningf(format string, args ...any) { l.Logf(LogWarning, forma
 
 // Verbosef logs at verbose level.
 func (l *Logger) Verbosef(format string, args ...any) { l.Logf(LogVerbose, format, args...) }
+
+// Raw writes text as it is, at notice level, as Redis's serverLogRaw
+// writes its logo.
+func (l *Logger) Raw(text string) {
+	if l == nil {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if LogNotice < l.level || l.level == LogNothing {
+		return
+	}
+	io.WriteString(l.out, text)
+}

@@ -224,12 +224,22 @@ func (c *client) hasWork() bool {
 // remains waits for the socket to be writable.
 func (c *client) writeSocket() {
 	for {
+		// Replies leave only once the AOF holds what they depend on, as
+		// appendfsync promises; output added meanwhile may depend on more.
+		need := c.aofNeed.Load()
+		if need > 0 && c.pending.Load() > 0 {
+			c.s.aofSync(c)
+		}
 		c.outMu.Lock()
 		buf := c.out
 		if len(buf) == 0 {
 			c.outMu.Unlock()
 			c.setWantWrite(false)
 			return
+		}
+		if c.aofNeed.Load() != need {
+			c.outMu.Unlock()
+			continue
 		}
 		n, err := syscall.Write(c.fd, buf)
 		if n > 0 {

@@ -41,12 +41,16 @@ type persistStats struct {
 // words.
 const errMisconf = "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error."
 
-// writesDenied is Redis's writeCommandsDeniedByDiskError for RDB: the
-// last background save failed, save points are set, and
-// stop-writes-on-bgsave-error is on. Clients learn that their writes
+// diskError is Redis's writeCommandsDeniedByDiskError: the MISCONF error
+// that refuses writes when the last background save failed (with save
+// points set and stop-writes-on-bgsave-error on), or when the AOF cannot
+// be written; "" when writes are fine. Clients learn that their writes
 // would not reach the disk instead of losing them at the next restart.
-func (s *Server) writesDenied() bool {
-	return s.persist.lastBgFailed && s.cfg.StopWritesOnBgsaveError && len(s.cfg.Save) > 0
+func (s *Server) diskError() string {
+	if s.persist.lastBgFailed && s.cfg.StopWritesOnBgsaveError && len(s.cfg.Save) > 0 {
+		return errMisconf
+	}
+	return s.aofDenied()
 }
 
 // bgRetryDelay is how long the save points wait after a failed
@@ -152,7 +156,7 @@ func (s *Server) abortBackgroundSave() {
 // holds the engine lock.
 func (s *Server) saveCron(now time.Time) {
 	p := &s.persist
-	if p.bg != nil {
+	if p.bg != nil || s.aof.rw != nil {
 		return
 	}
 	if p.scheduled {
@@ -171,9 +175,34 @@ func (s *Server) saveCron(now time.Time) {
 	}
 }
 
-// loadAtStart loads the RDB file if there is one, before clients come.
+// loadAtStart loads the data at start-up, as Redis's loadDataFromDisk:
+// the AOF when appendonly is on (and nothing else, even if it does not
+// exist yet), the RDB file otherwise; then an AOF is opened for
+// appending. The caller holds the engine lock.
 func (s *Server) loadAtStart() error {
-	err := s.loadSnapshot(false)
+	defer func() { s.loading.active = false }()
+	if s.cfg.AppendOnly {
+		m, err := s.readManifest()
+		if err != nil {
+			return fmt.Errorf("Fatal error loading the AOF manifest: %w", err)
+		}
+		s.aof.manifest = m
+		start := time.Now()
+		switch st := s.loadAOF(m); st {
+		case aofFailed, aofOpenErr:
+			return errors.New("Fatal error loading the AOF")
+		case aofNotExist:
+		default:
+			s.log.Noticef("DB loaded from append only file: %.3f seconds", time.Since(start).Seconds())
+		}
+		return s.openAOFAtStart()
+	}
+	m, err := s.readManifest()
+	if err != nil {
+		return fmt.Errorf("Fatal error loading the AOF manifest: %w", err)
+	}
+	s.aof.manifest = m
+	err = s.loadSnapshot(false)
 	if errors.Is(err, snapshot.ErrNotFound) {
 		return nil
 	}
@@ -268,10 +297,13 @@ func bgsaveCmd(s *Server, c *client, ctx *command.Ctx) {
 		ctx.Err(command.ErrSyntax)
 		return
 	}
+	schedule := len(ctx.Args) == 2
 	switch {
 	case s.persist.bg != nil:
 		ctx.Err("ERR Background save already in progress")
-	case s.eng.Depth() > 1: // inside EXEC
+	case s.aof.rw != nil && !schedule && s.eng.Depth() <= 1:
+		ctx.Err("ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.")
+	case s.aof.rw != nil || s.eng.Depth() > 1: // an AOF rewrite runs, or inside EXEC
 		s.persist.scheduled = true
 		ctx.W.Simple("Background saving scheduled")
 	default:

@@ -28,6 +28,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/redoubt-db/redoubt/aof"
 	"github.com/redoubt-db/redoubt/command"
 	"github.com/redoubt-db/redoubt/config"
 	"github.com/redoubt-db/redoubt/engine"
@@ -66,10 +67,15 @@ type Server struct {
 	obuf       obufLimits
 	watched    map[watchKey][]*watch
 	repl       replStream
-	pause      pauseState
-	slowlog    *slowlog.Log
-	stats      stats
-	errStats   map[string]int64
+	aof        aofPersist
+	// aofW is aof.w for the client loops, which read it without the
+	// engine lock.
+	aofW     atomic.Pointer[aof.Writer]
+	loading  loadingState
+	pause    pauseState
+	slowlog  *slowlog.Log
+	stats    stats
+	errStats map[string]int64
 
 	runID     string
 	startTime time.Time
@@ -93,7 +99,8 @@ type Server struct {
 	stopOnce sync.Once
 	wg       sync.WaitGroup
 	// exitCode is what the process should exit with after a shutdown.
-	exitCode int
+	exitCode    int
+	exitOnFatal bool
 }
 
 // Options are what an embedding program can give beyond the config.
@@ -104,6 +111,11 @@ type Options struct {
 	// Listener, if set, is used instead of binding bind/port: embedders
 	// pass one on 127.0.0.1:0 to get a free port.
 	Listener net.Listener
+	// ExitOnFatal makes an error the server cannot go on after (an AOF
+	// write failing under appendfsync always) end the process, as Redis
+	// exits; otherwise the server shuts down with exit code 1 and the
+	// embedding program decides.
+	ExitOnFatal bool
 }
 
 // New creates a server from a loaded configuration; it does not listen
@@ -138,6 +150,7 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 	s.runID = newRunID()
 	s.lastSave = time.Now().Unix()
 	s.persist.lastBgSecs = -1
+	s.aof.lastRwSecs, s.aof.selDB = -1, -1
 	s.eng = engine.New(s.ks, s)
 	s.cmds = s.newCommandTable()
 	for i, r := range cfg.Renames {
@@ -151,6 +164,7 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 	if opts.Listener != nil {
 		s.listeners = append(s.listeners, opts.Listener)
 	}
+	s.exitOnFatal = opts.ExitOnFatal
 	return s, nil
 }
 
@@ -160,12 +174,11 @@ func newRunID() string {
 	return hex.EncodeToString(b)
 }
 
-// Start binds the configured addresses (unless a listener was given) and
-// starts serving.
+// Start binds the configured addresses (unless a listener was given),
+// starts serving, and loads the data: as Redis does, clients can connect
+// while a big dataset loads, and are answered -LOADING until it is done.
+// It returns once the server is ready.
 func (s *Server) Start() error {
-	if err := s.loadAtStart(); err != nil {
-		return err
-	}
 	if len(s.listeners) == 0 {
 		ls, err := s.bind(s.cfg.Bind, int(s.cfg.Port))
 		if err != nil {
@@ -187,10 +200,55 @@ func (s *Server) Start() error {
 		s.wg.Add(1)
 		go l.run()
 	}
+	s.banner()
+	s.log.Noticef("Server initialized")
+	s.eng.Lock()
+	s.loading.active = true
+	s.eng.Unlock()
 	s.serveListeners(s.listeners)
+	s.eng.Lock()
+	err := s.loadAtStart()
+	s.eng.Unlock()
+	if err != nil {
+		s.shutdown(1)
+		<-s.done
+		return err
+	}
 	s.wg.Add(1)
 	go s.cronLoop()
+	s.log.Noticef("Ready to accept connections tcp")
 	return nil
+}
+
+// banner logs the start-up banner, with the fields Redis's logo shows
+// (tools read " PID: " from it to know the server is up), or Redis's one
+// line without it.
+func (s *Server) banner() {
+	port := int64(0)
+	if a, ok := s.Addr().(*net.TCPAddr); ok {
+		port = int64(a.Port)
+	}
+	if !s.cfg.AlwaysShowLogo {
+		s.log.Noticef("Running mode=standalone, port=%d.", port)
+		return
+	}
+	s.log.Raw(fmt.Sprintf("\n"+
+		"    +------------------------------------------+\n"+
+		"    |  Redoubt %-8s (redis_version %s)  |\n"+
+		"    |  64 bit, running in standalone mode      |\n"+
+		"    |  Port: %-6d                            |\n"+
+		"    |  PID: %-8d                           |\n"+
+		"    +------------------------------------------+\n\n",
+		RedoubtVersion, Version, port, s.pid))
+}
+
+// fatal stops after an error the server cannot go on after: the process
+// exits, as Redis does, or the embedded server shuts down.
+func (s *Server) fatal() {
+	if s.exitOnFatal {
+		os.Exit(1)
+	}
+	go s.shutdown(1)
 }
 
 func (s *Server) serveListeners(ls []net.Listener) {
@@ -296,6 +354,14 @@ func (s *Server) shutdown(code int) {
 	s.stopOnce.Do(func() {
 		s.eng.Lock()
 		s.abortBackgroundSave()
+		if s.aof.rw != nil {
+			s.log.Warningf("There is a child rewriting the AOF. Killing it!")
+			s.abortRewrite()
+		}
+		if s.aof.w != nil {
+			s.log.Noticef("Calling fsync() on the AOF file.")
+			s.detachWriter()
+		}
 		s.eng.Unlock()
 		s.exitCode = code
 		close(s.quit)

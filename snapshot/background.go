@@ -1,6 +1,8 @@
 package snapshot
 
 import (
+	"path/filepath"
+
 	"bufio"
 	"errors"
 	"io"
@@ -31,8 +33,11 @@ import (
 // not reached, whose records must follow their database's SELECTDB.
 type Background struct {
 	ks       *keyspace.Keyspace
-	lru, lfu bool
+	layout   layout
 	checksum bool
+	// TempName is the file written before it is renamed into place: a
+	// name in the destination's directory, or a path.
+	TempName string
 	walks    []*walk
 	unlisten func()
 	cur      int         // the walk in progress
@@ -79,8 +84,14 @@ type Engine interface {
 // The caller holds the engine lock, and must call Run to write the file
 // (or Abort).
 func StartBackground(ks *keyspace.Keyspace, eng Engine, cfg *config.Values, info Info) *Background {
-	b := &Background{ks: ks, out: preamble(cfg, info), checksum: cfg.RDBChecksum}
-	b.lru, b.lfu = accessRecords(cfg)
+	return StartBackgroundAs(RDB, ks, eng, cfg, info)
+}
+
+// StartBackgroundAs is StartBackground for a file of format f.
+func StartBackgroundAs(f Format, ks *keyspace.Keyspace, eng Engine, cfg *config.Values, info Info) *Background {
+	l := layoutOf(f, cfg)
+	b := &Background{ks: ks, layout: l, out: l.begin(cfg, info), checksum: cfg.RDBChecksum,
+		TempName: "temp-bg-" + strconv.Itoa(os.Getpid()) + ".rdb"}
 	for i, db := range ks.DBs {
 		if db.Len() == 0 {
 			continue
@@ -139,7 +150,7 @@ func (b *Background) writeGroup(w *walk, g uint64) int {
 	}
 	n := 0
 	w.d.EachInGroup(w.mask, g, func(id uint32) {
-		w.db.SaveRecord(id, e, b.lru, b.lfu)
+		b.layout.record(w.db, id, e)
 		n++
 	})
 	b.Keys += int64(n)
@@ -159,7 +170,7 @@ func (b *Background) step(budget int) (keys int, over bool) {
 	for b.cur < len(b.walks) && budget > 0 {
 		w := b.walks[b.cur]
 		if !w.started {
-			appendSection(&b.out, w.index, w.keys, w.expires)
+			b.layout.section(&b.out, w.index, w.keys, w.expires)
 			b.out.B = append(b.out.B, w.early.B...)
 			w.early = rdb.Encoder{}
 			w.started = true
@@ -216,8 +227,12 @@ const groupsPerStep = 256
 // the walk by that much per key (rdb-key-save-delay, for tests).
 func (b *Background) Run(path string, lock sync.Locker, keyDelay time.Duration) error {
 	var out []byte
-	return saveFile(path, "temp-bg-"+strconv.Itoa(os.Getpid())+".rdb", func(file io.Writer) error {
-		f := &fileWriter{w: bufio.NewWriterSize(file, flushAt), checksum: b.checksum}
+	tmp := b.TempName
+	if !filepath.IsAbs(tmp) {
+		tmp = filepath.Join(filepath.Dir(path), tmp)
+	}
+	return writeRename(tmp, path, func(file io.Writer) error {
+		f := &fileWriter{w: bufio.NewWriterSize(file, flushAt), checksum: b.checksum, rdb: b.layout.trailer()}
 		budget := groupsPerStep
 		if keyDelay > 0 {
 			budget = 1

@@ -23,7 +23,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"syscall"
 
 	"github.com/redoubt-db/redoubt/config"
@@ -37,17 +36,22 @@ type Info struct {
 	Version    string // redis-ver
 	UsedMemory int64  // used-mem
 	Now        int64  // ctime, Unix seconds
+	// AOFBase marks an RDB file written as the base of an AOF (the
+	// aof-base AUX field).
+	AOFBase bool
 }
 
 // flushAt is the buffered size at which records go to the file.
 const flushAt = 64 << 10
 
-// fileWriter writes an RDB file through a buffer, keeping the CRC-64 of
-// what went by for the end of the file.
+// fileWriter writes a file through a buffer, keeping the CRC-64 of what
+// went by for the end of an RDB file.
 type fileWriter struct {
 	w        *bufio.Writer
 	crc      uint64
 	checksum bool
+	// rdb: the file ends with the EOF opcode and the checksum.
+	rdb bool
 }
 
 func (f *fileWriter) Write(p []byte) error {
@@ -56,65 +60,47 @@ func (f *fileWriter) Write(p []byte) error {
 	return err
 }
 
-// end writes the EOF opcode and the checksum, and flushes.
+// end ends an RDB file with the EOF opcode and the checksum, and
+// flushes.
 func (f *fileWriter) end() error {
-	if _, err := f.w.Write(rdb.AppendEOF(nil, f.crc, f.checksum)); err != nil {
-		return err
+	if f.rdb {
+		if _, err := f.w.Write(rdb.AppendEOF(nil, f.crc, f.checksum)); err != nil {
+			return err
+		}
 	}
 	return f.w.Flush()
 }
 
-// preamble is the start of a file: header and AUX fields.
-func preamble(cfg *config.Values, info Info) rdb.Encoder {
-	e := rdb.Encoder{Compress: cfg.RDBCompression, B: rdb.AppendHeader(nil)}
-	e.Aux("redis-ver", info.Version)
-	e.AuxInt("redis-bits", 64)
-	e.AuxInt("ctime", info.Now)
-	e.AuxInt("used-mem", info.UsedMemory)
-	e.AuxInt("aof-base", 0)
-	return e
-}
-
-// accessRecords says which access data records carry: idle times under
-// an LRU policy, counters under an LFU one, as Redis writes them.
-func accessRecords(cfg *config.Values) (lru, lfu bool) {
-	return strings.Contains(cfg.MaxMemoryPolicy, "lru"), strings.Contains(cfg.MaxMemoryPolicy, "lfu")
-}
-
-// appendSection starts a database's records: SELECTDB and RESIZEDB.
-func appendSection(e *rdb.Encoder, index, keys, expires int) {
-	e.Byte(rdb.OpSelectDB)
-	e.Len(uint64(index))
-	e.Byte(rdb.OpResizeDB)
-	e.Len(uint64(keys))
-	e.Len(uint64(expires))
-}
-
 // Write writes the keyspace to w as an RDB file.
 func Write(w io.Writer, ks *keyspace.Keyspace, cfg *config.Values, info Info) error {
-	f := &fileWriter{w: bufio.NewWriterSize(w, flushAt), checksum: cfg.RDBChecksum}
-	e := preamble(cfg, info)
-	lru, lfu := accessRecords(cfg)
+	return WriteAs(RDB, w, ks, cfg, info)
+}
+
+// WriteAs writes the keyspace to w in format f, in the foreground.
+func WriteAs(f Format, w io.Writer, ks *keyspace.Keyspace, cfg *config.Values, info Info) error {
+	l := layoutOf(f, cfg)
+	fw := &fileWriter{w: bufio.NewWriterSize(w, flushAt), checksum: cfg.RDBChecksum, rdb: l.trailer()}
+	e := l.begin(cfg, info)
 	var err error
 	for n, db := range ks.DBs {
 		if db.Len() == 0 {
 			continue
 		}
-		appendSection(&e, n, db.Len(), db.ExpiresLen())
+		l.section(&e, n, db.Len(), db.ExpiresLen())
 		db.Dict().ForEach(func(id uint32) bool {
-			db.SaveRecord(id, &e, lru, lfu)
+			l.record(db, id, &e)
 			if len(e.B) >= flushAt {
-				err = f.Write(e.B)
+				err = fw.Write(e.B)
 				e.B = e.B[:0]
 			}
 			return err == nil
 		})
 	}
 	if err == nil {
-		err = f.Write(e.B)
+		err = fw.Write(e.B)
 	}
 	if err == nil {
-		err = f.end()
+		err = fw.end()
 	}
 	return err
 }
@@ -126,15 +112,29 @@ func Save(path string, ks *keyspace.Keyspace, cfg *config.Values, info Info) err
 	})
 }
 
+// SaveAs writes the keyspace in format f to tmp, then renames it to path
+// (see saveFile): an AOF base written at start-up goes through a
+// temporary file in the working directory, as Redis's does.
+func SaveAs(f Format, tmp, path string, ks *keyspace.Keyspace, cfg *config.Values, info Info) error {
+	return writeRename(tmp, path, func(w io.Writer) error {
+		return WriteAs(f, w, ks, cfg, info)
+	})
+}
+
 // saveFile writes a file as Redis does: to a temporary file in the same
 // directory, synced, then renamed over path, so that a crash never leaves
 // a half-written file under the real name.
 func saveFile(path, tmpName string, write func(io.Writer) error) error {
+	return writeRename(filepath.Join(filepath.Dir(path), tmpName), path, write)
+}
+
+// writeRename writes a file to tmp, syncs it, renames it to path and
+// syncs path's directory.
+func writeRename(tmp, path string, write func(io.Writer) error) error {
 	dir := filepath.Dir(path)
-	tmp := filepath.Join(dir, tmpName)
 	f, err := os.Create(tmp)
 	if err != nil {
-		return fmt.Errorf("Failed opening the temp RDB file %s (in server root dir %s) for saving: %w", tmpName, dir, err)
+		return fmt.Errorf("Failed opening the temp RDB file %s (in server root dir %s) for saving: %w", filepath.Base(tmp), filepath.Dir(tmp), err)
 	}
 	err = write(f)
 	if err == nil {
@@ -160,7 +160,8 @@ func saveFile(path, tmpName string, write func(io.Writer) error) error {
 // LoadOptions say how a file joins the keyspace.
 type LoadOptions struct {
 	// Now is the time, in Unix ms, against which expiry is judged: keys
-	// whose time has passed are dropped, as a master drops them.
+	// whose time has passed are dropped, as a master drops them. Zero
+	// keeps every key, as Redis loads an AOF's RDB preamble.
 	Now int64
 	// Replace lets a key in the file replace one already in the keyspace
 	// (DEBUG RELOAD MERGE); otherwise a duplicate is an error.
@@ -174,6 +175,9 @@ type Loaded struct {
 	UsedMemory int64  // the used-mem AUX field, or 0
 	Keys       int64  // keys loaded
 	Expired    int64  // keys dropped because their time had passed
+	// Size is how many bytes of the data the file took, up to its
+	// checksum: an old AOF with an RDB preamble goes on with commands.
+	Size int64
 }
 
 // ErrNotFound is Load's error when there is no file to load.
@@ -269,14 +273,16 @@ func Read(data []byte, ks *keyspace.Keyspace, cfg *config.Values, opts LoadOptio
 		case rdb.OpFunction, rdb.OpFunction2:
 			return corrupt("the file holds function libraries, which Redoubt cannot load yet")
 		case rdb.OpEOF:
-			return out, checkEnd(data, d, version, cfg)
+			err := checkEnd(data, d, version, cfg)
+			out.Size = int64(len(data) - d.Remaining())
+			return out, err
 		}
 		key = append(key[:0], d.String()...)
 		kind, enc, val, ok := ks.LoadTyped(cfg, t, d)
 		if !ok {
 			return corrupt(fmt.Sprintf("bad value of type %d for key %q", t, key))
 		}
-		if expire >= 0 && expire < opts.Now {
+		if expire >= 0 && opts.Now > 0 && expire < opts.Now {
 			ks.FreeValue(kind, enc, val)
 			out.Expired++
 		} else {

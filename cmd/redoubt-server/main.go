@@ -130,7 +130,7 @@ func run(args []string) int {
 		defer pprof.StopCPUProfile()
 	}
 
-	srv, err := server.New(cfg, server.Options{})
+	srv, err := server.New(cfg, server.Options{ExitOnFatal: true})
 	if err != nil {
 		var le *config.LoadError
 		if errors.As(err, &le) {
@@ -157,8 +157,6 @@ func run(args []string) int {
 		}
 		defer os.Remove(cfg.Path(cfg.PidFile))
 	}
-	srv.Logf(server.LogNotice, "Server initialized")
-	srv.Logf(server.LogNotice, "Ready to accept connections tcp")
 
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)

@@ -289,7 +289,7 @@ func getex(c *command.Ctx) {
 	}
 	c.W.Bulk(c.DB.String(id, c.Buf[:]))
 	switch {
-	case flags&(optEXAT|optPXAT) != 0 && when <= c.KS.Now() && !c.KS.Replica:
+	case flags&(optEXAT|optPXAT) != 0 && c.KS.AlreadyExpired(when):
 		// An absolute deadline already past deletes the key now.
 		if c.Cfg.LazyfreeLazyExpire {
 			c.DB.Unlink(id)

@@ -2,7 +2,10 @@ module github.com/redoubt-db/redoubt
 
 go 1.26.8
 
-require github.com/redis/go-redis/v9 v9.12.1
+require (
+	github.com/redis/go-redis/v9 v9.12.1
+	gopkg.in/yaml.v3 v3.0.1
+)
 
 require (
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect

@@ -63,6 +63,9 @@ type Writer struct {
 	// Logf reports what Redis logs here (a delayed fsync, a write error
 	// and its recovery).
 	Logf func(format string, args ...any)
+	// FlushSleep delays each write of buffered bytes (DEBUG
+	// AOF-FLUSH-SLEEP, for tests of what waits for the disk).
+	FlushSleep atomic.Int64 // nanoseconds
 }
 
 // Policy is appendfsync.
@@ -177,6 +180,9 @@ func (w *Writer) flushLocked(p Policy, force bool) {
 	w.buf = w.spare[:0]
 	w.bufMu.Unlock()
 	if len(b) > 0 {
+		if d := w.FlushSleep.Load(); d > 0 {
+			time.Sleep(time.Duration(d))
+		}
 		n, err := w.f.Write(b)
 		if err != nil {
 			w.writeFailed(b, n, err, p)

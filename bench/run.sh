@@ -17,8 +17,13 @@
 # under a SET load (with the p99 of that load), the memory the snapshot
 # held beyond the dataset (rdb_last_cow_size: copy-on-write pages for
 # Redis's fork, records waiting to be written here) and the file's size.
-# PHASES picks among throughput, memory, collections, snapshot (default:
-# all). Results go to stdout and to bench/out/<timestamp>.md.
+# AOF: SET throughput at -P 1 and -P 16 with appendonly yes, for
+# appendfsync everysec and always; then with ~1M keys, BGREWRITEAOF's time
+# idle and under a SET load (with the memory held beyond the dataset:
+# Redis's fork copy-on-write, the records waiting to be written here), and
+# the time to load that AOF at start-up.
+# PHASES picks among throughput, memory, collections, snapshot, aof
+# (default: all). Results go to stdout and to bench/out/<timestamp>.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,7 +34,7 @@ PIPELINES=${PIPELINES:-"1 16"}
 MEM_KEYS=${MEM_KEYS:-1000000}
 MEM_REQUESTS=${MEM_REQUESTS:-2000000}
 COLLECTIONS=${COLLECTIONS:-1000000}
-PHASES=${PHASES:-"throughput memory collections snapshot"}
+PHASES=${PHASES:-"throughput memory collections snapshot aof"}
 phase() { [[ " $PHASES " == *" $1 "* ]]; }
 
 for bin in redis-server redis-benchmark redis-cli; do
@@ -45,11 +50,14 @@ go build -o "$work/redoubt-server" ./cmd/redoubt-server
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_up() { for _ in $(seq 100); do redis-cli -p "$1" ping >/dev/null 2>&1 && return; sleep 0.1; done; echo "server on $1 did not start" >&2; exit 1; }
 
+# start_servers [extra options...]: both servers, each in its own
+# directory under $work (r/ and d/).
 start_servers() {
     RPORT=$(free_port); DPORT=$(free_port)
-    redis-server --port "$RPORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$work" >"$work/redis.log" 2>&1 &
+    mkdir -p "$work/r" "$work/d"
+    redis-server --port "$RPORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$work/r" "$@" >"$work/redis.log" 2>&1 &
     RPID=$!
-    "$work/redoubt-server" --port "$DPORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$work" >"$work/redoubt.log" 2>&1 &
+    "$work/redoubt-server" --port "$DPORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$work/d" "$@" >"$work/redoubt.log" 2>&1 &
     DPID=$!
     wait_up "$RPORT"; wait_up "$DPORT"
 }
@@ -79,13 +87,13 @@ if phase throughput; then
 start_servers
 for P in $PIPELINES; do
     for t in ${TESTS//,/ }; do
-        : >"$work/r"; : >"$work/d"
+        : >"$work/r.txt"; : >"$work/d.txt"
         for _ in $(seq "$REPEATS"); do
-            bench_one "$RPORT" "$t" "$P" >>"$work/r"
-            bench_one "$DPORT" "$t" "$P" >>"$work/d"
+            bench_one "$RPORT" "$t" "$P" >>"$work/r.txt"
+            bench_one "$DPORT" "$t" "$P" >>"$work/d.txt"
         done
-        r_rps=$(awk '{print $1}' "$work/r" | median); d_rps=$(awk '{print $1}' "$work/d" | median)
-        r_p99=$(awk '{print $2}' "$work/r" | median); d_p99=$(awk '{print $2}' "$work/d" | median)
+        r_rps=$(awk '{print $1}' "$work/r.txt" | median); d_rps=$(awk '{print $1}' "$work/d.txt" | median)
+        r_p99=$(awk '{print $2}' "$work/r.txt" | median); d_p99=$(awk '{print $2}' "$work/d.txt" | median)
         ratio=$(awk -v a="$d_rps" -v b="$r_rps" 'BEGIN {printf "%.2f", a/b}')
         echo "| $t | $P | $r_rps | $d_rps | **$ratio** | $r_p99 | $d_p99 |" | tee -a "$report"
     done
@@ -140,8 +148,8 @@ if phase snapshot; then
         snap[$side.cow]=$(info "$port" rdb_last_cow_size)
         wait $load
         snap[$side.p99]=$(awk -F'","' 'NR==2 {gsub(/"/,"",$7); print $7}' "$work/load.csv")
-        snap[$side.file]=$(stat -c %s "$work/dump.rdb")
-        rm -f "$work/dump.rdb"
+        snap[$side.file]=$(stat -c %s "$work/$side/dump.rdb")
+        rm -f "$work/$side/dump.rdb"
     done
     {
         echo
@@ -194,6 +202,80 @@ for type in list hash set zset; do
     rm -f "$work/$type.txt"
     echo "| $type | $((r_rss>>20)) | $((d_rss>>20)) | **$(ratio "$d_rss" "$r_rss")** | $r_enc | $d_enc |" | tee -a "$report"
 done
+fi
+if phase aof; then
+{
+    echo
+    echo "| AOF: set | appendfsync | -P | Redis ops/s | Redoubt ops/s | ratio | Redis p99 ms | Redoubt p99 ms |"
+    echo "|---|---|---|---|---|---|---|---|"
+} | tee -a "$report"
+for fsync in everysec always; do
+    rm -rf "$work/r" "$work/d"
+    start_servers --appendonly yes --appendfsync "$fsync"
+    for P in $PIPELINES; do
+        : >"$work/r.txt"; : >"$work/d.txt"
+        for _ in $(seq "$REPEATS"); do
+            bench_one "$RPORT" set "$P" >>"$work/r.txt"
+            bench_one "$DPORT" set "$P" >>"$work/d.txt"
+        done
+        r_rps=$(awk '{print $1}' "$work/r.txt" | median); d_rps=$(awk '{print $1}' "$work/d.txt" | median)
+        r_p99=$(awk '{print $2}' "$work/r.txt" | median); d_p99=$(awk '{print $2}' "$work/d.txt" | median)
+        echo "| set | $fsync | $P | $r_rps | $d_rps | **$(ratio "$d_rps" "$r_rps")** | $r_p99 | $d_p99 |" | tee -a "$report"
+    done
+    stop_servers
+done
+# BGREWRITEAOF of ~1M keys, then the load of the AOF it wrote.
+rm -rf "$work/r" "$work/d"
+start_servers --appendonly yes
+for port in "$RPORT" "$DPORT"; do
+    redis-benchmark -p "$port" -t set -r "$MEM_KEYS" -n "$MEM_REQUESTS" -d 16 -q >/dev/null 2>&1
+done
+r_keys=$(keys "$RPORT")
+pinfo() { redis-cli -p "$1" info persistence | tr -d '\r' | awk -F: -v k="$2" '$1 == k {print $2}'; }
+tnow() { date +%s.%N; }
+# rewrite PORT -> seconds until the rewrite is done
+rewrite() {
+    local t0; t0=$(tnow)
+    redis-cli -p "$1" bgrewriteaof >/dev/null
+    while [ "$(pinfo "$1" aof_rewrite_in_progress)" != 0 ] || [ "$(pinfo "$1" aof_rewrite_scheduled)" != 0 ]; do sleep 0.02; done
+    awk -v a="$(tnow)" -v b="$t0" 'BEGIN {printf "%.2f", a-b}'
+}
+declare -A rw
+for side in r d; do
+    port=$RPORT; [ $side = d ] && port=$DPORT
+    rw[$side.idle]=$(rewrite "$port")
+    redis-benchmark -p "$port" -t set -r "$MEM_KEYS" -n "$MEM_REQUESTS" -d 16 -c 50 --csv >"$work/load.csv" 2>/dev/null &
+    load=$!
+    sleep 0.5
+    rw[$side.busy]=$(rewrite "$port")
+    rw[$side.cow]=$(pinfo "$port" aof_last_cow_size)
+    wait $load
+    rw[$side.p99]=$(awk -F'","' 'NR==2 {gsub(/"/,"",$7); print $7}' "$work/load.csv")
+done
+stop_servers
+# Load: each server restarts on its directory; the time is until INFO
+# says loading:0.
+loadtime() {
+    local port=$1; shift
+    local t0; t0=$(tnow)
+    "$@" --port "$port" --bind 127.0.0.1 --save '' --appendonly yes >>"$work/load.log" 2>&1 &
+    local pid=$!
+    until [ "$(pinfo "$port" loading 2>/dev/null)" = 0 ]; do sleep 0.01; done
+    awk -v a="$(tnow)" -v b="$t0" 'BEGIN {printf "%.2f", a-b}'
+    kill "$pid"; wait "$pid" 2>/dev/null || true
+}
+rw[r.load]=$(loadtime "$(free_port)" redis-server --dir "$work/r")
+rw[d.load]=$(loadtime "$(free_port)" "$work/redoubt-server" --dir "$work/d")
+{
+    echo
+    echo "| AOF rewrite of $r_keys keys | Redis | Redoubt | ratio |"
+    echo "|---|---|---|---|"
+    echo "| BGREWRITEAOF, idle (s) | ${rw[r.idle]} | ${rw[d.idle]} | **$(ratio "${rw[d.idle]}" "${rw[r.idle]}")** |"
+    echo "| BGREWRITEAOF under SET load (s) | ${rw[r.busy]} | ${rw[d.busy]} | **$(ratio "${rw[d.busy]}" "${rw[r.busy]}")** |"
+    echo "| SET p99 during it (ms) | ${rw[r.p99]} | ${rw[d.p99]} | |"
+    echo "| memory beyond the dataset (MiB) | $(awk -v b="${rw[r.cow]}" 'BEGIN {printf "%.1f", b/1048576}') | $(awk -v b="${rw[d.cow]}" 'BEGIN {printf "%.1f", b/1048576}') | |"
+    echo "| load of the AOF at start-up (s) | ${rw[r.load]} | ${rw[d.load]} | **$(ratio "${rw[d.load]}" "${rw[r.load]}")** |"
+} | tee -a "$report"
 fi
 echo
 echo "written to $report"

@@ -36,7 +36,17 @@ const (
 	MultiArg
 	// Hidden parameters are not listed by CONFIG GET with a pattern.
 	Hidden
+	// Extension parameters are Redoubt's own, with no Redis
+	// counterpart (the data directory's guard): CONFIG GET lists them,
+	// and comparisons with Redis leave them out.
+	Extension
 )
+
+// IsExtension reports whether name is one of Redoubt's own parameters.
+func IsExtension(name string) bool {
+	p := New().Lookup(name)
+	return p != nil && p.Flags&Extension != 0
+}
 
 // Param is one configuration parameter.
 type Param struct {

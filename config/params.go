@@ -86,8 +86,19 @@ type Values struct {
 	NoAppendfsyncOnRewrite    bool
 	AOFDisableAutoGC          bool
 	AlwaysShowLogo            bool
-	AutoAOFRewritePercentage  int64
-	AutoAOFRewriteMinSize     int64
+	// NodeName names the node in the data directory's identity marker,
+	// and DatadirGuard refuses to start on (or write to) a directory
+	// holding data this node did not load or write (package datadir).
+	NodeName     string
+	DatadirGuard bool
+	// KeyLoadDelay slows loading per key (microseconds; negative: one
+	// key in -n sleeps 1 µs), and LoadingEventsInterval is how many
+	// bytes are loaded between two services of other clients: both
+	// hidden, for tests, as in Redis.
+	KeyLoadDelay             int64
+	LoadingEventsInterval    int64
+	AutoAOFRewritePercentage int64
+	AutoAOFRewriteMinSize    int64
 	// RDBCompression compresses long strings in DUMP payloads and RDB files.
 	RDBCompression bool
 	// DBFilename is the RDB file's name in Dir.
@@ -168,6 +179,8 @@ func table() []*Param {
 		boolParam("rdbchecksum", true, func(v *Values) *bool { return &v.RDBChecksum }).flag(Immutable),
 		boolParam("daemonize", false, func(v *Values) *bool { return &v.Daemonize }).flag(Immutable),
 		boolParam("io-threads-do-reads", false, nil).flag(Immutable),
+		boolParam("datadir-guard", true, func(v *Values) *bool { return &v.DatadirGuard }).flag(Extension),
+		stringParam("node-name", "", true, validNodeName, func(v *Values) *string { return &v.NodeName }).flag(Immutable | Extension),
 		boolParam("always-show-logo", false, func(v *Values) *bool { return &v.AlwaysShowLogo }).flag(Immutable),
 		boolParam("protected-mode", true, func(v *Values) *bool { return &v.ProtectedMode }),
 		boolParam("rdbcompression", true, func(v *Values) *bool { return &v.RDBCompression }),
@@ -289,7 +302,7 @@ func table() []*Param {
 		intParam("repl-ping-replica-period", 10, 1, intMax, 0, func(v *Values) *int64 { return &v.ReplPingReplicaPeriod }).alias("repl-ping-slave-period"),
 		intParam("list-compress-depth", 0, 0, intMax, 0, func(v *Values) *int64 { return &v.ListCompressDepth }),
 		intParam("rdb-key-save-delay", 0, intMin, intMax, 0, func(v *Values) *int64 { return &v.RDBKeySaveDelay }).flag(Hidden),
-		intParam("key-load-delay", 0, intMin, intMax, 0, nil).flag(Hidden),
+		intParam("key-load-delay", 0, intMin, intMax, 0, func(v *Values) *int64 { return &v.KeyLoadDelay }).flag(Hidden),
 		intParam("active-expire-effort", 1, 1, 10, 0, func(v *Values) *int64 { return &v.ActiveExpireEffort }),
 		hzParam(),
 		intParam("min-replicas-to-write", 0, 0, intMax, 0, nil).alias("min-slaves-to-write").applyGroup("min-replicas"),
@@ -325,7 +338,7 @@ func table() []*Param {
 		intParam("maxmemory-clients", 0, -100, longMax, memUnits|percent, func(v *Values) *int64 { return &v.MaxMemoryClients }),
 		intParam("repl-backlog-ttl", 3600, 0, longMax, 0, nil),
 		intParam("auto-aof-rewrite-min-size", 64<<20, 0, longMax, memUnits, func(v *Values) *int64 { return &v.AutoAOFRewriteMinSize }),
-		intParam("loading-process-events-interval-bytes", 2<<20, 1024, intMax, 0, nil).flag(Hidden),
+		intParam("loading-process-events-interval-bytes", 2<<20, 1024, intMax, 0, func(v *Values) *int64 { return &v.LoadingEventsInterval }).flag(Hidden),
 
 		// TLS: accepted and shown, though Redoubt does not speak TLS yet.
 		intParam("tls-port", 0, 0, 65535, 0, nil),
@@ -359,4 +372,15 @@ func table() []*Param {
 		replicaOfParam(),
 		percentilesParam(),
 	}
+}
+
+// validNodeName accepts a node-name the identity marker can record: no
+// spaces or control characters.
+func validNodeName(_ *Values, s string) error {
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] == 0x7f {
+			return errors.New("node-name cannot contain spaces or control characters")
+		}
+	}
+	return nil
 }

@@ -6,10 +6,12 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"syscall"
 	"time"
 
 	"github.com/redoubt-db/redoubt/aof"
 	"github.com/redoubt-db/redoubt/command"
+	"github.com/redoubt-db/redoubt/datadir"
 	"github.com/redoubt-db/redoubt/protocol"
 	"github.com/redoubt-db/redoubt/snapshot"
 )
@@ -63,8 +65,9 @@ type aofPersist struct {
 	otherSize int64
 	baseSize  int64 // aof_rewrite_base_size
 
-	// The rewrite in progress, if any.
+	// The rewrite in progress, if any, and its stand-in process.
 	rw          *snapshot.Background
+	rwJob       *jobProc
 	rwStart     time.Time
 	rwScheduled bool
 	// lastRwSecs, lastRwFailed, rewrites and failures are INFO's
@@ -80,6 +83,8 @@ type aofPersist struct {
 	// aofRewriteLimited); delay the current back-off.
 	nextTry time.Time
 	delay   time.Duration
+	// flushSleep is DEBUG AOF-FLUSH-SLEEP, applied to every writer.
+	flushSleep time.Duration
 }
 
 // aofFeed is the AOF as an engine.Feed.
@@ -144,6 +149,7 @@ func (s *Server) newWriter(path string) (*aof.Writer, error) {
 		return nil, err
 	}
 	w.Logf = func(format string, args ...any) { s.log.Warningf(format, args...) }
+	w.FlushSleep.Store(int64(s.aof.flushSleep))
 	w.Fatal = func(err error) {
 		s.log.Warningf("Can't recover from AOF write error when the AOF fsync policy is 'always': %s. Exiting...", aof.ErrnoText(err))
 		s.fatal()
@@ -156,11 +162,17 @@ func (s *Server) aofPath(name string) string { return filepath.Join(s.aof.dir, n
 
 // persistManifest writes m as the AOF directory's manifest.
 func (s *Server) persistManifest(m *aof.Manifest) error {
+	path := s.aofPath(aof.ManifestName(s.cfg.AppendFilename))
+	if err := s.checkWrite(path, 0, "the AOF manifest"); err != nil {
+		return err
+	}
 	err := aof.WriteManifest(s.aof.dir, s.cfg.AppendFilename, m)
 	if err != nil {
 		s.log.Warningf("%v", err)
+		return err
 	}
-	return err
+	s.wrote(datadir.AOF, path)
+	return nil
 }
 
 // openAOFAtStart is Redis's aofOpenIfNeededOnServerStart, after loading:
@@ -170,7 +182,7 @@ func (s *Server) persistManifest(m *aof.Manifest) error {
 func (s *Server) openAOFAtStart() error {
 	a := &s.aof
 	if err := os.MkdirAll(a.dir, 0o755); err != nil {
-		return fmt.Errorf("Can't open or create append-only dir %s: %v", s.cfg.AppendDirname, err)
+		return s.logErr("Can't open or create append-only dir %s: %s", s.cfg.AppendDirname, strerror(err))
 	}
 	hadIncr := len(a.manifest.Incr) > 0
 	if a.manifest.Base == nil && !hadIncr {
@@ -183,7 +195,7 @@ func (s *Server) openAOFAtStart() error {
 	name := a.manifest.LastIncr(s.cfg.AppendFilename)
 	w, err := s.newWriter(s.aofPath(name))
 	if err != nil {
-		return fmt.Errorf("Can't open the append-only file %s: %v", name, err)
+		return s.logErr("Can't open the append-only file %s: %s", name, strerror(err))
 	}
 	if err := s.persistManifest(a.manifest); err != nil {
 		w.Close()
@@ -199,6 +211,25 @@ func (s *Server) openAOFAtStart() error {
 	s.attachWriter(w)
 	s.deleteAOFHistory()
 	return nil
+}
+
+// logErr logs a warning and returns it as an error.
+func (s *Server) logErr(format string, args ...any) error {
+	err := fmt.Errorf(format, args...)
+	s.log.Warningf("%v", err)
+	return err
+}
+
+// aofBaseNeed is the room a new AOF base needs: about the current base,
+// or the dataset (the incremental files are what a rewrite folds away).
+func (s *Server) aofBaseNeed() int64 {
+	var prev int64
+	if m := s.aof.manifest; m != nil && m.Base != nil {
+		if st, err := os.Stat(s.aofPath(m.Base.Name)); err == nil {
+			prev = st.Size()
+		}
+	}
+	return datadir.NeedFor(prev, s.ks.Arena.Allocated())
 }
 
 // aofSizeBefore is the size of the base and of the incremental files
@@ -233,6 +264,9 @@ func (s *Server) writeBaseNow(path string) error {
 		format = snapshot.RDB
 	}
 	tmp := s.cfg.Path(aof.RewriteTempName(os.Getpid()))
+	if err := s.checkWrite(path, s.aofBaseNeed(), "the AOF base"); err != nil {
+		return err
+	}
 	err := snapshot.SaveAs(format, tmp, path, s.ks, &s.cfg.Values, info)
 	if err != nil {
 		s.log.Warningf("Write error writing append only file on disk: %v", err)
@@ -304,6 +338,12 @@ func (s *Server) startRewrite() error {
 		a.lastRwFailed = true
 		return err
 	}
+	manifest := s.aofPath(aof.ManifestName(s.cfg.AppendFilename))
+	if err := s.checkWrite(manifest, s.aofBaseNeed(), "the AOF base"); err != nil {
+		a.lastRwFailed = true
+		a.failures++
+		return err
+	}
 	// The rewrite's base is the dataset now; what follows goes to a new
 	// incremental file from this instant.
 	if err := s.openNewIncr(); err != nil {
@@ -318,17 +358,30 @@ func (s *Server) startRewrite() error {
 		format = snapshot.RDB
 	}
 	b := snapshot.StartBackgroundAs(format, s.ks, s.eng, &s.cfg.Values, info)
-	b.TempName = aof.RewriteTempName(os.Getpid())
-	a.rw, a.rwStart, a.rwScheduled = b, time.Now(), false
-	out := s.cfg.Path(aof.BackgroundRewriteTempName(os.Getpid()))
+	var out string
+	// Killing the job's stand-in process stops the rewrite, as killing
+	// Redis's child does.
+	job, pid := s.startJobProc(func(sig syscall.Signal) {
+		if a.rw != b {
+			return
+		}
+		s.log.Warningf("Background AOF rewrite terminated by signal %d", int(sig))
+		a.rw = nil
+		b.Abort()
+		s.rewriteFailed(out, sig != syscall.SIGUSR1)
+	})
+	b.TempName = s.cfg.Path(aof.RewriteTempName(pid))
+	out = s.cfg.Path(aof.BackgroundRewriteTempName(pid))
+	a.rw, a.rwJob, a.rwStart, a.rwScheduled = b, job, time.Now(), false
 	delay := time.Duration(s.cfg.RDBKeySaveDelay) * time.Microsecond
-	s.log.Noticef("Background append only file rewriting started")
+	s.log.Noticef("Background append only file rewriting started by pid %d", pid)
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
 		err := b.Run(out, s.eng, delay)
 		s.eng.Lock()
 		defer s.eng.Unlock()
+		job.end()
 		s.rewriteDone(b, out, err)
 	}()
 	return nil
@@ -405,19 +458,33 @@ func (s *Server) rewriteDone(b *snapshot.Background, tmp string, err error) {
 		s.log.Warningf("Background AOF rewrite terminated with error")
 	}
 	if err != nil {
-		a.lastRwFailed = true
-		a.failures++
-		os.Remove(tmp)
-		if a.state == aofWaitRewrite {
-			s.detachWriter()
-			os.Remove(s.aofPath(aof.TempIncrName(s.cfg.AppendFilename)))
-		}
+		s.rewriteFailed(tmp, true)
 		return
 	}
 	a.lastRwFailed, a.failures, a.delay = false, 0, 0
 	s.log.Noticef("Background AOF rewrite finished successfully")
 	if a.state == aofWaitRewrite {
 		a.state = aofOn
+	}
+}
+
+// rewriteFailed cleans up after a rewrite that did not finish, counted
+// as a failure unless it was stopped on purpose. The caller holds the
+// engine lock.
+func (s *Server) rewriteFailed(tmp string, failed bool) {
+	a := &s.aof
+	a.lastRwSecs = int64(time.Since(a.rwStart).Seconds())
+	if failed {
+		a.lastRwFailed = true
+		a.failures++
+	}
+	os.Remove(tmp)
+	if a.state == aofWaitRewrite {
+		// Switching AOF on waits for a rewrite that works: the
+		// temporary incremental file is dropped and the next try
+		// starts a new one.
+		s.detachWriter()
+		os.Remove(s.aofPath(aof.TempIncrName(s.cfg.AppendFilename)))
 	}
 }
 
@@ -473,8 +540,7 @@ func (s *Server) abortRewrite() {
 	s.log.Noticef("Killing running AOF rewrite child")
 	a.rw.Abort()
 	a.rw = nil
-	os.Remove(s.cfg.Path(aof.BackgroundRewriteTempName(os.Getpid())))
-	os.Remove(s.cfg.Path(aof.RewriteTempName(os.Getpid())))
+	a.rwJob.end()
 }
 
 // bgrewriteaofCmd is BGREWRITEAOF.

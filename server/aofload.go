@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -201,7 +202,8 @@ func (s *Server) loadAOFFile(name string) aofStatus {
 		} else {
 			s.log.Noticef("Reading RDB base file on AOF loading...")
 		}
-		if offset, err = s.loadPreamble(f, size); err != nil {
+		base := s.loading.done
+		if offset, err = s.loadPreamble(f, size, base); err != nil {
 			s.log.Warningf("%v", err)
 			if oldStyle {
 				s.log.Warningf("Error reading the RDB preamble of the AOF file %s, AOF loading aborted", name)
@@ -210,7 +212,7 @@ func (s *Server) loadAOFFile(name string) aofStatus {
 			}
 			return aofFailed
 		}
-		s.loadingProgress(offset)
+		s.loading.done = base + offset
 		if oldStyle {
 			s.log.Noticef("Reading the remaining AOF tail...")
 		}
@@ -223,13 +225,17 @@ func (s *Server) loadAOFFile(name string) aofStatus {
 }
 
 // loadPreamble loads the RDB at the start of f and returns its length.
-func (s *Server) loadPreamble(f *os.File, size int64) (int64, error) {
+func (s *Server) loadPreamble(f *os.File, size, base int64) (int64, error) {
 	data, err := syscall.Mmap(int(f.Fd()), 0, int(size), syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_PRIVATE)
 	if err != nil {
 		return 0, err
 	}
 	defer syscall.Munmap(data)
-	got, err := snapshot.Read(data, s.ks, &s.cfg.Values, snapshot.LoadOptions{})
+	got, err := snapshot.Read(data, s.ks, &s.cfg.Values, snapshot.LoadOptions{KeyDelay: s.keyLoadDelay(),
+		YieldEvery: s.cfg.LoadingEventsInterval, Yield: func(done int64) {
+			s.loading.done = base + done
+			s.loadingYield()
+		}})
 	if err != nil {
 		return 0, err
 	}
@@ -247,6 +253,7 @@ func (s *Server) loadPreamble(f *os.File, size int64) (int64, error) {
 // replayAOF runs the commands of f from offset as the AOF client.
 func (s *Server) replayAOF(f *os.File, name, path string, offset, size int64) aofStatus {
 	c := s.aofClient()
+	delay := s.keyLoadDelay()
 	r := aof.NewReader(f, offset, size)
 	validUpTo, validBeforeMulti := offset, offset
 	n := 0
@@ -289,6 +296,9 @@ func (s *Server) replayAOF(f *os.File, name, path string, offset, size int64) ao
 			s.replay(c, cmd, args)
 		}
 		validUpTo = r.End()
+		if delay != nil {
+			delay()
+		}
 		if n++; n%loadStep == 0 {
 			s.loadingProgress(r.End() - offset)
 			offset = r.End()
@@ -380,6 +390,23 @@ func (s *Server) stopLoading() {
 }
 
 func (s *Server) loadingProgress(n int64) { s.loading.done += n }
+
+// keyLoadDelay is key-load-delay as a function to call per key loaded,
+// or nil (Redis's debugDelay).
+func (s *Server) keyLoadDelay() func() {
+	d := s.cfg.KeyLoadDelay
+	switch {
+	case d > 0:
+		return func() { time.Sleep(time.Duration(d) * time.Microsecond) }
+	case d < 0:
+		return func() {
+			if rand.Int64N(-d) == 0 {
+				time.Sleep(time.Microsecond)
+			}
+		}
+	}
+	return nil
+}
 
 // loadingYield lets other clients in between two steps of a load: they
 // are answered -LOADING (or served, for the commands allowed while

@@ -3,7 +3,6 @@ package server
 import (
 	"math"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/redoubt-db/redoubt/bitops"
@@ -359,43 +358,6 @@ func monitorCmd(s *Server, c *client, ctx *command.Ctx) {
 		s.monitors = append(s.monitors, c)
 	}
 	ctx.W.OK()
-}
-
-func shutdownCmd(s *Server, c *client, ctx *command.Ctx) {
-	var save, nosave, force, abort bool
-	for i := 1; i < len(ctx.Args); i++ {
-		switch strings.ToLower(string(ctx.Args[i])) {
-		case "save":
-			save = true
-		case "nosave":
-			nosave = true
-		case "now":
-		case "force":
-			force = true
-		case "abort":
-			abort = true
-		default:
-			ctx.Err(command.ErrSyntax)
-			return
-		}
-	}
-	if (save && nosave) || (abort && len(ctx.Args) > 2) {
-		ctx.Err(command.ErrSyntax)
-		return
-	}
-	if abort {
-		ctx.Err("ERR No shutdown in progress.")
-		return
-	}
-	s.log.Warningf("User requested shutdown...")
-	if err := s.saveOnShutdown(save, nosave); err != nil && !force {
-		ctx.Err("ERR Errors trying to SHUTDOWN. Check logs.")
-		return
-	}
-	s.log.Noticef("Redoubt is now ready to exit, bye bye...")
-	// The connection closes without a reply, as with Redis.
-	c.closing.Store(closeASAP)
-	go s.shutdown(0)
 }
 
 // validClientName checks a CLIENT SETNAME / HELLO SETNAME argument.

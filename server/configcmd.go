@@ -130,6 +130,7 @@ func (s *Server) registerConfigAppliers() {
 		if s.aof.state == aofOff {
 			s.aof.dir = s.cfg.Path(s.cfg.AppendDirname)
 		}
+		s.moveDatadir()
 		return nil
 	})
 	s.cfg.OnApply("appendonly", func() error {

@@ -43,6 +43,11 @@ func (s *Server) cronLoop() {
 			s.eng.Unlock()
 			continue
 		}
+		if s.shutdownASAP.Load() != 0 {
+			s.eng.Unlock()
+			s.shutdownFromSignal()
+			continue
+		}
 		s.eng.SetNow(t.UnixMilli())
 		s.expirePause()
 		if s.ks.ActiveExpire && !s.pause.active(t.UnixMilli()) {

@@ -45,6 +45,13 @@ func init() {
 		{"object", 3, debugObject},
 		{"reload", -2, debugReload},
 		{"loadaof", 2, debugLoadAOF},
+		{"aof-flush-sleep", 3, func(s *Server, c *client, ctx *command.Ctx) {
+			s.aof.flushSleep = time.Duration(atoi(ctx.Args[2])) * time.Microsecond
+			if w := s.aof.w; w != nil {
+				w.FlushSleep.Store(int64(s.aof.flushSleep))
+			}
+			ctx.W.OK()
+		}},
 		{"digest", 2, debugDigest},
 		{"digest-value", -2, debugDigestValue},
 		{"htstats", 3, debugHTStats},

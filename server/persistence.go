@@ -3,8 +3,12 @@ package server
 import (
 	"errors"
 	"fmt"
+	"os"
+	"syscall"
 	"time"
 
+	"github.com/redoubt-db/redoubt/aof"
+	"github.com/redoubt-db/redoubt/datadir"
 	"github.com/redoubt-db/redoubt/command"
 	"github.com/redoubt-db/redoubt/snapshot"
 )
@@ -24,6 +28,7 @@ type persistStats struct {
 	// bg is the background save in progress, started at bgStart when the
 	// dirty count was bgDirty.
 	bg        *snapshot.Background
+	bgJob     *jobProc
 	bgStart   time.Time
 	bgDirty   int64
 	scheduled bool // BGSAVE inside MULTI: started by the cron
@@ -69,11 +74,16 @@ func (s *Server) snapshotInfo() snapshot.Info {
 // holds the engine lock.
 func (s *Server) saveSnapshot() error {
 	s.abortBackgroundSave()
-	err := snapshot.Save(s.rdbPath(), s.ks, &s.cfg.Values, s.snapshotInfo())
+	path := s.rdbPath()
+	if err := s.checkWrite(path, s.snapshotNeed(path), "the snapshot"); err != nil {
+		return err
+	}
+	err := snapshot.Save(path, s.ks, &s.cfg.Values, s.snapshotInfo())
 	if err != nil {
 		s.log.Warningf("%v", err)
 		return err
 	}
+	s.wrote(datadir.Snapshot, path)
 	s.log.Noticef("DB saved on disk")
 	s.stats.dirty = 0
 	s.lastSave = time.Now().Unix()
@@ -87,7 +97,17 @@ func (s *Server) saveSnapshot() error {
 func (s *Server) loadSnapshot(replace bool) error {
 	start := time.Now()
 	s.eng.SetNow(start.UnixMilli())
-	got, err := snapshot.Load(s.rdbPath(), s.ks, &s.cfg.Values, snapshot.LoadOptions{Now: start.UnixMilli(), Replace: replace})
+	opts := snapshot.LoadOptions{Now: start.UnixMilli(), Replace: replace,
+		YieldEvery: s.cfg.LoadingEventsInterval, KeyDelay: s.keyLoadDelay()}
+	if st, err := os.Stat(s.rdbPath()); err == nil {
+		s.startLoading(st.Size())
+		defer s.stopLoading()
+		opts.Yield = func(done int64) {
+			s.loading.done = done
+			s.loadingYield()
+		}
+	}
+	got, err := snapshot.Load(s.rdbPath(), s.ks, &s.cfg.Values, opts)
 	if err != nil {
 		return err
 	}
@@ -105,19 +125,46 @@ func (s *Server) loadSnapshot(replace bool) error {
 }
 
 // startBackgroundSave starts BGSAVE. The caller holds the engine lock.
-func (s *Server) startBackgroundSave() {
+func (s *Server) startBackgroundSave() error {
 	p := &s.persist
-	b := snapshot.StartBackground(s.ks, s.eng, &s.cfg.Values, s.snapshotInfo())
-	p.bg, p.bgStart, p.bgDirty, p.lastBgTry, p.scheduled = b, time.Now(), s.stats.dirty, time.Now(), false
-	s.log.Noticef("Background saving started")
-	delay := time.Duration(s.cfg.RDBKeySaveDelay) * time.Microsecond
 	path := s.rdbPath()
+	if err := s.checkWrite(path, s.snapshotNeed(path), "the snapshot"); err != nil {
+		p.lastBgFailed, p.lastBgTry, p.scheduled = true, time.Now(), false
+		return err
+	}
+	b := snapshot.StartBackground(s.ks, s.eng, &s.cfg.Values, s.snapshotInfo())
+	// The directory may have changed while the file was written.
+	b.BeforeRename = func() error {
+		s.eng.Lock()
+		defer s.eng.Unlock()
+		return s.checkWrite(path, 0, "the snapshot")
+	}
+	// Killing the job's stand-in process stops it, as killing Redis's
+	// child does.
+	job, pid := s.startJobProc(func(sig syscall.Signal) {
+		if p.bg != b {
+			return
+		}
+		s.log.Warningf("Background saving terminated by signal %d", int(sig))
+		p.bg = nil
+		b.Abort()
+		p.lastBgSecs = int64(time.Since(p.bgStart).Seconds())
+		// SIGUSR1 is how Redis stops its own child: not a failure.
+		if sig != syscall.SIGUSR1 {
+			p.lastBgFailed = true
+		}
+	})
+	b.TempName = aof.SnapshotTempName(pid)
+	p.bg, p.bgJob, p.bgStart, p.bgDirty, p.lastBgTry, p.scheduled = b, job, time.Now(), s.stats.dirty, time.Now(), false
+	s.log.Noticef("Background saving started by pid %d", pid)
+	delay := time.Duration(s.cfg.RDBKeySaveDelay) * time.Microsecond
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
 		err := b.Run(path, s.eng, delay)
 		s.eng.Lock()
 		defer s.eng.Unlock()
+		job.end()
 		if p.bg == b {
 			p.bg = nil
 		}
@@ -132,6 +179,7 @@ func (s *Server) startBackgroundSave() {
 			p.lastBgFailed = true
 			return
 		}
+		s.wrote(datadir.Snapshot, path)
 		s.log.Noticef("DB saved on disk")
 		s.log.Noticef("Background saving terminated with success")
 		p.lastBgFailed = false
@@ -139,6 +187,7 @@ func (s *Server) startBackgroundSave() {
 		s.lastSave = time.Now().Unix()
 		s.stats.dirty = max(s.stats.dirty-p.bgDirty, 0)
 	}()
+	return nil
 }
 
 // abortBackgroundSave stops a background save in progress. The caller
@@ -147,6 +196,7 @@ func (s *Server) abortBackgroundSave() {
 	if b := s.persist.bg; b != nil {
 		b.Abort()
 		s.persist.bg = nil
+		s.persist.bgJob.end()
 		s.log.Warningf("Background saving stopped: a foreground save or a shutdown takes over")
 	}
 }
@@ -181,6 +231,9 @@ func (s *Server) saveCron(now time.Time) {
 // appending. The caller holds the engine lock.
 func (s *Server) loadAtStart() error {
 	defer func() { s.loading.active = false }()
+	if err := s.openDatadir(); err != nil {
+		return err
+	}
 	if s.cfg.AppendOnly {
 		m, err := s.readManifest()
 		if err != nil {
@@ -210,35 +263,6 @@ func (s *Server) loadAtStart() error {
 		s.log.Warningf("Fatal error loading the DB: %v. Exiting.", err)
 		return fmt.Errorf("Fatal error loading the DB: %w", err)
 	}
-	return nil
-}
-
-// saveOnShutdown takes the final snapshot when save points are configured
-// (unless nosave) or save is asked. The caller holds the engine lock.
-func (s *Server) saveOnShutdown(save, nosave bool) error {
-	if nosave || (!save && len(s.cfg.Save) == 0) {
-		return nil
-	}
-	s.log.Noticef("Saving the final RDB snapshot before exiting.")
-	if err := s.saveSnapshot(); err != nil {
-		s.log.Warningf("Error trying to save the DB, can't exit.")
-		return err
-	}
-	return nil
-}
-
-// ShutdownOnSignal is SIGTERM/SIGINT: the final snapshot if save points
-// are configured, then the shutdown. If the snapshot fails the server
-// keeps running, as Redis does, and the error says why.
-func (s *Server) ShutdownOnSignal() error {
-	s.eng.Lock()
-	err := s.saveOnShutdown(false, false)
-	s.eng.Unlock()
-	if err != nil {
-		return err
-	}
-	s.shutdown(0)
-	<-s.done
 	return nil
 }
 
@@ -307,7 +331,10 @@ func bgsaveCmd(s *Server, c *client, ctx *command.Ctx) {
 		s.persist.scheduled = true
 		ctx.W.Simple("Background saving scheduled")
 	default:
-		s.startBackgroundSave()
+		if err := s.startBackgroundSave(); err != nil {
+			ctx.Err("ERR " + err.Error())
+			return
+		}
 		ctx.W.Simple("Background saving started")
 	}
 }

@@ -31,6 +31,7 @@ import (
 	"github.com/redoubt-db/redoubt/aof"
 	"github.com/redoubt-db/redoubt/command"
 	"github.com/redoubt-db/redoubt/config"
+	"github.com/redoubt-db/redoubt/datadir"
 	"github.com/redoubt-db/redoubt/engine"
 	"github.com/redoubt-db/redoubt/keyspace"
 	"github.com/redoubt-db/redoubt/slowlog"
@@ -70,12 +71,17 @@ type Server struct {
 	aof        aofPersist
 	// aofW is aof.w for the client loops, which read it without the
 	// engine lock.
-	aofW     atomic.Pointer[aof.Writer]
-	loading  loadingState
-	pause    pauseState
-	slowlog  *slowlog.Log
-	stats    stats
-	errStats map[string]int64
+	aofW    atomic.Pointer[aof.Writer]
+	loading loadingState
+	// ident is the data directory's identity (package datadir);
+	// identFinding, when set, is why it refuses writes to a directory
+	// CONFIG SET dir moved to.
+	ident        *datadir.Identity
+	identFinding *datadir.Finding
+	pause        pauseState
+	slowlog      *slowlog.Log
+	stats        stats
+	errStats     map[string]int64
 
 	runID     string
 	startTime time.Time
@@ -101,6 +107,10 @@ type Server struct {
 	// exitCode is what the process should exit with after a shutdown.
 	exitCode    int
 	exitOnFatal bool
+	// shutdownASAP is a signal asking for a shutdown that the cron has
+	// not carried out yet (sigTerm, sigInt), or 0.
+	shutdownASAP atomic.Int32
+	jobBinary    string
 }
 
 // Options are what an embedding program can give beyond the config.
@@ -111,6 +121,9 @@ type Options struct {
 	// Listener, if set, is used instead of binding bind/port: embedders
 	// pass one on 127.0.0.1:0 to get a free port.
 	Listener net.Listener
+	// JobBinary is the server's own executable, started as the stand-in
+	// process of each background job (see jobproc.go); empty for none.
+	JobBinary string
 	// ExitOnFatal makes an error the server cannot go on after (an AOF
 	// write failing under appendfsync always) end the process, as Redis
 	// exits; otherwise the server shuts down with exit code 1 and the
@@ -165,6 +178,7 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 		s.listeners = append(s.listeners, opts.Listener)
 	}
 	s.exitOnFatal = opts.ExitOnFatal
+	s.jobBinary = opts.JobBinary
 	return s, nil
 }
 
@@ -212,12 +226,25 @@ func (s *Server) Start() error {
 	if err != nil {
 		s.shutdown(1)
 		<-s.done
-		return err
+		return loggedError{err}
 	}
 	s.wg.Add(1)
 	go s.cronLoop()
 	s.log.Noticef("Ready to accept connections tcp")
 	return nil
+}
+
+// loggedError is an error the server has already logged, in Redis's
+// words: Start's caller should not log it again (tools read the last
+// line of the log to see why a server stopped).
+type loggedError struct{ error }
+
+func (e loggedError) Unwrap() error { return e.error }
+
+// Logged reports whether err was already written to the server's log.
+func Logged(err error) bool {
+	var le loggedError
+	return errors.As(err, &le)
 }
 
 // banner logs the start-up banner, with the fields Redis's logo shows

@@ -38,11 +38,17 @@ type Background struct {
 	// TempName is the file written before it is renamed into place: a
 	// name in the destination's directory, or a path.
 	TempName string
-	walks    []*walk
-	unlisten func()
-	cur      int         // the walk in progress
-	out      rdb.Encoder // records for the file, in order, not yet taken
-	aborted  bool
+	// BeforeRename, if set, may veto the rename of the finished file
+	// into place (the directory changed meanwhile): Run then fails with
+	// its error and removes the file.
+	BeforeRename func() error
+	walks        []*walk
+	unlisten     func()
+	cur          int         // the walk in progress
+	out          rdb.Encoder // records for the file, in order, not yet taken
+	aborted      bool
+	// stop is closed by Abort, to cut a slowed walk's sleep short.
+	stop chan struct{}
 	// Keys counts the keys written so far, Total the keys at Start.
 	Keys, Total int64
 	// Peak is the most memory the snapshot held at once for records not
@@ -90,7 +96,7 @@ func StartBackground(ks *keyspace.Keyspace, eng Engine, cfg *config.Values, info
 // StartBackgroundAs is StartBackground for a file of format f.
 func StartBackgroundAs(f Format, ks *keyspace.Keyspace, eng Engine, cfg *config.Values, info Info) *Background {
 	l := layoutOf(f, cfg)
-	b := &Background{ks: ks, layout: l, out: l.begin(cfg, info), checksum: cfg.RDBChecksum,
+	b := &Background{ks: ks, layout: l, out: l.begin(cfg, info), checksum: cfg.RDBChecksum, stop: make(chan struct{}),
 		TempName: "temp-bg-" + strconv.Itoa(os.Getpid()) + ".rdb"}
 	for i, db := range ks.DBs {
 		if db.Len() == 0 {
@@ -212,6 +218,7 @@ func (b *Background) release() {
 func (b *Background) Abort() {
 	if !b.aborted {
 		b.aborted = true
+		close(b.stop)
 		b.release()
 	}
 }
@@ -256,9 +263,14 @@ func (b *Background) Run(path string, lock sync.Locker, keyDelay time.Duration) 
 			if over {
 				return f.end()
 			}
-			time.Sleep(keyDelay * time.Duration(keys))
+			if keyDelay > 0 {
+				select {
+				case <-time.After(keyDelay * time.Duration(keys)):
+				case <-b.stop:
+				}
+			}
 		}
-	})
+	}, b.BeforeRename)
 }
 
 func (b *Background) abortLocked(lock sync.Locker) {

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redoubt-db/redoubt/datadir"
 	"github.com/redoubt-db/redoubt/internal/difftest"
 )
 
@@ -293,7 +294,7 @@ func TestShutdownDuringBackgroundSave(t *testing.T) {
 	<-srv.Done()
 	entries, _ := os.ReadDir(dir)
 	for _, e := range entries {
-		if e.Name() != "dump.rdb" {
+		if e.Name() != "dump.rdb" && e.Name() != datadir.MarkerName {
 			t.Errorf("left in the directory: %s", e.Name())
 		}
 	}

@@ -24,6 +24,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"syscall"
+	"time"
 
 	"github.com/redoubt-db/redoubt/config"
 	"github.com/redoubt-db/redoubt/dict"
@@ -89,6 +90,10 @@ func WriteAs(f Format, w io.Writer, ks *keyspace.Keyspace, cfg *config.Values, i
 		l.section(&e, n, db.Len(), db.ExpiresLen())
 		db.Dict().ForEach(func(id uint32) bool {
 			l.record(db, id, &e)
+			if cfg.RDBKeySaveDelay > 0 {
+				// rdb-key-save-delay (for tests): slow, as Redis's rdbSave.
+				time.Sleep(time.Duration(cfg.RDBKeySaveDelay) * time.Microsecond)
+			}
 			if len(e.B) >= flushAt {
 				err = fw.Write(e.B)
 				e.B = e.B[:0]
@@ -118,19 +123,19 @@ func Save(path string, ks *keyspace.Keyspace, cfg *config.Values, info Info) err
 func SaveAs(f Format, tmp, path string, ks *keyspace.Keyspace, cfg *config.Values, info Info) error {
 	return writeRename(tmp, path, func(w io.Writer) error {
 		return WriteAs(f, w, ks, cfg, info)
-	})
+	}, nil)
 }
 
 // saveFile writes a file as Redis does: to a temporary file in the same
 // directory, synced, then renamed over path, so that a crash never leaves
 // a half-written file under the real name.
 func saveFile(path, tmpName string, write func(io.Writer) error) error {
-	return writeRename(filepath.Join(filepath.Dir(path), tmpName), path, write)
+	return writeRename(filepath.Join(filepath.Dir(path), tmpName), path, write, nil)
 }
 
 // writeRename writes a file to tmp, syncs it, renames it to path and
 // syncs path's directory.
-func writeRename(tmp, path string, write func(io.Writer) error) error {
+func writeRename(tmp, path string, write func(io.Writer) error, check func() error) error {
 	dir := filepath.Dir(path)
 	f, err := os.Create(tmp)
 	if err != nil {
@@ -142,6 +147,9 @@ func writeRename(tmp, path string, write func(io.Writer) error) error {
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
+	}
+	if err == nil && check != nil {
+		err = check()
 	}
 	if err == nil {
 		err = os.Rename(tmp, path)
@@ -166,6 +174,13 @@ type LoadOptions struct {
 	// Replace lets a key in the file replace one already in the keyspace
 	// (DEBUG RELOAD MERGE); otherwise a duplicate is an error.
 	Replace bool
+	// Yield, if set, is called each time YieldEvery more bytes are
+	// loaded, with the bytes loaded so far: the server serves other
+	// clients (-LOADING) in between, as Redis does.
+	Yield      func(loaded int64)
+	YieldEvery int64
+	// KeyDelay slows the load down per key (key-load-delay, for tests).
+	KeyDelay func()
 }
 
 // Loaded describes a loaded file.
@@ -225,7 +240,14 @@ func Read(data []byte, ks *keyspace.Keyspace, cfg *config.Values, opts LoadOptio
 	db := ks.DBs[0]
 	expire, idle, freq := int64(-1), int64(-1), int64(-1)
 	var key []byte
+	nextYield := opts.YieldEvery
 	for {
+		if opts.Yield != nil {
+			if done := int64(len(data) - d.Remaining()); done >= nextYield {
+				opts.Yield(done)
+				nextYield = done + opts.YieldEvery
+			}
+		}
 		t := d.Byte()
 		if d.Err() != nil {
 			return corrupt("unexpected end of file")
@@ -299,6 +321,9 @@ func Read(data []byte, ks *keyspace.Keyspace, cfg *config.Values, opts LoadOptio
 			}
 			db.SetAccess(id, idle, freq)
 			out.Keys++
+		}
+		if opts.KeyDelay != nil {
+			opts.KeyDelay()
 		}
 		expire, idle, freq = -1, -1, -1
 	}

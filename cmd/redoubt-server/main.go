@@ -41,6 +41,9 @@ Examples:
 }
 
 func run(args []string) int {
+	if len(args) == 1 && args[0] == server.JobArg {
+		return server.RunJobStandIn()
+	}
 	if len(args) == 1 {
 		switch args[0] {
 		case "-v", "--version":
@@ -130,7 +133,8 @@ func run(args []string) int {
 		defer pprof.StopCPUProfile()
 	}
 
-	srv, err := server.New(cfg, server.Options{ExitOnFatal: true})
+	self, _ := os.Executable()
+	srv, err := server.New(cfg, server.Options{ExitOnFatal: true, JobBinary: self})
 	if err != nil {
 		var le *config.LoadError
 		if errors.As(err, &le) {
@@ -148,7 +152,9 @@ func run(args []string) int {
 		srv.Logf(server.LogNotice, "Configuration loaded")
 	}
 	if err := srv.Start(); err != nil {
-		srv.Logf(server.LogWarning, "%v", err)
+		if !server.Logged(err) {
+			srv.Logf(server.LogWarning, "%v", err)
+		}
 		return 1
 	}
 	if cfg.PidFile != "" {
@@ -160,6 +166,9 @@ func run(args []string) int {
 
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
+	// A signal asks for a shutdown, which the server's cron carries out
+	// (SHUTDOWN ABORT can cancel it meanwhile); a second SIGINT during it
+	// ends the process at once.
 	for {
 		select {
 		case sig := <-sigs:
@@ -167,17 +176,14 @@ func run(args []string) int {
 			if sig == syscall.SIGINT {
 				name = "SIGINT"
 			}
-			srv.Logf(server.LogWarning, "Received %s scheduling shutdown...", name)
-			srv.Logf(server.LogWarning, "User requested shutdown...")
-			if err := srv.ShutdownOnSignal(); err != nil {
-				// As Redis: the server stays up when its final save fails.
-				srv.Logf(server.LogWarning, "%s received but errors trying to shut down the server, check the logs for more information", name)
-				continue
+			if sig == syscall.SIGINT && srv.ShutdownPending() {
+				srv.InsistExit()
 			}
-			srv.Logf(server.LogWarning, "Redoubt is now ready to exit, bye bye...")
+			srv.Logf(server.LogWarning, "Received %s scheduling shutdown...", name)
+			srv.SignalShutdown(sig == syscall.SIGINT)
 		case <-srv.Done():
+			return srv.ExitCode()
 		}
-		return srv.ExitCode()
 	}
 }
 

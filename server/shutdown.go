@@ -1,0 +1,174 @@
+package server
+
+import (
+	"errors"
+	"os"
+	"strings"
+
+	"github.com/redoubt-db/redoubt/aof"
+	"github.com/redoubt-db/redoubt/command"
+)
+
+// Shutting down (Redis's prepareForShutdown and finishShutdown): a
+// background save or rewrite stops, the AOF is written and fsynced, and
+// the final snapshot is taken when save points are set (or SAVE asks),
+// in Redis's order and with its log lines. A shutdown that cannot keep
+// the data (the snapshot fails, or the first AOF is still being written)
+// does not happen unless FORCE says so: the server keeps running and
+// says why.
+
+// shutdownFlags are SHUTDOWN's options, or shutdown-on-sigterm's.
+type shutdownFlags struct {
+	save, nosave, now, force bool
+}
+
+// parseShutdownFlags reads SHUTDOWN's words or a shutdown-on-sig*
+// value ("default" or words); ok is false on an unknown word.
+func parseShutdownFlags(words []string) (f shutdownFlags, abort, ok bool) {
+	for _, w := range words {
+		switch strings.ToLower(w) {
+		case "default":
+		case "save":
+			f.save = true
+		case "nosave":
+			f.nosave = true
+		case "now":
+			f.now = true
+		case "force":
+			f.force = true
+		case "abort":
+			abort = true
+		default:
+			return f, false, false
+		}
+	}
+	return f, abort, true
+}
+
+var errShutdown = errors.New("Errors trying to shut down the server. Check the logs for more information.")
+
+// finishShutdown prepares the data for the process to end. On error the
+// server goes on. The caller holds the engine lock.
+func (s *Server) finishShutdown(f shutdownFlags) error {
+	if n := len(s.repl.replicas); n > 0 {
+		s.log.Noticef("%d of %d replicas are in sync when shutting down.", n, n)
+	}
+	if s.persist.bg != nil {
+		s.log.Warningf("There is a child saving an .rdb. Killing it!")
+		s.abortBackgroundSave()
+	}
+	if s.aof.rw != nil {
+		if s.aof.state == aofWaitRewrite {
+			if !f.force {
+				s.log.Warningf("Writing initial AOF, can't exit.")
+				s.log.Warningf("%v", errShutdown)
+				return errShutdown
+			}
+			s.log.Warningf("Writing initial AOF. Exit anyway.")
+		}
+		s.log.Warningf("There is a child rewriting the AOF. Killing it!")
+		s.abortRewrite()
+	}
+	if s.aof.w != nil {
+		s.log.Noticef("Calling fsync() on the AOF file.")
+		s.detachWriter()
+	}
+	if (len(s.cfg.Save) > 0 && !f.nosave) || f.save {
+		s.log.Noticef("Saving the final RDB snapshot before exiting.")
+		if err := s.saveSnapshot(); err != nil {
+			if !f.force {
+				s.log.Warningf("Error trying to save the DB, can't exit.")
+				s.log.Warningf("%v", errShutdown)
+				return errShutdown
+			}
+			s.log.Warningf("Error trying to save the DB. Exit anyway.")
+		}
+	}
+	s.log.Warningf("Redoubt is now ready to exit, bye bye...")
+	return nil
+}
+
+// SignalShutdown is SIGTERM (or SIGINT, when sigint) received: the cron
+// carries out the shutdown shutdown-on-sigterm (-sigint) asks for, as
+// Redis's serverCron does, and until then SHUTDOWN ABORT can cancel it.
+// A second SIGINT while one is pending ends the process at once (the
+// caller checks ShutdownPending and calls InsistExit).
+func (s *Server) SignalShutdown(sigint bool) {
+	v := int32(sigTerm)
+	if sigint {
+		v = sigInt
+	}
+	s.shutdownASAP.Store(v)
+}
+
+// ShutdownPending reports a signalled shutdown not yet over.
+func (s *Server) ShutdownPending() bool { return s.shutdownASAP.Load() != 0 }
+
+const (
+	sigTerm = 1
+	sigInt  = 2
+)
+
+// InsistExit is a second SIGINT during a shutdown: the snapshot being
+// written is dropped and the process ends now, as Redis does.
+func (s *Server) InsistExit() {
+	s.log.Warningf("You insist... exiting now.")
+	os.Remove(s.cfg.Path(aof.SnapshotTempName(s.pid)))
+	os.Exit(1)
+}
+
+// shutdownFromSignal is the cron's part of a signalled shutdown. If the
+// data cannot be kept the server keeps running, as Redis does.
+func (s *Server) shutdownFromSignal() {
+	sig := s.shutdownASAP.Load()
+	conf, name := s.cfg.ShutdownOnSigterm, "SIGTERM"
+	if sig == sigInt {
+		conf, name = s.cfg.ShutdownOnSigint, "SIGINT"
+	}
+	f, _, _ := parseShutdownFlags(strings.Fields(conf))
+	s.eng.Lock()
+	if s.shutdownASAP.Load() == 0 { // aborted meanwhile
+		s.eng.Unlock()
+		return
+	}
+	s.log.Warningf("User requested shutdown...")
+	err := s.finishShutdown(f)
+	s.shutdownASAP.Store(0)
+	s.eng.Unlock()
+	if err != nil {
+		s.log.Warningf("%s received but errors trying to shut down the server, check the logs for more information", name)
+		return
+	}
+	s.shutdown(0)
+}
+
+// shutdownCmd is SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT].
+func shutdownCmd(s *Server, c *client, ctx *command.Ctx) {
+	words := make([]string, 0, len(ctx.Args)-1)
+	for _, a := range ctx.Args[1:] {
+		words = append(words, string(a))
+	}
+	f, abort, ok := parseShutdownFlags(words)
+	if !ok || (f.save && f.nosave) || (abort && len(ctx.Args) > 2) {
+		ctx.Err(command.ErrSyntax)
+		return
+	}
+	if abort {
+		// A signalled shutdown waits for the cron: it can be cancelled.
+		if s.shutdownASAP.Swap(0) == 0 {
+			ctx.Err("ERR No shutdown in progress.")
+			return
+		}
+		s.log.Noticef("Shutdown manually aborted.")
+		ctx.W.OK()
+		return
+	}
+	s.log.Warningf("User requested shutdown...")
+	if err := s.finishShutdown(f); err != nil {
+		ctx.Err("ERR Errors trying to SHUTDOWN. Check logs.")
+		return
+	}
+	// The connection closes without a reply, as with Redis.
+	c.closing.Store(closeASAP)
+	go s.shutdown(0)
+}

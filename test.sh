@@ -29,7 +29,7 @@ echo "== tests"
 go test -count=1 ./...
 
 echo "== race detector on the concurrent packages"
-go test -count=1 -race ./server/ ./snapshot/ ./internal/... ./types/list/ ./types/stream/ .
+go test -count=1 -race ./server/ ./snapshot/ ./engine/ ./aof/ ./datadir/ ./internal/... ./types/list/ ./types/stream/ .
 
 # Each fuzz target also runs for a few seconds of new inputs (beyond its
 # seeds, which the tests above run): for longer runs, raise FUZZTIME.
@@ -37,7 +37,7 @@ echo "== short fuzz runs"
 fuzztime=${FUZZTIME:-5s}
 for target in ./protocol:FuzzParser ./rdb:FuzzDecoder ./rdb:FuzzLZF ./listpack:FuzzValidate \
     ./intset:FuzzValidate ./types/hll:FuzzValue ./keys:FuzzRestore ./snapshot:FuzzRead \
-    ./types/stream:FuzzStreamRestore; do
+    ./types/stream:FuzzStreamRestore ./aof:FuzzReader ./ziplist:FuzzZiplist ./zipmap:FuzzZipmap; do
     out=$(go test -run XXX -fuzz "^${target#*:}\$" -fuzztime "$fuzztime" "${target%%:*}" 2>&1) ||
         { echo "$out"; exit 1; }
 done

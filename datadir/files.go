@@ -28,8 +28,11 @@ type measured struct {
 	// incremental files an AOF manifest names (those that exist).
 	size int64
 	// problem says what is missing of an AOF whose manifest exists: a
-	// file it names, or a manifest that cannot be read.
+	// file it names.
 	problem string
+	// unknown: the manifest does not parse, so the AOF's size is not
+	// known (the loader will refuse it anyway).
+	unknown bool
 }
 
 // measure looks at the data file name (relative to dir) of kind k. Only
@@ -60,7 +63,10 @@ func measure(dir string, k Kind, name string) (measured, error) {
 		if !errors.As(err, &me) {
 			return measured{}, err
 		}
-		ms.problem = fmt.Sprintf("its manifest %s cannot be read (%v)", name, err)
+		// A manifest that does not parse is the AOF loader's to report
+		// (it refuses to start, with Redis's message): it says nothing of
+		// whose data this is.
+		ms.unknown = true
 		return ms, nil
 	}
 	parts := m.Incr

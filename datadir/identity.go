@@ -216,6 +216,8 @@ func (id *Identity) compare(m *marker) ([]string, error) {
 		}
 		var found string
 		switch {
+		case ms.unknown:
+			continue
 		case !ms.exists:
 			found = r.name + " is missing"
 		case ms.problem != "":

@@ -68,6 +68,8 @@ type aofPersist struct {
 	// The rewrite in progress, if any, and its stand-in process.
 	rw          *snapshot.Background
 	rwJob       *jobProc
+	rwFinish    func() // ends the rewrite at the next cron tick
+	rwOut       string // the base it writes, until renamed into place
 	rwStart     time.Time
 	rwScheduled bool
 	// lastRwSecs, lastRwFailed, rewrites and failures are INFO's
@@ -372,7 +374,7 @@ func (s *Server) startRewrite() error {
 	})
 	b.TempName = s.cfg.Path(aof.RewriteTempName(pid))
 	out = s.cfg.Path(aof.BackgroundRewriteTempName(pid))
-	a.rw, a.rwJob, a.rwStart, a.rwScheduled = b, job, time.Now(), false
+	a.rw, a.rwJob, a.rwOut, a.rwStart, a.rwScheduled = b, job, out, time.Now(), false
 	delay := time.Duration(s.cfg.RDBKeySaveDelay) * time.Microsecond
 	s.log.Noticef("Background append only file rewriting started by pid %d", pid)
 	s.wg.Add(1)
@@ -382,7 +384,8 @@ func (s *Server) startRewrite() error {
 		s.eng.Lock()
 		defer s.eng.Unlock()
 		job.end()
-		s.rewriteDone(b, out, err)
+		// Ended by the cron, as Redis learns that its child exited.
+		a.rwFinish = func() { s.rewriteDone(b, out, err) }
 	}()
 	return nil
 }
@@ -539,8 +542,9 @@ func (s *Server) abortRewrite() {
 	}
 	s.log.Noticef("Killing running AOF rewrite child")
 	a.rw.Abort()
-	a.rw = nil
+	a.rw, a.rwFinish = nil, nil
 	a.rwJob.end()
+	os.Remove(a.rwOut)
 }
 
 // bgrewriteaofCmd is BGREWRITEAOF.
@@ -608,6 +612,10 @@ func (s *Server) stopAppendOnly() {
 // The caller holds the engine lock.
 func (s *Server) aofCron(now time.Time) {
 	a := &s.aof
+	if f := a.rwFinish; f != nil {
+		a.rwFinish = nil
+		f()
+	}
 	if s.rewriteBusy() {
 		return
 	}

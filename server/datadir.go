@@ -57,12 +57,13 @@ func (s *Server) openDatadir() error {
 	return nil
 }
 
-// dataFiles are the files the identity check looks at.
+// dataFiles are the files the identity check looks at. A Redis 6
+// appendonly.aof is not one: loading it moves it into the AOF directory,
+// whose manifest then names it.
 func (s *Server) dataFiles() []datadir.DataFile {
 	return []datadir.DataFile{
 		{Kind: datadir.Snapshot, Name: s.cfg.DBFilename},
 		{Kind: datadir.AOF, Name: filepath.Join(s.cfg.AppendDirname, aof.ManifestName(s.cfg.AppendFilename))},
-		{Kind: datadir.Snapshot, Name: s.cfg.AppendFilename},
 	}
 }
 

@@ -6,6 +6,8 @@ import (
 	"os"
 	"os/exec"
 	"syscall"
+
+	"github.com/redoubt-db/redoubt/datadir"
 )
 
 // Background jobs (BGSAVE, BGREWRITEAOF) run in goroutines of the server:
@@ -21,8 +23,10 @@ import (
 // An embedded server has no binary of its own to start: its jobs have
 // no stand-in, and their files carry the server's PID.
 
-// JobArg is the argument that makes redoubt-server a job's stand-in.
-const JobArg = "--redoubt-background-job"
+// JobArg is the argument that makes redoubt-server a job's stand-in
+// (package datadir knows it too: a stand-in whose server died owns no
+// files).
+const JobArg = datadir.StandInArg
 
 // RunJobStandIn is the stand-in's whole life: wait until the server
 // closes its standard input (the job ended), or dies.

@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/redoubt-db/redoubt/aof"
-	"github.com/redoubt-db/redoubt/datadir"
 	"github.com/redoubt-db/redoubt/command"
+	"github.com/redoubt-db/redoubt/datadir"
 	"github.com/redoubt-db/redoubt/snapshot"
 )
 
@@ -27,8 +27,10 @@ type persistStats struct {
 	loadedKeys, expiredKeys int64
 	// bg is the background save in progress, started at bgStart when the
 	// dirty count was bgDirty.
-	bg        *snapshot.Background
-	bgJob     *jobProc
+	bg    *snapshot.Background
+	bgJob *jobProc
+	// bgFinish, once the walk is over, ends the save at the next tick.
+	bgFinish  func()
 	bgStart   time.Time
 	bgDirty   int64
 	scheduled bool // BGSAVE inside MULTI: started by the cron
@@ -165,9 +167,22 @@ func (s *Server) startBackgroundSave() error {
 		s.eng.Lock()
 		defer s.eng.Unlock()
 		job.end()
-		if p.bg == b {
-			p.bg = nil
+		// As Redis learns that its child exited in serverCron, the save
+		// ends at the next cron tick: until then INFO shows it running.
+		p.bgFinish = func() { s.backgroundSaveDone(b, path, err) }
+	}()
+	return nil
+}
+
+// backgroundSaveDone ends a background save whose walk returned err
+// (Redis's backgroundSaveDoneHandler). The caller holds the engine lock.
+func (s *Server) backgroundSaveDone(b *snapshot.Background, path string, err error) {
+	p := &s.persist
+	{
+		if p.bg != b {
+			return // stopped meanwhile
 		}
+		p.bg = nil
 		if errors.Is(err, snapshot.ErrAborted) {
 			return
 		}
@@ -186,8 +201,7 @@ func (s *Server) startBackgroundSave() error {
 		p.saves++
 		s.lastSave = time.Now().Unix()
 		s.stats.dirty = max(s.stats.dirty-p.bgDirty, 0)
-	}()
-	return nil
+	}
 }
 
 // abortBackgroundSave stops a background save in progress. The caller
@@ -196,6 +210,7 @@ func (s *Server) abortBackgroundSave() {
 	if b := s.persist.bg; b != nil {
 		b.Abort()
 		s.persist.bg = nil
+		s.persist.bgFinish = nil
 		s.persist.bgJob.end()
 		s.log.Warningf("Background saving stopped: a foreground save or a shutdown takes over")
 	}
@@ -206,6 +221,10 @@ func (s *Server) abortBackgroundSave() {
 // holds the engine lock.
 func (s *Server) saveCron(now time.Time) {
 	p := &s.persist
+	if f := p.bgFinish; f != nil {
+		p.bgFinish = nil
+		f()
+	}
 	if p.bg != nil || s.aof.rw != nil {
 		return
 	}

@@ -342,7 +342,7 @@ func checkEnd(data []byte, d *rdb.Decoder, version int, cfg *config.Values) erro
 	}
 	if sum != 0 && cfg.RDBChecksum {
 		if got := rdb.CRC64(0, data[:end]); uint64(sum) != got {
-			return fmt.Errorf("Wrong RDB checksum expected: (%x) got (%x)", uint64(sum), got)
+			return fmt.Errorf("Wrong RDB checksum expected: (%x) got (%x): RDB CRC error", uint64(sum), got)
 		}
 	}
 	return nil

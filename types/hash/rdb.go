@@ -13,10 +13,12 @@ import (
 // Loading picks the encoding Redis 7.0 would: a listpack stays one unless
 // it has more than hash-max-listpack-entries fields; pairs become a
 // listpack unless there are too many or one is longer than
-// hash-max-listpack-value. Duplicate fields are refused.
+// hash-max-listpack-value. Duplicate fields are refused. Older versions
+// wrote ziplists and zipmaps, converted as they load (ziplist.go).
 
 func init() {
-	keyspace.RegisterLoader(keyspace.KindHash, loadValue, rdb.TypeHashListpack, rdb.TypeHash)
+	keyspace.RegisterLoader(keyspace.KindHash, loadValue,
+		rdb.TypeHashListpack, rdb.TypeHash, rdb.TypeHashZiplist, rdb.TypeHashZipmap)
 }
 
 func saveValue(ks *keyspace.Keyspace, enc keyspace.Encoding, val uint64, w *rdb.Encoder) byte {
@@ -36,8 +38,13 @@ func saveValue(ks *keyspace.Keyspace, enc keyspace.Encoding, val uint64, w *rdb.
 }
 
 func loadValue(ks *keyspace.Keyspace, cfg *config.Values, t byte, d *rdb.Decoder) (keyspace.Encoding, uint64, bool) {
-	if t == rdb.TypeHashListpack {
+	switch t {
+	case rdb.TypeHashListpack:
 		return loadListpack(ks, cfg, d)
+	case rdb.TypeHashZiplist:
+		return loadZiplist(ks, cfg, d)
+	case rdb.TypeHashZipmap:
+		return loadZipmap(ks, cfg, d)
 	}
 	return loadPairs(ks, cfg, d)
 }
@@ -47,10 +54,19 @@ func loadListpack(ks *keyspace.Keyspace, cfg *config.Values, d *rdb.Decoder) (ke
 	if d.Err() != nil {
 		return 0, 0, false
 	}
+	return listpackValue(ks, cfg, s, d)
+}
+
+// listpackValue makes a hash of the listpack lp once it passes the
+// checks of a hash listpack (structure, even count, no field twice). As
+// in Redis, one of more than hash-max-listpack-entries fields becomes a
+// table, and the lengths of fields and values are not looked at: a long
+// one stays in the listpack.
+func listpackValue(ks *keyspace.Keyspace, cfg *config.Values, lp []byte, d *rdb.Decoder) (keyspace.Encoding, uint64, bool) {
 	// Checked in the arena: Len may write the count into the header.
 	a := ks.Arena
-	ref := a.New(s)
-	lp := a.Get(ref)
+	ref := a.New(lp)
+	lp = a.Get(ref)
 	if listpack.ValidatePairs(lp) != nil {
 		a.Free(ref)
 		d.Fail()

@@ -10,10 +10,12 @@ import (
 // A list travels as Redis 7.0 writes a quicklist: node by node, each a
 // listpack (packed) or one element (plain), so that node boundaries and
 // bytes are Redis's. Loaded nodes are kept as they are, as Redis keeps
-// them, whatever list-max-listpack-size says now.
+// them, whatever list-max-listpack-size says now. Older versions wrote
+// ziplists, converted as they load (ziplist.go).
 
 func init() {
-	keyspace.RegisterLoader(keyspace.KindList, loadValue, rdb.TypeListQuicklist2, rdb.TypeList)
+	keyspace.RegisterLoader(keyspace.KindList, loadValue,
+		rdb.TypeListQuicklist2, rdb.TypeList, rdb.TypeListQuicklist, rdb.TypeListZiplist)
 }
 
 func saveValue(ks *keyspace.Keyspace, _ keyspace.Encoding, val uint64, w *rdb.Encoder) byte {
@@ -34,9 +36,14 @@ func loadValue(ks *keyspace.Keyspace, cfg *config.Values, t byte, d *rdb.Decoder
 	a := ks.Arena
 	q := ql{a: a, ref: newTable(a, cfg.ListMaxListpackSize)}
 	ok := false
-	if t == rdb.TypeList {
+	switch t {
+	case rdb.TypeList:
 		ok = loadElements(&q, d)
-	} else {
+	case rdb.TypeListQuicklist:
+		ok = loadZiplistNodes(&q, d)
+	case rdb.TypeListZiplist:
+		ok = loadZiplist(&q, d)
+	default:
 		ok = loadNodes(&q, d)
 	}
 	if !ok || q.Len() == 0 {

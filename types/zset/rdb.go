@@ -17,10 +17,12 @@ import (
 // the head), scores as binary doubles. Loading picks the encoding Redis
 // 7.0 would under the zset-max-listpack-* settings, and refuses
 // duplicates, NaN scores and listpacks out of order, which Redis accepts
-// and then misbehaves on.
+// and then misbehaves on. Older versions wrote ziplists, converted as
+// they load (ziplist.go).
 
 func init() {
-	keyspace.RegisterLoader(keyspace.KindZSet, loadValue, rdb.TypeZSetListpack, rdb.TypeZSet2, rdb.TypeZSet)
+	keyspace.RegisterLoader(keyspace.KindZSet, loadValue,
+		rdb.TypeZSetListpack, rdb.TypeZSet2, rdb.TypeZSet, rdb.TypeZSetZiplist)
 }
 
 func saveValue(ks *keyspace.Keyspace, enc keyspace.Encoding, val uint64, w *rdb.Encoder) byte {
@@ -39,8 +41,11 @@ func saveValue(ks *keyspace.Keyspace, enc keyspace.Encoding, val uint64, w *rdb.
 }
 
 func loadValue(ks *keyspace.Keyspace, cfg *config.Values, t byte, d *rdb.Decoder) (keyspace.Encoding, uint64, bool) {
-	if t == rdb.TypeZSetListpack {
+	switch t {
+	case rdb.TypeZSetListpack:
 		return loadListpack(ks, cfg, d)
+	case rdb.TypeZSetZiplist:
+		return loadZiplist(ks, cfg, d)
 	}
 	n := d.Count(2)
 	v := newValue(ks, true)
@@ -95,8 +100,15 @@ func loadListpack(ks *keyspace.Keyspace, cfg *config.Values, d *rdb.Decoder) (ke
 	if d.Err() != nil {
 		return 0, 0, false
 	}
+	return listpackValue(ks, cfg, s, d)
+}
+
+// listpackValue makes a sorted set of the listpack lp once it passes
+// sortedPairs. As in Redis, one of more than zset-max-listpack-entries
+// members becomes a skiplist, and member lengths are not looked at.
+func listpackValue(ks *keyspace.Keyspace, cfg *config.Values, lp []byte, d *rdb.Decoder) (keyspace.Encoding, uint64, bool) {
 	// Checked in the arena: Len may write the count into the header.
-	v := value{ks, keyspace.EncListpack, uint64(ks.Arena.New(s))}
+	v := value{ks, keyspace.EncListpack, uint64(ks.Arena.New(lp))}
 	if !sortedPairs(v.lp()) {
 		v.free()
 		d.Fail()

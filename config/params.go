@@ -95,7 +95,9 @@ type Values struct {
 	// key in -n sleeps 1 µs), and LoadingEventsInterval is how many
 	// bytes are loaded between two services of other clients: both
 	// hidden, for tests, as in Redis.
-	KeyLoadDelay             int64
+	KeyLoadDelay int64
+	// WatchdogPeriod logs the stacks of a command running longer (ms).
+	WatchdogPeriod           int64
 	LoadingEventsInterval    int64
 	AutoAOFRewritePercentage int64
 	AutoAOFRewriteMinSize    int64
@@ -307,7 +309,7 @@ func table() []*Param {
 		hzParam(),
 		intParam("min-replicas-to-write", 0, 0, intMax, 0, nil).alias("min-slaves-to-write").applyGroup("min-replicas"),
 		intParam("min-replicas-max-lag", 10, 0, intMax, 0, nil).alias("min-slaves-max-lag").applyGroup("min-replicas"),
-		intParam("watchdog-period", 0, 0, intMax, 0, nil).flag(Hidden),
+		intParam("watchdog-period", 0, 0, intMax, 0, func(v *Values) *int64 { return &v.WatchdogPeriod }).flag(Hidden),
 		intParam("shutdown-timeout", 10, 0, intMax, 0, func(v *Values) *int64 { return &v.ShutdownTimeout }),
 		intParam("repl-diskless-sync-max-replicas", 0, 0, intMax, 0, nil),
 		intParam("maxclients", 10000, 1, uintMax, unsigned, func(v *Values) *int64 { return &v.MaxClients }),

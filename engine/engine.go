@@ -2,6 +2,8 @@ package engine
 
 import (
 	"runtime/debug"
+	"sync/atomic"
+	"time"
 
 	"github.com/redoubt-db/redoubt/command"
 	"github.com/redoubt-db/redoubt/keyspace"
@@ -53,6 +55,8 @@ type Engine struct {
 	// serving is set while Flush serves ready keys, so that the units it
 	// runs leave that to it.
 	serving bool
+	// unitStart is when the running unit began, for a watchdog.
+	unitStart atomic.Int64
 
 	// Dirty counts the changes made since start (Redis's server.dirty).
 	Dirty int64
@@ -124,6 +128,7 @@ func (e *Engine) Begin(client any, now int64, noTouch bool) Call {
 	if e.depth == 0 {
 		e.now = now
 		e.noMulti = false
+		e.unitStart.Store(time.Now().UnixNano())
 	}
 	saved := Call{client: e.client, noTouch: e.noTouch}
 	e.client, e.noTouch = client, noTouch
@@ -174,8 +179,13 @@ func (e *Engine) End(saved Call) {
 	e.depth--
 	if e.depth == 0 {
 		e.Flush()
+		e.unitStart.Store(0)
 	}
 }
+
+// UnitStarted is when the running execution unit started (Unix ns), 0
+// when none runs: a watchdog may read it from any goroutine.
+func (e *Engine) UnitStarted() int64 { return e.unitStart.Load() }
 
 // Unit runs fn as an execution unit of the server's own (the active
 // expire cycle, eviction): its time is now, and its propagated commands

@@ -375,6 +375,7 @@ func (s *Server) startRewrite() error {
 	b.TempName = s.cfg.Path(aof.RewriteTempName(pid))
 	out = s.cfg.Path(aof.BackgroundRewriteTempName(pid))
 	a.rw, a.rwJob, a.rwOut, a.rwStart, a.rwScheduled = b, job, out, time.Now(), false
+	s.stats.jobs++
 	delay := time.Duration(s.cfg.RDBKeySaveDelay) * time.Microsecond
 	s.log.Noticef("Background append only file rewriting started by pid %d", pid)
 	s.wg.Add(1)
@@ -484,10 +485,13 @@ func (s *Server) rewriteFailed(tmp string, failed bool) {
 	os.Remove(tmp)
 	if a.state == aofWaitRewrite {
 		// Switching AOF on waits for a rewrite that works: the
-		// temporary incremental file is dropped and the next try
-		// starts a new one.
+		// temporary incremental file is dropped and the next try,
+		// scheduled now, starts a new one.
 		s.detachWriter()
-		os.Remove(s.aofPath(aof.TempIncrName(s.cfg.AppendFilename)))
+		name := aof.TempIncrName(s.cfg.AppendFilename)
+		s.log.Noticef("Removing the temp incr aof file %s in the background", name)
+		os.Remove(s.aofPath(name))
+		a.rwScheduled = true
 	}
 }
 

@@ -435,10 +435,8 @@ func debugLoadAOF(s *Server, c *client, ctx *command.Ctx) {
 		ctx.Err("ERR Error loading the AOF manifest")
 		return
 	}
-	if s.aof.state != aofOff {
-		s.aof.manifest = m
-		s.deleteAOFHistory()
-	}
+	s.aof.manifest = m
+	s.deleteAOFHistory()
 	switch st := s.loadAOF(m); st {
 	case aofOK, aofEmpty, aofNotExist, aofTruncated:
 	default:

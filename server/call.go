@@ -1,6 +1,8 @@
 package server
 
 import (
+	"fmt"
+
 	"strconv"
 	"strings"
 	"time"
@@ -184,7 +186,7 @@ func (s *Server) recordCall(c *client, cmd *command.Command, args [][]byte, d ti
 // once this returns, as a failed assertion stops Redis.
 func (s *Server) Bug(cmd string, what any, stack []byte, fatal bool) {
 	if fatal {
-		s.log.Warningf("=== REDOUBT BUG REPORT START ===\nCommand '%s' panicked while it may have changed the dataset: %v\n%s\n=== REDOUBT BUG REPORT END ===", cmd, what, stack)
+		s.crashReport(fmt.Sprintf("stopped: command '%s' panicked while it may have changed the dataset: %v", cmd, what))
 		return
 	}
 	s.log.Warningf("BUG: command '%s' panicked: %v\n%s", cmd, what, stack)

@@ -152,6 +152,12 @@ func (s *Server) registerConfigAppliers() {
 		}
 		return nil
 	})
+	s.cfg.OnApply("aof-disable-auto-gc", func() error {
+		if !s.cfg.AOFDisableAutoGC && s.aof.manifest != nil && s.aof.dir != "" {
+			s.deleteAOFHistory()
+		}
+		return nil
+	})
 	s.cfg.OnApply("appendfsync", func() error {
 		if w := s.aof.w; w != nil {
 			w.SetPolicy(aof.ParsePolicy(s.cfg.AppendFsync))

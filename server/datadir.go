@@ -61,10 +61,27 @@ func (s *Server) openDatadir() error {
 // appendonly.aof is not one: loading it moves it into the AOF directory,
 // whose manifest then names it.
 func (s *Server) dataFiles() []datadir.DataFile {
-	return []datadir.DataFile{
+	var out []datadir.DataFile
+	for _, d := range []datadir.DataFile{
 		{Kind: datadir.Snapshot, Name: s.cfg.DBFilename},
 		{Kind: datadir.AOF, Name: filepath.Join(s.cfg.AppendDirname, aof.ManifestName(s.cfg.AppendFilename))},
+	} {
+		// The marker is lines of text: a name with a control character
+		// (Redis allows newlines in appendfilename) is not tracked.
+		if recordable(d.Name) {
+			out = append(out, d)
+		}
 	}
+	return out
+}
+
+func recordable(name string) bool {
+	for i := 0; i < len(name); i++ {
+		if name[i] < ' ' || name[i] == 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 // moveDatadir follows CONFIG SET dir: the new directory's identity is
@@ -104,7 +121,7 @@ func (s *Server) checkWrite(file string, need int64, what string) error {
 		s.log.Warningf("Refusing to write %s: %v", file, s.identFinding)
 		return fmt.Errorf("refusing to write %s: %v", filepath.Base(file), s.identFinding)
 	}
-	if s.ident == nil {
+	if s.ident == nil || !recordable(file) {
 		return nil
 	}
 	if err := s.ident.CheckBeforeWrite(file); err != nil {
@@ -136,7 +153,7 @@ func (s *Server) snapshotNeed(previous string) int64 {
 
 // wrote records a file written in the identity marker.
 func (s *Server) wrote(k datadir.Kind, file string) {
-	if s.ident == nil {
+	if s.ident == nil || !recordable(file) {
 		return
 	}
 	if err := s.ident.Wrote(k, file); err != nil {

@@ -22,7 +22,7 @@ import (
 // operators rely on, gated by enable-debug-command exactly as in Redis.
 
 func (s *Server) registerDebugCommands(h func(string, srvHandler)) {
-	h("debug", debugCmd)
+	h("debug", debugCommand)
 }
 
 type debugSub struct {
@@ -45,6 +45,12 @@ func init() {
 		{"object", 3, debugObject},
 		{"reload", -2, debugReload},
 		{"loadaof", 2, debugLoadAOF},
+		{"segfault", 2, func(s *Server, c *client, ctx *command.Ctx) {
+			// Redis crashes on purpose here: the crash report is what
+			// is being tested.
+			s.CrashOnSignal(11, "SIGSEGV, from DEBUG SEGFAULT")
+			c.closing.Store(closeASAP)
+		}},
 		{"aof-flush-sleep", 3, func(s *Server, c *client, ctx *command.Ctx) {
 			s.aof.flushSleep = time.Duration(atoi(ctx.Args[2])) * time.Microsecond
 			if w := s.aof.w; w != nil {
@@ -146,7 +152,7 @@ func parseMemoryArg(b []byte) (int64, bool) {
 	return n * mul, err == nil
 }
 
-func debugCmd(s *Server, c *client, ctx *command.Ctx) {
+func debugCommand(s *Server, c *client, ctx *command.Ctx) {
 	if !s.allowed(c, s.cfg.EnableDebugCommand) {
 		ctx.Err("ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.")
 		return

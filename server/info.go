@@ -487,7 +487,7 @@ func (s *Server) infoStats(w *infoWriter) {
 	w.field("pubsub_patterns", len(s.ps.patterns))
 	w.field("pubsubshard_channels", len(s.ps.shard))
 	w.field("latest_fork_usec", 0)
-	w.field("total_forks", 0)
+	w.field("total_forks", s.stats.jobs)
 	w.field("migrate_cached_sockets", len(s.migrateConns))
 	w.field("slave_expires_tracked_keys", 0)
 	w.field("active_defrag_hits", 0)

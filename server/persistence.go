@@ -157,6 +157,7 @@ func (s *Server) startBackgroundSave() error {
 		}
 	})
 	b.TempName = aof.SnapshotTempName(pid)
+	s.stats.jobs++
 	p.bg, p.bgJob, p.bgStart, p.bgDirty, p.lastBgTry, p.scheduled = b, job, time.Now(), s.stats.dirty, time.Now(), false
 	s.log.Noticef("Background saving started by pid %d", pid)
 	delay := time.Duration(s.cfg.RDBKeySaveDelay) * time.Microsecond

@@ -110,7 +110,9 @@ type Server struct {
 	// shutdownASAP is a signal asking for a shutdown that the cron has
 	// not carried out yet (sigTerm, sigInt), or 0.
 	shutdownASAP atomic.Int32
-	jobBinary    string
+	// watchdogPeriod is watchdog-period in ms, 0 when off.
+	watchdogPeriod atomic.Int64
+	jobBinary      string
 }
 
 // Options are what an embedding program can give beyond the config.
@@ -196,7 +198,11 @@ func (s *Server) Start() error {
 	if len(s.listeners) == 0 {
 		ls, err := s.bind(s.cfg.Bind, int(s.cfg.Port))
 		if err != nil {
-			return err
+			// Redis's words: tools watch the log for the second line to
+			// retry on another port.
+			s.log.Warningf("Warning: %v", err)
+			s.log.Warningf("Failed listening on port %d (tcp), aborting.", s.cfg.Port)
+			return loggedError{err}
 		}
 		s.listeners = ls
 	}
@@ -228,8 +234,9 @@ func (s *Server) Start() error {
 		<-s.done
 		return loggedError{err}
 	}
-	s.wg.Add(1)
+	s.wg.Add(2)
 	go s.cronLoop()
+	go s.watchdog()
 	s.log.Noticef("Ready to accept connections tcp")
 	return nil
 }
@@ -392,9 +399,7 @@ func (s *Server) shutdown(code int) {
 		s.eng.Unlock()
 		s.exitCode = code
 		close(s.quit)
-		for _, l := range s.listeners {
-			l.Close()
-		}
+		s.closeListeners()
 		// Each loop closes its clients when it sees quit.
 		for _, l := range s.loops {
 			var one = [8]byte{1}
@@ -411,6 +416,14 @@ func (s *Server) shutdown(code int) {
 			close(s.done)
 		}()
 	})
+}
+
+// closeListeners stops accepting connections. It may run more than
+// once.
+func (s *Server) closeListeners() {
+	for _, l := range s.listeners {
+		l.Close()
+	}
 }
 
 func (s *Server) acceptLoop(l net.Listener) {
@@ -457,6 +470,7 @@ func (s *Server) applyConfig() {
 	s.slowlog.SetMaxLen(int(s.cfg.SlowlogMaxLen))
 	s.notifyMask = notifyMask(s.cfg.NotifyKeyspaceEvents)
 	s.eng.NotifyMask = s.notifyMask
+	s.watchdogPeriod.Store(s.cfg.WatchdogPeriod)
 	s.eng.LazyExpire = s.cfg.LazyfreeLazyExpire
 	s.obuf = obufLimits(s.cfg.ClientOutputBufferLimits)
 }

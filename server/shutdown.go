@@ -168,7 +168,9 @@ func shutdownCmd(s *Server, c *client, ctx *command.Ctx) {
 		ctx.Err("ERR Errors trying to SHUTDOWN. Check logs.")
 		return
 	}
-	// The connection closes without a reply, as with Redis.
+	// The connection closes without a reply, as with Redis, and nobody
+	// can connect any more.
 	c.closing.Store(closeASAP)
+	s.closeListeners()
 	go s.shutdown(0)
 }

@@ -14,7 +14,10 @@ type stats struct {
 	totalErrorReplies   int64
 	errStatsOverflow    bool
 	dirty               int64
-	netIn, netOut       int64 // from closed clients; live ones are added on read
+	// jobs counts background saves and rewrites started (INFO
+	// total_forks: each is a fork in Redis).
+	jobs          int64
+	netIn, netOut int64 // from closed clients; live ones are added on read
 	// reads and writes count socket reads and writes, done outside the
 	// engine lock.
 	reads, writes atomic.Int64

@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -144,6 +145,15 @@ func run(args []string) int {
 		}
 		return 1
 	}
+	// A fatal error of the Go runtime goes to the log too, not only to
+	// standard error, so that the log tells why the process stopped.
+	crashOut := os.Stdout
+	if cfg.LogFile != "" {
+		if f, err := os.OpenFile(cfg.Path(cfg.LogFile), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644); err == nil {
+			crashOut = f
+		}
+	}
+	debug.SetCrashOutput(crashOut, debug.CrashOptions{})
 	srv.Logf(server.LogNotice, "oO0OoO0OoO0Oo Redoubt is starting oO0OoO0OoO0Oo")
 	srv.Logf(server.LogNotice, "Redoubt version=%s, redis_version=%s, bits=64, pid=%d, just started", server.RedoubtVersion, server.Version, os.Getpid())
 	if file == "" {
@@ -165,13 +175,17 @@ func run(args []string) int {
 	}
 
 	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGABRT)
 	// A signal asks for a shutdown, which the server's cron carries out
 	// (SHUTDOWN ABORT can cancel it meanwhile); a second SIGINT during it
 	// ends the process at once.
 	for {
 		select {
 		case sig := <-sigs:
+			if sig == syscall.SIGABRT {
+				srv.CrashOnSignal(int(syscall.SIGABRT), "SIGABRT")
+				continue
+			}
 			name := "SIGTERM"
 			if sig == syscall.SIGINT {
 				name = "SIGINT"

@@ -36,6 +36,16 @@
 // and AppendTimestamp write what Redis writes (catAppendOnlyGenericCommand
 // and the timestamp annotation).
 //
+// # Appending
+//
+// Writer appends the server's propagated commands to the current
+// incremental file with Redis's appendfsync policies (always, everysec,
+// no): appends go to a buffer under the engine lock, and whoever needs
+// them on disk (a client about to get its reply, the cron) writes them,
+// with one fsync for all the writers waiting under always (group
+// commit). A failed write keeps its bytes and is reported by Err until a
+// write succeeds. See writer.go.
+//
 // # What this package does not do
 //
 // It does not load the RDB preamble of a base file: Reader reports it

@@ -66,6 +66,9 @@ type Writer struct {
 	// FlushSleep delays each write of buffered bytes (DEBUG
 	// AOF-FLUSH-SLEEP, for tests of what waits for the disk).
 	FlushSleep atomic.Int64 // nanoseconds
+	// NoFsync skips fsyncs while it is set: no-appendfsync-on-rewrite
+	// during a background save or rewrite, which compete for the disk.
+	NoFsync atomic.Bool
 }
 
 // Policy is appendfsync.
@@ -140,7 +143,7 @@ func (w *Writer) Appended() int64 { return w.appended.Load() }
 // background fsync is under way, as Redis does).
 func (w *Writer) Sync(offset int64) {
 	p := Policy(w.policy.Load())
-	if p == FsyncAlways {
+	if p == FsyncAlways && !w.NoFsync.Load() {
 		if w.synced.Load() >= offset {
 			return
 		}
@@ -198,6 +201,9 @@ func (w *Writer) flushLocked(p Policy, force bool) {
 	w.bufMu.Lock()
 	w.spare = b[:0]
 	w.bufMu.Unlock()
+	if w.NoFsync.Load() {
+		return
+	}
 	if p == FsyncAlways && w.synced.Load() < w.written.Load() {
 		target := w.written.Load()
 		if err := fdatasync(w.f); err != nil {
@@ -288,6 +294,11 @@ func (w *Writer) Switch(path string) error {
 	w.ioMu.Lock()
 	defer w.ioMu.Unlock()
 	w.flushLocked(Policy(w.policy.Load()), true)
+	// A background fsync of the old file must end before it is closed,
+	// or it would fail on a closed descriptor and refuse writes.
+	for w.fsyncing.Load() {
+		time.Sleep(time.Millisecond)
+	}
 	old := w.f
 	w.f = f
 	w.size.Store(0)

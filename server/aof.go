@@ -610,6 +610,15 @@ func (s *Server) stopAppendOnly() {
 	s.abortRewrite()
 }
 
+// noFsyncDuringJobs applies no-appendfsync-on-rewrite: while a
+// background save or rewrite runs, the AOF is written but not fsynced,
+// as Redis does (at the risk of the last writes, for the disk's sake).
+func (s *Server) noFsyncDuringJobs() {
+	if w := s.aof.w; w != nil {
+		w.NoFsync.Store(s.cfg.NoAppendfsyncOnRewrite && s.rewriteBusy())
+	}
+}
+
 // aofCron is the AOF's part of serverCron: a scheduled rewrite starts
 // when nothing else runs, and one starts by itself when the AOF has grown
 // by auto-aof-rewrite-percentage over its size after the last rewrite.
@@ -620,6 +629,7 @@ func (s *Server) aofCron(now time.Time) {
 		a.rwFinish = nil
 		f()
 	}
+	defer s.noFsyncDuringJobs()
 	if s.rewriteBusy() {
 		return
 	}

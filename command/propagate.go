@@ -31,16 +31,22 @@ const (
 	ToAll = ToAOF | ToReplicas
 )
 
-// propagation is a call's propagation state. Its buffers survive Reset,
-// so that rewriting allocates nothing in steady state.
+// propagation is a call's propagation state: flags cleared by Reset,
+// and buffers that outlive it, behind a pointer allocated on first use,
+// so that a call that rewrites nothing pays nothing for them and a
+// rewrite allocates nothing in steady state.
 type propagation struct {
 	prevent bool
 	force   Target
-	// args is the rewritten command when rewritten is set; its bytes
-	// live in buf.
+	// rewritten: the command propagated is scratch.args.
 	rewritten bool
-	args      [][]byte
-	buf       []byte
+	scratch   *propScratch
+}
+
+type propScratch struct {
+	// args is the rewritten command; its bytes live in buf.
+	args [][]byte
+	buf  []byte
 	// spare is where the next Rewrite copies to, as its arguments may
 	// alias buf.
 	spare     []byte
@@ -53,10 +59,16 @@ type propagation struct {
 // Reset makes c the context of a new call, init, keeping c's scratch
 // buffers.
 func (c *Ctx) Reset(init Ctx) {
-	p := c.prop
+	p := c.prop.scratch
 	*c = init
-	c.prop = propagation{args: p.args[:0], buf: p.buf[:0], spare: p.spare[:0], spareArgs: p.spareArgs[:0],
-		also: p.also[:0], alsoArgs: p.alsoArgs[:0]}
+	c.prop.scratch = p
+}
+
+func (c *Ctx) propScratch() *propScratch {
+	if c.prop.scratch == nil {
+		c.prop.scratch = new(propScratch)
+	}
+	return c.prop.scratch
 }
 
 // Rewrite sets the command propagated for this call to args instead of
@@ -64,7 +76,7 @@ func (c *Ctx) Reset(init Ctx) {
 // The arguments are copied: they may alias scratch space, or the
 // arguments of an earlier Rewrite.
 func (c *Ctx) Rewrite(args ...[]byte) {
-	p := &c.prop
+	p := c.propScratch()
 	buf, out := p.spare[:0], p.spareArgs[:0]
 	n := 0
 	for _, a := range args {
@@ -79,7 +91,7 @@ func (c *Ctx) Rewrite(args ...[]byte) {
 	}
 	p.spare, p.spareArgs = p.buf, p.args
 	p.buf, p.args = buf, out
-	p.rewritten = true
+	c.prop.rewritten = true
 }
 
 // RewriteArg replaces argument i of the command propagated for this call
@@ -101,7 +113,7 @@ func (c *Ctx) RewriteArg(i int, arg []byte) {
 // what Rewrite set.
 func (c *Ctx) PropagatedArgs() [][]byte {
 	if c.prop.rewritten {
-		return c.prop.args
+		return c.prop.scratch.args
 	}
 	return c.Args
 }
@@ -122,7 +134,7 @@ func (c *Ctx) AlsoPropagate(args ...[]byte) {
 	if !c.E.Propagating(ToAll) {
 		return
 	}
-	p := &c.prop
+	p := c.propScratch()
 	p.also, p.alsoArgs = p.also[:0], p.alsoArgs[:0]
 	for _, a := range args {
 		p.also = append(p.also, a...)

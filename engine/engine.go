@@ -55,8 +55,10 @@ type Engine struct {
 	// serving is set while Flush serves ready keys, so that the units it
 	// runs leave that to it.
 	serving bool
-	// unitStart is when the running unit began, for a watchdog.
+	// unitStart is when the running unit began, for a watchdog; it is
+	// kept only while watched is set (see Watch).
 	unitStart atomic.Int64
+	watched   bool
 
 	// Dirty counts the changes made since start (Redis's server.dirty).
 	Dirty int64
@@ -128,7 +130,11 @@ func (e *Engine) Begin(client any, now int64, noTouch bool) Call {
 	if e.depth == 0 {
 		e.now = now
 		e.noMulti = false
-		e.unitStart.Store(time.Now().UnixNano())
+		if e.watched {
+			// The unit's own time serves the watchdog: a second
+			// clock read per command would cost more than it tells.
+			e.unitStart.Store(now * int64(time.Millisecond))
+		}
 	}
 	saved := Call{client: e.client, noTouch: e.noTouch}
 	e.client, e.noTouch = client, noTouch
@@ -179,12 +185,25 @@ func (e *Engine) End(saved Call) {
 	e.depth--
 	if e.depth == 0 {
 		e.Flush()
+		if e.watched {
+			e.unitStart.Store(0)
+		}
+	}
+}
+
+// Watch turns on or off the keeping of UnitStarted: off, a command
+// pays no atomic store for a watchdog that does not run. The caller
+// holds the lock.
+func (e *Engine) Watch(on bool) {
+	e.watched = on
+	if !on {
 		e.unitStart.Store(0)
 	}
 }
 
-// UnitStarted is when the running execution unit started (Unix ns), 0
-// when none runs: a watchdog may read it from any goroutine.
+// UnitStarted is when the running execution unit started (Unix ns, to
+// the millisecond), 0 when none runs or Watch is off: a watchdog may
+// read it from any goroutine.
 func (e *Engine) UnitStarted() int64 { return e.unitStart.Load() }
 
 // Unit runs fn as an execution unit of the server's own (the active

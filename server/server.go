@@ -471,6 +471,7 @@ func (s *Server) applyConfig() {
 	s.notifyMask = notifyMask(s.cfg.NotifyKeyspaceEvents)
 	s.eng.NotifyMask = s.notifyMask
 	s.watchdogPeriod.Store(s.cfg.WatchdogPeriod)
+	s.eng.Watch(s.cfg.WatchdogPeriod > 0)
 	s.eng.LazyExpire = s.cfg.LazyfreeLazyExpire
 	s.obuf = obufLimits(s.cfg.ClientOutputBufferLimits)
 }

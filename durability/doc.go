@@ -27,6 +27,14 @@
 //     the same dataset (interop_test.go, names_test.go), and a Redis 6
 //     single appendonly.aof is upgraded as Redis 7.0 upgrades it
 //     (upgrade_test.go);
+//   - the drills of incidents 9 and 10 (drill_test.go): interrupted
+//     rewrites pile up temporary files on Redis and Redoubt removes them
+//     at its next start; on a full 64 MiB volume a rewrite or snapshot
+//     that cannot fit is refused before a byte is written, writes get
+//     Redis's MISCONF errors and come back with the space, and nothing
+//     acknowledged is lost; a server started on an empty path, whose
+//     volume's files then appear, writes its empty snapshot over them on
+//     Redis and refuses to on Redoubt;
 //   - the commands Redoubt appends to its incremental file are the bytes
 //     Redis appends for the same commands, times masked, #TS: annotations
 //     included (aofbytes_test.go).
@@ -36,6 +44,7 @@
 // replying), not what a power loss would take away with unsynced pages.
 //
 // The tests that compare with Redis need redis-server and redis-check-aof
-// on the PATH and fail, never skip, without them. "go test -short" runs
+// on the PATH and fail, never skip, without them; the full-disk drill
+// mounts a tmpfs, which needs root (as CI runs). "go test -short" runs
 // fewer crash rounds but every check.
 package durability

@@ -11,6 +11,12 @@ import (
 // as Redis does, "Bad data format".
 var ErrBadFormat = errors.New("Bad data format")
 
+// ErrEmptyKey is recorded by a loader that read a well-formed collection
+// with no element (older Redis versions could write one). A file loader
+// skips the key, as Redis 7.0 does ("rdbLoadObject skipping empty key");
+// a RESTORE payload holding one is refused like any bad payload.
+var ErrEmptyKey = errors.New("empty key")
+
 // A Decoder reads RDB-encoded data from a byte slice. The first failure
 // sticks: later reads return zero values, and Err reports it, so a value
 // loader can read a whole structure and check once.
@@ -33,6 +39,24 @@ func (d *Decoder) Fail() {
 	if d.err == nil {
 		d.err = ErrBadFormat
 	}
+}
+
+// Empty records that the value just read, whole and well-formed, has no
+// element (see ErrEmptyKey), unless a failure is already recorded.
+func (d *Decoder) Empty() {
+	if d.err == nil {
+		d.err = ErrEmptyKey
+	}
+}
+
+// SkipEmpty reports whether the last value was an empty collection, and
+// clears that so that reading goes on with the next record.
+func (d *Decoder) SkipEmpty() bool {
+	if d.err != ErrEmptyKey {
+		return false
+	}
+	d.err = nil
+	return true
 }
 
 // Remaining is the number of unread bytes.

@@ -231,7 +231,7 @@ func (s *Server) loadPreamble(f *os.File, size, base int64) (int64, error) {
 		return 0, err
 	}
 	defer syscall.Munmap(data)
-	got, err := snapshot.Read(data, s.ks, &s.cfg.Values, snapshot.LoadOptions{KeyDelay: s.keyLoadDelay(),
+	got, err := snapshot.Read(data, s.ks, &s.cfg.Values, snapshot.LoadOptions{KeyDelay: s.keyLoadDelay(), EmptyKey: s.emptyKeyLogger(),
 		YieldEvery: s.cfg.LoadingEventsInterval, Yield: func(done int64) {
 			s.loading.done = base + done
 			s.loadingYield()
@@ -239,14 +239,7 @@ func (s *Server) loadPreamble(f *os.File, size, base int64) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	if got.Version != "" {
-		s.log.Noticef("Loading RDB produced by version %s", got.Version)
-	}
-	if got.CTime != 0 {
-		s.log.Noticef("RDB age %d seconds", time.Now().Unix()-got.CTime)
-	}
-	s.log.Noticef("RDB memory usage when created %.2f Mb", float64(got.UsedMemory)/(1024*1024))
-	s.log.Noticef("Done loading RDB, keys loaded: %d, keys expired: %d.", got.Keys, got.Expired)
+	s.logLoaded(got)
 	return got.Size, nil
 }
 

@@ -100,7 +100,7 @@ func (s *Server) loadSnapshot(replace bool) error {
 	start := time.Now()
 	s.eng.SetNow(start.UnixMilli())
 	opts := snapshot.LoadOptions{Now: start.UnixMilli(), Replace: replace,
-		YieldEvery: s.cfg.LoadingEventsInterval, KeyDelay: s.keyLoadDelay()}
+		YieldEvery: s.cfg.LoadingEventsInterval, KeyDelay: s.keyLoadDelay(), EmptyKey: s.emptyKeyLogger()}
 	if st, err := os.Stat(s.rdbPath()); err == nil {
 		s.startLoading(st.Size())
 		defer s.stopLoading()
@@ -113,6 +113,15 @@ func (s *Server) loadSnapshot(replace bool) error {
 	if err != nil {
 		return err
 	}
+	s.logLoaded(got)
+	s.log.Noticef("DB loaded from disk: %.3f seconds", time.Since(start).Seconds())
+	s.persist.loadedKeys, s.persist.expiredKeys = got.Keys, got.Expired
+	return nil
+}
+
+// logLoaded writes Redis's log lines about a loaded RDB (or AOF
+// preamble).
+func (s *Server) logLoaded(got snapshot.Loaded) {
 	if got.Version != "" {
 		s.log.Noticef("Loading RDB produced by version %s", got.Version)
 	}
@@ -120,10 +129,22 @@ func (s *Server) loadSnapshot(replace bool) error {
 		s.log.Noticef("RDB age %d seconds", time.Now().Unix()-got.CTime)
 	}
 	s.log.Noticef("RDB memory usage when created %.2f Mb", float64(got.UsedMemory)/(1024*1024))
-	s.log.Noticef("Done loading RDB, keys loaded: %d, keys expired: %d.", got.Keys, got.Expired)
-	s.log.Noticef("DB loaded from disk: %.3f seconds", time.Since(start).Seconds())
-	s.persist.loadedKeys, s.persist.expiredKeys = got.Keys, got.Expired
-	return nil
+	if got.EmptySkipped > 0 {
+		s.log.Warningf("Done loading RDB, keys loaded: %d, keys expired: %d, empty keys skipped: %d.", got.Keys, got.Expired, got.EmptySkipped)
+	} else {
+		s.log.Noticef("Done loading RDB, keys loaded: %d, keys expired: %d.", got.Keys, got.Expired)
+	}
+}
+
+// emptyKeyLogger names the first ten empty collections a load skips, as
+// Redis does.
+func (s *Server) emptyKeyLogger() func([]byte) {
+	n := 0
+	return func(key []byte) {
+		if n++; n <= 10 {
+			s.log.Warningf("rdbLoadObject skipping empty key: %s", key)
+		}
+	}
 }
 
 // startBackgroundSave starts BGSAVE. The caller holds the engine lock.

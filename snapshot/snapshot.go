@@ -181,6 +181,8 @@ type LoadOptions struct {
 	YieldEvery int64
 	// KeyDelay slows the load down per key (key-load-delay, for tests).
 	KeyDelay func()
+	// EmptyKey, if set, is told of each empty collection skipped.
+	EmptyKey func(key []byte)
 }
 
 // Loaded describes a loaded file.
@@ -190,6 +192,9 @@ type Loaded struct {
 	UsedMemory int64  // the used-mem AUX field, or 0
 	Keys       int64  // keys loaded
 	Expired    int64  // keys dropped because their time had passed
+	// EmptySkipped counts collections with no element, which are not
+	// loaded (Redis 7.0 skips them too; older versions could save them).
+	EmptySkipped int64
 	// Size is how many bytes of the data the file took, up to its
 	// checksum: an old AOF with an RDB preamble goes on with commands.
 	Size int64
@@ -301,6 +306,14 @@ func Read(data []byte, ks *keyspace.Keyspace, cfg *config.Values, opts LoadOptio
 		}
 		key = append(key[:0], d.String()...)
 		kind, enc, val, ok := ks.LoadTyped(cfg, t, d)
+		if !ok && d.SkipEmpty() {
+			out.EmptySkipped++
+			if opts.EmptyKey != nil {
+				opts.EmptyKey(key)
+			}
+			expire, idle, freq = -1, -1, -1
+			continue
+		}
 		if !ok {
 			return corrupt(fmt.Sprintf("bad value of type %d for key %q", t, key))
 		}

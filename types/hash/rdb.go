@@ -67,6 +67,11 @@ func listpackValue(ks *keyspace.Keyspace, cfg *config.Values, lp []byte, d *rdb.
 	a := ks.Arena
 	ref := a.New(lp)
 	lp = a.Get(ref)
+	if listpack.Validate(lp, true) == nil && listpack.Len(lp) == 0 {
+		a.Free(ref)
+		d.Empty()
+		return 0, 0, false
+	}
 	if listpack.ValidatePairs(lp) != nil {
 		a.Free(ref)
 		d.Fail()
@@ -84,7 +89,7 @@ func loadPairs(ks *keyspace.Keyspace, cfg *config.Values, d *rdb.Decoder) (keysp
 	a := ks.Arena
 	n := d.Count(2)
 	if n == 0 {
-		d.Fail()
+		d.Empty()
 		return 0, 0, false
 	}
 	// Pairs go to a listpack on the Go heap until they outgrow it, then

@@ -48,7 +48,11 @@ func loadValue(ks *keyspace.Keyspace, cfg *config.Values, t byte, d *rdb.Decoder
 	}
 	if !ok || q.Len() == 0 {
 		freeValue(ks, keyspace.EncQuicklist, uint64(q.ref))
-		d.Fail()
+		if ok {
+			d.Empty() // no element, or only empty nodes
+		} else {
+			d.Fail()
+		}
 		return 0, 0, false
 	}
 	return keyspace.EncQuicklist, uint64(q.ref), true

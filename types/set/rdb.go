@@ -71,7 +71,11 @@ func loadValue(ks *keyspace.Keyspace, cfg *config.Values, t byte, d *rdb.Decoder
 		if created {
 			v.free(ks)
 		}
-		d.Fail()
+		if n == 0 {
+			d.Empty()
+		} else {
+			d.Fail()
+		}
 		return 0, 0, false
 	}
 	return v.enc, v.word(ks), true

@@ -69,7 +69,11 @@ func loadValue(ks *keyspace.Keyspace, cfg *config.Values, t byte, d *rdb.Decoder
 	}
 	if n == 0 || d.Err() != nil {
 		v.free()
-		d.Fail()
+		if n == 0 {
+			d.Empty()
+		} else {
+			d.Fail()
+		}
 		return 0, 0, false
 	}
 	v.toListpackIfSmall(cfg, maxLen, totLen)
@@ -109,6 +113,11 @@ func loadListpack(ks *keyspace.Keyspace, cfg *config.Values, d *rdb.Decoder) (ke
 func listpackValue(ks *keyspace.Keyspace, cfg *config.Values, lp []byte, d *rdb.Decoder) (keyspace.Encoding, uint64, bool) {
 	// Checked in the arena: Len may write the count into the header.
 	v := value{ks, keyspace.EncListpack, uint64(ks.Arena.New(lp))}
+	if listpack.Validate(v.lp(), true) == nil && listpack.Len(v.lp()) == 0 {
+		v.free()
+		d.Empty()
+		return 0, 0, false
+	}
 	if !sortedPairs(v.lp()) {
 		v.free()
 		d.Fail()

@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/redoubt-db/redoubt/internal/refredis"
 )
 
 // Differential tests: the real redis-server writes an AOF directory and
@@ -33,7 +35,7 @@ func TestRedisAOFDirectory(t *testing.T) {
 func testRedisAOFDirectory(t *testing.T, preamble bool) {
 	dir := t.TempDir()
 	yes := map[bool]string{true: "yes", false: "no"}[preamble]
-	s, log := startRedis(t, dir, "appendonly yes", "aof-timestamp-enabled yes",
+	s, log := refredis.Start(t, dir, "appendonly yes", "aof-timestamp-enabled yes",
 		"aof-disable-auto-gc yes", "aof-use-rdb-preamble "+yes)
 	if s == nil {
 		t.Fatal(log)
@@ -63,7 +65,7 @@ func testRedisAOFDirectory(t *testing.T, preamble bool) {
 	}
 	rewrite := func() {
 		t.Helper()
-		s.rewrite()
+		s.Rewrite()
 		want.NewIncr(app)
 		want.NewBase(app, preamble)
 		want.MarkIncrAsHistory(true)
@@ -76,7 +78,7 @@ func testRedisAOFDirectory(t *testing.T, preamble bool) {
 	// write of each incremental file, transactions in MULTI/EXEC.
 	var expect [][]string
 	write := func(args ...string) {
-		s.do(args...)
+		s.Do(args...)
 		expect = append(expect, args)
 	}
 	expect = append(expect, []string{"SELECT", "0"})
@@ -85,8 +87,8 @@ func testRedisAOFDirectory(t *testing.T, preamble bool) {
 	write("SET", "empty", "")
 	write("RPUSH", "l", "a", "b", "c")
 	write("MULTI")
-	s.do("SET", "a", "1")
-	s.do("INCR", "a")
+	s.Do("SET", "a", "1")
+	s.Do("INCR", "a")
 	expect = append(expect, []string{"SET", "a", "1"}, []string{"INCR", "a"})
 	write("EXEC")
 	write("SET", "big", strings.Repeat("0123456789", 20000))
@@ -97,11 +99,11 @@ func testRedisAOFDirectory(t *testing.T, preamble bool) {
 	write("ZADD", "z", "1.5", "m")
 	write("DEL", "k")
 	rewrite()
-	s.do("SELECT", "3")
+	s.Do("SELECT", "3")
 	expect = append(expect, []string{"SELECT", "3"})
 	write("SET", "k3", "v3")
 	write("SADD", "s", "a", "b")
-	s.shutdown()
+	s.Shutdown()
 	m := readManifest()
 	if !reflect.DeepEqual(m, want) {
 		t.Fatalf("after shutdown: %s, predicted %s", m.Encode(), want.Encode())
@@ -191,7 +193,7 @@ func readRoundTrip(t *testing.T, path string) []item {
 // with Redis's own aofLoadManifestFromFile, each manifest the parser
 // refuses, and compares the messages.
 func TestManifestErrorsAsRedis(t *testing.T) {
-	checker := toolPath(t, "redis-check-aof")
+	checker := refredis.Tool(t, "redis-check-aof")
 	for _, in := range []string{
 		"file a seq 1 type i",
 		"# c\nfile a seq 1 type i\nfile b seq 2 type i",
@@ -324,7 +326,7 @@ func TestLoaderAgreesOnTornWrites(t *testing.T) {
 			}
 		}
 		dir, file := aofDir(t, data[:cut])
-		if s, log := startRedis(t, dir, "appendonly yes", "aof-load-truncated yes"); s == nil {
+		if s, log := refredis.Start(t, dir, "appendonly yes", "aof-load-truncated yes"); s == nil {
 			t.Fatalf("cut %d: redis-server refuses it:\n%s", cut, log)
 		}
 		if st, _ := os.Stat(file); st.Size() != want {
@@ -363,7 +365,7 @@ func TestLoaderAgreesOnCorruption(t *testing.T) {
 			continue
 		}
 		dir, _ := aofDir(t, []byte(tc.in))
-		s, log := startRedis(t, dir, "appendonly yes", "aof-load-truncated yes")
+		s, log := refredis.Start(t, dir, "appendonly yes", "aof-load-truncated yes")
 		switch {
 		case tc.redisLoad && s == nil:
 			t.Errorf("%q: Redis refuses it now:\n%s", tc.in, log)

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/redoubt-db/redoubt/internal/refredis"
 )
 
 // Damage a crash cannot explain: a torn file that is not the last one,
@@ -97,7 +99,7 @@ func TestDamagedAOF(t *testing.T) {
 			redisDir, ourDir := t.TempDir(), t.TempDir()
 			copyDir(t, src, redisDir)
 			copyDir(t, src, ourDir)
-			rout, rcode := runTool(t, "y\n", redisCheckAOFPath(t), "--fix", filepath.Join(redisDir, appendDir, manifestName))
+			rout, rcode := runTool(t, "y\n", refredis.Tool(t, "redis-check-aof"), "--fix", filepath.Join(redisDir, appendDir, manifestName))
 			out, code := runTool(t, "y\n", toolBin, "check-aof", "--fix", filepath.Join(ourDir, appendDir, manifestName))
 			if code != rcode || rcode != tc.checkExit {
 				t.Errorf("check-aof --fix: redis-check-aof exit %d, redoubt check-aof exit %d, want %d\n--- redis-check-aof:\n%s--- redoubt check-aof:\n%s", rcode, code, tc.checkExit, rout, out)

@@ -19,6 +19,8 @@ import (
 
 	"github.com/redoubt-db/redoubt/datadir"
 	"github.com/redoubt-db/redoubt/protocol"
+
+	"github.com/redoubt-db/redoubt/internal/refredis"
 )
 
 // Incident 9, first half: AOF rewrites interrupted by an OOM kill leave
@@ -230,7 +232,7 @@ func TestDrillIncident9DiskFull(t *testing.T) {
 		t.Errorf("DBSIZE after the crash: %q, want %d", got, 8000+len(acked))
 	}
 	srv.stop()
-	if out, code := runTool(t, "", redisCheckAOFPath(t), filepath.Join(dir, appendDir, manifestName)); code != 0 {
+	if out, code := runTool(t, "", refredis.Tool(t, "redis-check-aof"), filepath.Join(dir, appendDir, manifestName)); code != 0 {
 		t.Errorf("redis-check-aof on the directory: exit %d\n%s", code, out)
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/redoubt-db/redoubt/internal/refredis"
 )
 
 // Interop: an AOF directory written by one server (the corpus, a
@@ -75,7 +77,7 @@ func interop(t *testing.T, writer, preamble, timestamps string) {
 		t.Errorf("files %q, want %q", got, wantFiles)
 	}
 	manifest := filepath.Join(dir, appendDir, manifestName)
-	out, code := runTool(t, "", redisCheckAOFPath(t), manifest)
+	out, code := runTool(t, "", refredis.Tool(t, "redis-check-aof"), manifest)
 	if code != 0 || !strings.Contains(out, "All AOF files and manifest are valid") {
 		t.Errorf("redis-check-aof %s: exit %d\n%s", manifest, code, out)
 	}

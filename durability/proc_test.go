@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/redoubt-db/redoubt/internal/difftest"
+	"github.com/redoubt-db/redoubt/internal/refredis"
 )
 
 // A server is a redoubt-server or redis-server process the test started
@@ -55,7 +56,7 @@ func launch(t testing.TB, kind, dir string, settings ...string) *server {
 	t.Helper()
 	bin := serverBin
 	if kind == redisKind {
-		bin = redisServerPath(t)
+		bin = refredis.Tool(t, "redis-server")
 	}
 	port := difftest.FreePort(t)
 	args := []string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "",
@@ -87,24 +88,6 @@ func launch(t testing.TB, kind, dir string, settings ...string) *server {
 		<-s.exited
 	})
 	return s
-}
-
-// redisServerPath is the reference redis-server; the test fails without
-// it.
-func redisServerPath(t testing.TB) string {
-	t.Helper()
-	return difftest.RedisServerPath(t)
-}
-
-// redisCheckAOFPath is the reference redis-check-aof; the test fails
-// without it.
-func redisCheckAOFPath(t testing.TB) string {
-	t.Helper()
-	p, err := exec.LookPath("redis-check-aof")
-	if err != nil {
-		t.Fatalf("the reference redis-check-aof is not installed (apt-get install redis-tools): %v", err)
-	}
-	return p
 }
 
 // waitReady waits until the server answers PING with PONG: it listens

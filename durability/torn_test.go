@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/redoubt-db/redoubt/internal/refredis"
 )
 
 // A crash in the middle of a write leaves the last incremental file
@@ -143,7 +145,7 @@ func TestTornTail(t *testing.T) {
 			fixed := readFile(t, lastIncr(t, refuseDir))
 			// redis-check-aof --fix on an identical copy: the same cut.
 			redisFixDir := clone()
-			rout, rcode := runTool(t, "y\n", redisCheckAOFPath(t), "--fix", filepath.Join(redisFixDir, appendDir, manifestName))
+			rout, rcode := runTool(t, "y\n", refredis.Tool(t, "redis-check-aof"), "--fix", filepath.Join(redisFixDir, appendDir, manifestName))
 			if rcode != 0 {
 				t.Errorf("redis-check-aof --fix: exit %d\n%s", rcode, rout)
 			}
@@ -160,7 +162,7 @@ func TestTornTail(t *testing.T) {
 			if out, code := runTool(t, "", toolBin, "check-aof", filepath.Join(refuseDir, appendDir, manifestName)); code != 0 {
 				t.Errorf("redoubt check-aof after the fix: exit %d\n%s", code, out)
 			}
-			if out, code := runTool(t, "", redisCheckAOFPath(t), filepath.Join(refuseDir, appendDir, manifestName)); code != 0 {
+			if out, code := runTool(t, "", refredis.Tool(t, "redis-check-aof"), filepath.Join(refuseDir, appendDir, manifestName)); code != 0 {
 				t.Errorf("redis-check-aof after redoubt's fix: exit %d\n%s", code, out)
 			}
 			srv = startServer(t, redoubtKind, refuseDir, append(settings, "aof-load-truncated no")...)

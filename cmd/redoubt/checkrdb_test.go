@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/redoubt-db/redoubt/config"
+	"github.com/redoubt-db/redoubt/internal/refredis"
 	"github.com/redoubt-db/redoubt/keyspace"
 	"github.com/redoubt-db/redoubt/snapshot"
 )
@@ -22,36 +23,36 @@ import (
 func redisRDB(t testing.TB, settings ...string) string {
 	t.Helper()
 	dir := t.TempDir()
-	s, log := startRedis(t, dir, settings...)
+	s, log := refredis.Start(t, dir, settings...)
 	if s == nil {
 		t.Fatal(log)
 	}
 	long := strings.Repeat("long member ", 6)
-	s.do("SET", "int", "12345")
-	s.do("SET", "str", "a short string")
-	s.do("SET", "lzf", strings.Repeat("compressible ", 20))
-	s.do("SET", "bin", "\x00\xff\r\n")
-	s.do("PEXPIREAT", "str", "4102444800000")
-	s.do("CONFIG", "SET", "list-max-listpack-size", "4")
-	s.do("RPUSH", "list", "a", "b", "c", "d", "e", "f", "g", "12", "-7", long)
-	s.do("RPUSH", "small", "x")
-	s.do("SADD", "intset", "1", "2", "3", "-100000")
-	s.do("SADD", "set", "a", "b", long)
-	s.do("ZADD", "zlp", "1", "a", "2.5", "b", "-inf", "c")
-	s.do("ZADD", "zsl", "1", "a", "2", long)
-	s.do("HSET", "hlp", "f", "v", "n", "12")
-	s.do("HSET", "hht", "f", long)
-	s.do("PFADD", "hll", "a", "b", "c")
-	s.do("XADD", "st", "1-1", "f", "v")
-	s.do("XADD", "st", "2-1", "f", "w", "g", "x")
-	s.do("XGROUP", "CREATE", "st", "grp", "0")
-	s.do("XREADGROUP", "GROUP", "grp", "alice", "COUNT", "1", "STREAMS", "st", ">")
-	s.do("SELECT", "1")
-	s.do("SET", "k", "v")
-	s.do("PEXPIREAT", "k", "4102444800001")
-	s.do("SELECT", "9")
-	s.do("LPUSH", "l", "x")
-	s.do("SAVE")
+	s.Do("SET", "int", "12345")
+	s.Do("SET", "str", "a short string")
+	s.Do("SET", "lzf", strings.Repeat("compressible ", 20))
+	s.Do("SET", "bin", "\x00\xff\r\n")
+	s.Do("PEXPIREAT", "str", "4102444800000")
+	s.Do("CONFIG", "SET", "list-max-listpack-size", "4")
+	s.Do("RPUSH", "list", "a", "b", "c", "d", "e", "f", "g", "12", "-7", long)
+	s.Do("RPUSH", "small", "x")
+	s.Do("SADD", "intset", "1", "2", "3", "-100000")
+	s.Do("SADD", "set", "a", "b", long)
+	s.Do("ZADD", "zlp", "1", "a", "2.5", "b", "-inf", "c")
+	s.Do("ZADD", "zsl", "1", "a", "2", long)
+	s.Do("HSET", "hlp", "f", "v", "n", "12")
+	s.Do("HSET", "hht", "f", long)
+	s.Do("PFADD", "hll", "a", "b", "c")
+	s.Do("XADD", "st", "1-1", "f", "v")
+	s.Do("XADD", "st", "2-1", "f", "w", "g", "x")
+	s.Do("XGROUP", "CREATE", "st", "grp", "0")
+	s.Do("XREADGROUP", "GROUP", "grp", "alice", "COUNT", "1", "STREAMS", "st", ">")
+	s.Do("SELECT", "1")
+	s.Do("SET", "k", "v")
+	s.Do("PEXPIREAT", "k", "4102444800001")
+	s.Do("SELECT", "9")
+	s.Do("LPUSH", "l", "x")
+	s.Do("SAVE")
 	return filepath.Join(dir, "dump.rdb")
 }
 
@@ -169,13 +170,13 @@ func TestCheckRDBFaults(t *testing.T) {
 // check-rdb says so, where redis-check-rdb finds them sound.
 func TestCheckRDBFunctions(t *testing.T) {
 	dir := t.TempDir()
-	s, log := startRedis(t, dir)
+	s, log := refredis.Start(t, dir)
 	if s == nil {
 		t.Fatal(log)
 	}
-	s.do("FUNCTION", "LOAD", "#!lua name=lib\nredis.register_function('f', function() return 1 end)")
-	s.do("SET", "k", "v")
-	s.do("SAVE")
+	s.Do("FUNCTION", "LOAD", "#!lua name=lib\nredis.register_function('f', function() return 1 end)")
+	s.Do("SET", "k", "v")
+	s.Do("SAVE")
 	path := filepath.Join(dir, "dump.rdb")
 	if want := theirs(t, "", "redis-check-rdb", path); want.code != 0 {
 		t.Fatalf("%+v", want)

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/redoubt-db/redoubt/internal/refredis"
 )
 
 // sameFiles fails unless two directories hold the same files, byte for
@@ -76,7 +78,7 @@ func TestCheckAOFFix(t *testing.T) {
 		if got.code != 0 || !strings.Contains(got.out, "Successfully truncated") || c.flip >= 0 && c.flip < len(fixed) {
 			continue
 		}
-		if s, log := startRedis(t, filepath.Dir(filepath.Dir(b)), "appendonly yes", "aof-load-truncated no"); s == nil {
+		if s, log := refredis.Start(t, filepath.Dir(filepath.Dir(b)), "appendonly yes", "aof-load-truncated no"); s == nil {
 			t.Fatalf("case %d: redis-server does not load the files fixed from %q to %q:\n%s", n, data, fixed, log)
 		}
 	}

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/redoubt-db/redoubt/internal/refredis"
 )
 
 // The tests run the built binary, beside Redis's redis-check-aof and
@@ -64,16 +66,7 @@ func ours(t testing.TB, stdin string, args ...string) result {
 // theirs runs a Redis tool.
 func theirs(t testing.TB, stdin, tool string, args ...string) result {
 	t.Helper()
-	return runProgram(t, stdin, toolPath(t, tool), args...)
-}
-
-func toolPath(t testing.TB, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		t.Fatalf("the reference %s is not installed (apt-get install redis-server redis-tools): %v", name, err)
-	}
-	return p
+	return runProgram(t, stdin, refredis.Tool(t, tool), args...)
 }
 
 func TestUsage(t *testing.T) {

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/redoubt-db/redoubt"
+	"github.com/redoubt-db/redoubt/internal/refredis"
 	"github.com/redoubt-db/redoubt/protocol"
 )
 
@@ -44,11 +45,7 @@ func StartRedoubt(t testing.TB, settings ...string) string {
 // it is not installed.
 func RedisServerPath(t testing.TB) string {
 	t.Helper()
-	p, err := exec.LookPath("redis-server")
-	if err != nil {
-		t.Fatalf("the reference redis-server is not installed (apt-get install redis-server redis-tools): %v", err)
-	}
-	return p
+	return refredis.Tool(t, "redis-server")
 }
 
 // StartRedis starts the reference redis-server on a free port for the
@@ -93,12 +90,7 @@ func StartRedis(t testing.TB, settings ...string) string {
 // FreePort returns a TCP port free on the loopback interface.
 func FreePort(t testing.TB) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return refredis.FreePort(t)
 }
 
 // Conn is a raw protocol connection that returns replies as the exact

@@ -2,7 +2,7 @@
 // in RDB files and DUMP payloads for small lists, hashes and sorted sets,
 // and for the nodes of quicklists. Redis 7.0 no longer keeps ziplists: it converts
 // each one to a listpack as it loads it, and so does Redoubt, through
-// ToListpack or ForEach. Nothing here trusts its input: every entry is
+// Load, ToListpack or ForEach. Nothing here trusts its input: every entry is
 // checked before it is read, as Redis's ziplistValidateIntegrity does in
 // its deep mode, so that a corrupt ziplist is refused, never half-read.
 //
@@ -38,6 +38,7 @@ import (
 	"math"
 
 	"github.com/redoubt-db/redoubt/listpack"
+	"github.com/redoubt-db/redoubt/rdb"
 )
 
 // HeaderSize is the size of the header before the first entry.
@@ -238,6 +239,21 @@ func walk(zl []byte, fn func(s []byte, n int64, isInt bool) bool) (int, error) {
 		return count, ErrCount
 	}
 	return count, nil
+}
+
+// Load reads a ziplist from d (an RDB string) and returns the listpack
+// ToListpack makes of it, or nil once it has recorded the failure in d.
+func Load(d *rdb.Decoder) []byte {
+	s := d.String()
+	if d.Err() != nil {
+		return nil
+	}
+	lp, err := ToListpack(s)
+	if err != nil {
+		d.Fail()
+		return nil
+	}
+	return lp
 }
 
 // ToListpack validates zl and returns a listpack holding its entries, as

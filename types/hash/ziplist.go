@@ -15,23 +15,16 @@ import (
 // sanitize-dump-payload says, as Redis checks them, and a field present
 // twice is refused, as there.
 //
-// An empty ziplist is refused. Redis 7.0 refuses it too in RESTORE, but
-// skips the key when it loads a file (an "empty key", see
-// rdbLoadObject); Redoubt's loaders have no way yet to tell the file
-// loader to skip rather than fail. An empty zipmap fails everywhere, in
-// Redis as here.
+// An empty ziplist is an empty key (listpackValue): refused in RESTORE
+// and skipped in a file, as Redis 7.0 does. An empty zipmap fails
+// everywhere, in Redis as here.
 
 // loadZiplist reads a ziplist of fields and values. The listpack it
 // becomes is what Redis's lpAppend makes of each entry; its encoding
 // follows hash-max-listpack-entries only, as in Redis.
 func loadZiplist(ks *keyspace.Keyspace, cfg *config.Values, d *rdb.Decoder) (keyspace.Encoding, uint64, bool) {
-	s := d.String()
-	if d.Err() != nil {
-		return 0, 0, false
-	}
-	lp, err := ziplist.ToListpack(s)
-	if err != nil {
-		d.Fail()
+	lp := ziplist.Load(d)
+	if lp == nil {
 		return 0, 0, false
 	}
 	return listpackValue(ks, cfg, lp, d)

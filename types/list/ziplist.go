@@ -14,10 +14,8 @@ import (
 // checked in depth whatever sanitize-dump-payload says, as Redis checks
 // it.
 //
-// A list with no element is refused (by loadValue). Redis 7.0 refuses it
-// too in RESTORE, but skips the key when it loads a file (an "empty
-// key", see rdbLoadObject); Redoubt's loaders have no way yet to tell
-// the file loader to skip rather than fail.
+// A list with no element is an empty key (loadValue): refused in RESTORE
+// and skipped in a file, as Redis 7.0 does.
 
 // loadZiplist reads a list held in one ziplist. Redis pushes its elements
 // at the tail one by one, so they fill nodes by list-max-listpack-size as
@@ -44,8 +42,8 @@ func loadZiplist(q *ql, d *rdb.Decoder) bool {
 // one is skipped, as Redis skips it.
 func loadZiplistNodes(q *ql, d *rdb.Decoder) bool {
 	for range d.Count(2) {
-		lp, err := ziplist.ToListpack(d.String())
-		if d.Err() != nil || err != nil {
+		lp := ziplist.Load(d)
+		if lp == nil {
 			return false
 		}
 		n := listpack.Len(lp)

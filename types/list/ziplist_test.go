@@ -119,9 +119,9 @@ func TestQuicklistNodesKeptAsRedis(t *testing.T) {
 	}
 }
 
-// TestEmptyAndBrokenListsRefusedAsRedis: empty lists are refused (Redis
-// skips them in a file, and refuses them in RESTORE, as here), and so is
-// a quicklist with a bad node anywhere.
+// TestEmptyAndBrokenListsRefusedAsRedis: RESTORE refuses empty lists, as
+// Redis does (both skip them in a file), and a quicklist with a bad node
+// anywhere.
 func TestEmptyAndBrokenListsRefusedAsRedis(t *testing.T) {
 	p := difftest.NewPair(t)
 	bad := with(zl("a", "b"), 8, 3) // zllen 3 for 2

@@ -16,18 +16,11 @@ import (
 // rdb.go). Its encoding follows zset-max-listpack-entries only, as in
 // Redis.
 //
-// An empty ziplist is refused. Redis 7.0 refuses it too in RESTORE, but
-// skips the key when it loads a file (an "empty key", see
-// rdbLoadObject); Redoubt's loaders have no way yet to tell the file
-// loader to skip rather than fail.
+// An empty ziplist is an empty key (listpackValue): refused in RESTORE
+// and skipped in a file, as Redis 7.0 does.
 func loadZiplist(ks *keyspace.Keyspace, cfg *config.Values, d *rdb.Decoder) (keyspace.Encoding, uint64, bool) {
-	s := d.String()
-	if d.Err() != nil {
-		return 0, 0, false
-	}
-	lp, err := ziplist.ToListpack(s)
-	if err != nil {
-		d.Fail()
+	lp := ziplist.Load(d)
+	if lp == nil {
 		return 0, 0, false
 	}
 	return listpackValue(ks, cfg, lp, d)

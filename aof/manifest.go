@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/redoubt-db/redoubt/cnum"
 	"github.com/redoubt-db/redoubt/protocol"
 )
 
@@ -180,7 +181,7 @@ func cString(b []byte) []byte {
 // atoll reads a number as glibc's atoll does: leading white space, a sign,
 // digits up to the first other byte, saturating at the int64 limits.
 func atoll(b []byte) int64 {
-	v, _, _ := strtol(b)
+	v, _, _ := cnum.Strtoll(b, 10)
 	return v
 }
 

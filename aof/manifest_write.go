@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+
+	"github.com/redoubt-db/redoubt/cnum"
 )
 
 // Encode returns the manifest as Redis writes it (getAofManifestAsString):
@@ -42,13 +44,12 @@ func appendFileInfo(b []byte, fi FileInfo) []byte {
 // isPrint and isSpace are C's isprint and isspace in the C locale, where
 // bytes from 0x80 up are neither.
 func isPrint(c byte) bool { return c >= 0x20 && c < 0x7f }
-func isSpace(c byte) bool { return c == ' ' || (c >= '\t' && c <= '\r') }
 
 // needsRepr is sdsneedsrepr: whether s must be quoted to survive
 // sdssplitargs.
 func needsRepr(s string) bool {
 	for i := 0; i < len(s); i++ {
-		if c := s[i]; c == '\\' || c == '"' || !isPrint(c) || isSpace(c) {
+		if c := s[i]; c == '\\' || c == '"' || !isPrint(c) || cnum.IsSpace(c) {
 			return true
 		}
 	}

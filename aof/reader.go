@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"math"
+
+	"github.com/redoubt-db/redoubt/cnum"
 )
 
 // Kind is what an item of an AOF is.
@@ -103,7 +105,7 @@ func (r *Reader) Timestamp() (ts int64, isTS, ok bool) {
 		return 0, false, false
 	}
 	rest := r.line[4:]
-	v, e, overflow := strtol(rest)
+	v, e, overflow := cnum.Strtoll(rest, 10)
 	return v, true, !overflow && e < len(rest) && rest[e] == '\r'
 }
 
@@ -304,7 +306,7 @@ func (r *Reader) lengthLine(c int) (int64, int, error) {
 		return 0, 0, err
 	}
 	line := r.buf[r.r+c : r.r+c+n]
-	v, e, _ := strtol(line[1:])
+	v, e, _ := cnum.Strtoll(line[1:], 10)
 	e++
 	if found && e+2 == n && line[e] == '\r' {
 		r.lines++
@@ -360,7 +362,7 @@ func (r *Reader) transaction(name []byte, off int64) error {
 // the file, can still be the start of a number and its \r\n.
 func tornNumber(b []byte) bool {
 	i := 0
-	for i < len(b) && isSpace(b[i]) {
+	for i < len(b) && cnum.IsSpace(b[i]) {
 		i++
 	}
 	if i < len(b) && (b[i] == '+' || b[i] == '-') {

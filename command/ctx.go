@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/redoubt-db/redoubt/cnum"
 	"github.com/redoubt-db/redoubt/config"
 	"github.com/redoubt-db/redoubt/dict"
 	"github.com/redoubt-db/redoubt/keyspace"
@@ -293,7 +294,7 @@ func (c *Ctx) Float(i int) (float64, bool) {
 // nothing left over, "inf" accepted, NaN and out-of-range values refused
 // (an overflow, or an underflow to zero).
 func ParseFloat(b []byte) (float64, bool) {
-	if len(b) == 0 || isSpace(b[0]) {
+	if len(b) == 0 || cnum.IsSpace(b[0]) {
 		return 0, false
 	}
 	f, rangeErr, ok := Strtod(string(b))
@@ -353,10 +354,6 @@ func hasNonZeroDigit(s string) bool {
 		}
 	}
 	return false
-}
-
-func isSpace(ch byte) bool {
-	return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' || ch == '\v' || ch == '\f'
 }
 
 // Is reports whether argument i equals word, ignoring case.

@@ -3,8 +3,8 @@ package command
 import (
 	"errors"
 	"fmt"
-	"math"
 
+	"github.com/redoubt-db/redoubt/cnum"
 	"github.com/redoubt-db/redoubt/protocol"
 )
 
@@ -240,36 +240,7 @@ func numKeysFinder(store, countAt, firstAt int) keyFinder {
 // digits up to the first non-digit, saturating at the int64 limits)
 // truncated to a C int.
 func atoi(b []byte) int {
-	b = CString(b)
-	i := 0
-	for i < len(b) && isSpace(b[i]) {
-		i++
-	}
-	neg := false
-	if i < len(b) && (b[i] == '+' || b[i] == '-') {
-		neg = b[i] == '-'
-		i++
-	}
-	var v uint64
-	overflow := false
-	for ; i < len(b) && b[i] >= '0' && b[i] <= '9'; i++ {
-		if v > (math.MaxUint64-9)/10 {
-			overflow = true
-			continue
-		}
-		v = v*10 + uint64(b[i]-'0')
-	}
-	var n int64
-	switch {
-	case neg && (overflow || v > 1<<63):
-		n = math.MinInt64
-	case neg:
-		n = -int64(v)
-	case overflow || v > math.MaxInt64:
-		n = math.MaxInt64
-	default:
-		n = int64(v)
-	}
+	n, _, _ := cnum.Strtoll(CString(b), 10)
 	return int(int32(n))
 }
 

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"github.com/redoubt-db/redoubt/cnum"
 )
 
 // Parameters with a syntax of their own, and the validators of some
@@ -391,7 +393,7 @@ func percentilesParam() *Param {
 			ps := make([]float64, 0, len(args))
 			for _, a := range args {
 				f, err := strconv.ParseFloat(a, 64)
-				if err != nil || a == "" || isSpace(a[0]) || f != f {
+				if err != nil || a == "" || cnum.IsSpace(a[0]) || f != f {
 					v.LatencyPercentiles = nil
 					return errors.New("Invalid latency-tracking-info-percentiles parameters")
 				}

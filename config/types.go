@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/redoubt-db/redoubt/cnum"
 	"github.com/redoubt-db/redoubt/protocol"
 )
 
@@ -183,49 +184,11 @@ func checkBounds(n, lo, hi int64, flags numFlags) error {
 	return nil
 }
 
-// strtoll is C's strtoll: leading white space, an optional sign, then
-// digits in base. It returns the value (saturated on overflow), what
-// follows the digits (all of s when there are none), and whether the
-// value overflowed.
+// strtoll is cnum.Strtoll with what follows the number (all of s when
+// there are no digits) in place of its end index.
 func strtoll(s string, base int) (n int64, rest string, overflow bool) {
-	i := 0
-	for i < len(s) && isSpace(s[i]) {
-		i++
-	}
-	neg := false
-	if i < len(s) && (s[i] == '+' || s[i] == '-') {
-		neg = s[i] == '-'
-		i++
-	}
-	start := i
-	var u uint64
-	for ; i < len(s); i++ {
-		d := uint64(s[i] - '0')
-		if s[i] < '0' || d >= uint64(base) {
-			break
-		}
-		if u > (math.MaxUint64-d)/uint64(base) {
-			overflow = true
-		} else {
-			u = u*uint64(base) + d
-		}
-	}
-	if i == start {
-		return 0, s, false
-	}
-	switch {
-	case !neg && (overflow || u > math.MaxInt64):
-		return math.MaxInt64, s[i:], true
-	case neg && (overflow || u > 1<<63):
-		return math.MinInt64, s[i:], true
-	case neg:
-		return int64(-u), s[i:], false
-	}
-	return int64(u), s[i:], false
-}
-
-func isSpace(c byte) bool {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
+	n, end, overflow := cnum.Strtoll(s, base)
+	return n, s[end:], overflow
 }
 
 // memtoull parses a size with Redis's units: b, k (1000), kb (1024), m,

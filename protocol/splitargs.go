@@ -1,6 +1,10 @@
 package protocol
 
-import "bytes"
+import (
+	"bytes"
+
+	"github.com/redoubt-db/redoubt/cnum"
+)
 
 // SplitArgs splits an inline request line into arguments with the quoting
 // rules of redis-cli and Redis's inline protocol: "double quotes" with
@@ -15,7 +19,7 @@ func SplitArgs(line []byte, args [][]byte) ([][]byte, bool) {
 	}
 	r := 0
 	for {
-		for r < len(line) && isSpace(line[r]) {
+		for r < len(line) && cnum.IsSpace(line[r]) {
 			r++
 		}
 		if r == len(line) {
@@ -54,7 +58,7 @@ func SplitArgs(line []byte, args [][]byte) ([][]byte, bool) {
 					r++
 				case c == '"':
 					// The closing quote must end the argument.
-					if r+1 < len(line) && !isSpace(line[r+1]) {
+					if r+1 < len(line) && !cnum.IsSpace(line[r+1]) {
 						return args, false
 					}
 					r++
@@ -75,7 +79,7 @@ func SplitArgs(line []byte, args [][]byte) ([][]byte, bool) {
 					w++
 					r += 2
 				case c == '\'':
-					if r+1 < len(line) && !isSpace(line[r+1]) {
+					if r+1 < len(line) && !cnum.IsSpace(line[r+1]) {
 						return args, false
 					}
 					r++
@@ -107,10 +111,6 @@ func SplitArgs(line []byte, args [][]byte) ([][]byte, bool) {
 		}
 		args = append(args, line[start:w:w])
 	}
-}
-
-func isSpace(c byte) bool {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
 }
 
 func isHex(c byte) bool {

@@ -376,18 +376,8 @@ func (s *Server) startRewrite() error {
 	out = s.cfg.Path(aof.BackgroundRewriteTempName(pid))
 	a.rw, a.rwJob, a.rwOut, a.rwStart, a.rwScheduled = b, job, out, time.Now(), false
 	s.stats.jobs++
-	delay := time.Duration(s.cfg.RDBKeySaveDelay) * time.Microsecond
 	s.log.Noticef("Background append only file rewriting started by pid %d", pid)
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		err := b.Run(out, s.eng, delay)
-		s.eng.Lock()
-		defer s.eng.Unlock()
-		job.end()
-		// Ended by the cron, as Redis learns that its child exited.
-		a.rwFinish = func() { s.rewriteDone(b, out, err) }
-	}()
+	s.runJob(b, out, job, &a.rwFinish, func(err error) { s.rewriteDone(b, out, err) })
 	return nil
 }
 

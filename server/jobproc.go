@@ -6,8 +6,10 @@ import (
 	"os"
 	"os/exec"
 	"syscall"
+	"time"
 
 	"github.com/redoubt-db/redoubt/datadir"
+	"github.com/redoubt-db/redoubt/snapshot"
 )
 
 // Background jobs (BGSAVE, BGREWRITEAOF) run in goroutines of the server:
@@ -40,6 +42,24 @@ type jobProc struct {
 	pid   int
 	stdin io.Closer
 	done  bool // the server ended it; its exit means nothing
+}
+
+// runJob runs a background job's walk, writing path, in its own
+// goroutine. When the walk returns, it ends the stand-in and sets *finish
+// to end the job with done: as Redis learns that its child exited in
+// serverCron, the cron calls it at its next tick, and until then INFO
+// shows the job running.
+func (s *Server) runJob(b *snapshot.Background, path string, job *jobProc, finish *func(), done func(error)) {
+	delay := time.Duration(s.cfg.RDBKeySaveDelay) * time.Microsecond
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		err := b.Run(path, s.eng, delay)
+		s.eng.Lock()
+		defer s.eng.Unlock()
+		job.end()
+		*finish = func() { done(err) }
+	}()
 }
 
 // startJobProc starts a stand-in for a job, if the server has a binary

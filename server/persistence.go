@@ -181,18 +181,7 @@ func (s *Server) startBackgroundSave() error {
 	s.stats.jobs++
 	p.bg, p.bgJob, p.bgStart, p.bgDirty, p.lastBgTry, p.scheduled = b, job, time.Now(), s.stats.dirty, time.Now(), false
 	s.log.Noticef("Background saving started by pid %d", pid)
-	delay := time.Duration(s.cfg.RDBKeySaveDelay) * time.Microsecond
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		err := b.Run(path, s.eng, delay)
-		s.eng.Lock()
-		defer s.eng.Unlock()
-		job.end()
-		// As Redis learns that its child exited in serverCron, the save
-		// ends at the next cron tick: until then INFO shows it running.
-		p.bgFinish = func() { s.backgroundSaveDone(b, path, err) }
-	}()
+	s.runJob(b, path, job, &p.bgFinish, func(err error) { s.backgroundSaveDone(b, path, err) })
 	return nil
 }
 

@@ -123,28 +123,7 @@ func prevEntry(lp []byte, e *entry) int {
 // writeFields replies with an entry's field/value pairs as a flat array.
 func writeFields(c *command.Ctx, lp []byte, e *entry) {
 	c.W.Array(2 * e.nfields)
-	_, mf := masterFields(lp)
-	p := e.data
-	for i := 0; i < e.nfields; i++ {
-		if e.flags&flagSameFields != 0 {
-			writeElem(c, lp, mf)
-			mf = listpack.Next(lp, mf)
-		} else {
-			writeElem(c, lp, p)
-			p = listpack.Next(lp, p)
-		}
-		writeElem(c, lp, p)
-		p = listpack.Next(lp, p)
-	}
-}
-
-func writeElem(c *command.Ctx, lp []byte, off int) {
-	s, n, isInt := listpack.Get(lp, off)
-	if isInt {
-		c.W.BulkInt(n)
-	} else {
-		c.W.Bulk(s)
-	}
+	bulkFields(c.W, lp, e)
 }
 
 // sameFields reports whether the field names of pairs (field, value, ...)

@@ -285,3 +285,21 @@ func TestPlantedDenseHLLsMatchRedis(t *testing.T) {
 		}
 	})
 }
+
+// A sparse body whose last opcode is an XZERO cut after its first byte,
+// as SET can plant it: both servers read the missing byte as zero (the
+// string's terminator), and a PFADD on the register it covers writes its
+// VAL past the shortened end and loses it, leaving a value PFCOUNT calls
+// corrupt. "e1674" hashes to register 16383, the last.
+func TestTruncatedXZeroAsRedis(t *testing.T) {
+	p := difftest.NewPair(t)
+	p.Do("set", "h", "HYLL\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x7f\xfe\x40")
+	p.Do("pfadd", "h", "e1674")
+	if got := string(p.Do("strlen", "h")); got != ":18\r\n" {
+		t.Errorf("after PFADD the value is %s bytes long, want 18 (the VAL lost past the end)", got)
+	}
+	p.Do("get", "h")
+	if got := string(p.Do("pfcount", "h")); got != "-INVALIDOBJ Corrupted HLL object detected\r\n" {
+		t.Errorf("PFCOUNT: %q", got)
+	}
+}

@@ -64,6 +64,11 @@ func checkValue(t *testing.T, b []byte, index int, n uint8) {
 	}
 	var after [registers]uint8
 	if !maxInto(&after, v.b) {
+		// Redis too drops what it writes past the end of a body whose
+		// last XZERO lacks its second byte (TestTruncatedXZeroAsRedis).
+		if b[4] == encSparse && truncatedTail(b) {
+			return
+		}
 		t.Fatalf("set corrupted the value: %x -> %x", b[hdrSize:], v.b[hdrSize:])
 	}
 	before[index] = max(before[index], n)
@@ -73,4 +78,15 @@ func checkValue(t *testing.T, b []byte, index int, n uint8) {
 	if v.b[4] == encSparse && len(v.b) > max(len(b), v.limit) {
 		t.Fatalf("sparse value grew to %d bytes", len(v.b))
 	}
+}
+
+// truncatedTail reports whether a sparse value's last opcode is an XZERO
+// cut after its first byte.
+func truncatedTail(b []byte) bool {
+	p := hdrSize
+	for p < len(b) {
+		_, _, size := op(b, p)
+		p += size
+	}
+	return p > len(b)
 }

@@ -71,6 +71,10 @@ type Engine struct {
 	// Loading is set while the server loads its data: nothing is
 	// propagated (the data came from where it would go).
 	Loading bool
+	// ReplMask limits where the running unit's commands are propagated;
+	// a script narrows it with redis.set_repl. Begin of a new unit
+	// resets it to ToAll.
+	ReplMask command.Target
 
 	sink      sink
 	listeners []keyspace.ChangeListener
@@ -88,7 +92,7 @@ type feed struct {
 // New returns the engine of ks, reporting to host, and connects the
 // keyspace to it.
 func New(ks *keyspace.Keyspace, host Host) *Engine {
-	e := &Engine{lock: newLock(), ks: ks, host: host}
+	e := &Engine{lock: newLock(), ks: ks, host: host, ReplMask: command.ToAll}
 	ks.SetEnv(e)
 	return e
 }
@@ -106,6 +110,16 @@ func (e *Engine) LockOrBusy() bool { return e.lock.LockOrBusy() }
 // SetBusy declares that the lock's holder will keep it for long (a
 // script past busy-reply-threshold): LockOrBusy callers stop waiting.
 func (e *Engine) SetBusy() { e.lock.SetBusy() }
+
+// Do runs fn under the engine lock: at once when the lock is free or
+// held for a short while, or, when its holder is a busy script, by that
+// holder between two of its instructions (Poll). The caller must not
+// hold the lock.
+func (e *Engine) Do(fn func()) { e.lock.Do(fn) }
+
+// Poll runs the functions other goroutines handed over with Do; a busy
+// holder of the lock calls it from time to time.
+func (e *Engine) Poll() { e.lock.Poll() }
 
 // Busy reports whether the holder of the lock has declared itself busy.
 func (e *Engine) Busy() bool { return e.lock.Busy() }
@@ -130,6 +144,7 @@ func (e *Engine) Begin(client any, now int64, noTouch bool) Call {
 	if e.depth == 0 {
 		e.now = now
 		e.noMulti = false
+		e.ReplMask = command.ToAll
 		if e.watched {
 			// The unit's own time serves the watchdog: a second
 			// clock read per command would cost more than it tells.
@@ -157,8 +172,8 @@ func (e *Engine) Run(c *command.Ctx) {
 	if c.Cmd.Name == "exec" {
 		return
 	}
-	if target, args := c.Propagation(); target&e.targets != 0 && !e.Loading {
-		e.sink.propagate(c.DB.ID, target&e.targets, args)
+	if target, args := c.Propagation(); target&e.targets&e.ReplMask != 0 && !e.Loading {
+		e.sink.propagate(c.DB.ID, target&e.targets&e.ReplMask, args)
 	}
 }
 
@@ -302,7 +317,7 @@ func (e *Engine) SignalReady(db int, key []byte) {
 
 // Propagate implements command.Engine.
 func (e *Engine) Propagate(db int, target command.Target, args ...[]byte) {
-	if target &= e.targets; target != 0 && !e.Loading {
+	if target &= e.targets & e.ReplMask; target != 0 && !e.Loading {
 		e.sink.propagate(db, target, args)
 	}
 }

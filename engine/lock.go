@@ -18,6 +18,14 @@ type lock struct {
 	// replaces it when that holder releases the lock.
 	busyCh chan struct{}
 	busy   atomic.Bool
+	// tasks are functions handed to a busy holder to run under the lock
+	// (Do); guarded by mu.
+	tasks []task
+}
+
+type task struct {
+	fn   func()
+	done chan struct{}
 }
 
 func newLock() *lock {
@@ -28,12 +36,63 @@ func (l *lock) Lock() { l.sem <- struct{}{} }
 
 func (l *lock) Unlock() {
 	if l.busy.Load() {
-		l.mu.Lock()
-		l.busyCh = make(chan struct{})
-		l.busy.Store(false)
-		l.mu.Unlock()
+		// Run what was handed over before the holder stops being busy:
+		// a task queued after this point finds the lock not busy and
+		// takes it instead.
+		for {
+			l.mu.Lock()
+			if len(l.tasks) == 0 {
+				l.busyCh = make(chan struct{})
+				l.busy.Store(false)
+				l.mu.Unlock()
+				break
+			}
+			tasks := l.tasks
+			l.tasks = nil
+			l.mu.Unlock()
+			runTasks(tasks)
+		}
 	}
 	<-l.sem
+}
+
+// Do runs fn under the lock: it takes the lock, or, when the holder is
+// busy, hands fn to it and waits until the holder ran it (Poll).
+func (l *lock) Do(fn func()) {
+	for {
+		if l.LockOrBusy() {
+			fn()
+			l.Unlock()
+			return
+		}
+		l.mu.Lock()
+		if !l.busy.Load() {
+			// The busy holder released the lock meanwhile.
+			l.mu.Unlock()
+			continue
+		}
+		t := task{fn: fn, done: make(chan struct{})}
+		l.tasks = append(l.tasks, t)
+		l.mu.Unlock()
+		<-t.done
+		return
+	}
+}
+
+// Poll runs the functions handed over by Do. Only a busy holder calls it.
+func (l *lock) Poll() {
+	l.mu.Lock()
+	tasks := l.tasks
+	l.tasks = nil
+	l.mu.Unlock()
+	runTasks(tasks)
+}
+
+func runTasks(tasks []task) {
+	for _, t := range tasks {
+		t.fn()
+		close(t.done)
+	}
 }
 
 // LockOrBusy takes the lock and returns true, or returns false without

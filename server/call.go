@@ -64,6 +64,14 @@ func (s *Server) processCommand(c *client) bool {
 	if s.tracking.clients > 0 {
 		s.trackingLimit()
 	}
+	if r := s.busyScript(); r != nil && c != s.scripts.caller && !cmd.Has(command.AllowBusy) {
+		if r.Eval {
+			s.reject(c, errBusyEval)
+		} else {
+			s.reject(c, errBusyFunction)
+		}
+		return true
+	}
 	if c.flags&flagMulti != 0 && !isTransactionControl(cmd) {
 		if cmd.Has(command.NoMulti) {
 			s.reject(c, "ERR Command not allowed inside a transaction")

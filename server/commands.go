@@ -80,6 +80,12 @@ func (s *Server) newCommandTable() *command.Table {
 	s.registerSlowlogCommands(h)
 	s.registerDebugCommands(h)
 	s.registerMemoryCommands(h)
+	s.registerScriptingCommands(h)
+	// Redis's may_replicate, which COMMAND INFO does not show: a
+	// script may write, and CLIENT PAUSE WRITE holds it.
+	for _, name := range []string{"eval", "evalsha", "publish", "pfcount"} {
+		t.Flag(name, command.MayReplicate)
+	}
 	return t
 }
 

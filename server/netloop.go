@@ -38,6 +38,15 @@ type loop struct {
 	events []syscall.EpollEvent
 	ready  []*client
 	buf    [8]byte
+	// run runs the ready clients' commands under the engine lock; a
+	// method value made once, so that handing it to engine.Do does not
+	// allocate.
+	run func()
+	// busyEvents and busyReady serve the loop's clients while one of
+	// them runs a busy script (serveWhileBusy), beside the iteration
+	// that script interrupted.
+	busyEvents []syscall.EpollEvent
+	busyReady  []*client
 }
 
 const (
@@ -56,6 +65,7 @@ func newLoop(s *Server) (*loop, error) {
 		return nil, errno
 	}
 	l := &loop{s: s, epfd: epfd, wake: int(r), clients: map[int]*client{}, events: make([]syscall.EpollEvent, 256)}
+	l.run = l.runReady
 	if err := syscall.EpollCtl(epfd, syscall.EPOLL_CTL_ADD, l.wake, &syscall.EpollEvent{Events: syscall.EPOLLIN, Fd: int32(l.wake)}); err != nil {
 		l.closeFDs()
 		return nil, err
@@ -100,10 +110,10 @@ func (l *loop) schedule(c *client) {
 	}
 }
 
-// run is the loop's goroutine. A panic is not recovered, nor followed
+// loopMain is the loop's goroutine. A panic is not recovered, nor followed
 // by the loop's shutdown (which takes the engine lock the panicking
 // command may hold): it stops the process.
-func (l *loop) run() {
+func (l *loop) loopMain() {
 	defer l.s.wg.Done()
 	l.serve()
 	l.shutdown()
@@ -167,23 +177,13 @@ func (l *loop) iterate(events []syscall.EpollEvent) {
 	l.sched = l.sched[:0]
 	l.mu.Unlock()
 
-	// Run every complete command under one acquisition of the lock.
-	locked := false
+	// Run every complete command under one acquisition of the lock, or
+	// by the busy script that holds it (engine.Do).
 	for _, c := range l.ready {
-		if c.closing.Load() == closeASAP || !c.hasWork() {
-			continue
+		if c.closing.Load() != closeASAP && c.hasWork() {
+			s.eng.Do(l.run)
+			break
 		}
-		if !locked {
-			s.eng.Lock()
-			locked = true
-		}
-		c.clock = time.Now()
-		c.processInput()
-	}
-	if locked {
-		// Like Redis before sleeping: BCAST invalidations for the batch.
-		s.trackingBroadcast()
-		s.eng.Unlock()
 	}
 
 	for _, c := range l.ready {
@@ -192,6 +192,79 @@ func (l *loop) iterate(events []syscall.EpollEvent) {
 			l.closeClient(c)
 		}
 	}
+}
+
+// runReady runs the complete commands of the ready clients; the caller
+// holds the engine lock.
+func (l *loop) runReady() {
+	for _, c := range l.ready {
+		if c.closing.Load() == closeASAP || !c.hasWork() {
+			continue
+		}
+		c.clock = time.Now()
+		c.processInput()
+	}
+	// Like Redis before sleeping: BCAST invalidations for the batch.
+	l.s.trackingBroadcast()
+}
+
+// serveWhileBusy serves the loop's clients from inside a busy script
+// that caller runs, holding the engine lock (Redis's
+// processEventsWhileBlocked): it reads what arrived, runs it (most
+// commands are answered -BUSY), and writes the replies. The caller's own
+// input waits for its script to end; so do closes, which the loop's next
+// iteration makes.
+func (l *loop) serveWhileBusy(caller *client) {
+	if l.busyEvents == nil {
+		l.busyEvents = make([]syscall.EpollEvent, 64)
+	}
+	n, _ := syscall.EpollWait(l.epfd, l.busyEvents, 0)
+	nowMs := now()
+	ready := l.busyReady[:0]
+	for _, ev := range l.busyEvents[:max(n, 0)] {
+		fd := int(ev.Fd)
+		if fd == l.wake {
+			syscall.Read(l.wake, l.buf[:])
+			continue
+		}
+		l.mu.Lock()
+		c := l.clients[fd]
+		l.mu.Unlock()
+		if c == nil || c == caller {
+			continue
+		}
+		if ev.Events&epollOut != 0 {
+			c.wantOut = true
+		}
+		if ev.Events&(syscall.EPOLLIN|syscall.EPOLLRDHUP|syscall.EPOLLHUP|syscall.EPOLLERR) != 0 {
+			c.readSocket(nowMs)
+		}
+		ready = append(ready, c)
+	}
+	l.mu.Lock()
+	keep := l.sched[:0]
+	for _, c := range l.sched {
+		if c == caller {
+			keep = append(keep, c)
+			continue
+		}
+		c.scheduled = false
+		ready = append(ready, c)
+	}
+	l.sched = keep
+	l.mu.Unlock()
+	for _, c := range ready {
+		if c.closing.Load() != closeASAP && c.hasWork() {
+			c.clock = time.Now()
+			c.processInput()
+		}
+	}
+	for _, c := range ready {
+		if c.closing.Load() != closeASAP {
+			c.writeSocket()
+		}
+	}
+	l.busyReady = ready[:0]
 }
 
 // readSocket reads once from a client's socket into its query buffer. A
@@ -301,9 +374,7 @@ func (l *loop) closeClient(c *client) {
 	delete(l.clients, c.fd)
 	l.mu.Unlock()
 	c.closing.Store(closeASAP)
-	l.s.eng.Lock()
-	l.s.detachClient(c)
-	l.s.eng.Unlock()
+	l.s.eng.Do(func() { l.s.detachClient(c) })
 	syscall.Close(c.fd)
 }
 
@@ -340,23 +411,25 @@ func (s *Server) attach(conn net.Conn) {
 		return
 	}
 	c := s.newClient(fd, remote, local)
-	s.eng.Lock()
-	if msg := s.refuseReason(c); msg != "" {
-		s.stats.rejectedConns++
-		s.eng.Unlock()
-		syscall.Write(fd, []byte("-"+msg+"\r\n"))
+	// A busy script admits new connections too (engine.Do).
+	var refused string
+	s.eng.Do(func() {
+		if refused = s.refuseReason(c); refused != "" {
+			s.stats.rejectedConns++
+			return
+		}
+		s.clients[c.id] = c
+		s.stats.connectionsReceived++
+		c.loop = s.loops[c.id%int64(len(s.loops))]
+	})
+	if refused != "" {
+		syscall.Write(fd, []byte("-"+refused+"\r\n"))
 		syscall.Close(fd)
 		return
 	}
-	s.clients[c.id] = c
-	s.stats.connectionsReceived++
-	c.loop = s.loops[c.id%int64(len(s.loops))]
-	s.eng.Unlock()
 	if err := c.loop.add(c); err != nil {
 		s.log.Warningf("Registering client connection: %v", err)
-		s.eng.Lock()
-		s.detachClient(c)
-		s.eng.Unlock()
+		s.eng.Do(func() { s.detachClient(c) })
 		syscall.Close(fd)
 	}
 }

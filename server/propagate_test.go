@@ -164,6 +164,16 @@ lset l4 0 w
 ltrim l4 0 1
 lrem l4 0 w
 persist psx
+eval "redis.call('set',KEYS[1],'1') redis.call('incr',KEYS[1]) return 1" 1 sk
+eval "return redis.call('set','single','1')" 0
+eval "return redis.call('get','sk')" 0
+eval "redis.call('set','a1','x') redis.call('select',1) redis.call('set','a2','y') return 1" 0
+eval "redis.set_repl(redis.REPL_NONE) redis.call('set','norepl','1') redis.set_repl(redis.REPL_ALL) redis.call('set','yesrepl','1') return 1" 0
+eval "redis.call('set','ex1','v','ex','100') redis.call('expire','ex1','200') redis.call('incrbyfloat','fl','1.5') return 1" 0
+eval "redis.call('set','failing','x') return redis.call('incr','failing')" 0
+eval "#!lua flags=no-writes\nreturn redis.call('get','sk')" 0
+eval "return redis.pcall('set','ro','1')" 0
+eval_ro "return redis.pcall('set','ro','1')" 0
 flushall
 `
 

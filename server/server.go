@@ -48,11 +48,13 @@ const RedoubtVersion = "0.1.0"
 type Server struct {
 	// eng runs the commands; its lock guards the keyspace, the client
 	// table and every piece of shared state below unless noted otherwise.
-	eng  *engine.Engine
-	cfg  *config.Config
-	ks   *keyspace.Keyspace
-	cmds *command.Table
-	log  *Logger
+	eng *engine.Engine
+	// scripts is EVAL's and FUNCTION's state.
+	scripts scripting
+	cfg     *config.Config
+	ks      *keyspace.Keyspace
+	cmds    *command.Table
+	log     *Logger
 
 	listeners []net.Listener
 	loops     []*loop
@@ -167,6 +169,7 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 	s.persist.lastBgSecs = -1
 	s.aof.lastRwSecs, s.aof.selDB = -1, -1
 	s.eng = engine.New(s.ks, s)
+	s.initScripting()
 	s.cmds = s.newCommandTable()
 	for i, r := range cfg.Renames {
 		if err := s.cmds.Rename(r[0], r[1]); err != nil {
@@ -218,7 +221,7 @@ func (s *Server) Start() error {
 	}
 	for _, l := range s.loops {
 		s.wg.Add(1)
-		go l.run()
+		go l.loopMain()
 	}
 	s.banner()
 	s.log.Noticef("Server initialized")

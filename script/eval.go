@@ -1,0 +1,154 @@
+package script
+
+import (
+	"bytes"
+	"errors"
+	"strconv"
+	"strings"
+
+	lua "github.com/yuin/gopher-lua"
+	"github.com/yuin/gopher-lua/parse"
+
+	"github.com/redoubt-db/redoubt/protocol"
+)
+
+// Script is an EVAL script in the cache: compiled once, run by SHA.
+type Script struct {
+	SHA   string
+	Body  []byte
+	Flags Flags
+	fn    *lua.LFunction
+}
+
+type evalCache struct {
+	scripts map[string]*Script
+	// mem is the bytes of the cached bodies and names, for INFO's
+	// used_memory_scripts_eval.
+	mem int64
+}
+
+// Lookup returns the cached script with this SHA1 (any case), or nil.
+func (vm *VM) Lookup(sha []byte) *Script {
+	if len(sha) != 40 {
+		return nil
+	}
+	var lower [40]byte
+	for i, c := range sha {
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		lower[i] = c
+	}
+	return vm.eval.scripts[string(lower[:])]
+}
+
+// Scripts is the number of cached scripts.
+func (vm *VM) Scripts() int { return len(vm.eval.scripts) }
+
+// ScriptsMemory is the memory the cached scripts' bodies take.
+func (vm *VM) ScriptsMemory() int64 { return vm.eval.mem }
+
+// Create compiles body and caches it under its SHA1 (Redis's
+// luaCreateFunction); a script already cached is returned as it is. On
+// failure it returns the error reply.
+func (vm *VM) Create(body []byte) (*Script, string) {
+	sha := SHA1Hex(body)
+	if s := vm.eval.scripts[sha]; s != nil {
+		return s, ""
+	}
+	flags, skip, err := ShebangFlags(body)
+	if err != "" {
+		return nil, "ERR " + err
+	}
+	// The shebang line is skipped but its line feed kept, so that line
+	// numbers in errors stay the user's.
+	fn, cerr := vm.L.Load(bytes.NewReader(body[skip:]), sourceUserScript)
+	if cerr != nil {
+		return nil, "ERR Error compiling script (new function): " + compileError(cerr, body[skip:])
+	}
+	s := &Script{SHA: sha, Body: bytes.Clone(body), Flags: flags, fn: fn}
+	vm.eval.scripts[sha] = s
+	vm.eval.mem += int64(len(body) + len(sha))
+	return s, ""
+}
+
+// compileError words a compile error as Lua 5.1 does
+// ("user_script:1: <message> near '<token>'"); the message itself is
+// gopher-lua's parser's.
+func compileError(err error, body []byte) string {
+	if ae, ok := err.(*lua.ApiError); ok && ae.Cause != nil {
+		err = ae.Cause
+	}
+	var pe *parse.Error
+	if errors.As(err, &pe) {
+		line, tok := pe.Pos.Line, pe.Token
+		if line == parse.EOF {
+			line, tok = bytes.Count(body, []byte("\n"))+1, "<eof>"
+		}
+		return sourceUserScript + ":" + strconv.Itoa(line) + ": " + strings.TrimSpace(pe.Message) + " near '" + tok + "'"
+	}
+	return strings.TrimSpace(strings.ReplaceAll(err.Error(), "\n", " "))
+}
+
+// ShebangFlags reads a script's "#!lua flags=..." line (Redis's
+// evalExtractShebangFlags). It returns the flags, the length of the
+// shebang line without its line feed, and an error message.
+func ShebangFlags(body []byte) (Flags, int, string) {
+	if !bytes.HasPrefix(body, []byte("#!")) {
+		return FlagEvalCompat, 0, ""
+	}
+	end := bytes.IndexByte(body, '\n')
+	if end < 0 {
+		return 0, 0, "Invalid script shebang"
+	}
+	parts, ok := protocol.SplitArgs(body[:end], nil)
+	if !ok || len(parts) == 0 {
+		return 0, 0, "Invalid engine in script shebang"
+	}
+	if string(parts[0]) != "#!lua" {
+		return 0, 0, "Unexpected engine in script shebang: " + string(parts[0])
+	}
+	var flags Flags
+	for _, p := range parts[1:] {
+		list, ok := bytes.CutPrefix(p, []byte("flags="))
+		if !ok {
+			return 0, 0, "Unknown lua shebang option: " + string(p)
+		}
+		for _, name := range strings.Split(string(list), ",") {
+			f, ok := ParseFlag(name)
+			if !ok {
+				return 0, 0, "Unexpected flag in script shebang: " + name
+			}
+			flags |= f
+		}
+	}
+	return flags, end, ""
+}
+
+// ParseFlag maps a flag's name to the flag.
+func ParseFlag(name string) (Flags, bool) {
+	for _, f := range flagNames {
+		if f.name == name {
+			return f.f, true
+		}
+	}
+	return 0, false
+}
+
+// Eval runs a cached script for r with KEYS and ARGV, writing its reply
+// to w. It returns the error reply's message when the script failed, and
+// whether that error was already counted in errorstats.
+func (vm *VM) Eval(w *protocol.Writer, r *Run, s *Script, keys, argv [][]byte) (errMsg string, counted bool) {
+	g := vm.globals
+	g.RawSetString("KEYS", vm.array(keys))
+	g.RawSetString("ARGV", vm.array(argv))
+	return vm.call(w, r, s.fn)
+}
+
+func (vm *VM) array(items [][]byte) *lua.LTable {
+	t := vm.L.CreateTable(len(items), 0)
+	for i, it := range items {
+		t.RawSetInt(i+1, lua.LString(it))
+	}
+	return t
+}

@@ -1,0 +1,353 @@
+package script
+
+import (
+	"strings"
+
+	lua "github.com/yuin/gopher-lua"
+
+	"github.com/redoubt-db/redoubt/protocol"
+)
+
+// Host is the server as scripts see it.
+type Host interface {
+	// Call runs a command for the running script r, with Redis's checks
+	// for commands called from scripts, and returns its reply in RESP
+	// (of r.Resp), an error reply when the command failed or was refused.
+	// The bytes are valid until the next call.
+	Call(r *Run, args [][]byte) []byte
+	// Interrupt is called every few thousand Lua instructions while a
+	// script runs: the host notices a script past busy-reply-threshold,
+	// serves other clients, and sets r.Killed on SCRIPT KILL.
+	Interrupt(r *Run)
+	// Log writes a line to the server log at a Redis log level
+	// (0 debug ... 3 warning).
+	Log(level int, msg string)
+}
+
+// VM is the Lua state shared by every script of a server, with the
+// EVAL script cache. It is used under the engine lock only.
+type VM struct {
+	L    *lua.LState
+	host Host
+
+	// globals is the real global table; scripts see it through the
+	// read-only proxy env.
+	globals *lua.LTable
+	env     *lua.LTable
+	// proxies maps a protected table to the proxy scripts see, and
+	// guarded holds the proxies and their metatables: the tables
+	// setmetatable and rawset refuse to touch.
+	proxies map[*lua.LTable]*lua.LTable
+	guarded map[*lua.LTable]bool
+
+	hook hookCtx
+	run  *Run
+	// errh is the message handler of a script's pcall.
+	errh *lua.LFunction
+
+	// Scratch for redis.call's arguments, reused across calls.
+	argBuf []byte
+	args   [][]byte
+	numBuf []byte
+
+	rand48 uint64
+
+	eval evalCache
+}
+
+// Lua's limits. Redis's Lua allows 200 nested C calls and about 16,000
+// Lua frames; gopher-lua counts frames only.
+const (
+	callStackSize    = 2000
+	registrySize     = 1024 * 20
+	registryMaxSize  = 1024 * 1024 * 8
+	interruptEvery   = 1 << 12
+	sourceUserScript = "user_script"
+)
+
+// New returns a VM with Redis's environment.
+func New(host Host) *VM {
+	vm := &VM{host: host, proxies: map[*lua.LTable]*lua.LTable{}, guarded: map[*lua.LTable]bool{}}
+	vm.rand48 = rand48Init
+	vm.init()
+	vm.eval.scripts = map[string]*Script{}
+	return vm
+}
+
+// Reset discards the Lua state and the script cache and starts afresh
+// (SCRIPT FLUSH).
+func (vm *VM) Reset() {
+	vm.L.Close()
+	vm.proxies = map[*lua.LTable]*lua.LTable{}
+	vm.guarded = map[*lua.LTable]bool{}
+	vm.init()
+	vm.eval = evalCache{scripts: map[string]*Script{}}
+}
+
+func (vm *VM) init() {
+	L := lua.NewState(lua.Options{
+		SkipOpenLibs:        true,
+		CallStackSize:       callStackSize,
+		RegistrySize:        registrySize,
+		RegistryMaxSize:     registryMaxSize,
+		MinimizeStackMemory: true,
+	})
+	vm.L = L
+	vm.hook = hookCtx{vm: vm}
+	L.SetContext(&vm.hook)
+	vm.errh = vm.newErrHandler()
+
+	for _, lib := range []struct {
+		name string
+		open lua.LGFunction
+	}{
+		{"", lua.OpenBase},
+		{lua.TabLibName, lua.OpenTable},
+		{lua.StringLibName, lua.OpenString},
+		{lua.MathLibName, lua.OpenMath},
+		{lua.CoroutineLibName, lua.OpenCoroutine},
+	} {
+		L.Push(L.NewFunction(lib.open))
+		L.Push(lua.LString(lib.name))
+		L.Call(1, 0)
+	}
+	g := L.G.Global
+	vm.globals = g
+	for _, name := range []string{"dofile", "loadfile", "print", "require", "module", "_printregs", "_GOPHER_LUA_VERSION"} {
+		g.RawSetString(name, lua.LNil)
+	}
+	for _, lib := range libraries {
+		L.Push(L.NewFunction(lib.loader))
+		L.Call(0, 1)
+		g.RawSetString(lib.name, L.Get(-1))
+		L.Pop(1)
+	}
+	g.RawSetString("_VERSION", lua.LString("Lua 5.1"))
+	g.RawSetString("tostring", L.NewFunction(luaToString))
+	g.RawSetString("gcinfo", L.NewFunction(func(L *lua.LState) int {
+		L.Push(lua.LNumber(0))
+		return 1
+	}))
+	g.RawSetString("setmetatable", L.NewFunction(vm.luaSetMetatable))
+	g.RawSetString("getmetatable", L.NewFunction(vm.luaGetMetatable))
+	g.RawSetString("rawset", L.NewFunction(vm.luaRawSet))
+	g.RawSetString("pcall", L.NewFunction(vm.luaPcall))
+	g.RawSetString("error", L.NewFunction(luaErrorFn))
+	co := g.RawGetString("coroutine").(*lua.LTable)
+	co.RawSetString("create", L.NewFunction(vm.coCreate(co.RawGetString("create"))))
+	co.RawSetString("wrap", L.NewFunction(vm.coCreate(co.RawGetString("wrap"))))
+	str := g.RawGetString("string").(*lua.LTable)
+	str.RawSetString("rep", L.NewFunction(luaStringRep))
+	str.RawSetString("dump", lua.LNil)
+	math := g.RawGetString("math").(*lua.LTable)
+	math.RawSetString("random", L.NewFunction(vm.mathRandom))
+	math.RawSetString("randomseed", L.NewFunction(vm.mathRandomSeed))
+
+	g.RawSetString("redis", vm.redisAPI())
+
+	// Lock everything: scripts see the globals through a proxy.
+	vm.env = vm.protect(g)
+	g.RawSetString("_G", vm.env)
+	mt := L.NewTable()
+	mt.RawSetString("__index", L.NewFunction(func(L *lua.LState) int {
+		L.RaiseError("Script attempted to access nonexistent global variable '%s'", L.CheckString(2))
+		return 0
+	}))
+	L.SetMetatable(g, mt)
+	vm.guarded[mt] = true
+	// Functions run with the proxy as their environment: the compiled
+	// body of a script, and everything it defines or loads.
+	L.Env = vm.env
+}
+
+// protect returns the read-only proxy of t, protecting every table
+// reachable from t first (fields and metatables), as Redis's
+// luaSetTableProtectionRecursively does.
+func (vm *VM) protect(t *lua.LTable) *lua.LTable {
+	if p, ok := vm.proxies[t]; ok {
+		return p
+	}
+	L := vm.L
+	p := L.NewTable()
+	vm.proxies[t] = p
+	var fields []lua.LValue
+	t.ForEach(func(k, v lua.LValue) {
+		if sub, ok := v.(*lua.LTable); ok && sub != t {
+			fields = append(fields, k, sub)
+		}
+	})
+	for i := 0; i < len(fields); i += 2 {
+		sub := fields[i+1].(*lua.LTable)
+		if sub == vm.globals || vm.guarded[sub] {
+			continue
+		}
+		t.RawSet(fields[i], vm.protect(sub))
+	}
+	mt := L.NewTable()
+	mt.RawSetString("__index", t)
+	mt.RawSetString("__newindex", L.NewFunction(readonlyError))
+	L.SetMetatable(p, mt)
+	vm.guarded[p] = true
+	vm.guarded[mt] = true
+	return p
+}
+
+func readonlyError(L *lua.LState) int {
+	L.RaiseError("Attempt to modify a readonly table")
+	return 0
+}
+
+// real returns the table a proxy stands for, or t itself.
+func (vm *VM) real(t *lua.LTable) *lua.LTable {
+	if vm.guarded[t] {
+		if mt, ok := vm.L.GetMetatable(t).(*lua.LTable); ok {
+			if r, ok := mt.RawGetString("__index").(*lua.LTable); ok {
+				return r
+			}
+		}
+	}
+	return t
+}
+
+func (vm *VM) readonly(t *lua.LTable) bool {
+	if vm.guarded[t] || t == vm.globals {
+		return true
+	}
+	_, ok := vm.proxies[t]
+	return ok
+}
+
+// errReadonly is raised without a position, as Redis's Lua raises it
+// from inside its C API.
+func errReadonly(L *lua.LState) {
+	L.Error(lua.LString("Attempt to modify a readonly table"), 0)
+}
+
+func (vm *VM) luaSetMetatable(L *lua.LState) int {
+	if t, ok := L.Get(1).(*lua.LTable); ok && vm.readonly(t) {
+		errReadonly(L)
+	}
+	L.CheckTypes(2, lua.LTNil, lua.LTTable)
+	obj := L.Get(1)
+	if obj == lua.LNil {
+		L.RaiseError("cannot set metatable to a nil object.")
+	}
+	if m, ok := L.GetMetatable(obj).(*lua.LTable); ok && m.RawGetString("__metatable") != lua.LNil {
+		L.RaiseError("cannot change a protected metatable")
+	}
+	L.SetMetatable(obj, L.Get(2))
+	L.SetTop(1)
+	return 1
+}
+
+func (vm *VM) luaGetMetatable(L *lua.LState) int {
+	mt := L.GetMetatable(L.CheckAny(1))
+	if t, ok := mt.(*lua.LTable); ok {
+		if v := t.RawGetString("__metatable"); v != lua.LNil {
+			L.Push(v)
+			return 1
+		}
+		if vm.guarded[t] {
+			// A proxy's own metatable is shown read-only too.
+			L.Push(vm.protect(t))
+			return 1
+		}
+		if p, ok := vm.proxies[t]; ok {
+			L.Push(p)
+			return 1
+		}
+	}
+	L.Push(mt)
+	return 1
+}
+
+func (vm *VM) luaRawSet(L *lua.LState) int {
+	t := L.CheckTable(1)
+	if vm.readonly(t) {
+		errReadonly(L)
+	}
+	L.RawSet(t, L.CheckAny(2), L.CheckAny(3))
+	L.SetTop(1)
+	return 1
+}
+
+// coCreate wraps coroutine.create or wrap so that a coroutine polls the
+// VM's hook like the main thread (see the package comment).
+func (vm *VM) coCreate(orig lua.LValue) lua.LGFunction {
+	fn := orig.(*lua.LFunction)
+	return func(L *lua.LState) int {
+		top := L.GetTop()
+		L.Push(fn)
+		for i := 1; i <= top; i++ {
+			L.Push(L.Get(i))
+		}
+		L.Call(top, 1)
+		v := L.Get(-1)
+		if th, ok := v.(*lua.LState); ok {
+			th.SetContext(&vm.hook)
+		} else if f, ok := v.(*lua.LFunction); ok && f.IsG && len(f.Upvalues) > 0 {
+			if th, ok := f.Upvalues[0].Value().(*lua.LState); ok {
+				th.SetContext(&vm.hook)
+			}
+		}
+		return 1
+	}
+}
+
+// luaStringRep is string.rep with a bound on the result: Lua's own
+// grows its buffer until allocation fails, which in Redis ends the
+// process.
+func luaStringRep(L *lua.LState) int {
+	s := L.CheckString(1)
+	n := L.CheckInt(2)
+	if n <= 0 || len(s) == 0 {
+		L.Push(lua.LString(""))
+		return 1
+	}
+	if int64(len(s))*int64(n) > maxStringLen {
+		L.RaiseError("resulting string too large")
+	}
+	L.Push(lua.LString(strings.Repeat(s, n)))
+	return 1
+}
+
+// maxStringLen bounds strings a script builds with string.rep: Redis's
+// largest bulk string (proto-max-bulk-len's ceiling).
+const maxStringLen = 512 << 20
+
+// luaErrorFn is Lua 5.1's error: a number message gets a position like
+// a string, and error() raises nil.
+func luaErrorFn(L *lua.LState) int {
+	v := L.Get(1)
+	level := L.OptInt(2, 1)
+	if n, ok := v.(lua.LNumber); ok {
+		v = lua.LString(formatNumber(float64(n)))
+	}
+	L.Error(v, level)
+	return 0
+}
+
+// luaToString is tostring with Lua 5.1's number format (%.14g).
+func luaToString(L *lua.LState) int {
+	v := L.CheckAny(1)
+	if n, ok := v.(lua.LNumber); ok {
+		L.Push(lua.LString(formatNumber(float64(n))))
+		return 1
+	}
+	L.Push(L.ToStringMeta(v))
+	return 1
+}
+
+// formatNumber formats a number as Lua 5.1 does (LUAI_NUMFFORMAT "%.14g").
+func formatNumber(f float64) string {
+	var b [32]byte
+	return string(appendNumber(b[:0], f))
+}
+
+func appendNumber(b []byte, f float64) []byte {
+	if f != f {
+		// glibc prints the NaN that 0/0 gives on x86 as "-nan".
+		return append(b, "-nan"...)
+	}
+	return protocol.AppendG(b, f, 14)
+}

@@ -1,0 +1,350 @@
+package server
+
+import (
+	"strings"
+	"time"
+
+	"github.com/redoubt-db/redoubt/command"
+	"github.com/redoubt-db/redoubt/script"
+)
+
+// Scripting (Redis's eval.c and script.c): EVAL and its friends run Lua
+// on one state (package script) as one execution unit. The script's
+// commands run through a client of the server's own, the Lua client,
+// whose replies the VM reads back; their effects reach the engine's sink
+// like any nested call, so a script is propagated as its effects,
+// wrapped in MULTI/EXEC, as Redis 7.0 does, and the EVAL itself is not.
+//
+// A script holds the engine lock while it runs. Once it runs past
+// busy-reply-threshold it declares the lock busy: other loops then hand
+// their clients' commands to it (engine.Do), and its own hook runs them,
+// with those of its own loop, between two Lua instructions. Commands
+// flagged allow_busy run (SCRIPT KILL, SHUTDOWN NOSAVE, ...), the others
+// are answered -BUSY, so every client gets an answer promptly.
+
+const (
+	errBusyEval     = "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
+	errBusyFunction = "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE."
+	errNoScript     = "NOSCRIPT No matching script. Please use EVAL."
+	errNotBusy      = "NOTBUSY No scripts in execution right now."
+)
+
+type scripting struct {
+	vm *script.VM
+	// client runs the scripts' commands (Redis's lua_client).
+	client *client
+	// run is the script in progress and caller its client, nil between
+	// scripts.
+	run    *script.Run
+	caller *client
+	// runBuf is reused for each run.
+	runBuf script.Run
+	// lastServe is when the busy script last served other clients.
+	lastServe time.Time
+}
+
+func (s *Server) initScripting() {
+	script.Version = Version
+	s.scripts.vm = script.New(s)
+	lc := &client{s: s, id: -2, fd: -1, db: s.ks.DBs[0], resp: 2, authd: true, created: time.Now(), addr: "lua"}
+	lc.flags |= flagDenyBlocking
+	s.scripts.client = lc
+}
+
+func (s *Server) registerScriptingCommands(h func(string, srvHandler)) {
+	h("eval", evalCmd)
+	h("evalsha", evalCmd)
+	h("eval_ro", evalCmd)
+	h("evalsha_ro", evalCmd)
+	h("script|load", scriptLoadCmd)
+	h("script|exists", scriptExistsCmd)
+	h("script|flush", scriptFlushCmd)
+	h("script|kill", scriptKillCmd)
+	h("script|debug", scriptDebugCmd)
+	h("script|help", scriptHelpCmd)
+}
+
+// busyScript is the script that runs past busy-reply-threshold, or nil.
+func (s *Server) busyScript() *script.Run {
+	if r := s.scripts.run; r != nil && r.TimedOut {
+		return r
+	}
+	return nil
+}
+
+func evalCmd(s *Server, c *client, ctx *command.Ctx) {
+	name := ctx.Cmd.Name
+	evalsha := strings.HasPrefix(name, "evalsha")
+	ro := strings.HasSuffix(name, "_ro")
+	numkeys, ok := ctx.Int(2)
+	if !ok {
+		return
+	}
+	if numkeys > int64(len(ctx.Args)-3) {
+		ctx.Err("ERR Number of keys can't be greater than number of args")
+		return
+	}
+	if numkeys < 0 {
+		ctx.Err("ERR Number of keys can't be negative")
+		return
+	}
+	vm := s.scripts.vm
+	var sc *script.Script
+	if evalsha {
+		if sc = vm.Lookup(ctx.Args[1]); sc == nil {
+			ctx.Err(errNoScript)
+			return
+		}
+	} else {
+		var msg string
+		if sc, msg = vm.Create(ctx.Args[1]); sc == nil {
+			ctx.Err(msg)
+			return
+		}
+	}
+	// The script's effects are propagated, not the script.
+	ctx.PreventPropagation()
+	r := &s.scripts.runBuf
+	*r = script.Run{Caller: c, Name: sc.SHA, Eval: true, Flags: sc.Flags, Resp: 2, Repl: script.ReplAll}
+	if msg := s.scriptMayRun(c, r, ro); msg != "" {
+		ctx.Err(msg)
+		return
+	}
+	keys := ctx.Args[3 : 3+numkeys]
+	argv := ctx.Args[3+numkeys:]
+	s.runScript(c, ctx, r, func() (string, bool) { return vm.Eval(ctx.W, r, sc, keys, argv) })
+}
+
+// scriptMayRun makes the checks Redis makes before a script runs
+// (scriptPrepareForRun) and sets the run's read-only state; it returns
+// the error reply when the script may not run.
+func (s *Server) scriptMayRun(c *client, r *script.Run, ro bool) string {
+	compat := r.Flags&script.FlagEvalCompat != 0
+	if !compat && r.Flags&script.FlagNoWrites == 0 {
+		obey := c.flags&flagReplayed != 0
+		if msg := s.diskError(); msg != "" && !obey {
+			if strings.HasPrefix(msg, "MISCONF Redis is configured to save RDB snapshots") {
+				return "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Writable scripts are blocked. Use 'no-writes' flag for read only scripts."
+			}
+			return "MISCONF Redis is configured to persist data to AOF, but it's currently unable to persist to disk. Writable scripts are blocked. Use 'no-writes' flag for read only scripts. AOF error: " + strings.TrimPrefix(msg, "MISCONF Errors writing to the AOF file: ")
+		}
+		if ro {
+			return "ERR Can not execute a script with write flag using *_ro command."
+		}
+	}
+	r.ReadOnly = ro || (!compat && r.Flags&script.FlagNoWrites != 0)
+	return ""
+}
+
+// runScript runs a script for c: fn runs the Lua and writes the reply.
+func (s *Server) runScript(c *client, ctx *command.Ctx, r *script.Run, fn func() (string, bool)) {
+	lc := s.scripts.client
+	lc.db = c.db
+	lc.resp = 2
+	lc.flags = flagDenyBlocking | c.flags&(flagReplayed|flagMulti)
+	lc.clock = c.clock
+	r.Start = time.Now()
+	s.scripts.run, s.scripts.caller = r, c
+	errMsg, counted := fn()
+	s.scripts.run, s.scripts.caller = nil, nil
+	s.eng.ReplMask = command.ToAll
+	if errMsg != "" {
+		ctx.Errors++
+		if !counted {
+			s.RecordError(errMsg)
+		}
+	}
+	if r.TimedOut {
+		s.log.Noticef("Slow script finished after %d milliseconds.", time.Since(r.Start).Milliseconds())
+	}
+	// Commands the script ran take their time from the script's.
+	c.clock = time.Now()
+}
+
+// Call implements script.Host: a command called by the running script,
+// with Redis's checks (scriptCall).
+func (s *Server) Call(r *script.Run, args [][]byte) []byte {
+	lc := s.scripts.client
+	lc.reply.Buf = lc.reply.Buf[:0]
+	lc.reply.Resp = r.Resp
+	lc.resp = r.Resp
+	cmd := s.cmds.Lookup(args[0])
+	if cmd != nil && cmd.Subs != nil && len(args) >= 2 {
+		cmd = cmd.LookupSub(args[1])
+	}
+	if cmd == nil || (cmd.Handler == nil && cmd.Subs == nil) {
+		return s.scriptReject(lc, nil, "ERR Unknown Redis command called from script")
+	}
+	if !cmd.ArityOK(len(args)) || cmd.Handler == nil {
+		return s.scriptReject(lc, cmd, "ERR Wrong number of args calling Redis command from script")
+	}
+	if cmd.Has(command.NoScript) {
+		return s.scriptReject(lc, cmd, "ERR This Redis command is not allowed from script")
+	}
+	write := cmd.Has(command.Write)
+	if r.ReadOnly && (write || cmd.Has(command.MayReplicate)) {
+		return s.scriptReject(lc, cmd, "ERR Write commands are not allowed from read-only scripts.")
+	}
+	if write && !r.WriteDirty {
+		if msg := s.diskError(); msg != "" {
+			return s.scriptReject(lc, cmd, msg)
+		}
+	}
+	if write {
+		r.WriteDirty = true
+	}
+	var mask command.Target
+	if r.Repl&script.ReplAOF != 0 {
+		mask |= command.ToAOF
+	}
+	if r.Repl&script.ReplReplica != 0 {
+		mask |= command.ToReplicas
+	}
+	s.eng.ReplMask = mask
+	s.execute(lc, cmd, args, nil)
+	return lc.reply.Buf
+}
+
+// scriptReject answers a command the script may not run, counting the
+// error as Redis does.
+func (s *Server) scriptReject(lc *client, cmd *command.Command, msg string) []byte {
+	if cmd != nil {
+		cmd.Stats.Rejected++
+	}
+	s.RecordError(msg)
+	lc.reply.Error(msg)
+	return lc.reply.Buf
+}
+
+// Log implements script.Host (redis.log).
+func (s *Server) Log(level int, msg string) { s.log.Logf(level, "%s", msg) }
+
+// KnownCommand reports whether args name a command the server has, with
+// a valid arity (redis.acl_check_cmd).
+func (s *Server) KnownCommand(args []string) bool {
+	cmd := s.cmds.Lookup([]byte(args[0]))
+	if cmd != nil && cmd.Subs != nil && len(args) >= 2 {
+		cmd = cmd.LookupSub([]byte(args[1]))
+	}
+	return cmd != nil && cmd.Handler != nil && cmd.ArityOK(len(args))
+}
+
+// Interrupt implements script.Host: called every few thousand Lua
+// instructions. Past busy-reply-threshold the script declares the engine
+// lock busy and from then on serves other clients about every
+// millisecond (Redis's processEventsWhileBlocked).
+func (s *Server) Interrupt(r *script.Run) {
+	now := time.Now()
+	if !r.TimedOut {
+		limit := s.cfg.BusyReplyThreshold
+		elapsed := now.Sub(r.Start).Milliseconds()
+		if limit <= 0 || elapsed < limit {
+			return
+		}
+		r.TimedOut = true
+		what := "SCRIPT KILL"
+		if !r.Eval {
+			what = "FUNCTION KILL"
+		}
+		s.log.Warningf("Slow script detected: still in execution after %d milliseconds. You can try killing the script using the %s command. Script name is: %s.", elapsed, what, r.Name)
+		s.eng.SetBusy()
+	} else if now.Sub(s.scripts.lastServe) < time.Millisecond {
+		return
+	}
+	s.scripts.lastServe = now
+	s.eng.Poll()
+	if c := s.scripts.caller; c != nil && c.loop != nil {
+		c.loop.serveWhileBusy(c)
+	}
+}
+
+func scriptLoadCmd(s *Server, c *client, ctx *command.Ctx) {
+	sc, msg := s.scripts.vm.Create(ctx.Args[2])
+	if sc == nil {
+		ctx.Err(msg)
+		return
+	}
+	ctx.W.BulkString(sc.SHA)
+}
+
+func scriptExistsCmd(s *Server, c *client, ctx *command.Ctx) {
+	ctx.W.Array(len(ctx.Args) - 2)
+	for _, sha := range ctx.Args[2:] {
+		if s.scripts.vm.Lookup(sha) != nil {
+			ctx.W.Int(1)
+		} else {
+			ctx.W.Int(0)
+		}
+	}
+}
+
+func scriptFlushCmd(s *Server, c *client, ctx *command.Ctx) {
+	switch {
+	case len(ctx.Args) == 2:
+	case len(ctx.Args) == 3 && (strings.EqualFold(string(ctx.Args[2]), "sync") || strings.EqualFold(string(ctx.Args[2]), "async")):
+	default:
+		ctx.Err("ERR SCRIPT FLUSH only support SYNC|ASYNC option")
+		return
+	}
+	s.scripts.vm.Reset()
+	ctx.W.OK()
+}
+
+func scriptKillCmd(s *Server, c *client, ctx *command.Ctx) { s.scriptKill(ctx, true) }
+
+// scriptKill is SCRIPT KILL (eval set) and FUNCTION KILL.
+func (s *Server) scriptKill(ctx *command.Ctx, eval bool) {
+	r := s.scripts.run
+	switch {
+	case r == nil:
+		ctx.Err(errNotBusy)
+	case s.scripts.caller != nil && s.scripts.caller.flags&flagReplayed != 0:
+		ctx.Err("UNKILLABLE The busy script was sent by a master instance in the context of replication and cannot be killed.")
+	case r.WriteDirty:
+		ctx.Err("UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.")
+	case eval && !r.Eval:
+		ctx.Err(errBusyFunction)
+	case !eval && r.Eval:
+		ctx.Err(errBusyEval)
+	default:
+		r.Killed = true
+		ctx.W.OK()
+	}
+}
+
+func scriptDebugCmd(s *Server, c *client, ctx *command.Ctx) {
+	switch strings.ToLower(string(ctx.Args[2])) {
+	case "no":
+		ctx.W.OK()
+	case "yes", "sync":
+		ctx.Err("ERR SCRIPT DEBUG is not supported by this server; use redis.log and redis.pcall to debug scripts")
+	default:
+		ctx.Err("ERR Use SCRIPT DEBUG YES/SYNC/NO")
+	}
+}
+
+func scriptHelpCmd(s *Server, c *client, ctx *command.Ctx) {
+	help := []string{
+		"SCRIPT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+		"DEBUG (YES|SYNC|NO)",
+		"    Set the debug mode for subsequent scripts executed.",
+		"EXISTS <sha1> [<sha1> ...]",
+		"    Return information about the existence of the scripts in the script cache.",
+		"FLUSH [ASYNC|SYNC]",
+		"    Flush the Lua scripts cache. Very dangerous on replicas.",
+		"    When called without the optional mode argument, the behavior is determined by the",
+		"    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
+		"    * ASYNC: Asynchronously flush the scripts cache.",
+		"    * SYNC: Synchronously flush the scripts cache.",
+		"KILL",
+		"    Kill the currently executing Lua script.",
+		"LOAD <script>",
+		"    Load a script into the scripts cache without executing it.",
+		"HELP",
+		"    Prints this help.",
+	}
+	ctx.W.Array(len(help))
+	for _, l := range help {
+		ctx.W.Simple(l)
+	}
+}

@@ -1,0 +1,280 @@
+package server_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/redoubt-db/redoubt/internal/difftest"
+)
+
+// scriptCorpus is sent to Redoubt and redis-server, and the replies must
+// be the same bytes: every redis.* function, the conversions in both
+// directions, errors raised and caught, flags and the sandbox. Each line
+// is split as redis-cli splits it.
+const scriptCorpus = `
+eval "return 1" 0
+eval "return 'hello'" 0
+eval "return 3.99" 0
+eval "return -3.99" 0
+eval "return 1e20" 0
+eval "return true" 0
+eval "return false" 0
+eval "return nil" 0
+eval "return {}" 0
+eval "return {1,2,3,'four',{5,{6}}}" 0
+eval "return {1,2,nil,4}" 0
+eval "return {ok='fine'}" 0
+eval "return {ok='two\\r\\nlines'}" 0
+eval "return {err='MYERR custom'}" 0
+eval "return {err='no code here'}" 0
+eval "return redis.error_reply('CODE message')" 0
+eval "return redis.error_reply('-CODE2 message')" 0
+eval "return redis.error_reply('plain')" 0
+eval "return redis.status_reply('STATUS')" 0
+eval "return redis.error_reply(1)" 0
+eval "return {1,{err='inner'},3}" 0
+eval "return {double=3.5}" 0
+eval "return {big_number='123456789012345678901234567890'}" 0
+eval "return {map={a=1}}" 0
+eval "return {set={a=true}}" 0
+eval "return {verbatim_string={format='txt',string='hello'}}" 0
+eval "return {KEYS[1],KEYS[2],ARGV[1],ARGV[2],#KEYS,#ARGV}" 2 k1 k2 a1 a2
+eval "return KEYS" 0
+eval "return 1" -1
+eval "return 1" 2 onlyone
+eval "return 1" notanumber
+eval "return redis.call('set','k','v')" 0
+eval "return redis.call('get','k')" 0
+eval "return redis.call('get','nokey')" 0
+eval "return redis.call('incr','counter')" 0
+eval "return redis.call('incrbyfloat','fl','1.5')" 0
+eval "redis.call('rpush','list','a','b','c') return redis.call('lrange','list',0,-1)" 0
+eval "return redis.call('hgetall','nohash')" 0
+eval "return redis.call('set','num',3.5)" 0
+eval "return redis.call('get','num')" 0
+eval "return redis.call('set','num',100000000000000000000)" 0
+eval "return redis.call('get','num')" 0
+eval "return redis.call('incr','k')" 0
+eval "return redis.pcall('incr','k')" 0
+eval "local r = redis.pcall('incr','k') return r['err']" 0
+eval "return redis.call('lpush','k','x')" 0
+eval "return redis.pcall('lpush','k','x')" 0
+eval "return redis.call('nosuchcommand')" 0
+eval "return redis.pcall('nosuchcommand')" 0
+eval "return redis.call('get')" 0
+eval "return redis.pcall('get')" 0
+eval "return redis.call()" 0
+eval "return redis.pcall()" 0
+eval "return redis.call('get',{})" 0
+eval "return redis.pcall('get',{})" 0
+eval "return redis.call('eval','return 1',0)" 0
+eval "return redis.pcall('multi')" 0
+eval "return redis.pcall('blpop','emptylist',0)" 0
+eval "return redis.call('ping')" 0
+eval "return redis.call('config','get','maxmemory')" 0
+eval "return redis.sha1hex('')" 0
+eval "return redis.sha1hex('Pizza & Mandolino')" 0
+eval "return redis.sha1hex()" 0
+eval "return pcall(redis.sha1hex)" 0
+eval "local ok, e = pcall(function() redis.call('nosuch') end) return e" 0
+eval "local ok, e = pcall(function() error({err='TABLEERR x'}) end) return e" 0
+eval "local ok, e = pcall(function() error('str') end) return e" 0
+eval "return {pcall(function() return 1, 2 end)}" 0
+eval "error('boom')" 0
+eval "error({err='TABLEERR via error'})" 0
+eval "error(42)" 0
+eval "error()" 0
+eval "return redis.REDIS_VERSION" 0
+eval "return redis.REDIS_VERSION_NUM" 0
+eval "return {redis.LOG_DEBUG, redis.LOG_VERBOSE, redis.LOG_NOTICE, redis.LOG_WARNING}" 0
+eval "return {redis.REPL_NONE, redis.REPL_AOF, redis.REPL_SLAVE, redis.REPL_REPLICA, redis.REPL_ALL}" 0
+eval "redis.log(redis.LOG_WARNING, 'from a script', 1, 2.5)" 0
+eval "redis.log()" 0
+eval "redis.log('x','y')" 0
+eval "redis.log(10,'y')" 0
+eval "return redis.setresp(4)" 0
+eval "return redis.setresp()" 0
+eval "return redis.set_repl(99)" 0
+eval "return redis.set_repl()" 0
+eval "return redis.replicate_commands()" 0
+eval "return redis.breakpoint()" 0
+eval "return redis.debug('x')" 0
+eval "return redis.acl_check_cmd('set','k','v')" 0
+eval "return redis.acl_check_cmd('nosuch')" 0
+eval "return redis.acl_check_cmd()" 0
+eval "x = 5" 0
+eval "return undefined_global" 0
+eval "return print" 0
+eval "return loadfile" 0
+eval "return dofile" 0
+eval "redis.call = function() return 1 end" 0
+eval "setmetatable(_G, {})" 0
+eval "_G = {}" 0
+eval "local g = getmetatable(_G) g.__index = {}" 0
+eval "rawset(_G, 'x', 1)" 0
+eval "string.upper = nil" 0
+eval "return type(_G)" 0
+eval "return {type(redis), type(string), type(table), type(math), type(coroutine), type(loadstring), type(os), type(io), type(debug), type(require)}" 0
+eval "return tostring(1/3)" 0
+eval "return tostring(100)" 0
+eval "return tostring(2^53)" 0
+eval "return tostring(-0.5)" 0
+eval "return tonumber('0x10')" 0
+eval "return string.format('%d %s %5.2f', 3, 'x', 1.5)" 0
+eval "return math.random(10)" 0
+eval "math.randomseed(42) return {math.random(100), math.random(100)}" 0
+eval "return math.floor(math.random()*1000)" 0
+eval "local t = {} for i=1,10 do t[#t+1]=i end return table.concat(t, ',')" 0
+eval "local co = coroutine.create(function(a) coroutine.yield(a+1) return 7 end) local _, x = coroutine.resume(co, 1) local _, y = coroutine.resume(co) return {x, y}" 0
+eval "return loadstring('return 1+1')()" 0
+eval "return _VERSION" 0
+eval "return select('#', 1, 2, 3)" 0
+eval "return {unpack({1,2,3})}" 0
+eval "#!lua\\nreturn 1" 0
+eval "#!lua flags=no-writes\\nreturn redis.call('get','k')" 0
+eval "#!lua flags=no-writes\\nreturn redis.call('set','k','v')" 0
+eval "#!lua flags=no-writes\\nreturn redis.pcall('set','k','v')" 0
+eval "#!lua flags=allow-oom,allow-stale,no-cluster,allow-cross-slot-keys\\nreturn 1" 0
+eval "#!lua flags=bogus\\nreturn 1" 0
+eval "#!lua something\\nreturn 1" 0
+eval "#!python\\nreturn 1" 0
+eval "#!lua" 0
+eval "#!lua\\n\\nerror('on line 3')" 0
+eval_ro "return redis.call('get','k')" 0
+eval_ro "return redis.call('set','k','v')" 0
+eval_ro "return redis.pcall('set','k','v')" 0
+eval_ro "#!lua\\nreturn 1" 0
+eval_ro "#!lua flags=no-writes\\nreturn 1" 0
+eval_ro "return redis.call('publish','ch','m')" 0
+evalsha e0e1f9fabfc9d4800c877a703b823ac0578ff8db 0
+evalsha 0000000000000000000000000000000000000000 0
+evalsha short 0
+script load "return 'loaded'"
+evalsha b534286061d4b9e4026607613b95c06c06015ae8 0
+evalsha B534286061D4B9E4026607613B95C06C06015AE8 0
+evalsha_ro b534286061d4b9e4026607613b95c06c06015ae8 0
+script exists b534286061d4b9e4026607613b95c06c06015ae8 0000000000000000000000000000000000000000
+script kill
+script flush
+script flush async
+script flush bogus
+script exists b534286061d4b9e4026607613b95c06c06015ae8
+script bogus
+~hello 3
+eval "return true" 0
+eval "return false" 0
+eval "return nil" 0
+eval "return {double=3.5}" 0
+eval "return {map={a=1}}" 0
+eval "return {set={a=true}}" 0
+eval "return {big_number='1234'}" 0
+eval "return {verbatim_string={format='txt',string='hello'}}" 0
+eval "redis.setresp(3) return redis.call('hgetall','nohash')" 0
+eval "redis.call('hset','h3','f','v') redis.setresp(3) return redis.call('hgetall','h3')" 0
+eval "redis.setresp(3) local r = redis.call('hgetall','h3') return r['map']['f']" 0
+eval "redis.setresp(3) return redis.call('get','nokey')" 0
+eval "redis.setresp(3) return {redis.call('get','nokey') == nil}" 0
+eval "redis.call('sadd','s3','m') redis.setresp(3) return redis.call('smembers','s3')" 0
+eval "redis.setresp(3) local r = redis.call('smembers','s3') return r['set']['m']" 0
+eval "redis.setresp(3) return redis.call('zscore','zz','m')" 0
+eval "redis.call('zadd','zz',1.5,'m') redis.setresp(3) local r = redis.call('zscore','zz','m') return r['double']" 0
+eval "redis.setresp(3) return redis.call('exists','h3')" 0
+eval "redis.setresp(3) return {redis.call('client','no-evict','on')}" 0
+~hello 2
+eval "redis.setresp(3) return redis.call('hgetall','h3')" 0
+eval "redis.setresp(3) return redis.call('zscore','zz','m')" 0
+eval "redis.setresp(3) return {double=1.25}" 0
+`
+
+func TestScriptingMatchesRedis(t *testing.T) {
+	p := difftest.NewPair(t)
+	for _, line := range strings.Split(scriptCorpus, "\n") {
+		// A line starting with ~ goes to both servers, but its reply
+		// (HELLO's, with the client's id) is not compared.
+		if rest, ok := strings.CutPrefix(line, "~"); ok {
+			args := strings.Fields(rest)
+			p.Redis.Do(args...)
+			p.Redoubt.Do(args...)
+			continue
+		}
+		p.Script(line)
+	}
+	// Compile errors carry gopher-lua's parser's message in Lua's frame.
+	for _, body := range []string{"syntax error here", "return 'unfinished"} {
+		got := string(p.Redoubt.Do("eval", body, "0"))
+		if !strings.HasPrefix(got, "-ERR Error compiling script (new function): user_script:1: ") {
+			t.Errorf("eval %q: %q", body, got)
+		}
+	}
+}
+
+// A script's keyspace changes inside MULTI/EXEC and WATCH behave as
+// Redis's: EVAL is queued, and a script touching a watched key fails the
+// transaction.
+func TestScriptingInTransactions(t *testing.T) {
+	p := difftest.NewPair(t)
+	p.Script(`
+multi
+eval "return redis.call('set','k','v')" 0
+eval "return redis.call('incr','k')" 0
+exec
+watch w
+eval "return redis.call('set','w','changed')" 0
+multi
+get w
+exec
+`)
+}
+
+// Errors raised inside scripts count in errorstats as in Redis: once,
+// under the code the failing command replied.
+func TestScriptingErrorStats(t *testing.T) {
+	p := difftest.NewPair(t)
+	p.Script(`
+config resetstat
+set str x
+eval "return redis.call('incr','str')" 0
+eval "return redis.pcall('incr','str')" 0
+eval "return redis.call('nosuch')" 0
+eval "return redis.error_reply('MY_ERR x')" 0
+eval "return {err='OTHER y'}" 0
+eval "error('z')" 0
+eval "return redis.pcall('lpush','str','x')" 0
+eval_ro "return redis.call('set','k','v')" 0
+`)
+	for _, field := range []string{"errorstat_ERR", "errorstat_WRONGTYPE", "errorstat_MY_ERR", "errorstat_OTHER", "total_error_replies"} {
+		want := infoField(string(p.Redis.Do("info", "errorstats")), field) + infoField(string(p.Redis.Do("info", "stats")), field)
+		got := infoField(string(p.Redoubt.Do("info", "errorstats")), field) + infoField(string(p.Redoubt.Do("info", "stats")), field)
+		if want != got {
+			t.Errorf("%s: redis %q, redoubt %q", field, want, got)
+		}
+	}
+	for _, cmd := range []string{"cmdstat_eval", "cmdstat_incr", "cmdstat_lpush", "cmdstat_set"} {
+		want := infoField(string(p.Redis.Do("info", "commandstats")), cmd)
+		got := infoField(string(p.Redoubt.Do("info", "commandstats")), cmd)
+		want, got = stripUsec(want), stripUsec(got)
+		if want != got {
+			t.Errorf("%s: redis %q, redoubt %q", cmd, want, got)
+		}
+	}
+}
+
+func infoField(info, field string) string {
+	for _, line := range strings.Split(info, "\r\n") {
+		if v, ok := strings.CutPrefix(line, field+":"); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+// stripUsec keeps the counts of a commandstats line, not its times.
+func stripUsec(v string) string {
+	var keep []string
+	for _, kv := range strings.Split(v, ",") {
+		if strings.HasPrefix(kv, "calls=") || strings.HasPrefix(kv, "rejected_calls=") || strings.HasPrefix(kv, "failed_calls=") {
+			keep = append(keep, kv)
+		}
+	}
+	return strings.Join(keep, ",")
+}

@@ -91,6 +91,11 @@ type Values struct {
 	// holding data this node did not load or write (package datadir).
 	NodeName     string
 	DatadirGuard bool
+	// ScriptKillRollback lets SCRIPT KILL stop a script that wrote by
+	// rolling its writes back (server/scriptundo.go); ScriptUndoMaxBytes
+	// bounds the copies the rollback keeps.
+	ScriptKillRollback bool
+	ScriptUndoMaxBytes int64
 	// KeyLoadDelay slows loading per key (microseconds; negative: one
 	// key in -n sleeps 1 µs), and LoadingEventsInterval is how many
 	// bytes are loaded between two services of other clients: both
@@ -182,6 +187,7 @@ func table() []*Param {
 		boolParam("daemonize", false, func(v *Values) *bool { return &v.Daemonize }).flag(Immutable),
 		boolParam("io-threads-do-reads", false, nil).flag(Immutable),
 		boolParam("datadir-guard", true, func(v *Values) *bool { return &v.DatadirGuard }).flag(Extension),
+		boolParam("script-kill-rollback", true, func(v *Values) *bool { return &v.ScriptKillRollback }).flag(Extension),
 		stringParam("node-name", "", true, validNodeName, func(v *Values) *string { return &v.NodeName }).flag(Immutable | Extension),
 		boolParam("always-show-logo", false, func(v *Values) *bool { return &v.AlwaysShowLogo }).flag(Immutable),
 		boolParam("protected-mode", true, func(v *Values) *bool { return &v.ProtectedMode }),
@@ -323,6 +329,7 @@ func table() []*Param {
 		intParam("slowlog-log-slower-than", 10000, -1, longMax, 0, func(v *Values) *int64 { return &v.SlowlogLogSlowerThan }),
 		intParam("latency-monitor-threshold", 0, 0, longMax, 0, func(v *Values) *int64 { return &v.LatencyMonitorThresh }),
 		intParam("proto-max-bulk-len", 512<<20, 1<<20, longMax, memUnits, func(v *Values) *int64 { return &v.ProtoMaxBulkLen }),
+		intParam("script-undo-limit", 256<<20, 0, longMax, memUnits, func(v *Values) *int64 { return &v.ScriptUndoMaxBytes }).flag(Extension),
 		intParam("stream-node-max-entries", 100, 0, longMax, 0, func(v *Values) *int64 { return &v.StreamNodeMaxEntries }),
 		intParam("repl-backlog-size", 1<<20, 1, longMax, memUnits, nil),
 		intParam("maxmemory", 0, 0, ullongMax, memUnits|unsigned, func(v *Values) *int64 { return &v.MaxMemory }),

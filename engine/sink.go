@@ -78,6 +78,24 @@ var (
 	execArgs  = [][]byte{[]byte("EXEC")}
 )
 
+// Mark is a point in the running unit's effects (Engine.Mark).
+type Mark struct{ buf, notes, ops, spans, keys int }
+
+// Mark returns the point the running unit's effects have reached, to
+// drop what follows with Discard.
+func (e *Engine) Mark() Mark {
+	s := &e.sink
+	return Mark{len(s.buf), len(s.notes), len(s.ops), len(s.spans), len(s.keys)}
+}
+
+// Discard drops the effects recorded since m: their propagation, their
+// notifications and the keys they made ready. A script rolled back, or
+// abandoned by a shutdown, leaves nothing behind this way.
+func (e *Engine) Discard(m Mark) {
+	s := &e.sink
+	s.buf, s.notes, s.ops, s.spans, s.keys = s.buf[:m.buf], s.notes[:m.notes], s.ops[:m.ops], s.spans[:m.spans], s.keys[:m.keys]
+}
+
 // Flush hands the ended unit's effects on, in Redis's order: the
 // propagated commands, then the notifications, then the clients blocked
 // on keys that became ready. Units run to serve those clients flush

@@ -169,7 +169,11 @@ func (c *Clock) Ready(*DB, []byte) {}
 // Missed implements Env.
 func (c *Clock) Missed(*DB, []byte) {}
 
-func (db *DB) beforeChange(key []byte) { db.ks.env.BeforeChange(db, key) }
+func (db *DB) beforeChange(key []byte) {
+	if !db.shadow {
+		db.ks.env.BeforeChange(db, key)
+	}
+}
 
 // WillChange tells the keyspace that a command is about to change key in
 // place after looking it up for reading, as PFCOUNT (its cached count)
@@ -177,9 +181,17 @@ func (db *DB) beforeChange(key []byte) { db.ks.env.BeforeChange(db, key) }
 // Redis counts their lookups as reads.
 func (db *DB) WillChange(key []byte) { db.beforeChange(key) }
 
-func (db *DB) beforeFlush() { db.ks.env.BeforeFlush(db) }
+func (db *DB) beforeFlush() {
+	if !db.shadow {
+		db.ks.env.BeforeFlush(db)
+	}
+}
 
-func (db *DB) beforeChangeID(id uint32) { db.ks.env.BeforeChange(db, db.dict.Key(id)) }
+func (db *DB) beforeChangeID(id uint32) {
+	if !db.shadow {
+		db.ks.env.BeforeChange(db, db.dict.Key(id))
+	}
+}
 
 // Keyspace is the set of databases.
 type Keyspace struct {
@@ -254,6 +266,8 @@ type DB struct {
 	AvgTTL int64
 	// expireCursor is where the active expire cycle resumes.
 	expireCursor int
+	// shadow marks a database outside the numbered ones (Shadow).
+	shadow bool
 }
 
 type expireRec struct {
@@ -386,7 +400,11 @@ func (db *DB) Add(key []byte, k Kind, e Encoding, val uint64) uint32 {
 	return id
 }
 
-func (db *DB) ready(key []byte) { db.ks.env.Ready(db, key) }
+func (db *DB) ready(key []byte) {
+	if !db.shadow {
+		db.ks.env.Ready(db, key)
+	}
+}
 
 // streamGoing signals a stream key that is about to be deleted or
 // replaced, so that its blocked readers learn of it.

@@ -68,8 +68,10 @@ type Run struct {
 	// busy-reply-threshold.
 	TimedOut bool
 	// Killed is set by the host when SCRIPT KILL or FUNCTION KILL asks
-	// the script to stop.
-	Killed bool
+	// the script to stop; KillMsg, when set, replaces Redis's message to
+	// the script's caller.
+	Killed  bool
+	KillMsg string
 	// Host's own state for the run.
 	HostData any
 }
@@ -151,7 +153,11 @@ func (vm *VM) newErrHandler() *lua.LFunction {
 		e := L.Get(1)
 		run := vm.run
 		if run != nil && run.Killed {
-			e = errorTable(L, killedMsg, false)
+			msg := killedMsg
+			if run.KillMsg != "" {
+				msg = run.KillMsg
+			}
+			e = errorTable(L, msg, false)
 		}
 		t, ok := e.(*lua.LTable)
 		if !ok {

@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"net"
+	"slices"
 	"sync"
 	"syscall"
 	"time"
@@ -253,6 +254,13 @@ func (l *loop) serveWhileBusy(caller *client) {
 	}
 	l.sched = keep
 	l.mu.Unlock()
+	// Clients the interrupted iteration read but has not run yet (they
+	// came in the same batch as the script) are served too.
+	for _, c := range l.ready {
+		if c != caller && c.hasWork() && !slices.Contains(ready, c) {
+			ready = append(ready, c)
+		}
+	}
 	for _, c := range ready {
 		if c.closing.Load() != closeASAP && c.hasWork() {
 			c.clock = time.Now()

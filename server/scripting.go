@@ -27,6 +27,9 @@ const (
 	errBusyFunction = "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE."
 	errNoScript     = "NOSCRIPT No matching script. Please use EVAL."
 	errNotBusy      = "NOTBUSY No scripts in execution right now."
+	// errKilledRolledBack answers a script that wrote and was killed
+	// (a Redoubt guardrail: Redis cannot kill it).
+	errKilledRolledBack = "Script killed by user with SCRIPT KILL after it wrote; its writes were rolled back and not propagated"
 )
 
 type scripting struct {
@@ -41,6 +44,13 @@ type scripting struct {
 	runBuf script.Run
 	// lastServe is when the busy script last served other clients.
 	lastServe time.Time
+	// undo is the running script's undo log, listening while undoing is
+	// set (script-kill-rollback).
+	undo    undoLog
+	undoing bool
+	// abandon is set by SHUTDOWN NOSAVE during a busy script: the script
+	// is stopped and nothing of it is propagated.
+	abandon bool
 }
 
 func (s *Server) initScripting() {
@@ -49,6 +59,7 @@ func (s *Server) initScripting() {
 	lc := &client{s: s, id: -2, fd: -1, db: s.ks.DBs[0], resp: 2, authd: true, created: time.Now(), addr: "lua"}
 	lc.flags |= flagDenyBlocking
 	s.scripts.client = lc
+	s.scripts.undo.s = s
 }
 
 func (s *Server) registerScriptingCommands(h func(string, srvHandler)) {
@@ -145,7 +156,33 @@ func (s *Server) runScript(c *client, ctx *command.Ctx, r *script.Run, fn func()
 	lc.clock = c.clock
 	r.Start = time.Now()
 	s.scripts.run, s.scripts.caller = r, c
+	mark := s.eng.Mark()
+	undo := &s.scripts.undo
+	var unlisten func()
+	// Scripts from the AOF or a primary are never killed: no log.
+	s.scripts.undoing = s.cfg.ScriptKillRollback && c.flags&flagReplayed == 0
+	if s.scripts.undoing {
+		undo.begin(s.cfg.ScriptUndoMaxBytes)
+		unlisten = s.eng.Listen(undo)
+	}
 	errMsg, counted := fn()
+	if unlisten != nil {
+		unlisten()
+		if r.Killed && r.WriteDirty {
+			undo.rollback()
+			s.eng.Discard(mark)
+			s.log.Warningf("Script %s killed by SCRIPT KILL after it wrote: its writes were rolled back.", r.Name)
+		} else {
+			undo.commit()
+		}
+	}
+	if s.scripts.abandon {
+		// SHUTDOWN NOSAVE stopped it: as in Redis, which exits inside
+		// the script, nothing of it reaches the AOF or replicas.
+		s.eng.Discard(mark)
+		s.scripts.abandon = false
+	}
+	s.scripts.undoing = false
 	s.scripts.run, s.scripts.caller = nil, nil
 	s.eng.ReplMask = command.ToAll
 	if errMsg != "" {
@@ -300,13 +337,16 @@ func (s *Server) scriptKill(ctx *command.Ctx, eval bool) {
 		ctx.Err(errNotBusy)
 	case s.scripts.caller != nil && s.scripts.caller.flags&flagReplayed != 0:
 		ctx.Err("UNKILLABLE The busy script was sent by a master instance in the context of replication and cannot be killed.")
-	case r.WriteDirty:
+	case r.WriteDirty && (!s.scripts.undoing || s.scripts.undo.broken):
 		ctx.Err("UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.")
 	case eval && !r.Eval:
 		ctx.Err(errBusyFunction)
 	case !eval && r.Eval:
 		ctx.Err(errBusyEval)
 	default:
+		if r.WriteDirty {
+			r.KillMsg = errKilledRolledBack
+		}
 		r.Killed = true
 		ctx.W.OK()
 	}

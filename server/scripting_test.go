@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 
@@ -277,4 +278,81 @@ func stripUsec(v string) string {
 		}
 	}
 	return strings.Join(keep, ",")
+}
+
+// SCRIPT KILL on a script that wrote to keys of every type, renamed,
+// deleted, created and expired keys puts the dataset back exactly
+// (DEBUG DIGEST, TTLs), and keyspace notifications of the script never
+// reach subscribers. With script-kill-rollback no, Redis's UNKILLABLE
+// comes back.
+func TestScriptKillRollsBack(t *testing.T) {
+	addr := difftest.StartRedoubt(t, "busy-reply-threshold 50", "notify-keyspace-events KEA")
+	c := difftest.Dial(t, addr)
+	for _, cmd := range [][]string{
+		{"set", "s", "v", "px", "100000"}, {"hset", "h", "f", "1", "g", "2"}, {"rpush", "l", "a", "b"},
+		{"zadd", "z", "1", "m"}, {"sadd", "set", "x"}, {"set", "gone", "1"}, {"set", "ren", "r"},
+		{"xadd", "st", "1-1", "f", "v"}, {"set", "n", "10"},
+	} {
+		c.Do(cmd...)
+	}
+	digest := string(c.Do("debug", "digest"))
+	pttl := string(c.Do("pttl", "s"))
+	sub := difftest.Dial(t, addr)
+	sub.Do("psubscribe", "__key*__:*")
+
+	looper := difftest.Dial(t, addr)
+	looper.Send("eval", `
+redis.call('set', 's', 'changed')
+redis.call('hset', 'h', 'f', 'x', 'new', 'y')
+redis.call('rpush', 'l', 'c') redis.call('lpop', 'l')
+redis.call('zincrby', 'z', 5, 'm')
+redis.call('srem', 'set', 'x')
+redis.call('del', 'gone')
+redis.call('rename', 'ren', 'renamed')
+redis.call('xadd', 'st', '2-1', 'f', 'v')
+redis.call('incrby', 'n', 5)
+redis.call('set', 'fresh', '1')
+redis.call('select', 3) redis.call('set', 'indb3', '1')
+while true do end`, "0")
+	other := difftest.Dial(t, addr)
+	for !strings.HasPrefix(string(other.Do("ping")), "-BUSY") {
+	}
+	if got := string(other.Do("script", "kill")); got != "+OK\r\n" {
+		t.Fatalf("SCRIPT KILL: %q", got)
+	}
+	if got := string(looper.ReadRaw()); !strings.Contains(got, "rolled back") {
+		t.Fatalf("the script's caller: %q", got)
+	}
+	if got := string(c.Do("debug", "digest")); got != digest {
+		t.Errorf("digest after the rollback %q, before %q", got, digest)
+	}
+	before, _ := strconv.Atoi(strings.Trim(pttl, ":\r\n"))
+	after, _ := strconv.Atoi(strings.Trim(string(c.Do("pttl", "s")), ":\r\n"))
+	if after > before || after < before-10000 {
+		t.Errorf("PTTL of s after the rollback %d, before %d", after, before)
+	}
+	if got := string(c.Do("select", "3")) + string(c.Do("dbsize")); got != "+OK\r\n:0\r\n" {
+		t.Errorf("database 3 after the rollback: %q", got)
+	}
+	// The first notification the subscriber sees is the one after.
+	c.Do("select", "0")
+	c.Do("set", "after", "1")
+	msg := string(sub.ReadRaw())
+	if !strings.Contains(msg, "after") {
+		t.Errorf("the subscriber got %q first", msg)
+	}
+
+	c.Do("config", "set", "script-kill-rollback", "no")
+	looper.Send("eval", "redis.call('set','s','again') while true do end", "0")
+	for !strings.HasPrefix(string(other.Do("ping")), "-BUSY") {
+	}
+	if got := string(other.Do("script", "kill")); !strings.HasPrefix(got, "-UNKILLABLE ") {
+		t.Errorf("SCRIPT KILL without rollback: %q", got)
+	}
+	// Only SHUTDOWN NOSAVE ends it, as in Redis.
+	if got := string(other.Do("shutdown")); !strings.HasPrefix(got, "-BUSY ") {
+		t.Errorf("SHUTDOWN during the script: %q", got)
+	}
+	other.Send("shutdown", "nosave")
+	looper.ReadRaw()
 }

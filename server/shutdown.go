@@ -163,6 +163,20 @@ func shutdownCmd(s *Server, c *client, ctx *command.Ctx) {
 		ctx.W.OK()
 		return
 	}
+	if r := s.busyScript(); r != nil {
+		// Only SHUTDOWN NOSAVE ends a busy script, as in Redis; the
+		// script stops and nothing of it is propagated.
+		if !f.nosave {
+			if r.Eval {
+				ctx.Err(errBusyEval)
+			} else {
+				ctx.Err(errBusyFunction)
+			}
+			return
+		}
+		r.Killed = true
+		s.scripts.abandon = true
+	}
 	s.log.Warningf("User requested shutdown...")
 	if err := s.finishShutdown(f); err != nil {
 		ctx.Err("ERR Errors trying to SHUTDOWN. Check logs.")

@@ -40,7 +40,8 @@ echo "== short fuzz runs"
 fuzztime=${FUZZTIME:-20000x}
 for target in ./protocol:FuzzParser ./rdb:FuzzDecoder ./rdb:FuzzLZF ./listpack:FuzzValidate \
     ./intset:FuzzValidate ./types/hll:FuzzValue ./keys:FuzzRestore ./snapshot:FuzzRead \
-    ./types/stream:FuzzStreamRestore ./aof:FuzzReader ./ziplist:FuzzZiplist ./zipmap:FuzzZipmap; do
+    ./types/stream:FuzzStreamRestore ./aof:FuzzReader ./ziplist:FuzzZiplist ./zipmap:FuzzZipmap \
+    ./script/lualib/cjson:FuzzDecode ./script/lualib/cmsgpack:FuzzUnpack ./script/lualib/luastruct:FuzzUnpack; do
     out=$(go test -run XXX -fuzz "^${target#*:}\$" -fuzztime "$fuzztime" "${target%%:*}" 2>&1) ||
         { echo "$out"; exit 1; }
 done

@@ -64,7 +64,7 @@ func (vm *VM) Create(body []byte) (*Script, string) {
 	// numbers in errors stay the user's.
 	fn, cerr := vm.L.Load(bytes.NewReader(body[skip:]), sourceUserScript)
 	if cerr != nil {
-		return nil, "ERR Error compiling script (new function): " + compileError(cerr, body[skip:])
+		return nil, "ERR Error compiling script (new function): " + compileErrorIn(cerr, body[skip:], sourceUserScript)
 	}
 	s := &Script{SHA: sha, Body: bytes.Clone(body), Flags: flags, fn: fn}
 	vm.eval.scripts[sha] = s
@@ -75,7 +75,7 @@ func (vm *VM) Create(body []byte) (*Script, string) {
 // compileError words a compile error as Lua 5.1 does
 // ("user_script:1: <message> near '<token>'"); the message itself is
 // gopher-lua's parser's.
-func compileError(err error, body []byte) string {
+func compileErrorIn(err error, body []byte, source string) string {
 	if ae, ok := err.(*lua.ApiError); ok && ae.Cause != nil {
 		err = ae.Cause
 	}
@@ -85,7 +85,7 @@ func compileError(err error, body []byte) string {
 		if line == parse.EOF {
 			line, tok = bytes.Count(body, []byte("\n"))+1, "<eof>"
 		}
-		return sourceUserScript + ":" + strconv.Itoa(line) + ": " + strings.TrimSpace(pe.Message) + " near '" + tok + "'"
+		return source + ":" + strconv.Itoa(line) + ": " + strings.TrimSpace(pe.Message) + " near '" + tok + "'"
 	}
 	return strings.TrimSpace(strings.ReplaceAll(err.Error(), "\n", " "))
 }

@@ -1,10 +1,13 @@
 package script
 
 import (
+	"math"
 	"strconv"
 
 	"github.com/redoubt-db/redoubt/protocol"
 )
+
+var mathInf = math.Inf(1)
 
 // appendG17 formats a number as redis.call passes it to a command:
 // C's %.17g, which keeps every bit of a double.

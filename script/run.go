@@ -72,8 +72,8 @@ type Run struct {
 	// the script's caller.
 	Killed  bool
 	KillMsg string
-	// Host's own state for the run.
-	HostData any
+	// loadDeadline bounds a library's load (FUNCTION LOAD).
+	loadDeadline time.Time
 }
 
 // hookCtx is the context gopher-lua polls between instructions (see the
@@ -96,7 +96,11 @@ func (h *hookCtx) Done() <-chan struct{} {
 	}
 	h.count++
 	if h.count%interruptEvery == 0 && !r.Killed {
-		h.vm.host.Interrupt(r)
+		if r.loadDeadline.IsZero() {
+			h.vm.host.Interrupt(r)
+		} else if time.Now().After(r.loadDeadline) {
+			r.Killed = true
+		}
 	}
 	if r.Killed {
 		return closedCh

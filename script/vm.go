@@ -53,16 +53,19 @@ type VM struct {
 	rand48 uint64
 
 	eval evalCache
+	// fn is the function libraries' state, on a VM made by NewFunctions.
+	fn *funcState
 }
 
 // Lua's limits. Redis's Lua allows 200 nested C calls and about 16,000
 // Lua frames; gopher-lua counts frames only.
 const (
-	callStackSize    = 2000
-	registrySize     = 1024 * 20
-	registryMaxSize  = 1024 * 1024 * 8
-	interruptEvery   = 1 << 12
-	sourceUserScript = "user_script"
+	callStackSize      = 2000
+	registrySize       = 1024 * 20
+	registryMaxSize    = 1024 * 1024 * 8
+	interruptEvery     = 1 << 12
+	sourceUserScript   = "user_script"
+	sourceUserFunction = "user_function"
 )
 
 // New returns a VM with Redis's environment.
@@ -140,6 +143,9 @@ func (vm *VM) init() {
 	str.RawSetString("rep", L.NewFunction(luaStringRep))
 	str.RawSetString("dump", lua.LNil)
 	math := g.RawGetString("math").(*lua.LTable)
+	// gopher-lua's math.huge is the largest finite double; Lua's is
+	// infinity.
+	math.RawSetString("huge", lua.LNumber(mathInf))
 	math.RawSetString("random", L.NewFunction(vm.mathRandom))
 	math.RawSetString("randomseed", L.NewFunction(vm.mathRandomSeed))
 

@@ -83,7 +83,7 @@ func (s *Server) newCommandTable() *command.Table {
 	s.registerScriptingCommands(h)
 	// Redis's may_replicate, which COMMAND INFO does not show: a
 	// script may write, and CLIENT PAUSE WRITE holds it.
-	for _, name := range []string{"eval", "evalsha", "publish", "pfcount"} {
+	for _, name := range []string{"eval", "evalsha", "fcall", "publish", "pfcount"} {
 		t.Flag(name, command.MayReplicate)
 	}
 	return t

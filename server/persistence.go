@@ -68,7 +68,11 @@ func (s *Server) rdbPath() string { return s.cfg.Path(s.cfg.DBFilename) }
 
 // snapshotInfo is what a file records about this server now.
 func (s *Server) snapshotInfo() snapshot.Info {
-	return snapshot.Info{Version: Version, UsedMemory: s.memory().used(), Now: time.Now().Unix()}
+	info := snapshot.Info{Version: Version, UsedMemory: s.memory().used(), Now: time.Now().Unix()}
+	for _, l := range s.scripts.fvm.Libraries() {
+		info.Functions = append(info.Functions, l.Code)
+	}
+	return info
 }
 
 // saveSnapshot writes the dataset to the RDB file in the foreground,
@@ -100,7 +104,7 @@ func (s *Server) loadSnapshot(replace bool) error {
 	start := time.Now()
 	s.eng.SetNow(start.UnixMilli())
 	opts := snapshot.LoadOptions{Now: start.UnixMilli(), Replace: replace,
-		YieldEvery: s.cfg.LoadingEventsInterval, KeyDelay: s.keyLoadDelay(), EmptyKey: s.emptyKeyLogger()}
+		YieldEvery: s.cfg.LoadingEventsInterval, KeyDelay: s.keyLoadDelay(), EmptyKey: s.emptyKeyLogger(), Function: s.loadLibrary}
 	if st, err := os.Stat(s.rdbPath()); err == nil {
 		s.startLoading(st.Size())
 		defer s.stopLoading()

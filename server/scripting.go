@@ -33,7 +33,10 @@ const (
 )
 
 type scripting struct {
-	vm *script.VM
+	// vm runs EVAL scripts, fvm function libraries (each on its own
+	// Lua state, as in Redis).
+	vm  *script.VM
+	fvm *script.VM
 	// client runs the scripts' commands (Redis's lua_client).
 	client *client
 	// run is the script in progress and caller its client, nil between
@@ -56,6 +59,7 @@ type scripting struct {
 func (s *Server) initScripting() {
 	script.Version = Version
 	s.scripts.vm = script.New(s)
+	s.scripts.fvm = script.NewFunctions(s)
 	lc := &client{s: s, id: -2, fd: -1, db: s.ks.DBs[0], resp: 2, authd: true, created: time.Now(), addr: "lua"}
 	lc.flags |= flagDenyBlocking
 	s.scripts.client = lc
@@ -73,6 +77,7 @@ func (s *Server) registerScriptingCommands(h func(string, srvHandler)) {
 	h("script|kill", scriptKillCmd)
 	h("script|debug", scriptDebugCmd)
 	h("script|help", scriptHelpCmd)
+	s.registerFunctionCommands(h)
 }
 
 // busyScript is the script that runs past busy-reply-threshold, or nil.

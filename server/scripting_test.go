@@ -356,3 +356,116 @@ while true do end`, "0")
 	other.Send("shutdown", "nosave")
 	looper.ReadRaw()
 }
+
+// functionCorpus is scriptCorpus for FUNCTION and FCALL.
+const functionCorpus = `
+function load "#!lua name=lib1\nredis.register_function('f1', function(keys, args) return {keys[1], args[1]} end)"
+fcall f1 1 k a
+fcall_ro f1 1 k a
+fcall nosuch 0
+fcall f1 notanumber
+fcall f1 -1
+fcall f1 5 k
+function load "#!lua name=lib1\nredis.register_function('f1', function() return 1 end)"
+function load replace "#!lua name=lib1\nredis.register_function('f1', function() return 2 end)"
+fcall f1 0
+function load REPLACE "#!lua name=lib1\nredis.register_function{function_name='f1', callback=function() return redis.call('set','fk','v') end, description='a desc', flags={'allow-oom'}}"
+fcall f1 0
+fcall_ro f1 0
+function list
+function list withcode
+function list libraryname lib*
+function list libraryname nomatch
+function list bogus
+function list libraryname
+function load "#!lua name=lib2\nredis.register_function{function_name='ro', callback=function() return redis.call('get','fk') end, flags={'no-writes'}}"
+fcall_ro ro 0
+fcall ro 0
+function load "#!lua name=lib3\nredis.register_function{function_name='rw', callback=function() return redis.call('set','x','y') end, flags={'no-writes'}}"
+fcall rw 0
+function load "#!lua name=lib4\nredis.register_function('f1', function() return 1 end)"
+function load "#!lua name=lib5\nreturn 1"
+function load "#!lua name=lib6\nredis.register_function('bad name', function() return 1 end)"
+function load "#!lua name=lib7\nredis.register_function('dup', function() return 1 end) redis.register_function('dup', function() return 1 end)"
+function load "#!lua name=lib8\nredis.register_function{function_name='x', callback=1}"
+function load "#!lua name=lib8\nredis.register_function{function_name='x'}"
+function load "#!lua name=lib8\nredis.register_function{callback=function() end}"
+function load "#!lua name=lib8\nredis.register_function{function_name='x', callback=function() end, flags={'bogus'}}"
+function load "#!lua name=lib8\nredis.register_function{function_name='x', callback=function() end, other=1}"
+function load "#!lua name=lib8\nredis.register_function('x')"
+function load "#!lua name=lib8\nredis.register_function(1, 2)"
+function load "#!lua name=lib8\nredis.register_function()"
+function load "#!lua name=lib8\nredis.call('set','x','y')"
+function load "#!lua name=lib8\nreturn string.upper('x')"
+function load "#!lua name=lib8\nx = 1"
+function load "#!lua name=lib8\nerror('boom')"
+function load "no shebang"
+function load "#!lua name=lib8"
+function load "#!lua"
+function load "#!lua name=a name=b\nreturn 1"
+function load "#!lua foo=bar\nreturn 1"
+function load "#!lua name=bad-name\nreturn 1"
+function load "#!js name=lib8\nreturn 1"
+function load bogus "#!lua name=lib8\nreturn 1"
+function load
+eval "return redis.register_function" 0
+function load "#!lua name=lib9\nredis.register_function('f9', function(keys, args) return redis.register_function('x', function() end) end)"
+function load "#!lua name=lib10\nredis.register_function('f10', function(keys, args) error('inside') end)"
+fcall f10 0
+function load "#!lua name=lib11\nredis.register_function('f11', function(keys, args) return redis.call('incr','fk') end)"
+fcall f11 0
+function load "#!lua name=lib12\nlocal function helper() return 'h' end redis.register_function('f12', function() return helper() .. redis.REDIS_VERSION end) redis.log(redis.LOG_NOTICE, 'loading lib12')"
+fcall f12 0
+function delete lib12
+function delete lib12
+fcall f12 0
+function stats
+function kill
+function restore bogus
+function flush bogus
+function flush
+function list
+function stats
+fcall f1 0
+`
+
+func TestFunctionsMatchRedis(t *testing.T) {
+	p := difftest.NewPair(t)
+	p.Script(functionCorpus)
+	// DUMP and RESTORE between the two servers, both ways.
+	p.Do("function", "load", "#!lua name=dumped\nredis.register_function('d1', function() return 'd' end)")
+	theirs, ours := p.Redis.DoValue("function", "dump"), p.Redoubt.DoValue("function", "dump")
+	if theirs.Str != ours.Str {
+		t.Errorf("FUNCTION DUMP: redis %q, redoubt %q", theirs.Str, ours.Str)
+	}
+	p.Do("function", "restore", theirs.Str)
+	p.Do("function", "restore", theirs.Str, "replace")
+	p.Do("function", "flush")
+	p.Do("function", "restore", ours.Str, "append")
+	p.Do("fcall", "d1", "0")
+	p.Do("function", "restore", ours.Str, "flush")
+	p.Do("function", "restore", ours.Str[:len(ours.Str)-1]+"x")
+}
+
+// The Lua libraries Redis carries, through EVAL (their own packages
+// compare them with Redis's in depth).
+func TestScriptLibrariesMatchRedis(t *testing.T) {
+	p := difftest.NewPair(t)
+	p.Script(`
+eval "return cjson.encode({1,2,3,{a=1}})" 0
+eval "return cjson.encode(cjson.decode('[1,2.5,\"x\",null,true]'))" 0
+eval "return cjson.decode('{\"a\":[1,2]}').a[2]" 0
+eval "return {pcall(cjson.decode, '[1,')}" 0
+eval "return cjson.encode(cjson.null)" 0
+eval "return bit.tohex(65535)" 0
+eval "return {bit.band(0xff, 0x0f), bit.bor(1, 2), bit.bxor(3, 1), bit.lshift(1, 4), bit.rshift(-1, 28), bit.arshift(-256, 4), bit.bnot(0)}" 0
+eval "return tostring(math.huge)" 0
+eval "return {pcall(cjson.encode, math.huge)}" 0
+eval "return cmsgpack.pack({1,2,3}, 'x', 1.5)" 0
+eval "return {cmsgpack.unpack(cmsgpack.pack(1, 'two', {3}))}" 0
+eval "return struct.pack('>I2i4', 258, -1)" 0
+eval "return {struct.unpack('<h', struct.pack('<h', -2))}" 0
+eval "return struct.size('i4d')" 0
+eval "return {pcall(struct.pack, 'q', 1)}" 0
+`)
+}

@@ -62,6 +62,10 @@ func (rdbLayout) begin(cfg *config.Values, info Info) rdb.Encoder {
 		aofBase = 1
 	}
 	e.AuxInt("aof-base", aofBase)
+	for _, code := range info.Functions {
+		e.Byte(rdb.OpFunction2)
+		e.String(code)
+	}
 	return e
 }
 
@@ -95,6 +99,13 @@ func (aofLayout) begin(cfg *config.Values, info Info) rdb.Encoder {
 	if cfg.AOFTimestampEnabled {
 		e.B = append(e.B, "#TS:"...)
 		e.B = strconv.AppendInt(e.B, info.Now, 10)
+		e.B = append(e.B, '\r', '\n')
+	}
+	for _, code := range info.Functions {
+		e.B = append(e.B, "*3\r\n$8\r\nFUNCTION\r\n$4\r\nLOAD\r\n$"...)
+		e.B = strconv.AppendInt(e.B, int64(len(code)), 10)
+		e.B = append(e.B, '\r', '\n')
+		e.B = append(e.B, code...)
 		e.B = append(e.B, '\r', '\n')
 	}
 	return e

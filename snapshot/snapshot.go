@@ -40,6 +40,10 @@ type Info struct {
 	// AOFBase marks an RDB file written as the base of an AOF (the
 	// aof-base AUX field).
 	AOFBase bool
+	// Functions is the code of each function library, saved before the
+	// keys (FUNCTION2 records in an RDB file, FUNCTION LOAD commands in
+	// an AOF).
+	Functions [][]byte
 }
 
 // flushAt is the buffered size at which records go to the file.
@@ -183,6 +187,9 @@ type LoadOptions struct {
 	KeyDelay func()
 	// EmptyKey, if set, is told of each empty collection skipped.
 	EmptyKey func(key []byte)
+	// Function loads a function library's code found in the file; a
+	// file with libraries cannot be loaded without it.
+	Function func(code []byte) error
 }
 
 // Loaded describes a loaded file.
@@ -191,6 +198,7 @@ type Loaded struct {
 	CTime      int64  // the ctime AUX field, Unix seconds, or 0
 	UsedMemory int64  // the used-mem AUX field, or 0
 	Keys       int64  // keys loaded
+	Libraries  int64  // function libraries loaded
 	Expired    int64  // keys dropped because their time had passed
 	// EmptySkipped counts collections with no element, which are not
 	// loaded (Redis 7.0 skips them too; older versions could save them).
@@ -297,8 +305,21 @@ func Read(data []byte, ks *keyspace.Keyspace, cfg *config.Values, opts LoadOptio
 			continue
 		case rdb.OpModuleAux:
 			return corrupt("the file holds module data, which Redoubt cannot load")
-		case rdb.OpFunction, rdb.OpFunction2:
-			return corrupt("the file holds function libraries, which Redoubt cannot load yet")
+		case rdb.OpFunction2:
+			code := d.String()
+			if d.Err() != nil {
+				return corrupt("truncated function library")
+			}
+			if opts.Function == nil {
+				return corrupt("the file holds function libraries and nothing loads them")
+			}
+			if err := opts.Function(code); err != nil {
+				return out, fmt.Errorf("Failed loading library: %v", err)
+			}
+			out.Libraries++
+			continue
+		case rdb.OpFunction:
+			return corrupt("the file holds function libraries in the format of Redis 7.0's release candidates, which Redoubt cannot load")
 		case rdb.OpEOF:
 			err := checkEnd(data, d, version, cfg)
 			out.Size = int64(len(data) - d.Remaining())

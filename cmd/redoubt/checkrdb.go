@@ -168,9 +168,15 @@ func (c *rdbChecker) walk() (int, *rdbFault) {
 		case rdb.OpModuleAux:
 			c.doing = "read-module-aux"
 			return fail("The file holds module data, which Redoubt cannot load")
-		case rdb.OpFunction, rdb.OpFunction2:
+		case rdb.OpFunction2:
 			c.doing = "read-functions"
-			return fail("The file holds function libraries, which Redoubt cannot load yet")
+			d.String()
+			if d.Err() != nil {
+				return eof()
+			}
+		case rdb.OpFunction:
+			c.doing = "read-functions"
+			return fail("The file holds function libraries in the format of Redis 7.0's release candidates, which Redoubt cannot load")
 		case rdb.OpEOF:
 			return c.checksum(d, version)
 		default:

@@ -1,0 +1,70 @@
+package cmsgpack
+
+import (
+	"errors"
+	"testing"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+// FuzzUnpack feeds arbitrary input to unpack, unpack_one and unpack_limit.
+// Lua errors are expected; a Go panic (which gopher-lua's PCall turns into
+// an ApiErrorPanic) is a failure, and so is a value that does not pack
+// back to something unpack reads again. Lengths in the input must not
+// size anything (see presize), which the fuzzer's memory limit checks.
+func FuzzUnpack(f *testing.F) {
+	for _, s := range []string{
+		"", "\x00", "\x7f\xe0\xff", "\xcc\xff", "\xcd\x01\x02", "\xce\x80\x00\x00\x01", "\xcf\xff\xff\xff\xff\xff\xff\xff\xff",
+		"\xd3\x80\x00\x00\x00\x00\x00\x00\x00", "\xca\x7f\xc0\x00\x00", "\xcb\x7f\xf8\x00\x00\x00\x00\x00\x01",
+		"\xa3abc", "\xd9\x02hi", "\xda\x00\x01x", "\xdb\xff\xff\xff\xff", "\x93\x01\xc0\x03", "\xdc\xff\xff",
+		"\xdd\xff\xff\xff\xff\x01", "\x82\xa1a\x01\xa1b\x92\xc2\xc3", "\xde\xff\xff", "\xdf\xff\xff\xff\xff",
+		"\x81\xc0\x01", "\x81\xcb\x7f\xf8\x00\x00\x00\x00\x00\x00\x01", "\xc1", "\xc4\x01a", "\x91\x91\x91\x91\x90",
+	} {
+		f.Add([]byte(s), int64(0), int64(0))
+		f.Add([]byte(s), int64(1), int64(1))
+	}
+	f.Fuzz(func(t *testing.T, data []byte, limit, offset int64) {
+		L := lua.NewState(lua.Options{RegistrySize: 1 << 14, RegistryMaxSize: 1 << 20})
+		defer L.Close()
+		L.Push(L.NewFunction(Loader))
+		L.Call(0, 1)
+		mod := L.Get(-1).(*lua.LTable)
+		L.Pop(1)
+		call := func(name string, args ...lua.LValue) []lua.LValue {
+			L.SetTop(0)
+			L.Push(mod.RawGetString(name))
+			for _, a := range args {
+				L.Push(a)
+			}
+			err := L.PCall(len(args), lua.MultRet, nil)
+			var ae *lua.ApiError
+			if errors.As(err, &ae) && ae.Type == lua.ApiErrorPanic {
+				t.Fatalf("%s(%q): Go panic: %v", name, data, err)
+			}
+			if err != nil {
+				return nil
+			}
+			out := make([]lua.LValue, L.GetTop())
+			for i := range out {
+				out[i] = L.Get(i + 1)
+			}
+			return out
+		}
+		s := lua.LString(data)
+		call("unpack_one", s, lua.LNumber(offset))
+		call("unpack_limit", s, lua.LNumber(limit), lua.LNumber(offset))
+		vals := call("unpack", s)
+		if len(vals) == 0 {
+			return
+		}
+		// What was read packs, and what packs reads back as many values.
+		packed := call("pack", vals...)
+		if len(packed) != 1 {
+			t.Fatalf("unpack(%q) gave values pack refuses", data)
+		}
+		again := call("unpack", packed[0])
+		if len(again) != len(vals) {
+			t.Fatalf("unpack(%q): %d values, %d after a pack round trip", data, len(vals), len(again))
+		}
+	})
+}

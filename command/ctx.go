@@ -34,6 +34,9 @@ type Ctx struct {
 	Dirty int64
 	// Errors counts error replies written by the call.
 	Errors int
+	// InScript is set when a script runs the command (Redis's
+	// CLIENT_SCRIPT): a few commands answer differently there.
+	InScript bool
 	// Replayed is set when the command comes from the AOF or from a
 	// primary (Redis's mustObeyClient): what it does was decided where it
 	// first ran, and limits meant for clients do not apply.

@@ -355,13 +355,13 @@ func (vm *VM) mathRandom(L *lua.LState) int {
 	case 0:
 		L.Push(lua.LNumber(r))
 	case 1:
-		u := L.CheckInt(1)
+		u := checkInt(L, 1)
 		if u < 1 {
 			L.ArgError(1, "interval is empty")
 		}
 		L.Push(lua.LNumber(math.Floor(r*float64(u)) + 1))
 	case 2:
-		l, u := L.CheckInt(1), L.CheckInt(2)
+		l, u := checkInt(L, 1), checkInt(L, 2)
 		if l > u {
 			L.ArgError(2, "interval is empty")
 		}
@@ -376,6 +376,21 @@ func (vm *VM) mathRandomSeed(L *lua.LState) int {
 	if vm.run == nil {
 		L.RaiseError("math.randomseed can only be called inside a script invocation")
 	}
-	vm.rand48 = rand48Seed(int32(L.CheckInt(1)))
+	vm.rand48 = rand48Seed(int32(checkInt(L, 1)))
+	return 0
+}
+
+// checkInt is Lua 5.1's luaL_checkint: a number, or a string that reads
+// as one, truncated.
+func checkInt(L *lua.LState, i int) int {
+	switch v := L.Get(i).(type) {
+	case lua.LNumber:
+		return int(v)
+	case lua.LString:
+		if f, err := parseNumber(strings.TrimSpace(string(v))); err == nil {
+			return int(f)
+		}
+	}
+	L.TypeError(i, lua.LTNumber)
 	return 0
 }

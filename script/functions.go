@@ -91,8 +91,19 @@ func (vm *VM) Libraries() []*Library {
 // Library returns the library named name, or nil.
 func (vm *VM) Library(name string) *Library { return vm.fn.libs[name] }
 
-// Function returns the function named name, or nil.
-func (vm *VM) Function(name []byte) *Function { return vm.fn.funcs[string(name)] }
+// Function returns the function named name, in any case (Redis's
+// function names are case-insensitive, its library names are not), or
+// nil.
+func (vm *VM) Function(name []byte) *Function { return vm.fn.funcs[strings.ToLower(string(name))] }
+
+// LibrariesMemory is the bytes of the libraries' code.
+func (vm *VM) LibrariesMemory() int64 {
+	var n int64
+	for _, l := range vm.fn.libs {
+		n += int64(len(l.Code) + len(l.Name))
+	}
+	return n
+}
 
 // FunctionCount is the number of registered functions.
 func (vm *VM) FunctionCount() int { return len(vm.fn.funcs) }
@@ -174,7 +185,7 @@ func (vm *VM) LoadLibrary(code []byte, replace, timeout bool) (*Library, string)
 		return nil, "No functions registered"
 	}
 	for _, f := range lib.Functions {
-		if other := vm.fn.funcs[f.Name]; other != nil && other.Library != old {
+		if other := vm.fn.funcs[strings.ToLower(f.Name)]; other != nil && other.Library != old {
 			return nil, "Function " + f.Name + " already exists"
 		}
 	}
@@ -188,14 +199,14 @@ func (vm *VM) LoadLibrary(code []byte, replace, timeout bool) (*Library, string)
 func (vm *VM) link(lib *Library) {
 	vm.fn.libs[lib.Name] = lib
 	for _, f := range lib.Functions {
-		vm.fn.funcs[f.Name] = f
+		vm.fn.funcs[strings.ToLower(f.Name)] = f
 	}
 }
 
 func (vm *VM) unlink(lib *Library) {
 	delete(vm.fn.libs, lib.Name)
 	for _, f := range lib.Functions {
-		delete(vm.fn.funcs, f.Name)
+		delete(vm.fn.funcs, strings.ToLower(f.Name))
 	}
 }
 
@@ -357,7 +368,7 @@ func (vm *VM) registerFunction(L *lua.LState) int {
 		raise(L, errBadName)
 	}
 	for _, other := range lib.Functions {
-		if other.Name == f.Name {
+		if strings.EqualFold(other.Name, f.Name) {
 			raise(L, "Function already exists in the library")
 		}
 	}

@@ -1,6 +1,7 @@
 package script
 
 import (
+	"runtime/metrics"
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
@@ -55,6 +56,28 @@ type VM struct {
 	eval evalCache
 	// fn is the function libraries' state, on a VM made by NewFunctions.
 	fn *funcState
+	// baseMem is what creating the Lua state allocated.
+	baseMem int64
+}
+
+// allocated is the bytes the process has allocated on the Go heap so
+// far (a cumulative counter, read without stopping the world).
+func allocated() int64 {
+	s := []metrics.Sample{{Name: "/gc/heap/allocs:bytes"}}
+	metrics.Read(s)
+	return int64(s[0].Value.Uint64())
+}
+
+// Memory estimates the Lua state's memory: what creating it allocated,
+// and its compiled scripts or libraries at four times their source
+// size. gopher-lua's state lives on the Go heap, where nothing counts
+// one state's share exactly.
+func (vm *VM) Memory() int64 {
+	code := vm.eval.mem
+	if vm.fn != nil {
+		code += vm.LibrariesMemory()
+	}
+	return vm.baseMem + 4*code
 }
 
 // Lua's limits. Redis's Lua allows 200 nested C calls and about 16,000
@@ -88,6 +111,8 @@ func (vm *VM) Reset() {
 }
 
 func (vm *VM) init() {
+	before := allocated()
+	defer func() { vm.baseMem = allocated() - before }()
 	L := lua.NewState(lua.Options{
 		SkipOpenLibs:        true,
 		CallStackSize:       callStackSize,

@@ -231,7 +231,8 @@ func (s *Server) loadPreamble(f *os.File, size, base int64) (int64, error) {
 		return 0, err
 	}
 	defer syscall.Munmap(data)
-	got, err := snapshot.Read(data, s.ks, &s.cfg.Values, snapshot.LoadOptions{KeyDelay: s.keyLoadDelay(), EmptyKey: s.emptyKeyLogger(), Function: s.loadLibrary,
+	got, err := snapshot.Read(data, s.ks, &s.cfg.Values, snapshot.LoadOptions{KeyDelay: s.keyLoadDelay(), EmptyKey: s.emptyKeyLogger(),
+		Function:   func(code []byte) error { return s.loadLibrary(code, false) },
 		YieldEvery: s.cfg.LoadingEventsInterval, Yield: func(done int64) {
 			s.loading.done = base + done
 			s.loadingYield()

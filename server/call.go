@@ -146,7 +146,7 @@ func (s *Server) execute(c *client, cmd *command.Command, args [][]byte, woken [
 	// previous one of the batch ended (clock reads are not free).
 	start := c.clock
 	ctx := c.ctxAt(s.eng.Depth())
-	ctx.Reset(command.Ctx{Args: args, Cmd: cmd, W: &c.reply, KS: s.ks, DB: c.db, Cfg: &s.cfg.Values, E: s.eng, Client: c, Retry: retry, Woken: woken, Replayed: c.flags&flagReplayed != 0})
+	ctx.Reset(command.Ctx{Args: args, Cmd: cmd, W: &c.reply, KS: s.ks, DB: c.db, Cfg: &s.cfg.Values, E: s.eng, Client: c, Retry: retry, Woken: woken, Replayed: c.flags&flagReplayed != 0, InScript: c == s.scripts.client})
 	saved := s.eng.Begin(c, start.UnixMilli(), c.flags&flagNoTouch != 0 && cmd.Name != "touch")
 	s.eng.Run(ctx)
 	if c.flags&(flagTracking|flagTrackingBcast) == flagTracking && cmd.Has(command.ReadOnly) {

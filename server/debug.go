@@ -41,6 +41,10 @@ func init() {
 			s.ks.ActiveExpire = atoi(ctx.Args[2]) != 0
 			ctx.W.OK()
 		}},
+		{"set-disable-deny-scripts", 3, func(s *Server, c *client, ctx *command.Ctx) {
+			s.scripts.allowNoScript = atoi(ctx.Args[2]) != 0
+			ctx.W.OK()
+		}},
 		{"protocol", 3, debugProtocol},
 		{"object", 3, debugObject},
 		{"reload", -2, debugReload},
@@ -312,7 +316,9 @@ func valueAddr(db *keyspace.DB, id uint32) uint64 {
 
 func debugObject(s *Server, c *client, ctx *command.Ctx) {
 	db := c.db
-	id := db.Lookup(ctx.Args[2], keyspace.NoTouch|keyspace.Write)
+	// Redis looks the key up in the table itself: a key whose time has
+	// passed is still described, and not deleted.
+	id := db.Find(ctx.Args[2])
 	if id == dict.None {
 		ctx.Err(command.ErrNoSuchKey)
 		return

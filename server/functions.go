@@ -32,11 +32,10 @@ func (s *Server) registerFunctionCommands(h func(string, srvHandler)) {
 	h("function|help", functionHelpCmd)
 }
 
-// loadLibrary loads a library found in an RDB file or AOF preamble; it
-// replaces one of the same name (DEBUG RELOAD loads over the libraries
-// already there).
-func (s *Server) loadLibrary(code []byte) error {
-	if _, msg := s.scripts.fvm.LoadLibrary(code, true, false); msg != "" {
+// loadLibrary loads a library found in an RDB file or AOF preamble;
+// replace lets it replace one of the same name (DEBUG RELOAD MERGE).
+func (s *Server) loadLibrary(code []byte, replace bool) error {
+	if _, msg := s.scripts.fvm.LoadLibrary(code, replace, false); msg != "" {
 		return errors.New(msg)
 	}
 	return nil
@@ -73,6 +72,11 @@ func fcallCmd(s *Server, c *client, ctx *command.Ctx) {
 	argv := ctx.Args[3+numkeys:]
 	vm := s.scripts.fvm
 	s.runScript(c, ctx, r, func() (string, bool) { return vm.Call(ctx.W, r, f, keys, argv) })
+}
+
+// subcommandSyntaxError is Redis's addReplySubcommandSyntaxError.
+func subcommandSyntaxError(ctx *command.Ctx) {
+	ctx.Err("ERR unknown subcommand or wrong number of arguments for '" + clip(ctx.Args[1], 128) + "'. Try " + strings.ToUpper(string(ctx.Args[0])) + " HELP.")
 }
 
 func parseInt(b []byte) (int64, bool) {
@@ -130,6 +134,9 @@ func functionFlushCmd(s *Server, c *client, ctx *command.Ctx) {
 	switch {
 	case len(ctx.Args) == 2:
 	case len(ctx.Args) == 3 && (strings.EqualFold(string(ctx.Args[2]), "sync") || strings.EqualFold(string(ctx.Args[2]), "async")):
+	case len(ctx.Args) > 3:
+		subcommandSyntaxError(ctx)
+		return
 	default:
 		ctx.Err("ERR FUNCTION FLUSH only supports SYNC|ASYNC option")
 		return
@@ -239,7 +246,7 @@ func functionDumpCmd(s *Server, c *client, ctx *command.Ctx) {
 func functionRestoreCmd(s *Server, c *client, ctx *command.Ctx) {
 	policy := "append"
 	if len(ctx.Args) > 4 {
-		ctx.Err(command.ErrSyntax)
+		subcommandSyntaxError(ctx)
 		return
 	}
 	if len(ctx.Args) == 4 {

@@ -388,19 +388,23 @@ func (s *Server) infoMemory(w *infoWriter) {
 	total := totalSystemMemory()
 	w.field("total_system_memory", total)
 	w.field("total_system_memory_human", humanBytes(total))
-	// No scripting engine yet: nothing is held for scripts or functions.
-	for _, f := range []string{"used_memory_lua", "used_memory_vm_eval"} {
-		w.field(f, 0)
-	}
-	w.field("used_memory_lua_human", humanBytes(0))
-	for _, f := range []string{"used_memory_scripts_eval", "number_of_cached_scripts", "number_of_functions",
-		"number_of_libraries", "used_memory_vm_functions", "used_memory_vm_total"} {
-		w.field(f, 0)
-	}
-	w.field("used_memory_vm_total_human", humanBytes(0))
-	w.field("used_memory_functions", 0)
-	w.field("used_memory_scripts", 0)
-	w.field("used_memory_scripts_human", humanBytes(0))
+	// The Lua states' sizes are what their creation and compiled code
+	// allocated (script.VM.Memory); the caches are the scripts' and
+	// libraries' code.
+	vm, fvm := s.scripts.vm, s.scripts.fvm
+	w.field("used_memory_lua", vm.Memory())
+	w.field("used_memory_vm_eval", vm.Memory())
+	w.field("used_memory_lua_human", humanBytes(vm.Memory()))
+	w.field("used_memory_scripts_eval", vm.ScriptsMemory())
+	w.field("number_of_cached_scripts", vm.Scripts())
+	w.field("number_of_functions", fvm.FunctionCount())
+	w.field("number_of_libraries", len(fvm.Libraries()))
+	w.field("used_memory_vm_functions", fvm.Memory())
+	w.field("used_memory_vm_total", vm.Memory()+fvm.Memory())
+	w.field("used_memory_vm_total_human", humanBytes(vm.Memory()+fvm.Memory()))
+	w.field("used_memory_functions", fvm.LibrariesMemory())
+	w.field("used_memory_scripts", vm.ScriptsMemory()+fvm.LibrariesMemory())
+	w.field("used_memory_scripts_human", humanBytes(vm.ScriptsMemory()+fvm.LibrariesMemory()))
 	w.field("maxmemory", s.cfg.MaxMemory)
 	w.field("maxmemory_human", humanBytes(s.cfg.MaxMemory))
 	w.field("maxmemory_policy", s.cfg.MaxMemoryPolicy)

@@ -254,10 +254,11 @@ func (l *loop) serveWhileBusy(caller *client) {
 	}
 	l.sched = keep
 	l.mu.Unlock()
-	// Clients the interrupted iteration read but has not run yet (they
-	// came in the same batch as the script) are served too.
+	// So are the clients of the interrupted iteration: those it read
+	// but has not run yet, and those whose replies it has not written
+	// (they came in the same batch as the script).
 	for _, c := range l.ready {
-		if c != caller && c.hasWork() && !slices.Contains(ready, c) {
+		if c != caller && !slices.Contains(ready, c) {
 			ready = append(ready, c)
 		}
 	}

@@ -104,7 +104,8 @@ func (s *Server) loadSnapshot(replace bool) error {
 	start := time.Now()
 	s.eng.SetNow(start.UnixMilli())
 	opts := snapshot.LoadOptions{Now: start.UnixMilli(), Replace: replace,
-		YieldEvery: s.cfg.LoadingEventsInterval, KeyDelay: s.keyLoadDelay(), EmptyKey: s.emptyKeyLogger(), Function: s.loadLibrary}
+		YieldEvery: s.cfg.LoadingEventsInterval, KeyDelay: s.keyLoadDelay(), EmptyKey: s.emptyKeyLogger(),
+		Function: func(code []byte) error { return s.loadLibrary(code, replace) }}
 	if st, err := os.Stat(s.rdbPath()); err == nil {
 		s.startLoading(st.Size())
 		defer s.stopLoading()
@@ -338,6 +339,7 @@ func debugReload(s *Server, c *client, ctx *command.Ctx) {
 		for _, db := range s.ks.DBs {
 			s.flush(db, false)
 		}
+		s.scripts.fvm.FlushFunctions()
 	}
 	if err := s.loadSnapshot(merge); err != nil {
 		s.log.Warningf("%v", err)

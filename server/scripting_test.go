@@ -469,3 +469,48 @@ eval "return struct.size('i4d')" 0
 eval "return {pcall(struct.pack, 'q', 1)}" 0
 `)
 }
+
+// A busy script answers every other client, also one whose command was
+// read in the same batch as the script's (it was read but not yet run,
+// or run but not yet written, when the script began), and pipelined
+// commands after the script run once it is killed.
+func TestBusyScriptServesItsBatch(t *testing.T) {
+	addr := difftest.StartRedoubt(t, "busy-reply-threshold 10")
+	for round := range 5 {
+		r := difftest.Dial(t, addr)
+		rd := difftest.Dial(t, addr)
+		code := "#!lua name=busy\nredis.register_function('busy', function() while 1 do redis.call('ping') end end)"
+		if round%2 == 0 {
+			rd.Send("eval", "while 1 do redis.call('ping') end", "0")
+		} else {
+			rd.Send("function", "load", "replace", code)
+			rd.Send("fcall", "busy", "0")
+		}
+		rd.Send("ping")
+		reply := string(r.Do("ping"))
+		for !strings.HasPrefix(reply, "-BUSY") {
+			reply = string(r.Do("ping"))
+		}
+		kill := "script"
+		if round%2 == 1 {
+			kill = "function"
+		}
+		if got := string(r.Do(kill, "kill")); got != "+OK\r\n" {
+			t.Fatalf("%s kill: %q", kill, got)
+		}
+		// The caller's replies wait for its script to end, as in Redis.
+		if round%2 == 1 {
+			if got := string(rd.ReadRaw()); got != "$4\r\nbusy\r\n" {
+				t.Fatalf("FUNCTION LOAD: %q", got)
+			}
+		}
+		if got := string(rd.ReadRaw()); !strings.Contains(got, "killed by user") {
+			t.Fatalf("the script's reply: %q", got)
+		}
+		if got := string(rd.ReadRaw()); got != "+PONG\r\n" {
+			t.Fatalf("the PING after the script: %q", got)
+		}
+		r.Close()
+		rd.Close()
+	}
+}

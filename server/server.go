@@ -389,6 +389,14 @@ func (s *Server) Close() error {
 // to call more than once and from any goroutine that does not hold the engine lock.
 func (s *Server) shutdown(code int) {
 	s.stopOnce.Do(func() {
+		// A script past busy-reply-threshold is stopped, without
+		// propagating anything of it, as SHUTDOWN NOSAVE stops it.
+		s.eng.Do(func() {
+			if r := s.busyScript(); r != nil {
+				r.Killed = true
+				s.scripts.abandon = true
+			}
+		})
 		s.eng.Lock()
 		s.abortBackgroundSave()
 		if s.aof.rw != nil {

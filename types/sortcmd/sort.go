@@ -73,9 +73,9 @@ func sortCmd(c *command.Ctx, readonly bool) {
 			return
 		}
 	}
-	// A set has no order of its own; a stored one is sorted so that the
-	// list is the same on every server (Redis does so from scripts too).
-	if r.dontsort && kind == keyspace.KindSet && r.storing {
+	// A set has no order of its own; a stored one, or one a script
+	// reads, is sorted so that the list is the same on every server.
+	if r.dontsort && kind == keyspace.KindSet && (r.storing || c.InScript) {
 		r.dontsort, r.alpha, r.by = false, true, nil
 	}
 	items, start, end := load(c, r, id, kind)

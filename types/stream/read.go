@@ -27,6 +27,12 @@ func parseReadArgs(c *command.Ctx, xreadgroup bool, r *readArgs) bool {
 		more := len(c.Args) - i - 1
 		switch {
 		case c.Is(i, "block") && more > 0:
+			if c.InScript {
+				// A script cannot block; Redis says so rather than
+				// answering as if the timeout had passed.
+				c.Err("ERR " + string(c.Args[0]) + " command is not allowed with BLOCK option from scripts")
+				return false
+			}
 			i++
 			d, ok := c.TimeoutMillis(i)
 			if !ok {

@@ -195,6 +195,10 @@ func (c *Config) Set(pairs [][2]string, allowProtected bool) error {
 			continue
 		}
 		switch {
+		case e.p.Flags&Immutable != 0 && e.p.Flags&Extension != 0 && kv[1] == e.p.get(&c.Values):
+			// Redoubt's own immutable parameters may be set to the
+			// value they have: tools that write every parameter back
+			// (CONFIG GET *, then CONFIG SET) keep working.
 		case e.p.Flags&Immutable != 0:
 			failure = setFailed(kv[0], "can't set immutable config")
 		case e.p.Flags&Protected != 0 && !allowProtected:

@@ -231,3 +231,19 @@ func TestMemtoull(t *testing.T) {
 		}
 	}
 }
+
+// Redoubt's immutable parameters accept their own value, so that a tool
+// writing every parameter back works; any other value is refused as
+// Redis refuses changes to its immutable ones.
+func TestImmutableExtensionAcceptsItsValue(t *testing.T) {
+	c := New()
+	if err := c.Set([][2]string{{"node-name", ""}}, false); err != nil {
+		t.Errorf("setting node-name to its value: %v", err)
+	}
+	if err := c.Set([][2]string{{"node-name", "other"}}, false); err == nil || !strings.Contains(err.Error(), "immutable") {
+		t.Errorf("changing node-name: %v", err)
+	}
+	if err := c.Set([][2]string{{"daemonize", "no"}}, false); err == nil {
+		t.Error("Redis's immutable daemonize was set")
+	}
+}

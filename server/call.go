@@ -149,8 +149,17 @@ func (s *Server) execute(c *client, cmd *command.Command, args [][]byte, woken [
 	ctx.Reset(command.Ctx{Args: args, Cmd: cmd, W: &c.reply, KS: s.ks, DB: c.db, Cfg: &s.cfg.Values, E: s.eng, Client: c, Retry: retry, Woken: woken, Replayed: c.flags&flagReplayed != 0, InScript: c == s.scripts.client})
 	saved := s.eng.Begin(c, start.UnixMilli(), c.flags&flagNoTouch != 0 && cmd.Name != "touch")
 	s.eng.Run(ctx)
-	if c.flags&(flagTracking|flagTrackingBcast) == flagTracking && cmd.Has(command.ReadOnly) {
-		s.trackingRememberKeys(c, cmd, args)
+	if cmd.Has(command.ReadOnly) && !isReadOnlyScript(cmd) {
+		// A script's read-only command makes its caller track the keys
+		// the script declared (Redis's trackingRememberKeys of the
+		// caller); the _RO script commands themselves track nothing.
+		tc, tcmd, targs := c, cmd, args
+		if c == s.scripts.client && s.scripts.caller != nil {
+			tc, tcmd, targs = s.scripts.caller, s.scripts.callerCmd, s.scripts.callerArgs
+		}
+		if tc.flags&(flagTracking|flagTrackingBcast) == flagTracking {
+			s.trackingRememberKeys(tc, tcmd, targs)
+		}
 	}
 	c.clock = time.Now()
 	d := c.clock.Sub(start)
@@ -173,6 +182,14 @@ func (s *Server) execute(c *client, cmd *command.Command, args [][]byte, woken [
 	}
 	s.eng.End(saved)
 	return d
+}
+
+func isReadOnlyScript(cmd *command.Command) bool {
+	switch cmd.Name {
+	case "eval_ro", "evalsha_ro", "fcall_ro":
+		return true
+	}
+	return false
 }
 
 // recordCall does a finished command's bookkeeping: command statistics,
@@ -289,7 +306,12 @@ func (s *Server) removeMonitor(c *client) {
 }
 
 // currentClient is the client whose command is running, nil outside one.
+// A script's commands count as its caller's (Redis's
+// server.current_client stays the caller while a script runs).
 func (s *Server) currentClient() *client {
 	c, _ := s.eng.Client().(*client)
+	if c != nil && c == s.scripts.client {
+		return s.scripts.caller
+	}
 	return c
 }

@@ -62,6 +62,7 @@ func fcallCmd(s *Server, c *client, ctx *command.Ctx) {
 		return
 	}
 	ctx.PreventPropagation()
+	s.monitorScript(c, ctx)
 	r := &s.scripts.runBuf
 	*r = script.Run{Caller: c, Name: f.Name, Flags: f.Flags, Resp: 2, Repl: script.ReplAll}
 	if msg := s.scriptMayRun(c, r, ro); msg != "" {

@@ -43,6 +43,10 @@ type scripting struct {
 	// scripts.
 	run    *script.Run
 	caller *client
+	// callerCmd and callerArgs are the command that runs the script
+	// (for tracking, which follows the keys it declares).
+	callerCmd  *command.Command
+	callerArgs [][]byte
 	// runBuf is reused for each run.
 	runBuf script.Run
 	// lastServe is when the busy script last served other clients.
@@ -121,8 +125,10 @@ func evalCmd(s *Server, c *client, ctx *command.Ctx) {
 			return
 		}
 	}
-	// The script's effects are propagated, not the script.
+	// The script's effects are propagated, not the script. MONITOR shows
+	// the script before its commands (EVAL is skip_monitor for call).
 	ctx.PreventPropagation()
+	s.monitorScript(c, ctx)
 	r := &s.scripts.runBuf
 	*r = script.Run{Caller: c, Name: sc.SHA, Eval: true, Flags: sc.Flags, Resp: 2, Repl: script.ReplAll}
 	if msg := s.scriptMayRun(c, r, ro); msg != "" {
@@ -132,6 +138,12 @@ func evalCmd(s *Server, c *client, ctx *command.Ctx) {
 	keys := ctx.Args[3 : 3+numkeys]
 	argv := ctx.Args[3+numkeys:]
 	s.runScript(c, ctx, r, func() (string, bool) { return vm.Eval(ctx.W, r, sc, keys, argv) })
+}
+
+func (s *Server) monitorScript(c *client, ctx *command.Ctx) {
+	if len(s.monitors) > 0 && c.flags&flagReplayed == 0 {
+		s.feedMonitors(c, ctx.Args)
+	}
 }
 
 // scriptMayRun makes the checks Redis makes before a script runs
@@ -164,6 +176,7 @@ func (s *Server) runScript(c *client, ctx *command.Ctx, r *script.Run, fn func()
 	lc.clock = c.clock
 	r.Start = time.Now()
 	s.scripts.run, s.scripts.caller = r, c
+	s.scripts.callerCmd, s.scripts.callerArgs = ctx.Cmd, ctx.Args
 	mark := s.eng.Mark()
 	undo := &s.scripts.undo
 	var unlisten func()
@@ -192,6 +205,7 @@ func (s *Server) runScript(c *client, ctx *command.Ctx, r *script.Run, fn func()
 	}
 	s.scripts.undoing = false
 	s.scripts.run, s.scripts.caller = nil, nil
+	s.scripts.callerCmd, s.scripts.callerArgs = nil, nil
 	s.eng.ReplMask = command.ToAll
 	if errMsg != "" {
 		ctx.Errors++

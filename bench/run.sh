@@ -22,8 +22,11 @@
 # idle and under a SET load (with the memory held beyond the dataset:
 # Redis's fork copy-on-write, the records waiting to be written here), and
 # the time to load that AOF at start-up.
-# PHASES picks among throughput, memory, collections, snapshot, aof
-# (default: all). Results go to stdout and to bench/out/<timestamp>.md.
+# Scripts: EVALSHA of a script doing one GET and one SET at -P 1 and
+# -P 16, and the GCRA rate limiter of bench/ratelimit.lua on 10,000 keys,
+# both with -c 50.
+# PHASES picks among throughput, memory, collections, snapshot, aof,
+# scripts (default: all). Results go to stdout and to bench/out/<timestamp>.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,7 +37,7 @@ PIPELINES=${PIPELINES:-"1 16"}
 MEM_KEYS=${MEM_KEYS:-1000000}
 MEM_REQUESTS=${MEM_REQUESTS:-2000000}
 COLLECTIONS=${COLLECTIONS:-1000000}
-PHASES=${PHASES:-"throughput memory collections snapshot aof"}
+PHASES=${PHASES:-"throughput memory collections snapshot aof scripts"}
 phase() { [[ " $PHASES " == *" $1 "* ]]; }
 
 for bin in redis-server redis-benchmark redis-cli; do
@@ -68,6 +71,13 @@ median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+
 # bench_one PORT TEST P -> "rps p99_ms"
 bench_one() {
     redis-benchmark -p "$1" -t "$2" -n "$N" -c 50 -P "$3" --csv 2>/dev/null |
+        awk -F'","' 'NR==2 {gsub(/"/,"",$2); gsub(/"/,"",$7); print $2, $7}'
+}
+
+# bench_cmd PORT P COMMAND... -> "rps p99_ms" for an arbitrary command
+bench_cmd() {
+    local port=$1 p=$2; shift 2
+    redis-benchmark -p "$port" -n "$N" -c 50 -P "$p" -r 10000 --csv "$@" 2>/dev/null |
         awk -F'","' 'NR==2 {gsub(/"/,"",$2); gsub(/"/,"",$7); print $2, $7}'
 }
 
@@ -276,6 +286,36 @@ rw[d.load]=$(loadtime "$(free_port)" "$work/redoubt-server" --dir "$work/d")
     echo "| memory beyond the dataset (MiB) | $(awk -v b="${rw[r.cow]}" 'BEGIN {printf "%.1f", b/1048576}') | $(awk -v b="${rw[d.cow]}" 'BEGIN {printf "%.1f", b/1048576}') | |"
     echo "| load of the AOF at start-up (s) | ${rw[r.load]} | ${rw[d.load]} | **$(ratio "${rw[d.load]}" "${rw[r.load]}")** |"
 } | tee -a "$report"
+fi
+if phase scripts; then
+{
+    echo
+    echo "| script | -P | Redis ops/s | Redoubt ops/s | ratio | Redis p99 ms | Redoubt p99 ms |"
+    echo "|---|---|---|---|---|---|---|"
+} | tee -a "$report"
+start_servers
+getset="local v = redis.call('get', KEYS[1]) redis.call('set', KEYS[1], ARGV[1]) return v"
+for port in "$RPORT" "$DPORT"; do
+    gs_sha=$(redis-cli -p "$port" script load "$getset")
+    rl_sha=$(redis-cli -p "$port" -x script load <bench/ratelimit.lua)
+done
+for row in "get+set:1" "get+set:16" "ratelimit:1"; do
+    name=${row%%:*}; P=${row##*:}
+    if [ "$name" = ratelimit ]; then
+        cmd=(evalsha "$rl_sha" 1 rl:__rand_int__ 10 100 60 1)
+    else
+        cmd=(evalsha "$gs_sha" 1 key:__rand_int__ value)
+    fi
+    : >"$work/r.txt"; : >"$work/d.txt"
+    for _ in $(seq "$REPEATS"); do
+        bench_cmd "$RPORT" "$P" "${cmd[@]}" >>"$work/r.txt"
+        bench_cmd "$DPORT" "$P" "${cmd[@]}" >>"$work/d.txt"
+    done
+    r_rps=$(awk '{print $1}' "$work/r.txt" | median); d_rps=$(awk '{print $1}' "$work/d.txt" | median)
+    r_p99=$(awk '{print $2}' "$work/r.txt" | median); d_p99=$(awk '{print $2}' "$work/d.txt" | median)
+    echo "| evalsha $name | $P | $r_rps | $d_rps | **$(ratio "$d_rps" "$r_rps")** | $r_p99 | $d_p99 |" | tee -a "$report"
+done
+stop_servers
 fi
 echo
 echo "written to $report"

@@ -45,6 +45,10 @@
 //
 // # Differences from Redis's Lua
 //
+// The body of a script has no "arg" table (Lua 5.1's compatibility
+// varargs, which gopher-lua would build on every run): a script reading
+// arg finds no such global.
+//
 // Numbers print with %.14g through tostring (Redis's Lua), but string
 // concatenation of a number uses gopher-lua's formatting, which prints
 // some fractions with more digits. Table iteration order (pairs, next)

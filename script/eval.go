@@ -3,6 +3,7 @@ package script
 import (
 	"bytes"
 	"errors"
+	"math"
 	"strconv"
 	"strings"
 
@@ -139,10 +140,49 @@ func ParseFlag(name string) (Flags, bool) {
 // to w. It returns the error reply's message when the script failed, and
 // whether that error was already counted in errorstats.
 func (vm *VM) Eval(w *protocol.Writer, r *Run, s *Script, keys, argv [][]byte) (errMsg string, counted bool) {
+	// KEYS and ARGV are reused from script to script: the globals are
+	// read-only, so a script cannot keep a reference to them past its
+	// end, and each run refills them.
 	g := vm.globals
-	g.RawSetString("KEYS", vm.array(keys))
-	g.RawSetString("ARGV", vm.array(argv))
+	if vm.keysT == nil {
+		vm.keysT, vm.argvT = vm.L.CreateTable(8, 0), vm.L.CreateTable(8, 0)
+		g.RawSetString("KEYS", vm.keysT)
+		g.RawSetString("ARGV", vm.argvT)
+	}
+	fill(vm.keysT, keys)
+	fill(vm.argvT, argv)
+	// A script may have replaced or cleared their metatables or fields
+	// through rawset: they are fresh for each run.
+	if g.RawGetString("KEYS") != vm.keysT || g.RawGetString("ARGV") != vm.argvT {
+		g.RawSetString("KEYS", vm.keysT)
+		g.RawSetString("ARGV", vm.argvT)
+	}
 	return vm.call(w, r, s.fn)
+}
+
+// fill makes t the array of items: t[1..n], nothing else.
+func fill(t *lua.LTable, items [][]byte) {
+	t.Metatable = lua.LNil
+	// Keys past the array part (a script may have added some) go; the
+	// common case, an untouched array, is found without a walk.
+	var after lua.LValue = lua.LNil
+	if n := t.Len(); n > 0 {
+		after = lua.LNumber(n)
+	}
+	if k, _ := t.Next(after); k != lua.LNil || t.Len() > len(items) {
+		var extra []lua.LValue
+		t.ForEach(func(k, _ lua.LValue) {
+			if n, ok := k.(lua.LNumber); !ok || float64(n) != math.Trunc(float64(n)) || n < 1 || int(n) > len(items) {
+				extra = append(extra, k)
+			}
+		})
+		for _, k := range extra {
+			t.RawSet(k, lua.LNil)
+		}
+	}
+	for i, it := range items {
+		t.RawSetInt(i+1, lua.LString(it))
+	}
 }
 
 func (vm *VM) array(items [][]byte) *lua.LTable {

@@ -58,6 +58,8 @@ type VM struct {
 	fn *funcState
 	// baseMem is what creating the Lua state allocated.
 	baseMem int64
+	// keysT and argvT are EVAL's KEYS and ARGV, reused.
+	keysT, argvT *lua.LTable
 }
 
 // allocated is the bytes the process has allocated on the Go heap so
@@ -91,6 +93,14 @@ const (
 	sourceUserFunction = "user_function"
 )
 
+func init() {
+	// Lua 5.1's compatibility "arg" table of vararg functions: gopher-lua
+	// builds it on every call of a script's body (which is vararg and
+	// never uses "..."), a table and two maps per EVAL. Scripts do not
+	// read it; Redis's Lua has it (see the package comment).
+	lua.CompatVarArg = false
+}
+
 // New returns a VM with Redis's environment.
 func New(host Host) *VM {
 	vm := &VM{host: host, proxies: map[*lua.LTable]*lua.LTable{}, guarded: map[*lua.LTable]bool{}}
@@ -108,6 +118,7 @@ func (vm *VM) Reset() {
 	vm.guarded = map[*lua.LTable]bool{}
 	vm.init()
 	vm.eval = evalCache{scripts: map[string]*Script{}}
+	vm.keysT, vm.argvT = nil, nil
 }
 
 func (vm *VM) init() {
@@ -118,7 +129,9 @@ func (vm *VM) init() {
 		CallStackSize:       callStackSize,
 		RegistrySize:        registrySize,
 		RegistryMaxSize:     registryMaxSize,
-		MinimizeStackMemory: true,
+		// A fixed call stack: growing and shrinking it costs each
+		// script's first calls an allocation.
+		MinimizeStackMemory: false,
 	})
 	vm.L = L
 	vm.hook = hookCtx{vm: vm}

@@ -173,22 +173,20 @@ func (s *Server) runScript(c *client, ctx *command.Ctx, r *script.Run, fn func()
 	lc.db = c.db
 	lc.resp = 2
 	lc.flags = flagDenyBlocking | c.flags&(flagReplayed|flagMulti)
+	// The script starts when its command did (no clock read).
 	lc.clock = c.clock
-	r.Start = time.Now()
+	r.Start = c.clock
 	s.scripts.run, s.scripts.caller = r, c
 	s.scripts.callerCmd, s.scripts.callerArgs = ctx.Cmd, ctx.Args
 	mark := s.eng.Mark()
 	undo := &s.scripts.undo
-	var unlisten func()
 	// Scripts from the AOF or a primary are never killed: no log.
 	s.scripts.undoing = s.cfg.ScriptKillRollback && c.flags&flagReplayed == 0
 	if s.scripts.undoing {
 		undo.begin(s.cfg.ScriptUndoMaxBytes)
-		unlisten = s.eng.Listen(undo)
 	}
 	errMsg, counted := fn()
-	if unlisten != nil {
-		unlisten()
+	if s.scripts.undoing {
 		if r.Killed && r.WriteDirty {
 			undo.rollback()
 			s.eng.Discard(mark)
@@ -216,8 +214,6 @@ func (s *Server) runScript(c *client, ctx *command.Ctx, r *script.Run, fn func()
 	if r.TimedOut {
 		s.log.Noticef("Slow script finished after %d milliseconds.", time.Since(r.Start).Milliseconds())
 	}
-	// Commands the script ran take their time from the script's.
-	c.clock = time.Now()
 }
 
 // Call implements script.Host: a command called by the running script,

@@ -41,6 +41,9 @@ eval "return {set={a=true}}" 0
 eval "return {verbatim_string={format='txt',string='hello'}}" 0
 eval "return {KEYS[1],KEYS[2],ARGV[1],ARGV[2],#KEYS,#ARGV}" 2 k1 k2 a1 a2
 eval "return KEYS" 0
+eval "table.insert(KEYS, 'x') KEYS.foo = 1 KEYS[3] = 'far' setmetatable(KEYS, {__index=function() return 'meta' end}) return #KEYS" 1 a
+eval "return {#KEYS, KEYS[1], tostring(KEYS.foo), tostring(KEYS[2]), tostring(KEYS[3]), #ARGV}" 1 b
+eval "return {#KEYS, #ARGV, ARGV[1]}" 0 x
 eval "return 1" -1
 eval "return 1" 2 onlyone
 eval "return 1" notanumber

@@ -30,68 +30,79 @@ import (
 type undoLog struct {
 	s      *Server
 	shadow *keyspace.DB
+	// active is set while a script runs with the log on: the log stays
+	// registered with the engine and listens only then.
+	active bool
 	recs   []undoRec
-	seen   map[undoKey]struct{}
-	bytes  int
-	limit  int
+	// keys holds the recorded keys' bytes, one buffer reused from
+	// script to script.
+	keys  []byte
+	bytes int
+	limit int
 	// broken is set when the log cannot restore the dataset.
 	broken bool
-}
-
-type undoKey struct {
-	db  int
-	key string
+	// name is scratch for a copy's key in the shadow database.
+	name [20]byte
 }
 
 type undoRec struct {
-	db  *keyspace.DB
-	key string
+	db       *keyspace.DB
+	off, len int // the key is keys[off:off+len]
 	// copy is the old value's id in the shadow database, dict.None when
 	// the key did not exist.
 	copy uint32
 }
 
+func (u *undoLog) key(r undoRec) []byte { return u.keys[r.off : r.off+r.len] }
+
 func (u *undoLog) begin(limit int64) {
-	if u.seen == nil {
-		u.seen = map[undoKey]struct{}{}
+	if u.shadow == nil {
 		u.shadow = u.s.ks.Shadow()
+		u.s.eng.Listen(u)
 	}
-	u.recs, u.bytes, u.broken, u.limit = u.recs[:0], 0, false, int(limit)
+	u.recs, u.keys, u.bytes, u.broken, u.limit = u.recs[:0], u.keys[:0], 0, false, int(limit)
+	u.active = true
 }
 
 // BeforeChange implements keyspace.ChangeListener: the first change of
-// a key records how it was.
+// a key records how it was. Scripts touch few keys, so a linear search
+// finds the ones already recorded.
 func (u *undoLog) BeforeChange(db *keyspace.DB, key []byte) {
-	if u.broken {
+	if !u.active || u.broken {
 		return
 	}
-	if _, ok := u.seen[undoKey{db.ID, string(key)}]; ok {
-		return
+	for _, r := range u.recs {
+		if r.db == db && string(u.key(r)) == string(key) {
+			return
+		}
 	}
-	k := string(key)
-	u.seen[undoKey{db.ID, k}] = struct{}{}
-	rec := undoRec{db: db, key: k, copy: dict.None}
+	rec := undoRec{db: db, off: len(u.keys), len: len(key), copy: dict.None}
 	if id := db.Find(key); id != dict.None {
 		u.bytes += db.ValueSize(id) + len(key)
 		if u.limit > 0 && u.bytes > u.limit {
 			u.broken = true
 			return
 		}
-		var name [20]byte
-		rec.copy = db.CopyTo(id, u.shadow, strconv.AppendInt(name[:0], int64(len(u.recs)), 10))
+		rec.copy = db.CopyTo(id, u.shadow, strconv.AppendInt(u.name[:0], int64(len(u.recs)), 10))
 	}
+	u.keys = append(u.keys, key...)
 	u.recs = append(u.recs, rec)
 }
 
 // BeforeFlush implements keyspace.ChangeListener: a flushed database is
 // not copied, so the script can no longer be rolled back.
-func (u *undoLog) BeforeFlush(db *keyspace.DB) { u.broken = true }
+func (u *undoLog) BeforeFlush(db *keyspace.DB) {
+	if u.active {
+		u.broken = true
+	}
+}
 
 // rollback puts every recorded key back as it was, newest first.
 func (u *undoLog) rollback() {
+	u.active = false
 	for i := len(u.recs) - 1; i >= 0; i-- {
 		r := u.recs[i]
-		key := []byte(r.key)
+		key := u.key(r)
 		if id := r.db.Find(key); id != dict.None {
 			r.db.Delete(id)
 		}
@@ -100,21 +111,16 @@ func (u *undoLog) rollback() {
 			u.shadow.Delete(r.copy)
 		}
 	}
-	u.reset()
+	u.recs = u.recs[:0]
 }
 
 // commit frees the copies of a script that ended.
 func (u *undoLog) commit() {
+	u.active = false
 	for _, r := range u.recs {
 		if r.copy != dict.None {
 			u.shadow.Delete(r.copy)
 		}
 	}
-	u.reset()
-}
-
-func (u *undoLog) reset() {
 	u.recs = u.recs[:0]
-	clear(u.seen)
-	u.bytes = 0
 }

@@ -125,10 +125,10 @@ func (vm *VM) init() {
 	before := allocated()
 	defer func() { vm.baseMem = allocated() - before }()
 	L := lua.NewState(lua.Options{
-		SkipOpenLibs:        true,
-		CallStackSize:       callStackSize,
-		RegistrySize:        registrySize,
-		RegistryMaxSize:     registryMaxSize,
+		SkipOpenLibs:    true,
+		CallStackSize:   callStackSize,
+		RegistrySize:    registrySize,
+		RegistryMaxSize: registryMaxSize,
 		// A fixed call stack: growing and shrinking it costs each
 		// script's first calls an allocation.
 		MinimizeStackMemory: false,

@@ -96,6 +96,9 @@ type Values struct {
 	// bounds the copies the rollback keeps.
 	ScriptKillRollback bool
 	ScriptUndoMaxBytes int64
+	// ScriptMemoryLimit stops a script whose Lua state grew by more
+	// than this many bytes (0: no limit).
+	ScriptMemoryLimit int64
 	// KeyLoadDelay slows loading per key (microseconds; negative: one
 	// key in -n sleeps 1 µs), and LoadingEventsInterval is how many
 	// bytes are loaded between two services of other clients: both
@@ -330,6 +333,7 @@ func table() []*Param {
 		intParam("latency-monitor-threshold", 0, 0, longMax, 0, func(v *Values) *int64 { return &v.LatencyMonitorThresh }),
 		intParam("proto-max-bulk-len", 512<<20, 1<<20, longMax, memUnits, func(v *Values) *int64 { return &v.ProtoMaxBulkLen }),
 		intParam("script-undo-limit", 256<<20, 0, longMax, memUnits, func(v *Values) *int64 { return &v.ScriptUndoMaxBytes }).flag(Extension),
+		intParam("script-memory-limit", 1<<30, 0, longMax, memUnits, func(v *Values) *int64 { return &v.ScriptMemoryLimit }).flag(Extension),
 		intParam("stream-node-max-entries", 100, 0, longMax, 0, func(v *Values) *int64 { return &v.StreamNodeMaxEntries }),
 		intParam("repl-backlog-size", 1<<20, 1, longMax, memUnits, nil),
 		intParam("maxmemory", 0, 0, ullongMax, memUnits|unsigned, func(v *Values) *int64 { return &v.MaxMemory }),

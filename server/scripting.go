@@ -1,6 +1,7 @@
 package server
 
 import (
+	"runtime/metrics"
 	"strings"
 	"time"
 
@@ -61,6 +62,17 @@ type scripting struct {
 	// allowNoScript lets scripts run commands flagged noscript (DEBUG
 	// SET-DISABLE-DENY-SCRIPTS, for tests).
 	allowNoScript bool
+	// heapAtStart is the Go heap when the running script began, for
+	// script-memory-limit.
+	heapAtStart int64
+}
+
+// heapBytes is the Go heap's live and not yet swept objects, read
+// without stopping the world.
+func heapBytes() int64 {
+	s := [1]metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	metrics.Read(s[:])
+	return int64(s[0].Value.Uint64())
 }
 
 func (s *Server) initScripting() {
@@ -176,6 +188,9 @@ func (s *Server) runScript(c *client, ctx *command.Ctx, r *script.Run, fn func()
 	// The script starts when its command did (no clock read).
 	lc.clock = c.clock
 	r.Start = c.clock
+	if s.cfg.ScriptMemoryLimit > 0 {
+		s.scripts.heapAtStart = heapBytes()
+	}
 	s.scripts.run, s.scripts.caller = r, c
 	s.scripts.callerCmd, s.scripts.callerArgs = ctx.Cmd, ctx.Args
 	mark := s.eng.Mark()
@@ -187,7 +202,7 @@ func (s *Server) runScript(c *client, ctx *command.Ctx, r *script.Run, fn func()
 	}
 	errMsg, counted := fn()
 	if s.scripts.undoing {
-		if r.Killed && r.WriteDirty {
+		if r.Killed && r.WriteDirty && !undo.broken {
 			undo.rollback()
 			s.eng.Discard(mark)
 			s.log.Warningf("Script %s killed by SCRIPT KILL after it wrote: its writes were rolled back.", r.Name)
@@ -289,6 +304,23 @@ func (s *Server) KnownCommand(args []string) bool {
 // lock busy and from then on serves other clients about every
 // millisecond (Redis's processEventsWhileBlocked).
 func (s *Server) Interrupt(r *script.Run) {
+	// A script that allocates without bound (a table that keeps
+	// growing) is stopped before it takes the server's memory, and
+	// rolled back when it wrote; Redis's Lua grows until malloc fails
+	// and the process aborts.
+	if limit := s.cfg.ScriptMemoryLimit; limit > 0 && heapBytes()-s.scripts.heapAtStart > limit {
+		s.log.Warningf("Script %s used more than script-memory-limit (%d bytes): stopping it.", r.Name, limit)
+		r.KillMsg = "Script used more than script-memory-limit bytes of memory and was stopped"
+		if r.WriteDirty {
+			if s.scripts.undoing && !s.scripts.undo.broken {
+				r.KillMsg += "; its writes were rolled back and not propagated"
+			} else {
+				r.KillMsg += " after it wrote"
+			}
+		}
+		r.Killed = true
+		return
+	}
 	now := time.Now()
 	if !r.TimedOut {
 		limit := s.cfg.BusyReplyThreshold

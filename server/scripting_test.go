@@ -517,3 +517,31 @@ func TestBusyScriptServesItsBatch(t *testing.T) {
 		rd.Close()
 	}
 }
+
+// Scripts that recurse without end, allocate without bound or build a
+// huge reply get errors; the server keeps serving and keeps its data.
+func TestScriptBadInput(t *testing.T) {
+	addr := difftest.StartRedoubt(t, "script-memory-limit 64mb")
+	c := difftest.Dial(t, addr)
+	c.Do("set", "k", "before")
+	if got := string(c.Do("eval", "local function f(n) return f(n + 1) + 1 end return f(1)", "0")); !strings.Contains(got, "stack overflow") {
+		t.Errorf("endless recursion: %q", got)
+	}
+	got := string(c.Do("eval", "redis.call('set', 'k', 'changed') local t = {} local i = 0 while true do i = i + 1 t[i] = string.rep('x', 100000) .. i end", "0"))
+	if !strings.Contains(got, "script-memory-limit") || !strings.Contains(got, "rolled back") {
+		t.Errorf("unbounded allocation: %q", got)
+	}
+	if got := string(c.Do("get", "k")); got != "$6\r\nbefore\r\n" {
+		t.Errorf("after the stopped script, k is %q", got)
+	}
+	if got := string(c.Do("eval", "return string.rep('x', 1024*1024*1024)", "0")); !strings.Contains(got, "too large") {
+		t.Errorf("a 1 GiB string.rep: %q", got)
+	}
+	reply := c.DoValue("eval", "local t = {} for i = 1, 200000 do t[i] = i end return t", "0")
+	if len(reply.Elems) != 200000 {
+		t.Errorf("a 200,000-element reply has %d elements", len(reply.Elems))
+	}
+	if got := string(c.Do("ping")); got != "+PONG\r\n" {
+		t.Errorf("PING after it all: %q", got)
+	}
+}

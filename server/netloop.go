@@ -48,6 +48,9 @@ type loop struct {
 	// that script interrupted.
 	busyEvents []syscall.EpollEvent
 	busyReady  []*client
+	// current is the client whose commands the loop is running, under
+	// the engine lock.
+	current *client
 }
 
 const (
@@ -198,13 +201,17 @@ func (l *loop) iterate(events []syscall.EpollEvent) {
 // runReady runs the complete commands of the ready clients; the caller
 // holds the engine lock.
 func (l *loop) runReady() {
+	l.s.running = l
 	for _, c := range l.ready {
 		if c.closing.Load() == closeASAP || !c.hasWork() {
 			continue
 		}
 		c.clock = time.Now()
+		l.current = c
 		c.processInput()
 	}
+	l.current = nil
+	l.s.running = nil
 	// Like Redis before sleeping: BCAST invalidations for the batch.
 	l.s.trackingBroadcast()
 }

@@ -340,8 +340,12 @@ func (s *Server) Interrupt(r *script.Run) {
 	}
 	s.scripts.lastServe = now
 	s.eng.Poll()
-	if c := s.scripts.caller; c != nil && c.loop != nil {
-		c.loop.serveWhileBusy(c)
+	// The loop whose goroutine runs the script serves its other
+	// clients; the one that sent the command stays on hold. (A script
+	// replayed by DEBUG LOADAOF has the AOF's client as caller: the
+	// loop is the one running DEBUG LOADAOF.)
+	if l := s.running; l != nil {
+		l.serveWhileBusy(l.current)
 	}
 }
 

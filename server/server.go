@@ -51,6 +51,9 @@ type Server struct {
 	eng *engine.Engine
 	// scripts is EVAL's and FUNCTION's state.
 	scripts scripting
+	// running is the loop running commands under the engine lock, nil
+	// when none is (the cron, loading at start-up).
+	running *loop
 	cfg     *config.Config
 	ks      *keyspace.Keyspace
 	cmds    *command.Table

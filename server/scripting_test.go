@@ -478,8 +478,15 @@ eval "return {pcall(struct.pack, 'q', 1)}" 0
 // or run but not yet written, when the script began), and pipelined
 // commands after the script run once it is killed.
 func TestBusyScriptServesItsBatch(t *testing.T) {
-	addr := difftest.StartRedoubt(t, "busy-reply-threshold 10")
-	for round := range 5 {
+	for _, threads := range []string{"1", "2"} {
+		t.Run("io-threads-"+threads, func(t *testing.T) {
+			busyServesBatch(t, difftest.StartRedoubt(t, "busy-reply-threshold 10", "io-threads "+threads))
+		})
+	}
+}
+
+func busyServesBatch(t *testing.T, addr string) {
+	for round := range 6 {
 		r := difftest.Dial(t, addr)
 		rd := difftest.Dial(t, addr)
 		code := "#!lua name=busy\nredis.register_function('busy', function() while 1 do redis.call('ping') end end)"

@@ -62,8 +62,8 @@ type scripting struct {
 	// allowNoScript lets scripts run commands flagged noscript (DEBUG
 	// SET-DISABLE-DENY-SCRIPTS, for tests).
 	allowNoScript bool
-	// heapAtStart is the Go heap when the running script began, for
-	// script-memory-limit.
+	// heapAtStart is the Go heap at the running script's first
+	// interruption (-1 before it), for script-memory-limit.
 	heapAtStart int64
 }
 
@@ -188,9 +188,9 @@ func (s *Server) runScript(c *client, ctx *command.Ctx, r *script.Run, fn func()
 	// The script starts when its command did (no clock read).
 	lc.clock = c.clock
 	r.Start = c.clock
-	if s.cfg.ScriptMemoryLimit > 0 {
-		s.scripts.heapAtStart = heapBytes()
-	}
+	// The heap is sampled at the script's first interruption, not here:
+	// reading it costs more than a short script.
+	s.scripts.heapAtStart = -1
 	s.scripts.run, s.scripts.caller = r, c
 	s.scripts.callerCmd, s.scripts.callerArgs = ctx.Cmd, ctx.Args
 	mark := s.eng.Mark()
@@ -308,7 +308,10 @@ func (s *Server) Interrupt(r *script.Run) {
 	// growing) is stopped before it takes the server's memory, and
 	// rolled back when it wrote; Redis's Lua grows until malloc fails
 	// and the process aborts.
-	if limit := s.cfg.ScriptMemoryLimit; limit > 0 && heapBytes()-s.scripts.heapAtStart > limit {
+	limit := s.cfg.ScriptMemoryLimit
+	if limit > 0 && s.scripts.heapAtStart < 0 {
+		s.scripts.heapAtStart = heapBytes()
+	} else if limit > 0 && heapBytes()-s.scripts.heapAtStart > limit {
 		s.log.Warningf("Script %s used more than script-memory-limit (%d bytes): stopping it.", r.Name, limit)
 		r.KillMsg = "Script used more than script-memory-limit bytes of memory and was stopped"
 		if r.WriteDirty {

@@ -181,7 +181,15 @@ func fill(t *lua.LTable, items [][]byte) {
 		}
 	}
 	for i, it := range items {
+		// The same argument as the last run's (a rate limiter's
+		// settings, a constant value) keeps its Lua string.
+		if old, ok := t.RawGetInt(i + 1).(lua.LString); ok && string(old) == string(it) {
+			continue
+		}
 		t.RawSetInt(i+1, lua.LString(it))
+	}
+	for i := len(items) + 1; t.RawGetInt(i) != lua.LNil; i++ {
+		t.RawSetInt(i, lua.LNil)
 	}
 }
 

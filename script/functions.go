@@ -242,10 +242,11 @@ func (vm *VM) runLibrary(lib *Library, body []byte, timeout bool) string {
 		r.loadDeadline = time.Now().Add(loadTimeout)
 	}
 	vm.run = r
+	vm.hook.killed = false
 	defer func() {
 		mt.RawSetString("__index", vm.globals)
 		vm.fn.loading = nil
-		vm.run = nil
+		vm.run, vm.hook.killed = nil, false
 	}()
 	L.Push(fn)
 	if err := L.PCall(0, 0, nil); err != nil {

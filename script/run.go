@@ -81,6 +81,10 @@ type Run struct {
 type hookCtx struct {
 	vm    *VM
 	count uint32
+	// killed mirrors the running Run's Killed, which changes only
+	// inside Host.Interrupt, so that the hook's common path reads
+	// nothing else.
+	killed bool
 }
 
 var closedCh = func() chan struct{} {
@@ -90,18 +94,25 @@ var closedCh = func() chan struct{} {
 }()
 
 func (h *hookCtx) Done() <-chan struct{} {
+	h.count++
+	if h.count&(interruptEvery-1) != 0 {
+		if h.killed {
+			return closedCh
+		}
+		return nil
+	}
 	r := h.vm.run
 	if r == nil {
 		return nil
 	}
-	h.count++
-	if h.count%interruptEvery == 0 && !r.Killed {
+	if !r.Killed {
 		if r.loadDeadline.IsZero() {
 			h.vm.host.Interrupt(r)
 		} else if time.Now().After(r.loadDeadline) {
 			r.Killed = true
 		}
 	}
+	h.killed = r.Killed
 	if r.Killed {
 		return closedCh
 	}
@@ -129,7 +140,8 @@ func (vm *VM) Running() *Run { return vm.run }
 func (vm *VM) call(w *protocol.Writer, r *Run, fn *lua.LFunction, args ...lua.LValue) (errMsg string, counted bool) {
 	L := vm.L
 	vm.run = r
-	defer func() { vm.run = nil }()
+	vm.hook.killed = false
+	defer func() { vm.run, vm.hook.killed = nil, false }()
 	L.Push(fn)
 	for _, a := range args {
 		L.Push(a)

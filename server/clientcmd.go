@@ -248,6 +248,14 @@ func (s *Server) detachClient(c *client) {
 	if c.flags&flagReplica != 0 {
 		s.removeReplica(c)
 	}
+	if c.paused {
+		for i, p := range s.pause.clients {
+			if p == c {
+				s.pause.clients = append(s.pause.clients[:i], s.pause.clients[i+1:]...)
+				break
+			}
+		}
+	}
 	s.stats.netIn += c.netIn.Load()
 	s.stats.netOut += c.netOut.Load()
 	delete(s.clients, c.id)

@@ -116,7 +116,9 @@ func (s *Server) infoString(want map[string]bool) string {
 		}
 		w.field("client_recent_max_input_buffer", maxIn)
 		w.field("client_recent_max_output_buffer", maxOut)
-		w.field("blocked_clients", s.blockedClients)
+		// Clients waiting for a CLIENT PAUSE count as blocked, as in
+		// Redis.
+		w.field("blocked_clients", s.blockedClients+len(s.pause.clients))
 		w.field("tracking_clients", s.tracking.clients)
 		w.field("clients_in_timeout_table", 0)
 	}

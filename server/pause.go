@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/redoubt-db/redoubt/command"
+	"github.com/redoubt-db/redoubt/script"
 )
 
 // CLIENT PAUSE: while a pause is active, commands of the paused kind
@@ -30,11 +31,51 @@ func (s *Server) mustPause(c *client, cmd *command.Command) bool {
 	}
 	if cmd.Name == "exec" {
 		for _, q := range c.multi.queue {
-			if q.cmd.Has(command.Write) || q.cmd.Has(command.MayReplicate) {
+			if s.mayWrite(q.cmd, q.args) {
 				return true
 			}
 		}
 		return false
+	}
+	return s.mayWrite(cmd, c.args)
+}
+
+// mayWrite reports whether a command may write or be propagated: its
+// flags, or for a script with declared flags (a shebang, a function's
+// flags) what the script declared, as Redis's evalGetCommandFlags.
+func (s *Server) mayWrite(cmd *command.Command, args [][]byte) bool {
+	var flags script.Flags
+	switch cmd.Name {
+	case "eval", "evalsha":
+		if len(args) < 2 {
+			break
+		}
+		sc := s.scripts.vm.Lookup(args[1])
+		if cmd.Name == "eval" {
+			sc = s.scripts.vm.Lookup([]byte(script.SHA1Hex(args[1])))
+		}
+		switch {
+		case sc != nil:
+			flags = sc.Flags
+		case cmd.Name == "eval":
+			f, _, err := script.ShebangFlags(args[1])
+			if err != "" {
+				f = script.FlagEvalCompat
+			}
+			flags = f
+		default:
+			flags = script.FlagEvalCompat
+		}
+		if flags&script.FlagEvalCompat == 0 {
+			return flags&script.FlagNoWrites == 0
+		}
+	case "fcall":
+		if len(args) < 2 {
+			break
+		}
+		if f := s.scripts.fvm.Function(args[1]); f != nil {
+			return f.Flags&script.FlagNoWrites == 0
+		}
 	}
 	return cmd.Has(command.Write) || cmd.Has(command.MayReplicate)
 }

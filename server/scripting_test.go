@@ -552,3 +552,32 @@ func TestScriptBadInput(t *testing.T) {
 		t.Errorf("PING after it all: %q", got)
 	}
 }
+
+// CLIENT PAUSE WRITE holds scripts that may write and lets those that
+// declare no-writes run, as Redis decides from a script's flags; a held
+// client counts in blocked_clients.
+func TestPauseAndScriptFlags(t *testing.T) {
+	addr := difftest.StartRedoubt(t)
+	r := difftest.Dial(t, addr)
+	r.Do("function", "load", "#!lua name=f1\nredis.register_function{function_name='ro', callback=function() return 'hello' end, flags={'no-writes'}}")
+	r.Do("client", "pause", "60000", "write")
+	rr := difftest.Dial(t, addr)
+	for _, c := range [][]string{
+		{"eval", "#!lua flags=no-writes\nreturn 'ro'", "0"},
+		{"eval_ro", "return 'ro'", "0"},
+		{"fcall", "ro", "0"},
+		{"fcall_ro", "ro", "0"},
+	} {
+		if got := string(rr.Do(c...)); !strings.Contains(got, "ro") && !strings.Contains(got, "hello") {
+			t.Errorf("%q under a write pause: %q", c, got)
+		}
+	}
+	held := difftest.Dial(t, addr)
+	held.Send("eval", "return 1", "0")
+	for !strings.Contains(string(r.Do("info", "clients")), "blocked_clients:1") {
+	}
+	r.Do("client", "unpause")
+	if got := string(held.ReadRaw()); got != ":1\r\n" {
+		t.Errorf("the held script: %q", got)
+	}
+}

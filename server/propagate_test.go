@@ -174,6 +174,14 @@ eval "redis.call('set','failing','x') return redis.call('incr','failing')" 0
 eval "#!lua flags=no-writes\nreturn redis.call('get','sk')" 0
 eval "return redis.pcall('set','ro','1')" 0
 eval_ro "return redis.pcall('set','ro','1')" 0
+multi
+eval "redis.call('set','mx','1') redis.call('set','mz','3') return 1" 0
+set my 2
+exec
+fcall nosuchfunction 0
+function load "#!lua name=plib\nredis.register_function('pf', function(keys, args) return redis.call('set', keys[1], args[1]) end)"
+fcall pf 1 fk fv
+function delete plib
 flushall
 `
 

@@ -81,6 +81,7 @@ func (s *Server) newCommandTable() *command.Table {
 	s.registerDebugCommands(h)
 	s.registerMemoryCommands(h)
 	s.registerScriptingCommands(h)
+	s.registerClusterCommands(h)
 	// Redis's may_replicate, which COMMAND INFO does not show: a
 	// script may write, and CLIENT PAUSE WRITE holds it.
 	for _, name := range []string{"eval", "evalsha", "fcall", "publish", "pfcount"} {

@@ -201,6 +201,10 @@ func (l *loop) iterate(events []syscall.EpollEvent) {
 // runReady runs the complete commands of the ready clients; the caller
 // holds the engine lock.
 func (l *loop) runReady() {
+	// Another loop's batch may run here, inside a busy script of this
+	// one (engine.Do): the script's loop is running again after it.
+	prev := l.s.running
+	defer func() { l.s.running = prev }()
 	l.s.running = l
 	for _, c := range l.ready {
 		if c.closing.Load() == closeASAP || !c.hasWork() {
@@ -211,7 +215,6 @@ func (l *loop) runReady() {
 		c.processInput()
 	}
 	l.current = nil
-	l.s.running = nil
 	// Like Redis before sleeping: BCAST invalidations for the batch.
 	l.s.trackingBroadcast()
 }

@@ -3,7 +3,9 @@ package server_test
 import (
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/redoubt-db/redoubt/internal/difftest"
 )
@@ -579,5 +581,64 @@ func TestPauseAndScriptFlags(t *testing.T) {
 	r.Do("client", "unpause")
 	if got := string(held.ReadRaw()); got != ":1\r\n" {
 		t.Errorf("the held script: %q", got)
+	}
+}
+
+// Clients on two loops run scripts, some of which loop until killed,
+// while others send ordinary commands and kill what runs: every client
+// gets an answer to every command, and the counters the scripts keep
+// only move by whole scripts (a killed script's writes roll back).
+func TestBusyScriptsUnderLoad(t *testing.T) {
+	addr := difftest.StartRedoubt(t, "busy-reply-threshold 20", "io-threads 2")
+	done := make(chan struct{})
+	errs := make(chan string, 16)
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := difftest.Dial(t, addr)
+			for i := 0; ; i++ {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				var got string
+				switch {
+				case w == 0 && i%20 == 0:
+					got = string(c.Do("eval", "redis.call('incrby', 'a', 1) redis.call('incrby', 'b', 1) while true do end", "0"))
+				case w == 1:
+					got = string(c.Do("script", "kill"))
+				case w == 3 && i%10 == 0:
+					// New connections are accepted during a busy script.
+					n := difftest.Dial(t, addr)
+					got = string(n.Do("ping"))
+					n.Close()
+				default:
+					got = string(c.Do("eval", "redis.call('incrby', 'a', 1) return redis.call('incrby', 'b', 1)", "0"))
+				}
+				if got == "" {
+					errs <- "an empty reply"
+					return
+				}
+			}
+		}()
+	}
+	time.Sleep(2 * time.Second)
+	close(done)
+	// The looping script may still run: kill it until it is gone.
+	c := difftest.Dial(t, addr)
+	for strings.HasPrefix(string(c.Do("script", "kill")), "+OK") {
+		time.Sleep(10 * time.Millisecond)
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+	a, b := string(c.Do("get", "a")), string(c.Do("get", "b"))
+	if a != b {
+		t.Errorf("a %q and b %q differ: a script was cut in half", a, b)
 	}
 }

@@ -271,6 +271,18 @@ func (s *Server) Call(r *script.Run, args [][]byte) []byte {
 		mask |= command.ToReplicas
 	}
 	s.eng.ReplMask = mask
+	defer func() {
+		if p := recover(); p != nil {
+			// A command that may have written panicked half-way; the
+			// engine wrote the crash report. gopher-lua would catch the
+			// panic and let the script go on: stop the script without
+			// propagating it, and the server, as Redis's assertions do.
+			r.Killed = true
+			s.scripts.abandon = true
+			s.fatal()
+			panic(p)
+		}
+	}()
 	s.execute(lc, cmd, args, nil)
 	return lc.reply.Buf
 }

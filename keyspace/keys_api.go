@@ -20,7 +20,7 @@ func (db *DB) ExpireIfNeeded(id uint32) bool {
 	if !db.expiredID(id) {
 		return false
 	}
-	if !db.ks.Replica {
+	if !db.ks.Replica && !db.ks.ExpiryPaused {
 		db.deleteExpired(id)
 	}
 	return true

@@ -207,6 +207,11 @@ type Keyspace struct {
 	// Replica makes lookups report expired keys as missing without
 	// deleting them: the master sends the deletes.
 	Replica bool
+	// ExpiryPaused does the same while CLIENT PAUSE holds writes: a
+	// key deleted now would be a write nobody asked for, made while a
+	// failover may be under way (Redis's
+	// checkClientPauseTimeoutAndReturnIfPaused).
+	ExpiryPaused bool
 	// Loading is set while an AOF is replayed: no key expires, and a
 	// deadline already past is set rather than acted on, as Redis loads.
 	Loading bool
@@ -314,7 +319,7 @@ func (db *DB) Find(key []byte) uint32 { return db.dict.Find(key) }
 func (db *DB) Lookup(key []byte, flags int) uint32 {
 	id := db.dict.Find(key)
 	if id != dict.None && db.expiredID(id) {
-		if flags&NoExpire == 0 && !db.ks.Replica {
+		if flags&NoExpire == 0 && !db.ks.Replica && !db.ks.ExpiryPaused {
 			db.deleteExpired(id)
 		}
 		id = dict.None
@@ -597,7 +602,7 @@ func (db *DB) Random() uint32 {
 		if !db.expiredID(id) {
 			return id
 		}
-		if db.ks.Replica {
+		if db.ks.Replica || db.ks.ExpiryPaused {
 			if tries >= 100 {
 				return id
 			}

@@ -87,6 +87,7 @@ func (s *Server) pauseClients(until int64, all bool) {
 	}
 	s.pause.all = all || s.pause.all && s.pause.active(now())
 	s.pause.end = until
+	s.ks.ExpiryPaused = true
 	if s.pause.timer != nil {
 		s.pause.timer.Stop()
 	}
@@ -100,6 +101,7 @@ func (s *Server) pauseClients(until int64, all bool) {
 // unpauseClients ends the pause and lets the waiting clients run.
 func (s *Server) unpauseClients() {
 	s.pause.end = 0
+	s.ks.ExpiryPaused = false
 	s.pause.all = false
 	if s.pause.timer != nil {
 		s.pause.timer.Stop()

@@ -332,7 +332,7 @@ func table() []*Param {
 		intParam("slowlog-log-slower-than", 10000, -1, longMax, 0, func(v *Values) *int64 { return &v.SlowlogLogSlowerThan }),
 		intParam("latency-monitor-threshold", 0, 0, longMax, 0, func(v *Values) *int64 { return &v.LatencyMonitorThresh }),
 		intParam("proto-max-bulk-len", 512<<20, 1<<20, longMax, memUnits, func(v *Values) *int64 { return &v.ProtoMaxBulkLen }),
-		intParam("script-undo-limit", 256<<20, 0, longMax, memUnits, func(v *Values) *int64 { return &v.ScriptUndoMaxBytes }).flag(Extension),
+		intParam("script-undo-limit", 64<<10, 0, longMax, memUnits, func(v *Values) *int64 { return &v.ScriptUndoMaxBytes }).flag(Extension),
 		intParam("script-memory-limit", 1<<30, 0, longMax, memUnits, func(v *Values) *int64 { return &v.ScriptMemoryLimit }).flag(Extension),
 		intParam("stream-node-max-entries", 100, 0, longMax, 0, func(v *Values) *int64 { return &v.StreamNodeMaxEntries }),
 		intParam("repl-backlog-size", 1<<20, 1, longMax, memUnits, nil),

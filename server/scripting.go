@@ -408,6 +408,9 @@ func (s *Server) scriptKill(ctx *command.Ctx, eval bool) {
 	case s.scripts.caller != nil && s.scripts.caller.flags&flagReplayed != 0:
 		ctx.Err("UNKILLABLE The busy script was sent by a master instance in the context of replication and cannot be killed.")
 	case r.WriteDirty && (!s.scripts.undoing || s.scripts.undo.broken):
+		if s.scripts.undoing {
+			s.log.Noticef("Script %s cannot be rolled back: it changed more than script-undo-limit bytes of values, or flushed a database.", r.Name)
+		}
 		ctx.Err("UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.")
 	case eval && !r.Eval:
 		ctx.Err(errBusyFunction)

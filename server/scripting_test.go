@@ -642,3 +642,20 @@ func TestBusyScriptsUnderLoad(t *testing.T) {
 		t.Errorf("a %q and b %q differ: a script was cut in half", a, b)
 	}
 }
+
+// A script that changed more than script-undo-limit bytes of values
+// cannot be rolled back: SCRIPT KILL answers as Redis does.
+func TestScriptUndoLimit(t *testing.T) {
+	addr := difftest.StartRedoubt(t, "busy-reply-threshold 20", "script-undo-limit 64kb")
+	c := difftest.Dial(t, addr)
+	c.Do("eval", "for i = 1, 20000 do redis.call('rpush', 'big', i) end", "0")
+	looper := difftest.Dial(t, addr)
+	looper.Send("eval", "redis.call('lpush', 'big', 'x') while true do end", "0")
+	for !strings.HasPrefix(string(c.Do("ping")), "-BUSY") {
+	}
+	if got := string(c.Do("script", "kill")); !strings.HasPrefix(got, "-UNKILLABLE ") {
+		t.Errorf("SCRIPT KILL past the undo limit: %q", got)
+	}
+	c.Send("shutdown", "nosave")
+	looper.ReadRaw()
+}

@@ -200,6 +200,13 @@ func (s *Server) recordCall(c *client, cmd *command.Command, args [][]byte, d ti
 	}
 	cmd.Stats.Calls++
 	cmd.Stats.Usec += d.Microseconds()
+	if s.cfg.LatencyMonitorThresh > 0 {
+		event := "command"
+		if cmd.Has(command.Fast) {
+			event = "fast-command"
+		}
+		s.latencyAdd(event, d)
+	}
 	if s.cfg.LatencyTracking {
 		cmd.Stats.Latency.Record(d)
 	}

@@ -82,6 +82,7 @@ func (s *Server) newCommandTable() *command.Table {
 	s.registerMemoryCommands(h)
 	s.registerScriptingCommands(h)
 	s.registerClusterCommands(h)
+	s.registerLatencyCommands(h)
 	// Redis's may_replicate, which COMMAND INFO does not show: a
 	// script may write, and CLIENT PAUSE WRITE holds it.
 	for _, name := range []string{"eval", "evalsha", "fcall", "publish", "pfcount"} {

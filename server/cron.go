@@ -53,7 +53,9 @@ func (s *Server) cronLoop() {
 		if s.ks.ActiveExpire && !s.pause.active(t.UnixMilli()) {
 			// The cycle is a unit of its own: the deletions it
 			// propagates are not wrapped in MULTI/EXEC.
+			start := time.Now()
 			s.eng.Unit(t.UnixMilli(), func() { s.activeExpire(hz, t.UnixMilli()) })
+			s.latencyAdd("expire-cycle", time.Since(start))
 		}
 		if s.tracking.clients > 0 {
 			s.trackingLimit()

@@ -51,6 +51,8 @@ type Server struct {
 	eng *engine.Engine
 	// scripts is EVAL's and FUNCTION's state.
 	scripts scripting
+	// latency is the latency monitor's series, by event.
+	latency map[string]*latencySeries
 	// running is the loop running commands under the engine lock, nil
 	// when none is (the cron, loading at start-up).
 	running *loop

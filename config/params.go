@@ -99,6 +99,10 @@ type Values struct {
 	// ScriptMemoryLimit stops a script whose Lua state grew by more
 	// than this many bytes (0: no limit).
 	ScriptMemoryLimit int64
+	// MetricsPort and MetricsBind place the Prometheus endpoint (port
+	// 0: off).
+	MetricsPort int64
+	MetricsBind string
 	// KeyLoadDelay slows loading per key (microseconds; negative: one
 	// key in -n sleeps 1 µs), and LoadingEventsInterval is how many
 	// bytes are loaded between two services of other clients: both
@@ -333,6 +337,8 @@ func table() []*Param {
 		intParam("latency-monitor-threshold", 0, 0, longMax, 0, func(v *Values) *int64 { return &v.LatencyMonitorThresh }),
 		intParam("proto-max-bulk-len", 512<<20, 1<<20, longMax, memUnits, func(v *Values) *int64 { return &v.ProtoMaxBulkLen }),
 		intParam("script-undo-limit", 64<<10, 0, longMax, memUnits, func(v *Values) *int64 { return &v.ScriptUndoMaxBytes }).flag(Extension),
+		intParam("metrics-port", 0, 0, 65535, 0, func(v *Values) *int64 { return &v.MetricsPort }).flag(Extension),
+		stringParam("metrics-bind", "127.0.0.1", false, nil, func(v *Values) *string { return &v.MetricsBind }).flag(Extension),
 		intParam("script-memory-limit", 1<<30, 0, longMax, memUnits, func(v *Values) *int64 { return &v.ScriptMemoryLimit }).flag(Extension),
 		intParam("stream-node-max-entries", 100, 0, longMax, 0, func(v *Values) *int64 { return &v.StreamNodeMaxEntries }),
 		intParam("repl-backlog-size", 1<<20, 1, longMax, memUnits, nil),

@@ -51,6 +51,8 @@ type Server struct {
 	eng *engine.Engine
 	// scripts is EVAL's and FUNCTION's state.
 	scripts scripting
+	// metrics is the Prometheus endpoint.
+	metrics metricsServer
 	// latency is the latency monitor's series, by event.
 	latency map[string]*latencySeries
 	// running is the loop running commands under the engine lock, nil
@@ -183,6 +185,7 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 	}
 	s.applyConfig()
 	s.registerConfigAppliers()
+	s.registerMetricsAppliers()
 	s.startupMemory = s.memory().used()
 	if opts.Listener != nil {
 		s.listeners = append(s.listeners, opts.Listener)
@@ -241,6 +244,9 @@ func (s *Server) Start() error {
 		s.shutdown(1)
 		<-s.done
 		return loggedError{err}
+	}
+	if err := s.startMetrics(); err != nil {
+		s.log.Warningf("Unable to serve metrics on port %d: %v", s.cfg.MetricsPort, err)
 	}
 	s.wg.Add(2)
 	go s.cronLoop()
@@ -416,6 +422,7 @@ func (s *Server) shutdown(code int) {
 		s.exitCode = code
 		close(s.quit)
 		s.closeListeners()
+		s.stopMetrics()
 		// Each loop closes its clients when it sees quit.
 		for _, l := range s.loops {
 			var one = [8]byte{1}

@@ -1,0 +1,201 @@
+// Package metrics serves a server's figures to Prometheus, under the
+// metric names and labels of oliver006/redis_exporter, so that the
+// dashboards and alerts built on that exporter work unchanged against
+// Redoubt without running an exporter beside it; series that are
+// Redoubt's own start with redoubt_.
+//
+// The package knows nothing of the server: at each scrape it asks a
+// Source to fill a Snapshot (the server takes it under its engine lock)
+// and turns it into metrics. Nothing is kept between scrapes.
+package metrics
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Snapshot is what a scrape reports; the fields are named after the INFO
+// fields they come from.
+type Snapshot struct {
+	UptimeSeconds       int64
+	ConnectedClients    int64
+	BlockedClients      int64
+	UsedMemory          int64
+	UsedMemoryRSS       int64
+	MaxMemory           int64
+	ConnectionsReceived int64
+	RejectedConnections int64
+	CommandsProcessed   int64
+	NetInputBytes       int64
+	NetOutputBytes      int64
+	KeyspaceHits        int64
+	KeyspaceMisses      int64
+	ExpiredKeys         int64
+	EvictedKeys         int64
+	ConnectedSlaves     int64
+	RDBChangesSinceSave int64
+	RDBLastSaveTime     int64
+	RDBLastBgsaveOK     bool
+	AOFEnabled          bool
+	AOFLastRewriteOK    bool
+	CachedScripts       int64
+	Commands            []CommandStats
+	DBs                 []DBStats
+	Errors              []ErrorStats
+	// Redoubt's own series.
+	ScriptBusy     bool
+	LatencyLatest  []LatencyEvent
+	ScriptRollback bool
+}
+
+// CommandStats is a command's INFO commandstats line.
+type CommandStats struct {
+	Name                    string
+	Calls, Failed, Rejected int64
+	Usec                    int64
+}
+
+// DBStats is a database's INFO keyspace line.
+type DBStats struct {
+	Index          int
+	Keys, Expiring int64
+}
+
+// ErrorStats is an INFO errorstats line.
+type ErrorStats struct {
+	Code  string
+	Count int64
+}
+
+// LatencyEvent is a latency monitor event's latest and worst samples.
+type LatencyEvent struct {
+	Event     string
+	LatestMs  int64
+	MaxMs     int64
+	Timestamp int64
+}
+
+// Source fills a snapshot; it is called once per scrape.
+type Source interface {
+	MetricsSnapshot(s *Snapshot)
+}
+
+// Handler serves src's metrics in Prometheus's text format.
+func Handler(src Source) http.Handler {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(&collector{src: src})
+	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
+}
+
+type collector struct{ src Source }
+
+func desc(name, help string, labels ...string) *prometheus.Desc {
+	return prometheus.NewDesc(name, help, labels, nil)
+}
+
+var (
+	descUp              = desc("redis_up", "Whether the server answered the scrape.")
+	descUptime          = desc("redis_uptime_in_seconds", "uptime_in_seconds")
+	descClients         = desc("redis_connected_clients", "connected_clients")
+	descBlocked         = desc("redis_blocked_clients", "blocked_clients")
+	descMemUsed         = desc("redis_memory_used_bytes", "used_memory")
+	descMemRSS          = desc("redis_memory_used_rss_bytes", "used_memory_rss")
+	descMemMax          = desc("redis_memory_max_bytes", "maxmemory")
+	descConnsReceived   = desc("redis_connections_received_total", "total_connections_received")
+	descConnsRejected   = desc("redis_rejected_connections_total", "rejected_connections")
+	descCommandsTotal   = desc("redis_commands_processed_total", "total_commands_processed")
+	descNetIn           = desc("redis_net_input_bytes_total", "total_net_input_bytes")
+	descNetOut          = desc("redis_net_output_bytes_total", "total_net_output_bytes")
+	descHits            = desc("redis_keyspace_hits_total", "keyspace_hits")
+	descMisses          = desc("redis_keyspace_misses_total", "keyspace_misses")
+	descExpired         = desc("redis_expired_keys_total", "expired_keys")
+	descEvicted         = desc("redis_evicted_keys_total", "evicted_keys")
+	descSlaves          = desc("redis_connected_slaves", "connected_slaves")
+	descRDBChanges      = desc("redis_rdb_changes_since_last_save", "rdb_changes_since_last_save")
+	descRDBLastSave     = desc("redis_rdb_last_save_timestamp_seconds", "rdb_last_save_time")
+	descRDBStatus       = desc("redis_rdb_last_bgsave_status", "rdb_last_bgsave_status (1 ok)")
+	descAOFEnabled      = desc("redis_aof_enabled", "aof_enabled")
+	descAOFStatus       = desc("redis_aof_last_bgrewrite_status", "aof_last_bgrewrite_status (1 ok)")
+	descScripts         = desc("redis_number_of_cached_scripts", "number_of_cached_scripts")
+	descCmdCalls        = desc("redis_commands_total", "Calls of the command.", "cmd")
+	descCmdDuration     = desc("redis_commands_duration_seconds_total", "Time spent in the command.", "cmd")
+	descCmdFailed       = desc("redis_commands_failed_calls_total", "Calls of the command that replied an error.", "cmd")
+	descCmdRejected     = desc("redis_commands_rejected_calls_total", "Calls of the command refused before it ran.", "cmd")
+	descDBKeys          = desc("redis_db_keys", "Keys in the database.", "db")
+	descDBExpiring      = desc("redis_db_keys_expiring", "Keys with a time to live in the database.", "db")
+	descErrors          = desc("redis_errors_total", "Error replies, by error code.", "err")
+	descLatencyLatest   = desc("redis_latency_spike_last", "The latest latency spike's start, Unix seconds.", "event_name")
+	descLatencyDuration = desc("redis_latency_spike_duration_seconds", "The latest latency spike's duration.", "event_name")
+	descScriptBusy      = desc("redoubt_script_busy", "1 while a script runs past busy-reply-threshold (other clients get -BUSY).")
+	descScriptRollback  = desc("redoubt_script_kill_rollback", "1 when SCRIPT KILL rolls back a script that wrote (script-kill-rollback).")
+	descLatencyMax      = desc("redoubt_latency_spike_max_seconds", "The worst latency spike of the event since the last LATENCY RESET.", "event_name")
+)
+
+func (c *collector) Describe(ch chan<- *prometheus.Desc) {
+	prometheus.DescribeByCollect(c, ch)
+}
+
+func (c *collector) Collect(ch chan<- prometheus.Metric) {
+	var s Snapshot
+	c.src.MetricsSnapshot(&s)
+	gauge := func(d *prometheus.Desc, v int64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, float64(v), labels...)
+	}
+	counter := func(d *prometheus.Desc, v int64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v), labels...)
+	}
+	gauge(descUp, 1)
+	gauge(descUptime, s.UptimeSeconds)
+	gauge(descClients, s.ConnectedClients)
+	gauge(descBlocked, s.BlockedClients)
+	gauge(descMemUsed, s.UsedMemory)
+	gauge(descMemRSS, s.UsedMemoryRSS)
+	gauge(descMemMax, s.MaxMemory)
+	counter(descConnsReceived, s.ConnectionsReceived)
+	counter(descConnsRejected, s.RejectedConnections)
+	counter(descCommandsTotal, s.CommandsProcessed)
+	counter(descNetIn, s.NetInputBytes)
+	counter(descNetOut, s.NetOutputBytes)
+	counter(descHits, s.KeyspaceHits)
+	counter(descMisses, s.KeyspaceMisses)
+	counter(descExpired, s.ExpiredKeys)
+	counter(descEvicted, s.EvictedKeys)
+	gauge(descSlaves, s.ConnectedSlaves)
+	gauge(descRDBChanges, s.RDBChangesSinceSave)
+	gauge(descRDBLastSave, s.RDBLastSaveTime)
+	gauge(descRDBStatus, boolInt(s.RDBLastBgsaveOK))
+	gauge(descAOFEnabled, boolInt(s.AOFEnabled))
+	gauge(descAOFStatus, boolInt(s.AOFLastRewriteOK))
+	gauge(descScripts, s.CachedScripts)
+	for _, cmd := range s.Commands {
+		counter(descCmdCalls, cmd.Calls, cmd.Name)
+		ch <- prometheus.MustNewConstMetric(descCmdDuration, prometheus.CounterValue, float64(cmd.Usec)/1e6, cmd.Name)
+		counter(descCmdFailed, cmd.Failed, cmd.Name)
+		counter(descCmdRejected, cmd.Rejected, cmd.Name)
+	}
+	for _, db := range s.DBs {
+		name := "db" + strconv.Itoa(db.Index)
+		gauge(descDBKeys, db.Keys, name)
+		gauge(descDBExpiring, db.Expiring, name)
+	}
+	for _, e := range s.Errors {
+		counter(descErrors, e.Count, e.Code)
+	}
+	for _, ev := range s.LatencyLatest {
+		gauge(descLatencyLatest, ev.Timestamp, ev.Event)
+		ch <- prometheus.MustNewConstMetric(descLatencyDuration, prometheus.GaugeValue, float64(ev.LatestMs)/1000, ev.Event)
+		ch <- prometheus.MustNewConstMetric(descLatencyMax, prometheus.GaugeValue, float64(ev.MaxMs)/1000, ev.Event)
+	}
+	gauge(descScriptBusy, boolInt(s.ScriptBusy))
+	gauge(descScriptRollback, boolInt(s.ScriptRollback))
+}
+
+func boolInt(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,141 @@
+package server
+
+import (
+	"errors"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/redoubt-db/redoubt/command"
+	"github.com/redoubt-db/redoubt/metrics"
+)
+
+// The Prometheus endpoint (package metrics): off by default, on its own
+// port (metrics-port) and address (metrics-bind), both settable with
+// CONFIG SET. A scrape takes one snapshot of the figures under the
+// engine lock, the same figures INFO shows, and costs the running
+// commands one short hold of the lock.
+
+type metricsServer struct {
+	mu   sync.Mutex // guards srv, the HTTP goroutines' only shared state
+	srv  *http.Server
+	addr string
+}
+
+// startMetrics starts (or moves, or stops) the endpoint as the
+// configuration says.
+func (s *Server) startMetrics() error {
+	m := &s.metrics
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	addr := ""
+	if s.cfg.MetricsPort > 0 {
+		addr = net.JoinHostPort(s.cfg.MetricsBind, strconv.Itoa(int(s.cfg.MetricsPort)))
+	}
+	if addr == m.addr {
+		return nil
+	}
+	var l net.Listener
+	if addr != "" {
+		var err error
+		if l, err = net.Listen("tcp", addr); err != nil {
+			return err
+		}
+	}
+	if m.srv != nil {
+		m.srv.Close()
+		m.srv = nil
+	}
+	m.addr = addr
+	if l == nil {
+		return nil
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", metrics.Handler(s))
+	m.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go m.srv.Serve(l)
+	s.log.Noticef("Serving Prometheus metrics on http://%s/metrics", addr)
+	return nil
+}
+
+func (s *Server) stopMetrics() {
+	m := &s.metrics
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.srv != nil {
+		m.srv.Close()
+		m.srv, m.addr = nil, ""
+	}
+}
+
+func (s *Server) registerMetricsAppliers() {
+	apply := func() error {
+		if err := s.startMetrics(); err != nil {
+			return errors.New("Unable to listen on the metrics port. Check server logs.")
+		}
+		return nil
+	}
+	s.cfg.OnApply("metrics-port", apply)
+	s.cfg.OnApply("metrics-bind", apply)
+}
+
+// MetricsSnapshot implements metrics.Source: the figures are taken under
+// the engine lock, or by the busy script that holds it.
+func (s *Server) MetricsSnapshot(out *metrics.Snapshot) {
+	s.eng.Do(func() { s.fillSnapshot(out) })
+}
+
+func (s *Server) fillSnapshot(out *metrics.Snapshot) {
+	m := s.memory()
+	st := &s.stats
+	netIn, netOut := st.netIn, st.netOut
+	for _, c := range s.clients {
+		netIn += c.netIn.Load()
+		netOut += c.netOut.Load()
+	}
+	*out = metrics.Snapshot{
+		UptimeSeconds:       int64(time.Since(s.startTime).Seconds()),
+		ConnectedClients:    int64(len(s.clients)),
+		BlockedClients:      int64(s.blockedClients + len(s.pause.clients)),
+		UsedMemory:          m.used(),
+		UsedMemoryRSS:       m.rss,
+		MaxMemory:           s.cfg.MaxMemory,
+		ConnectionsReceived: st.connectionsReceived,
+		RejectedConnections: st.rejectedConns,
+		CommandsProcessed:   st.commands,
+		NetInputBytes:       netIn,
+		NetOutputBytes:      netOut,
+		KeyspaceHits:        s.ks.Stats.Hits,
+		KeyspaceMisses:      s.ks.Stats.Misses,
+		ExpiredKeys:         s.ks.Stats.ExpiredKeys,
+		RDBChangesSinceSave: st.dirty,
+		RDBLastSaveTime:     s.lastSave,
+		RDBLastBgsaveOK:     !s.persist.lastBgFailed,
+		AOFEnabled:          s.aof.state != aofOff,
+		AOFLastRewriteOK:    !s.aof.lastRwFailed,
+		CachedScripts:       int64(s.scripts.vm.Scripts()),
+		ScriptBusy:          s.busyScript() != nil,
+		ScriptRollback:      s.cfg.ScriptKillRollback,
+	}
+	s.cmds.Each(func(cmd *command.Command) {
+		if cmd.Stats.Calls > 0 || cmd.Stats.Failed > 0 || cmd.Stats.Rejected > 0 {
+			out.Commands = append(out.Commands, metrics.CommandStats{Name: cmd.FullName(), Calls: cmd.Stats.Calls,
+				Failed: cmd.Stats.Failed, Rejected: cmd.Stats.Rejected, Usec: cmd.Stats.Usec})
+		}
+	})
+	for _, db := range s.ks.DBs {
+		if n := db.Len(); n > 0 {
+			out.DBs = append(out.DBs, metrics.DBStats{Index: db.ID, Keys: int64(n), Expiring: int64(db.ExpiresLen())})
+		}
+	}
+	for code, n := range s.errStats {
+		out.Errors = append(out.Errors, metrics.ErrorStats{Code: code, Count: n})
+	}
+	for _, name := range s.latencyEvents() {
+		ts := s.latency[name]
+		last := ts.latest()
+		out.LatencyLatest = append(out.LatencyLatest, metrics.LatencyEvent{Event: name, LatestMs: last.ms, MaxMs: ts.max, Timestamp: last.time})
+	}
+}

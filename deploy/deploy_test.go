@@ -2,9 +2,11 @@ package deploy
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"io"
 	"os"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -13,6 +15,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/redoubt-db/redoubt/config"
+	"github.com/redoubt-db/redoubt/metrics"
 )
 
 const manifestPath = "kubernetes/redoubt-statefulset.yaml"
@@ -404,4 +407,46 @@ func quantity(t *testing.T, q string) int64 {
 	}
 	t.Fatalf("quantity %q: want a binary unit (Ki, Mi, Gi, Ti)", q)
 	return 0
+}
+
+// The Grafana dashboard is valid JSON whose queries read only metrics
+// the endpoint serves.
+func TestGrafanaDashboard(t *testing.T) {
+	b, err := os.ReadFile("grafana/redoubt-dashboard.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dash struct {
+		Panels []struct {
+			Title   string `json:"title"`
+			Targets []struct {
+				Expr string `json:"expr"`
+			} `json:"targets"`
+		} `json:"panels"`
+	}
+	if err := json.Unmarshal(b, &dash); err != nil {
+		t.Fatal(err)
+	}
+	served := map[string]bool{}
+	for _, n := range metrics.Names() {
+		served[n] = true
+	}
+	nameRE := regexp.MustCompile(`\b(redis|redoubt)_[a-z_]+`)
+	used := 0
+	for _, p := range dash.Panels {
+		if len(p.Targets) == 0 {
+			t.Errorf("panel %q has no query", p.Title)
+		}
+		for _, tg := range p.Targets {
+			for _, name := range nameRE.FindAllString(tg.Expr, -1) {
+				used++
+				if !served[name] {
+					t.Errorf("panel %q reads %s, which the endpoint does not serve", p.Title, name)
+				}
+			}
+		}
+	}
+	if used == 0 {
+		t.Error("the dashboard reads no metric")
+	}
 }

@@ -92,9 +92,16 @@ func Handler(src Source) http.Handler {
 
 type collector struct{ src Source }
 
+// names lists every metric the endpoint can serve (Names).
+var names []string
+
 func desc(name, help string, labels ...string) *prometheus.Desc {
+	names = append(names, name)
 	return prometheus.NewDesc(name, help, labels, nil)
 }
+
+// Names returns the name of every metric the endpoint can serve.
+func Names() []string { return append([]string(nil), names...) }
 
 var (
 	descUp              = desc("redis_up", "Whether the server answered the scrape.")

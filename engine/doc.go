@@ -4,11 +4,16 @@
 // It owns three things.
 //
 // The engine lock. Every change to the dataset happens while it is held,
-// so an execution unit (a command, a MULTI/EXEC block, later a script)
-// runs alone and the order in which units take effect is one total
-// order. Lock waits; LockOrBusy waits unless the holder has declared
-// itself busy (a script running past busy-reply-threshold), in which
-// case the caller learns it at once and can answer -BUSY.
+// so an execution unit (a command, a MULTI/EXEC block, a script) runs
+// alone and the order in which units take effect is one total order.
+// Lock waits; LockOrBusy waits unless the holder has declared itself
+// busy (a script running past busy-reply-threshold), in which case the
+// caller learns it at once. Do runs a function under the lock either
+// way: it takes the lock, or hands the function to the busy holder,
+// which runs it between two instructions of its script (Poll), so that
+// other clients are answered (-BUSY, or SCRIPT KILL's effect) while the
+// script runs. Mark and Discard drop the effects a rolled-back script
+// recorded.
 //
 // The running unit's state: the command time (fixed for the whole unit,
 // Redis's fixed_time_expire, so no key expires half-way through it),
@@ -23,7 +28,7 @@
 //     does (tracking defers the caller's own invalidations itself);
 //   - keyspace notifications: kept in order and published when the unit
 //     ends, so that no subscriber sees a push in the middle of a reply,
-//     and a unit that is rolled back (a killed script) publishes nothing;
+//     and a script that is rolled back publishes nothing;
 //   - keys made ready for blocked clients: kept, deduplicated, and
 //     served when the unit ends, each served client being a unit of its
 //     own;

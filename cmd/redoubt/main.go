@@ -4,6 +4,7 @@
 //
 //	redoubt check-aof [--fix [--yes] | --truncate-to-timestamp <ts>] <file.manifest|file.aof>
 //	redoubt check-rdb <file.rdb>
+//	redoubt doctor HOST:PORT [HOST:PORT ...] [--json]
 //
 // check-aof behaves as redis-check-aof 7.0 does, with its messages and
 // exit codes (0 when the files are sound or were fixed, 1 otherwise), on
@@ -19,6 +20,9 @@
 //
 // Both print a progress line to standard error, at most once a second,
 // while a big file is read.
+//
+// doctor audits running servers, Redis or Redoubt, read-only, for the
+// settings and states behind the incident catalogue (doctor.go).
 package main
 
 import (
@@ -39,6 +43,9 @@ Commands:
       its last sound command (after asking, unless --yes)
   check-rdb <file.rdb>
       check an RDB file as Redoubt loads it, as redis-check-rdb does
+  doctor HOST:PORT [HOST:PORT ...] [--json]
+      audit running servers (Redis or Redoubt, read-only) for the settings
+      behind known production incidents; exit 1 when something was found
 `)
 }
 
@@ -52,6 +59,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return checkAOFMain(args[1:], stdin, stdout, stderr)
 	case "check-rdb":
 		return checkRDBMain(args[1:], stdout, stderr)
+	case "doctor":
+		return doctorMain(args[1:], stdout, stderr)
 	case "-h", "--help", "help":
 		usage(stdout)
 		return 0

@@ -70,12 +70,16 @@ func theirs(t testing.TB, stdin, tool string, args ...string) result {
 }
 
 func TestUsage(t *testing.T) {
-	for _, args := range [][]string{nil, {"doctor"}, {"check-aof"}, {"check-aof", "--yes", "f"},
+	for _, args := range [][]string{nil, {"bogus"}, {"check-aof"}, {"check-aof", "--yes", "f"},
 		{"check-aof", "--fix", "--truncate-to-timestamp", "1", "f"}, {"check-rdb"}, {"check-rdb", "a", "b"}} {
 		r := ours(t, "", args...)
 		if r.code != 1 || !strings.Contains(r.out+r.errOut, "Usage:") {
 			t.Errorf("%q: %+v", args, r)
 		}
+	}
+	// doctor without a server to audit cannot audit anything: 2.
+	if r := ours(t, "", "doctor"); r.code != 2 || !strings.Contains(r.errOut, "Usage:") {
+		t.Errorf("doctor: %+v", r)
 	}
 	r := ours(t, "", "--help")
 	if r.code != 0 || !strings.Contains(r.out, "check-aof") || !strings.Contains(r.out, "check-rdb") {

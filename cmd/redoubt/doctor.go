@@ -174,6 +174,14 @@ func auditHost(host string) ([]finding, int64, error) {
 			fmt.Sprintf("%s of %d connections are in use", info["connected_clients"], max),
 			"find the clients that hold idle connections (CLIENT LIST, sort by idle) and pool them, or raise maxclients")
 	}
+	// Incident 8: connections left idle, by source.
+	if v, err := d.do("CLIENT", "LIST"); err == nil && v.Err() == nil {
+		if idle, total, top := idleClients(v.Str, 3600); idle > 0 {
+			add("info", "8", "idle connections",
+				fmt.Sprintf("%d of %d connections idle for an hour or more; most from %s", idle, total, top),
+				"close or pool connections in those clients, or set timeout so the server closes idle ones")
+		}
+	}
 	// Incident 9: persistence that fails.
 	if info["rdb_last_bgsave_status"] == "err" {
 		add("critical", "9", "the last background save failed",
@@ -239,6 +247,54 @@ func memorySkew(used map[string]int64) []finding {
 			Fix:      "look for big keys on the fuller node (redis-cli --bigkeys) and spread them, or use hash tags less"}}
 	}
 	return nil
+}
+
+// idleClients counts CLIENT LIST's clients idle at least minIdle seconds
+// and names the sources (addresses without the port) with most of them.
+func idleClients(list string, minIdle int64) (idle, total int, top string) {
+	bySource := map[string]int{}
+	for _, line := range strings.Split(strings.TrimSpace(list), "\n") {
+		if line == "" {
+			continue
+		}
+		total++
+		var addr string
+		var secs int64
+		for _, kv := range strings.Fields(line) {
+			k, v, _ := strings.Cut(kv, "=")
+			switch k {
+			case "addr":
+				addr = v
+			case "idle":
+				secs, _ = strconv.ParseInt(v, 10, 64)
+			}
+		}
+		if secs >= minIdle {
+			idle++
+			if h, _, err := net.SplitHostPort(addr); err == nil {
+				addr = h
+			}
+			bySource[addr]++
+		}
+	}
+	sources := make([]string, 0, len(bySource))
+	for s := range bySource {
+		sources = append(sources, s)
+	}
+	sort.Slice(sources, func(i, j int) bool {
+		if bySource[sources[i]] != bySource[sources[j]] {
+			return bySource[sources[i]] > bySource[sources[j]]
+		}
+		return sources[i] < sources[j]
+	})
+	var parts []string
+	for i, s := range sources {
+		if i == 3 {
+			break
+		}
+		parts = append(parts, fmt.Sprintf("%s (%d)", s, bySource[s]))
+	}
+	return idle, total, strings.Join(parts, ", ")
 }
 
 func parseInfo(s string) map[string]string {

@@ -65,6 +65,10 @@ func TestDoctorMemorySkew(t *testing.T) {
 	if len(fs) != 1 || fs[0].Host != "b:1" || fs[0].Incident != "A" {
 		t.Errorf("one full node: %+v", fs)
 	}
+	list := "id=1 addr=10.0.0.1:5000 idle=7200 cmd=get\nid=2 addr=10.0.0.1:5001 idle=4000 cmd=get\nid=3 addr=10.0.0.2:6000 idle=3700 cmd=set\nid=4 addr=10.0.0.3:7000 idle=5 cmd=client|list\n"
+	if idle, total, top := idleClients(list, 3600); idle != 3 || total != 4 || top != "10.0.0.1 (2), 10.0.0.2 (1)" {
+		t.Errorf("idle clients: %d of %d, top %q", idle, total, top)
+	}
 	keys, expires := keyspaceTotals(parseInfo("# Keyspace\r\ndb0:keys=10,expires=2,avg_ttl=0\r\ndb3:keys=5,expires=5,avg_ttl=9\r\n"))
 	if keys != 15 || expires != 7 {
 		t.Errorf("keyspace totals %d %d", keys, expires)

@@ -2,10 +2,10 @@ package bit
 
 import (
 	"math"
-	"strconv"
-	"strings"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"github.com/redoubt-db/redoubt/script/lualib/lua51"
 )
 
 // arg converts argument n to 32 bits as LuaBitOp does on Lua 5.1: the
@@ -21,11 +21,11 @@ func arg(L *lua.LState, n int) uint32 {
 		f = float64(v)
 	case lua.LString:
 		var ok bool
-		if f, ok = str2number(string(v)); !ok {
-			typeError(L, n, "number")
+		if f, ok = lua51.Str2Number(string(v)); !ok {
+			lua51.TypeError(L, n, "number")
 		}
 	default:
-		typeError(L, n, "number")
+		lua51.TypeError(L, n, "number")
 	}
 	if f != f {
 		// x86 adds to a NaN by keeping its bits, so the result is the
@@ -38,52 +38,4 @@ func arg(L *lua.LState, n int) uint32 {
 		return uint32(bits)
 	}
 	return uint32(math.Float64bits(f + 6755399441055744.0))
-}
-
-// Errors are raised with the texts Lua 5.1's auxiliary library builds,
-// not with gopher-lua's ArgError: that one skips Go frames when it looks
-// for the position to prefix (so a pcall(bit.band, nil) error would gain
-// one) and leaves the quotes out of "bad argument ... to 'name'".
-
-// typeError is luaL_typerror.
-func typeError(L *lua.LState, n int, want string) {
-	got := "no value"
-	if n <= L.GetTop() {
-		got = L.Get(n).Type().String()
-	}
-	msg := "bad argument #" + strconv.Itoa(n) + " to '" + funcName(L) + "' (" + want + " expected, got " + got + ")"
-	L.Error(lua.LString(where(L)+msg), 0)
-}
-
-// where is luaL_where(L, 1): "source:line: " of the caller when the
-// caller is a Lua function, nothing when it is a Go function (pcall).
-func where(L *lua.LState) string {
-	dbg, ok := L.GetStack(1)
-	if !ok {
-		return ""
-	}
-	if _, err := L.GetInfo("Sl", dbg, lua.LNil); err != nil || dbg.What == "G" || dbg.CurrentLine <= 0 {
-		return ""
-	}
-	return dbg.Source + ":" + strconv.Itoa(dbg.CurrentLine) + ": "
-}
-
-// funcName is the name luaL_argerror gives the running function: the
-// name the calling Lua code used for it, "?" when it has none or the
-// caller is a Go function.
-func funcName(L *lua.LState) string {
-	dbg, ok := L.GetStack(0)
-	if !ok {
-		return "?"
-	}
-	if _, err := L.GetInfo("n", dbg, lua.LNil); err != nil {
-		return "?"
-	}
-	switch name := dbg.Name; {
-	case name == "", name == "(anonymous)", name == "main chunk", name == "corountine", strings.HasPrefix(name, "<"):
-		// gopher-lua's spellings of "no name".
-		return "?"
-	default:
-		return name
-	}
 }

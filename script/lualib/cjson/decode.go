@@ -6,6 +6,8 @@ import (
 	"unicode/utf8"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"github.com/redoubt-db/redoubt/script/lualib/lua51"
 )
 
 type tokenType uint8
@@ -64,12 +66,12 @@ type decoder struct {
 // decode is cjson.decode(json).
 func decode(L *lua.LState, cfg *config) int {
 	if L.GetTop() != 1 {
-		argError(L, 1, "expected 1 argument")
+		lua51.ArgError(L, 1, "expected 1 argument")
 	}
-	d := decoder{L: L, cfg: cfg, s: checkString(L, 1)}
+	d := decoder{L: L, cfg: cfg, s: lua51.CheckLString(L, 1)}
 	// A NUL among the first two bytes means UTF-16 or UTF-32 to it.
 	if len(d.s) >= 2 && (d.s[0] == 0 || d.s[1] == 0) {
-		raise(L, "JSON parser does not support UTF-16 or UTF-32")
+		lua51.Raise(L, "JSON parser does not support UTF-16 or UTF-32")
 	}
 	var tok token
 	d.next(&tok)
@@ -98,7 +100,7 @@ func (d *decoder) fail(expected string, tok *token) {
 	if tok.typ == tError {
 		found = tok.str
 	}
-	raise(d.L, "Expected "+expected+" but found "+found+" at character "+strconv.Itoa(tok.index+1))
+	lua51.Raise(d.L, "Expected "+expected+" but found "+found+" at character "+strconv.Itoa(tok.index+1))
 }
 
 // descend enters an array or object, which the C parser refuses beyond
@@ -107,7 +109,7 @@ func (d *decoder) fail(expected string, tok *token) {
 func (d *decoder) descend(slots, need int) {
 	d.depth++
 	if d.depth > d.cfg.decodeMaxDepth || slots+need > luaMaxCStack {
-		raise(d.L, "Found too many nested data structures ("+strconv.Itoa(int(d.depth))+") at character "+strconv.Itoa(d.pos))
+		lua51.Raise(d.L, "Found too many nested data structures ("+strconv.Itoa(int(d.depth))+") at character "+strconv.Itoa(d.pos))
 	}
 }
 
@@ -310,7 +312,7 @@ func (d *decoder) invalidNumber() bool {
 }
 
 func (d *decoder) number(tok *token) {
-	v, end := strtod(d.s, d.pos)
+	v, end := lua51.Strtod(d.s, d.pos)
 	if end == d.pos {
 		d.setError(tok, "invalid number")
 		return

@@ -5,6 +5,8 @@ import (
 	"strconv"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"github.com/redoubt-db/redoubt/script/lualib/lua51"
 )
 
 // escapes maps each byte to what lua-cjson writes for it inside a JSON
@@ -30,7 +32,7 @@ type encoder struct {
 // encode is cjson.encode(value).
 func encode(L *lua.LState, cfg *config) int {
 	if L.GetTop() != 1 {
-		argError(L, 1, "expected 1 argument")
+		lua51.ArgError(L, 1, "expected 1 argument")
 	}
 	e := encoder{L: L, cfg: cfg}
 	if cfg.keepBuffer {
@@ -47,7 +49,7 @@ func encode(L *lua.LState, cfg *config) int {
 
 // fail raises "Cannot serialise <type of v>: <reason>".
 func (e *encoder) fail(v lua.LValue, reason string) {
-	raise(e.L, "Cannot serialise "+v.Type().String()+": "+reason)
+	lua51.Raise(e.L, "Cannot serialise "+v.Type().String()+": "+reason)
 }
 
 // value appends v. depth is the number of tables v is inside; slots is
@@ -70,7 +72,7 @@ func (e *encoder) value(v lua.LValue, depth int32, slots int) {
 		depth++
 		// C checks the depth and that 3 more stack slots are free.
 		if depth > e.cfg.encodeMaxDepth || slots+3 > luaMaxCStack {
-			raise(e.L, "Cannot serialise, excessive nesting ("+strconv.Itoa(int(depth))+")")
+			lua51.Raise(e.L, "Cannot serialise, excessive nesting ("+strconv.Itoa(int(depth))+")")
 		}
 		if n := e.arrayLength(x); n > 0 {
 			e.array(x, n, depth, slots)

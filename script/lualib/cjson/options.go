@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"github.com/redoubt-db/redoubt/script/lualib/lua51"
 )
 
 // The settings functions. Each takes its values as optional arguments
@@ -25,7 +27,7 @@ var (
 // with nils, so that results pushed go above them.
 func checkArgs(L *lua.LState, max int) {
 	if L.GetTop() > max {
-		argError(L, max+1, "found too many arguments")
+		lua51.ArgError(L, max+1, "found too many arguments")
 	}
 	for L.GetTop() < max {
 		L.Push(lua.LNil)
@@ -37,9 +39,9 @@ func checkArgs(L *lua.LState, max int) {
 func intOption(L *lua.LState, n int, setting *int32, min, max int32, rangeMsg string) {
 	if L.Get(n) != lua.LNil {
 		// C stores lua_Integer in an int: the low 32 bits.
-		v := int32(checkInteger(L, n))
+		v := int32(lua51.CheckInteger(L, n))
 		if v < min || v > max {
-			argError(L, 1, rangeMsg)
+			lua51.ArgError(L, 1, rangeMsg)
 		}
 		*setting = v
 	}
@@ -70,7 +72,7 @@ func enumOption(L *lua.LState, n int, setting *int, options []string) {
 // checkOption is luaL_checkoption with no default. The name is a C
 // string there: it ends at a NUL.
 func checkOption(L *lua.LState, n int, options []string) int {
-	name := checkString(L, n)
+	name := lua51.CheckLString(L, n)
 	if k := strings.IndexByte(name, 0); k >= 0 {
 		name = name[:k]
 	}
@@ -79,7 +81,7 @@ func checkOption(L *lua.LState, n int, options []string) int {
 			return i
 		}
 	}
-	argError(L, n, "invalid option '"+name+"'")
+	lua51.ArgError(L, n, "invalid option '"+name+"'")
 	return 0
 }
 

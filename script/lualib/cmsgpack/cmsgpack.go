@@ -1,6 +1,10 @@
 package cmsgpack
 
-import lua "github.com/yuin/gopher-lua"
+import (
+	lua "github.com/yuin/gopher-lua"
+
+	"github.com/redoubt-db/redoubt/script/lualib/lua51"
+)
 
 // The module's metadata, as lua-cmsgpack 0.4.0 sets it.
 const (
@@ -37,7 +41,7 @@ func unpack(L *lua.LState) int {
 // follows the first value at offset (-1 at the end), then that value.
 // The offset is checked before the string, as in C.
 func unpackOne(L *lua.LState) int {
-	offset := optInteger(L, 2, 0)
+	offset := lua51.OptInteger(L, 2, 0)
 	return unpackFull(L, 1, offset, 1)
 }
 
@@ -45,7 +49,7 @@ func unpackOne(L *lua.LState) int {
 // unpack_one, for up to limit values. A limit and offset of 0 mean
 // unpack(s), next offset left out.
 func unpackLimit(L *lua.LState) int {
-	limit := checkInteger(L, 2)
-	offset := optInteger(L, 3, 0)
+	limit := lua51.CheckInteger(L, 2)
+	offset := lua51.OptInteger(L, 3, 0)
 	return unpackFull(L, limit, offset, 1)
 }

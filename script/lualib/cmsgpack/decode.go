@@ -5,6 +5,8 @@ import (
 	"strconv"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"github.com/redoubt-db/redoubt/script/lualib/lua51"
 )
 
 // Decoding errors, reported once the top-level value is abandoned.
@@ -84,7 +86,7 @@ func (d *decoder) value(top int) lua.LValue {
 	if !d.need(1) {
 		return nil
 	}
-	checkStack(d.L, top, 1, "too many return values at once; use unpack_one or unpack_limit instead.")
+	lua51.CheckStack(d.L, top, 1, "too many return values at once; use unpack_one or unpack_limit instead.")
 	p := d.pos
 	c := d.s[p]
 	switch {
@@ -239,7 +241,7 @@ func (d *decoder) bytes(hdr, n int) lua.LValue {
 func (d *decoder) array(n int, top int) lua.LValue {
 	t := d.L.CreateTable(d.reserve(n, 1), 0)
 	// Stack: the table, then an index and the element being decoded.
-	checkStack(d.L, top+1, 1, "in function mp_decode_to_lua_array")
+	lua51.CheckStack(d.L, top+1, 1, "in function mp_decode_to_lua_array")
 	for i := 1; i <= n; i++ {
 		v := d.value(top + 2)
 		if d.err != errNone {
@@ -280,13 +282,13 @@ func (d *decoder) hash(n int, top int) lua.LValue {
 // offset on (everything, with no next offset, when both are 0). top is
 // the number of Lua stack slots the C function holds when it starts.
 func unpackFull(L *lua.LState, limit, offset int64, top int) int {
-	s := checkLString(L, 1)
+	s := lua51.CheckLString(L, 1)
 	if offset < 0 || limit < 0 {
 		// Redis's build prints the input length where it means the limit.
-		raise(L, "Invalid request to unpack with offset of "+itoa32(offset)+
+		lua51.Raise(L, "Invalid request to unpack with offset of "+itoa32(offset)+
 			" and limit of "+itoa32(int64(len(s)))+".")
 	} else if uint64(offset) > uint64(len(s)) {
-		raise(L, "Start offset "+itoa32(offset)+" greater than input length "+itoa32(int64(len(s)))+".")
+		lua51.Raise(L, "Start offset "+itoa32(offset)+" greater than input length "+itoa32(int64(len(s)))+".")
 	}
 	all := limit == 0 && offset == 0
 	if all {
@@ -304,16 +306,16 @@ func unpackFull(L *lua.LState, limit, offset int64, top int) int {
 		v := d.value(top + cnt)
 		switch d.err {
 		case errEOF:
-			raise(L, "Missing bytes in input.")
+			lua51.Raise(L, "Missing bytes in input.")
 		case errBadFmt:
-			raise(L, "Bad data format in input.")
+			lua51.Raise(L, "Bad data format in input.")
 		}
 		L.Push(v)
 	}
 	if all {
 		return cnt
 	}
-	checkStack(L, top+cnt, 1, "in function mp_unpack_full")
+	lua51.CheckStack(L, top+cnt, 1, "in function mp_unpack_full")
 	next := lua.LNumber(-1)
 	if d.left() > 0 {
 		next = lua.LNumber(d.pos)

@@ -6,6 +6,8 @@ import (
 	"sync"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"github.com/redoubt-db/redoubt/script/lualib/lua51"
 )
 
 // maxNesting is LUACMSGPACK_MAX_NESTING: a table met at this depth is
@@ -24,19 +26,19 @@ const maxPooled = 64 << 10
 func pack(L *lua.LState) int {
 	nargs := L.GetTop()
 	if nargs == 0 {
-		argError(L, 0, "MessagePack pack needs input.")
+		lua51.ArgError(L, 0, "MessagePack pack needs input.")
 	}
 	// The C library copies each argument to the top of the stack, which
 	// lua_checkstack(L, nargs) guarantees room for.
-	if nargs > maxCStack || 2*nargs > maxCStack {
-		argError(L, 0, "Too many arguments for MessagePack pack.")
+	if nargs > lua51.MaxCStack || 2*nargs > lua51.MaxCStack {
+		lua51.ArgError(L, 0, "Too many arguments for MessagePack pack.")
 	}
 	bp := bufPool.Get().(*[]byte)
 	e := encoder{L: L, buf: (*bp)[:0]}
 	for i := 1; i <= nargs; i++ {
 		// Slots in use: the arguments and the packed strings so far.
 		top := nargs + i - 1
-		checkStack(L, top, 1, "in function mp_check")
+		lua51.CheckStack(L, top, 1, "in function mp_check")
 		e.value(L.Get(i), 0, top+1)
 	}
 	L.Push(lua.LString(e.buf))
@@ -83,8 +85,8 @@ func (e *encoder) value(v lua.LValue, level, top int) {
 // double holds an int64 exactly, else as a float 32 when converting to
 // float and back gives the same double, else as a float 64.
 func (e *encoder) number(f float64) {
-	if !math.IsInf(f, 0) && float64(toInteger(f)) == f {
-		e.integer(toInteger(f))
+	if !math.IsInf(f, 0) && float64(lua51.ToInteger(f)) == f {
+		e.integer(lua51.ToInteger(f))
 		return
 	}
 	if f32 := float32(f); float64(f32) == f {
@@ -164,7 +166,7 @@ func (e *encoder) header(n int, fix, b16, b32 byte) {
 // the keys after the array part are walked with next().
 func (e *encoder) table(t *lua.LTable, level, top int) {
 	// The array test walks the table with two slots of its own.
-	checkStack(e.L, top, 2, "in function table_is_an_array")
+	lua51.CheckStack(e.L, top, 2, "in function table_is_an_array")
 	n := t.MaxN()
 	count := 0
 	for i := 1; i <= n; i++ {
@@ -195,7 +197,7 @@ func (e *encoder) table(t *lua.LTable, level, top int) {
 	}
 	if isArray && maxKey == count {
 		e.header(count, 0x90, 0xdc, 0xdd)
-		checkStack(e.L, top, 1, "in function mp_encode_lua_table_as_array")
+		lua51.CheckStack(e.L, top, 1, "in function mp_encode_lua_table_as_array")
 		for j := 1; j <= count; j++ {
 			var v lua.LValue
 			if j < lua.MaxArrayIndex {
@@ -207,7 +209,7 @@ func (e *encoder) table(t *lua.LTable, level, top int) {
 		}
 		return
 	}
-	checkStack(e.L, top, 3, "in function mp_encode_lua_table_as_map")
+	lua51.CheckStack(e.L, top, 3, "in function mp_encode_lua_table_as_map")
 	e.header(count, 0x80, 0xde, 0xdf)
 	// The C loop keeps key and value on the stack and packs a copy of the
 	// key above them.

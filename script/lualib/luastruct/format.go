@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"github.com/redoubt-db/redoubt/script/lualib/lua51"
 )
 
 // The sizes of the C types on the LP64 x86-64 build Redis ships.
@@ -51,7 +53,7 @@ func (f *format) num(L *lua.LState, def int) int {
 	for f.more() && isDigit(f.s[f.i]) {
 		d := int(f.s[f.i] - '0')
 		if a > math.MaxInt32/10 || a*10 > math.MaxInt32-d {
-			raise(L, "integral size overflow")
+			lua51.Raise(L, "integral size overflow")
 		}
 		a = a*10 + d
 		f.i++
@@ -80,7 +82,7 @@ func (f *format) size(L *lua.LState, opt byte) uint64 {
 	case 'i', 'I':
 		n := f.num(L, sizeInt)
 		if n > maxIntSize {
-			raise(L, "integral size "+strconv.Itoa(n)+" is larger than limit of "+strconv.Itoa(maxIntSize))
+			lua51.Raise(L, "integral size "+strconv.Itoa(n)+" is larger than limit of "+strconv.Itoa(maxIntSize))
 		}
 		return uint64(n)
 	}
@@ -113,10 +115,13 @@ func (f *format) control(L *lua.LState, opt byte) {
 	case '!':
 		a := f.num(L, maxAlign)
 		if a <= 0 || a&(a-1) != 0 {
-			raise(L, "alignment "+strconv.Itoa(a)+" is not a power of 2")
+			lua51.Raise(L, "alignment "+strconv.Itoa(a)+" is not a power of 2")
 		}
 		f.align = a
 	default:
-		argError(L, 1, "invalid format option '"+string([]byte{opt})+"'")
+		lua51.ArgError(L, 1, "invalid format option '"+string([]byte{opt})+"'")
 	}
 }
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+func isAlnum(c byte) bool { return isDigit(c) || (c|0x20 >= 'a' && c|0x20 <= 'z') }

@@ -6,6 +6,8 @@ import (
 	"sync"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"github.com/redoubt-db/redoubt/script/lualib/lua51"
 )
 
 // bufPool recycles pack buffers, so that a pack allocates its result and
@@ -17,7 +19,7 @@ const maxPooled = 64 << 10
 
 // pack is struct.pack(fmt, ...).
 func pack(L *lua.LState) int {
-	f := newFormat(checkLString(L, 1))
+	f := newFormat(lua51.CheckLString(L, 1))
 	nargs := L.GetTop()
 	arg := 2
 	bp := bufPool.Get().(*[]byte)
@@ -63,7 +65,7 @@ func pack(L *lua.LState) int {
 			if l < size {
 				// The C code has moved on to the next argument already,
 				// and names that one.
-				argError(L, arg, "string too short")
+				lua51.ArgError(L, arg, "string too short")
 			}
 			b = append(b, s[:size]...)
 			if opt == 's' {
@@ -87,7 +89,7 @@ func pack(L *lua.LState) int {
 // keeps a nil just above its arguments, so a missing argument is reported
 // as a nil one, not as "no value".
 func packNumber(L *lua.LState, n, nargs int) float64 {
-	if v, ok := toNumber(L.Get(n)); ok {
+	if v, ok := lua51.ToNumber(L.Get(n)); ok {
 		return v
 	}
 	packTypeError(L, n, nargs, "number")
@@ -100,7 +102,7 @@ func packString(L *lua.LState, n, nargs int) string {
 	case lua.LString:
 		return string(v)
 	case lua.LNumber:
-		return number2str(float64(v))
+		return lua51.Number2Str(float64(v))
 	}
 	packTypeError(L, n, nargs, "string")
 	return ""
@@ -108,9 +110,9 @@ func packString(L *lua.LState, n, nargs int) string {
 
 func packTypeError(L *lua.LState, n, nargs int, want string) {
 	if n > nargs {
-		argError(L, n, want+" expected, got nil")
+		lua51.ArgError(L, n, want+" expected, got nil")
 	}
-	typeError(L, n, want)
+	lua51.TypeError(L, n, want)
 }
 
 // appendInt appends the low size bytes of the integer n converts to, in
@@ -120,9 +122,9 @@ func packTypeError(L *lua.LState, n, nargs int, want string) {
 func appendInt(b []byte, n float64, little bool, size int) []byte {
 	var v uint64
 	if n < 0 {
-		v = uint64(toInteger(n))
+		v = uint64(lua51.ToInteger(n))
 	} else {
-		v = toUnsigned(n)
+		v = lua51.ToUnsigned(n)
 	}
 	start := len(b)
 	for i := 0; i < size; i++ {

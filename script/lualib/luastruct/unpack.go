@@ -5,19 +5,21 @@ import (
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"github.com/redoubt-db/redoubt/script/lualib/lua51"
 )
 
 // unpack is struct.unpack(fmt, s [, pos]): the values, then the position
 // after them.
 func unpack(L *lua.LState) int {
-	f := newFormat(checkLString(L, 1))
-	data := checkLString(L, 2)
+	f := newFormat(lua51.CheckLString(L, 1))
+	data := lua51.CheckLString(L, 2)
 	// pos is a size_t in C: a negative start wraps to a huge offset (and
 	// is only refused if an option then needs data), and only 0 is
 	// refused here.
-	pos := uint64(optInteger(L, 3, 1))
+	pos := uint64(lua51.OptInteger(L, 3, 1))
 	if pos == 0 {
-		argError(L, 3, "offset must be 1 or greater")
+		lua51.ArgError(L, 3, "offset must be 1 or greater")
 	}
 	pos--
 	ld := uint64(len(data))
@@ -28,10 +30,10 @@ func unpack(L *lua.LState) int {
 		size := f.size(L, opt)
 		pos += f.padding(pos, opt, size)
 		if size > ld || pos > ld-size {
-			argError(L, 2, "data string too short")
+			lua51.ArgError(L, 2, "data string too short")
 		}
 		// Room for this result and the final position.
-		checkStack(L, nargs+n, 2, "too many results")
+		lua51.CheckStack(L, nargs+n, 2, "too many results")
 		switch opt {
 		case 'b', 'B', 'h', 'H', 'l', 'L', 'T', 'i', 'I':
 			L.Push(lua.LNumber(getInt(data[pos:pos+size], f.little, opt >= 'a')))
@@ -50,17 +52,17 @@ func unpack(L *lua.LState) int {
 				prev, ok := lua.LValue(lua.LNil), false
 				if n > 0 {
 					prev = L.Get(-1)
-					_, ok = toNumber(prev)
+					_, ok = lua51.ToNumber(prev)
 				}
 				if !ok {
-					raise(L, "format 'c0' needs a previous size")
+					lua51.Raise(L, "format 'c0' needs a previous size")
 				}
-				v, _ := toNumber(prev)
-				size = toUnsigned(v)
+				v, _ := lua51.ToNumber(prev)
+				size = lua51.ToUnsigned(v)
 				L.Pop(1)
 				n--
 				if size > ld || pos > ld-size {
-					argError(L, 2, "data string too short")
+					lua51.ArgError(L, 2, "data string too short")
 				}
 			}
 			L.Push(lua.LString(data[pos : pos+size]))
@@ -68,7 +70,7 @@ func unpack(L *lua.LState) int {
 		case 's':
 			end := strings.IndexByte(data[pos:], 0)
 			if end < 0 {
-				raise(L, "unfinished string in data")
+				lua51.Raise(L, "unfinished string in data")
 			}
 			L.Push(lua.LString(data[pos : pos+uint64(end)]))
 			n++

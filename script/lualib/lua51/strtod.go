@@ -1,4 +1,4 @@
-package bit
+package lua51
 
 import (
 	"math"
@@ -8,9 +8,8 @@ import (
 
 // Lua 5.1 reads a numeric string with glibc's strtod (luaO_str2d), and
 // so does LuaBitOp's argument conversion: hex ("0x10", "0x1p4"),
-// "inf", "nan(...)" and white space around the number included. This is
-// a copy of the strtod of ../cjson/number.go (keep the two in step), so
-// that each library stands alone.
+// "inf", "nan(...)" and white space around the number included. cjson's
+// decoder reads JSON numbers with it too.
 
 // at returns s[i], or 0 past the end: the C code reads NUL-terminated
 // strings, so a NUL byte and the end of the input are the same to it.
@@ -43,7 +42,7 @@ func hasPrefixFold(s string, i int, lower string) bool {
 	return true
 }
 
-// strtod parses the longest prefix of s[start:] that glibc's strtod (in
+// Strtod parses the longest prefix of s[start:] that glibc's strtod (in
 // the "C" locale) accepts, leading white space excepted (callers skip
 // it), and returns its value and where it ends; end == start when there
 // is no number. The grammar: an optional sign, then a decimal number
@@ -52,7 +51,7 @@ func hasPrefixFold(s string, i int, lower string) bool {
 // hex digits with an optional point, an optional binary "p" exponent),
 // "inf" or "infinity", or "nan" with an optional "(chars)". Out-of-range
 // values become ±Inf or 0 as in C (errno is not looked at by the callers).
-func strtod(s string, start int) (float64, int) {
+func Strtod(s string, start int) (float64, int) {
 	i := start
 	neg := false
 	if c := at(s, i); c == '+' || c == '-' {
@@ -240,10 +239,10 @@ func nanPayload(seq string) (uint64, bool) {
 	return v, true
 }
 
-// str2number converts a string as Lua 5.1 does when a number is expected
+// Str2Number converts a string as Lua 5.1 does when a number is expected
 // (lua_tonumber): the C string ends at its first NUL, and strtod's number
 // may have white space around it but nothing else.
-func str2number(s string) (float64, bool) {
+func Str2Number(s string) (float64, bool) {
 	if k := strings.IndexByte(s, 0); k >= 0 {
 		s = s[:k]
 	}
@@ -251,7 +250,7 @@ func str2number(s string) (float64, bool) {
 	for i < len(s) && isSpace(s[i]) {
 		i++
 	}
-	v, end := strtod(s, i)
+	v, end := Strtod(s, i)
 	if end == i {
 		return 0, false
 	}

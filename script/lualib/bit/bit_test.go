@@ -57,7 +57,7 @@ func TestUnaryAsRedis(t *testing.T) {
 	d := newDiffer(t)
 	vals := list(values(400))
 	for _, op := range []string{"tobit", "bnot", "bswap", "tohex"} {
-		d.check(`local v = ` + vals + ` local out = {} for i = 1, #v do out[#out+1] = tostring(bit.` + op + `(v[i])) end return table.concat(out, " ")`)
+		d.Check(`local v = ` + vals + ` local out = {} for i = 1, #v do out[#out+1] = tostring(bit.` + op + `(v[i])) end return table.concat(out, " ")`)
 	}
 }
 
@@ -65,7 +65,7 @@ func TestBinaryAsRedis(t *testing.T) {
 	d := newDiffer(t)
 	vals := list(values(60))
 	for _, op := range []string{"lshift", "rshift", "arshift", "rol", "ror", "tohex", "band", "bor", "bxor"} {
-		d.check(`local v, n = ` + vals + `, ` + list(counts) + ` local out = {} for i = 1, #v do local row = {} for j = 1, #n do row[j] = tostring(bit.` + op + `(v[i], n[j])) end out[i] = table.concat(row, " ") end return table.concat(out, "\n")`)
+		d.Check(`local v, n = ` + vals + `, ` + list(counts) + ` local out = {} for i = 1, #v do local row = {} for j = 1, #n do row[j] = tostring(bit.` + op + `(v[i], n[j])) end out[i] = table.concat(row, " ") end return table.concat(out, "\n")`)
 	}
 }
 
@@ -73,7 +73,7 @@ func TestVarargsAsRedis(t *testing.T) {
 	d := newDiffer(t)
 	vals := list(values(40))
 	for _, op := range []string{"band", "bor", "bxor"} {
-		d.check(
+		d.Check(
 			`return tostring(bit.`+op+`(1)) .. " " .. tostring(bit.`+op+`(-1)) .. " " .. tostring(bit.`+op+`("7"))`,
 			// Every window of 3, 4 and 7 arguments.
 			`local v = `+vals+` local out = {} for i = 1, #v - 6 do out[#out+1] = tostring(bit.`+op+`(v[i], v[i+1], v[i+2])) out[#out+1] = tostring(bit.`+op+`(v[i], v[i+1], v[i+2], v[i+3])) out[#out+1] = tostring(bit.`+op+`(unpack(v, i, i + 6))) end return table.concat(out, " ")`,
@@ -83,7 +83,7 @@ func TestVarargsAsRedis(t *testing.T) {
 
 func TestKnownValuesAsRedis(t *testing.T) {
 	d := newDiffer(t)
-	d.check(
+	d.Check(
 		// LuaBitOp's own examples.
 		`return table.concat({bit.tobit(0xffffffff), bit.tobit(0xffffffff + 1), bit.tobit(2^40 + 1234)}, " ")`,
 		`return table.concat({bit.tohex(1), bit.tohex(-1), bit.tohex(0xffffffff), bit.tohex(-1, -8), bit.tohex(0x21, 4), bit.tohex(0x87654321, -4)}, " ")`,
@@ -113,8 +113,8 @@ func TestErrorsAsRedis(t *testing.T) {
 	} {
 		snippets = append(snippets, `local ok, e = pcall(function() return `+call+` end) if ok then return "ok: " .. tostring(e) end return e`)
 	}
-	d.check(snippets...)
-	d.check(
+	d.Check(snippets...)
+	d.Check(
 		`local ok, e = pcall(bit.tobit) return e`,
 		`local ok, e = pcall(bit.band, 1, 2, nil) return e`,
 		`local ok, e = pcall(bit.tohex, 1, "y") return e`,

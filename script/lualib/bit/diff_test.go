@@ -1,12 +1,9 @@
 package bit
 
 import (
-	"os"
-	"strings"
 	"testing"
 
-	"github.com/redoubt-db/redoubt/internal/refredis"
-	lua "github.com/yuin/gopher-lua"
+	"github.com/redoubt-db/redoubt/script/lualib/internal/luadiff"
 )
 
 // The differential tests run each Lua snippet, which returns a string,
@@ -18,79 +15,6 @@ import (
 // Lua that gopher-lua and Lua 5.1 run alike: results are integers, which
 // tostring prints alike in both.
 
-type differ struct {
-	t   *testing.T
-	srv *refredis.Server
-}
+var lib = luadiff.Lib{Global: "bit", Loader: Loader}
 
-func newDiffer(t *testing.T) *differ {
-	t.Helper()
-	srv, log := refredis.Start(t, t.TempDir())
-	if srv == nil {
-		t.Fatalf("redis-server did not start:\n%s", log)
-	}
-	return &differ{t: t, srv: srv}
-}
-
-// redis runs src with EVAL.
-func (d *differ) redis(src string) string {
-	d.t.Helper()
-	v := d.srv.Do("EVAL", src, "0")
-	if v.Type != '$' || v.Null {
-		d.t.Fatalf("redis: %s\nreturned %c %q, not a string", src, v.Type, v.Str)
-	}
-	return v.Str
-}
-
-// gopher runs src in a new gopher-lua state.
-func gopher(t testing.TB, src string) string {
-	t.Helper()
-	L := lua.NewState()
-	defer L.Close()
-	L.Push(L.NewFunction(Loader))
-	L.Call(0, 1)
-	L.SetGlobal("bit", L.Get(-1))
-	L.Pop(1)
-	fn, err := L.Load(strings.NewReader(src), "user_script")
-	if err != nil {
-		t.Fatalf("gopher-lua: %s\n%v", src, err)
-	}
-	L.Push(fn)
-	if err := L.PCall(0, 1, nil); err != nil {
-		t.Fatalf("gopher-lua: %s\n%v", src, err)
-	}
-	s, ok := L.Get(-1).(lua.LString)
-	if !ok {
-		t.Fatalf("gopher-lua: %s\nreturned %s, not a string", src, L.Get(-1).Type())
-	}
-	return string(s)
-}
-
-// check compares the snippets' results. With DIFFLOG set in the
-// environment, it logs each snippet and Redis's result (go test -v).
-func (d *differ) check(snippets ...string) {
-	d.t.Helper()
-	for _, src := range snippets {
-		want := d.redis(src)
-		if os.Getenv("DIFFLOG") != "" {
-			d.t.Logf("%s\n=> %q", trim(src), trim(want))
-		}
-		if got := gopher(d.t, src); got != want {
-			d.t.Errorf("%s\nredis:  %q\ngopher: %q", trim(src), trim(want), trim(got))
-			w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
-			for i := range min(len(w), len(g)) {
-				if w[i] != g[i] {
-					d.t.Errorf("line %d:\nredis:  %q\ngopher: %q", i+1, w[i], g[i])
-					break
-				}
-			}
-		}
-	}
-}
-
-func trim(s string) string {
-	if len(s) > 600 {
-		return s[:300] + " ... " + s[len(s)-300:]
-	}
-	return s
-}
+func newDiffer(t *testing.T) *luadiff.Differ { return lib.NewDiffer(t) }

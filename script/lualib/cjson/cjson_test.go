@@ -11,7 +11,7 @@ import (
 
 func TestModuleAsRedis(t *testing.T) {
 	d := newDiffer(t)
-	d.check(
+	d.Check(
 		`return cjson._NAME .. " " .. cjson._VERSION`,
 		`local t = {} for k in pairs(cjson) do t[#t+1] = k end table.sort(t) return table.concat(t, ",")`,
 		`return type(cjson.null) .. " " .. tostring(cjson.null)`,
@@ -28,7 +28,7 @@ func TestModuleAsRedis(t *testing.T) {
 
 func TestEncodeAsRedis(t *testing.T) {
 	d := newDiffer(t)
-	d.check(
+	d.Check(
 		`return cjson.encode({1,2,{a=3}})`,
 		`return cjson.encode({})`,
 		`return cjson.encode({{}, {{}}, {a={}}})`,
@@ -92,14 +92,14 @@ func TestEncodeAsRedis(t *testing.T) {
 
 func TestEncodeNegativeZeroAsRedis(t *testing.T) {
 	d := newDiffer(t)
-	d.check(
+	d.Check(
 		`local z = 0 return cjson.encode({-z, z, {[-z] = 1}})`,
 	)
 }
 
 func TestEncodeSparseAsRedis(t *testing.T) {
 	d := newDiffer(t)
-	d.check(
+	d.Check(
 		`return cjson.encode({[10] = 1})`,
 		errOf(`cjson.encode({[11] = 1})`),
 		`return cjson.encode({[1] = 1, [2] = 2, [4] = 4})`,
@@ -147,7 +147,7 @@ func TestEncodeDepthAsRedis(t *testing.T) {
 	mixed := func(n int) string {
 		return fmt.Sprintf(`local t = {} local c = t for i = 2, %d do if i %% 2 == 0 then c.a = {} c = c.a else c[1] = {} c = c[1] end end `, n)
 	}
-	d.check(
+	d.Check(
 		arrays(1000)+`return cjson.encode(t)`,
 		arrays(1001)+errOf(`cjson.encode(t)`),
 		objects(1000)+`return cjson.encode(t)`,
@@ -221,8 +221,8 @@ func TestEncodeNumbersAsRedis(t *testing.T) {
 			`local v = {`+list+`} local out = {} for p = 1, 14 do cjson.encode_number_precision(p) out[#out+1] = cjson.encode(v) end return table.concat(out, "\n")`,
 		)
 	}
-	d.check(snippets...)
-	d.check(
+	d.Check(snippets...)
+	d.Check(
 		`cjson.encode_number_precision(3) return cjson.encode({[1/3] = 1})`,
 		`cjson.encode_number_precision(1) return cjson.encode({9.5, 95, 0.95, 1e15, 12})`,
 		`cjson.encode_number_precision(14) return cjson.encode({1/3})`,
@@ -234,7 +234,7 @@ func TestDecodeAsRedis(t *testing.T) {
 	rt := func(json string) string {
 		return `return cjson.encode(cjson.decode(` + luaQuote(json) + `))`
 	}
-	d.check(
+	d.Check(
 		rt(`[1,2,3]`),
 		rt(`[]`),
 		rt(`{}`),
@@ -284,7 +284,7 @@ func TestDecodeInvalidNumbersAsRedis(t *testing.T) {
 			`cjson.encode_invalid_numbers(true) local ok, v = pcall(cjson.decode, `+luaQuote(n)+`) if ok then return cjson.encode(v) end return v`,
 		)
 	}
-	d.check(snippets...)
+	d.Check(snippets...)
 }
 
 func TestDecodeErrorsAsRedis(t *testing.T) {
@@ -299,8 +299,8 @@ func TestDecodeErrorsAsRedis(t *testing.T) {
 	for _, doc := range docs {
 		snippets = append(snippets, `local ok, e = pcall(cjson.decode, `+luaQuote(doc)+`) return tostring(ok) .. " " .. (ok and "" or e)`)
 	}
-	d.check(snippets...)
-	d.check(
+	d.Check(snippets...)
+	d.Check(
 		errOf(`cjson.decode()`),
 		errOf(`cjson.decode("1", 2)`),
 		errOf(`cjson.decode(nil)`),
@@ -329,7 +329,7 @@ func TestDecodeDepthAsRedis(t *testing.T) {
 	dec := func(doc string) string {
 		return `local ok, v = pcall(cjson.decode, ` + doc + `) if not ok then return v end local ok2, s = pcall(cjson.encode, v) return "ok " .. (ok2 and #s or s)`
 	}
-	d.check(
+	d.Check(
 		dec(arrays(1000)),
 		dec(arrays(1001)),
 		dec(objects(1000)),
@@ -354,7 +354,7 @@ func TestDecodeDepthAsRedis(t *testing.T) {
 func TestSettingsAsRedis(t *testing.T) {
 	d := newDiffer(t)
 	show := `local a, b, c = cjson.encode_sparse_array() return table.concat({tostring(a), b, c, cjson.encode_max_depth(), cjson.decode_max_depth(), cjson.encode_number_precision(), tostring(cjson.encode_keep_buffer()), tostring(cjson.encode_invalid_numbers()), tostring(cjson.decode_invalid_numbers())}, " ")`
-	d.check(
+	d.Check(
 		show,
 		`local a, b, c = cjson.encode_sparse_array(true, 5, 7) return tostring(a) .. b .. c`,
 		`cjson.encode_sparse_array("on", 5) `+show,
@@ -434,7 +434,7 @@ func TestDecodeNumberGrammarAsRedis(t *testing.T) {
 				}
 				docs = append(docs, luaQuote(b.String()))
 			}
-			d.check(`cjson.decode_invalid_numbers(` + invalid + `) cjson.encode_invalid_numbers(true)
+			d.Check(`cjson.decode_invalid_numbers(` + invalid + `) cjson.encode_invalid_numbers(true)
 local docs, out = {` + strings.Join(docs, ",") + `}, {}
 local function show(v)
   if type(v) == "table" then

@@ -1,22 +1,17 @@
 package cmsgpack
 
 import (
-	"encoding/hex"
 	"fmt"
-	"os"
-	"strings"
 	"testing"
 
-	lua "github.com/yuin/gopher-lua"
-
-	"github.com/redoubt-db/redoubt/internal/refredis"
+	"github.com/redoubt-db/redoubt/script/lualib/internal/luadiff"
 )
 
 // The tests run each snippet of Lua with EVAL on the reference
 // redis-server 7.0 and in a fresh gopher-lua state with this package
 // loaded, and compare the strings the two return byte for byte. A snippet
 // must return a string: packed bytes (binary-safe), or a description of
-// decoded values built by the helpers below. Numbers are described by
+// decoded values built by luadiff.Prelude's helpers. Numbers are described by
 // their exact binary value (num), never by tostring, whose float format
 // differs between gopher-lua and Lua 5.1; maps with several keys only by
 // sorted dumps, their pairs order being the tables' own.
@@ -26,85 +21,7 @@ import (
 // comparable, and both omit the position when the library function is
 // called straight from pcall.
 
-// prelude is one line, so that line numbers in a snippet's body are the
-// same on both sides.
-const prelude = `local function hex(s) return (string.gsub(s, '.', function(c) return string.format('%02x', string.byte(c)) end)) end ` +
-	`local function num(x) if x ~= x then return 'nan' end if x == 1/0 then return 'inf' end if x == -1/0 then return '-inf' end ` +
-	`if x == 0 then if 1/x < 0 then return '-0' end return '0' end if x == math.floor(x) and math.abs(x) < 2^53 then return string.format('%d', x) end local m, e = math.frexp(x) return string.format('%d', m * 2^53) .. 'p' .. (e - 53) end ` +
-	`local dump dump = function(v) local t = type(v) if t == 'number' then return 'n:' .. num(v) elseif t == 'string' then if #v > 64 then return 's#' .. #v .. ':' .. hex(v:sub(1, 16)) .. hex(v:sub(-16)) end return 's:' .. hex(v) ` +
-	`elseif t == 'table' then local p = {} for k, x in pairs(v) do p[#p + 1] = dump(k) .. '=' .. dump(x) end table.sort(p) return '{' .. table.concat(p, ',') .. '}' ` +
-	`else return tostring(v) end end ` +
-	`local function all(...) local n = select('#', ...) local r = {} for i = 1, n do r[i] = dump((select(i, ...))) end return n .. ':' .. table.concat(r, '|') end ` +
-	`local function try(...) local r = {pcall(...)} if r[1] then return 'ok ' .. all(unpack(r, 2, table.maxn(r))) end return 'error ' .. tostring(r[2]) end ` +
-	`local function nest(d, leaf) local t = leaf for i = 1, d do t = {t} end return t end ` +
-	"\n"
-
-// gopherEval runs src as Redis would run an EVAL body, in a new state
-// with the library loaded as the owner loads it.
-func gopherEval(t *testing.T, src string) (string, error) {
-	t.Helper()
-	// A registry big enough for the 8000 stack slots a C function may use
-	// in Lua 5.1: the library's own limits must be the ones that show.
-	L := lua.NewState(lua.Options{RegistrySize: 1 << 14, RegistryMaxSize: 1 << 20})
-	defer L.Close()
-	L.Push(L.NewFunction(Loader))
-	L.Call(0, 1)
-	L.SetGlobal("cmsgpack", L.Get(-1))
-	L.Pop(1)
-	fn, err := L.Load(strings.NewReader(src), "user_script")
-	if err != nil {
-		return "", err
-	}
-	L.Push(fn)
-	if err := L.PCall(0, 1, nil); err != nil {
-		return "", err
-	}
-	s, ok := L.Get(-1).(lua.LString)
-	if !ok {
-		return "", fmt.Errorf("returned a %s, not a string", L.Get(-1).Type())
-	}
-	return string(s), nil
-}
-
-// diff compares every snippet's result on Redis and on gopher-lua.
-func diff(t *testing.T, srv *refredis.Server, snippets []string) {
-	t.Helper()
-	for _, body := range snippets {
-		src := prelude + body
-		want := srv.Do("EVAL", src, "0")
-		if want.Type != '$' || want.Null {
-			t.Errorf("%s\nRedis returned %c %q, not a string: fix the snippet", body, want.Type, want.Str)
-			continue
-		}
-		got, err := gopherEval(t, src)
-		if err != nil {
-			t.Errorf("%s\ngopher-lua: %v\nRedis:      %s", body, err, show(want.Str))
-			continue
-		}
-		if testing.Verbose() && os.Getenv("SHOW") != "" {
-			t.Logf("%s\n=> %s", body, show(got))
-		}
-		if got != want.Str {
-			t.Errorf("%s\ngopher-lua: %s\nRedis:      %s", body, show(got), show(want.Str))
-		}
-	}
-}
-
-// show prints a result readably: as it is when it is text, else in hex.
-func show(s string) string {
-	for i := 0; i < len(s); i++ {
-		if s[i] < 0x20 || s[i] >= 0x7f {
-			if len(s) > 200 {
-				return fmt.Sprintf("hex(%d bytes) %s...", len(s), hex.EncodeToString([]byte(s[:100])))
-			}
-			return "hex " + hex.EncodeToString([]byte(s))
-		}
-	}
-	if len(s) > 400 {
-		return fmt.Sprintf("%q... (%d bytes)", s[:400], len(s))
-	}
-	return fmt.Sprintf("%q", s)
-}
+var lib = luadiff.Lib{Global: "cmsgpack", Loader: Loader}
 
 // packs makes a snippet returning the packed bytes of each Lua expression.
 func packs(exprs ...string) []string {
@@ -116,10 +33,7 @@ func packs(exprs ...string) []string {
 }
 
 func TestPackScalarsAsRedis(t *testing.T) {
-	srv, log := refredis.Start(t, t.TempDir())
-	if srv == nil {
-		t.Fatal(log)
-	}
+	srv := luadiff.Start(t)
 	var exprs []string
 	// Every integer width, on both sides of each boundary.
 	for _, n := range []string{
@@ -155,14 +69,11 @@ func TestPackScalarsAsRedis(t *testing.T) {
 		"return cmsgpack._NAME .. '|' .. cmsgpack._VERSION .. '|' .. cmsgpack._COPYRIGHT .. '|' .. cmsgpack._DESCRIPTION",
 		"local n = {} for k in pairs(cmsgpack) do n[#n+1] = k end table.sort(n) return table.concat(n, ',')",
 	)
-	diff(t, srv, snippets)
+	lib.Diff(t, srv, snippets)
 }
 
 func TestPackTablesAsRedis(t *testing.T) {
-	srv, log := refredis.Start(t, t.TempDir())
-	if srv == nil {
-		t.Fatal(log)
-	}
+	srv := luadiff.Start(t)
 	snippets := packs(
 		"{}", "{1}", "{1, 2, 3}", "{'a', 'b', {}}", "{{{}}}", "{a = 1}", "{[0] = 1}", "{[-1] = 1}",
 		"{[1.5] = 1}", "{[2] = 1}", "{[1] = 1, [3] = 3}", "{1, 2, nil, 4}", "{nil, 2}", "{[true] = false}",
@@ -206,14 +117,11 @@ func TestPackTablesAsRedis(t *testing.T) {
 		"local k = nest(15, 1) return cmsgpack.pack({[k] = 1})",
 		"local k = nest(14, 1) return cmsgpack.pack({[k] = nest(15, 2)})",
 	)
-	diff(t, srv, snippets)
+	lib.Diff(t, srv, snippets)
 }
 
 func TestUnpackAsRedis(t *testing.T) {
-	srv, log := refredis.Start(t, t.TempDir())
-	if srv == nil {
-		t.Fatal(log)
-	}
+	srv := luadiff.Start(t)
 	// Inputs written as Lua string literals (decimal escapes).
 	inputs := []string{
 		// Fixints, every integer width, with values at the extremes.
@@ -276,14 +184,11 @@ func TestUnpackAsRedis(t *testing.T) {
 		// Decoded strings share nothing visible with the input.
 		"local s = cmsgpack.pack('abc', 'de') local a, b = cmsgpack.unpack(s) return a .. b .. s",
 	)
-	diff(t, srv, snippets)
+	lib.Diff(t, srv, snippets)
 }
 
 func TestUnpackOffsetsAsRedis(t *testing.T) {
-	srv, log := refredis.Start(t, t.TempDir())
-	if srv == nil {
-		t.Fatal(log)
-	}
+	srv := luadiff.Start(t)
 	const stream = `local s = cmsgpack.pack(1, 'two', {3}, nil, 5.5, {a = 6}) `
 	var snippets []string
 	for _, args := range []string{
@@ -305,15 +210,12 @@ func TestUnpackOffsetsAsRedis(t *testing.T) {
 		stream+"local out, off = {}, 0 while off ~= -1 do local r = {cmsgpack.unpack_one(s, off)} off = r[1] out[#out + 1] = off .. '=' .. dump(r[2]) end return table.concat(out, ' ')",
 		stream+"local out, off = {}, 0 while off ~= -1 do local r = {cmsgpack.unpack_limit(s, 4, off)} off = r[1] out[#out + 1] = all(unpack(r, 1, table.maxn(r))) end return table.concat(out, ' / ')",
 	)
-	diff(t, srv, snippets)
+	lib.Diff(t, srv, snippets)
 }
 
 func TestErrorsAsRedis(t *testing.T) {
-	srv, log := refredis.Start(t, t.TempDir())
-	if srv == nil {
-		t.Fatal(log)
-	}
-	diff(t, srv, []string{
+	srv := luadiff.Start(t)
+	lib.Diff(t, srv, []string{
 		// Straight from pcall: no position, and no function name.
 		"return try(cmsgpack.pack)",
 		"return try(cmsgpack.unpack)",
@@ -347,10 +249,7 @@ func TestErrorsAsRedis(t *testing.T) {
 }
 
 func TestStackLimitsAsRedis(t *testing.T) {
-	srv, log := refredis.Start(t, t.TempDir())
-	if srv == nil {
-		t.Fatal(log)
-	}
+	srv := luadiff.Start(t)
 	var snippets []string
 	// Top-level values: Lua 5.1 lets a C function use 8000 stack slots.
 	for _, n := range []int{7997, 7998, 7999, 8000, 8001} {
@@ -383,5 +282,5 @@ func TestStackLimitsAsRedis(t *testing.T) {
 			fmt.Sprintf("local t = {} for i = 1, %d do t[i] = nest(16, 1) end return try(function() return #cmsgpack.pack(unpack(t)) end)", n),
 		)
 	}
-	diff(t, srv, snippets)
+	lib.Diff(t, srv, snippets)
 }

@@ -24,12 +24,9 @@ func FuzzUnpack(f *testing.F) {
 		f.Add([]byte(s), int64(1), int64(1))
 	}
 	f.Fuzz(func(t *testing.T, data []byte, limit, offset int64) {
-		L := lua.NewState(lua.Options{RegistrySize: 1 << 14, RegistryMaxSize: 1 << 20})
+		L := lib.State()
 		defer L.Close()
-		L.Push(L.NewFunction(Loader))
-		L.Call(0, 1)
-		mod := L.Get(-1).(*lua.LTable)
-		L.Pop(1)
+		mod := L.GetGlobal(lib.Global).(*lua.LTable)
 		call := func(name string, args ...lua.LValue) []lua.LValue {
 			L.SetTop(0)
 			L.Push(mod.RawGetString(name))

@@ -23,12 +23,9 @@ func FuzzUnpack(f *testing.F) {
 		f.Add(c.fmt, []byte(c.data), int64(-3))
 	}
 	f.Fuzz(func(t *testing.T, format string, data []byte, pos int64) {
-		L := lua.NewState(lua.Options{RegistrySize: 1 << 14, RegistryMaxSize: 1 << 20})
+		L := lib.State()
 		defer L.Close()
-		L.Push(L.NewFunction(Loader))
-		L.Call(0, 1)
-		mod := L.Get(-1).(*lua.LTable)
-		L.Pop(1)
+		mod := L.GetGlobal(lib.Global).(*lua.LTable)
 		call := func(name string, args ...lua.LValue) []lua.LValue {
 			L.SetTop(0)
 			L.Push(mod.RawGetString(name))

@@ -1,22 +1,17 @@
 package luastruct
 
 import (
-	"encoding/hex"
 	"fmt"
-	"os"
-	"strings"
 	"testing"
 
-	lua "github.com/yuin/gopher-lua"
-
-	"github.com/redoubt-db/redoubt/internal/refredis"
+	"github.com/redoubt-db/redoubt/script/lualib/internal/luadiff"
 )
 
 // The tests run each snippet of Lua with EVAL on the reference
 // redis-server 7.0 and in a fresh gopher-lua state with this package
 // loaded as the global "struct", and compare the strings the two return
 // byte for byte. A snippet returns packed bytes (binary-safe) or a
-// description of values built by the helpers below. Numbers are described
+// description of values built by luadiff.Prelude's helpers. Numbers are described
 // by their exact binary value (num), never by tostring, whose float format
 // differs between gopher-lua and Lua 5.1.
 //
@@ -25,90 +20,10 @@ import (
 // comparable, and both omit the position when the library function is
 // called straight from pcall.
 
-const prelude = `local function hex(s) return (string.gsub(s, '.', function(c) return string.format('%02x', string.byte(c)) end)) end ` +
-	`local function num(x) if x ~= x then return 'nan' end if x == 1/0 then return 'inf' end if x == -1/0 then return '-inf' end ` +
-	`if x == 0 then if 1/x < 0 then return '-0' end return '0' end if x == math.floor(x) and math.abs(x) < 2^53 then return string.format('%d', x) end local m, e = math.frexp(x) return string.format('%d', m * 2^53) .. 'p' .. (e - 53) end ` +
-	`local dump dump = function(v) local t = type(v) if t == 'number' then return 'n:' .. num(v) elseif t == 'string' then if #v > 64 then return 's#' .. #v .. ':' .. hex(v:sub(1, 16)) .. hex(v:sub(-16)) end return 's:' .. hex(v) ` +
-	`elseif t == 'table' then local p = {} for k, x in pairs(v) do p[#p + 1] = dump(k) .. '=' .. dump(x) end table.sort(p) return '{' .. table.concat(p, ',') .. '}' ` +
-	`else return tostring(v) end end ` +
-	`local function all(...) local n = select('#', ...) local r = {} for i = 1, n do r[i] = dump((select(i, ...))) end return n .. ':' .. table.concat(r, '|') end ` +
-	`local function try(...) local r = {pcall(...)} if r[1] then return 'ok ' .. all(unpack(r, 2, table.maxn(r))) end return 'error ' .. tostring(r[2]) end ` +
-	`local function nest(d, leaf) local t = leaf for i = 1, d do t = {t} end return t end ` +
-	"\n"
-
-// gopherEval runs src as Redis would run an EVAL body, in a new state
-// with the library loaded as the owner loads it.
-func gopherEval(t *testing.T, src string) (string, error) {
-	t.Helper()
-	// A registry big enough for the 8000 stack slots a C function may use
-	// in Lua 5.1: the library's own limits must be the ones that show.
-	L := lua.NewState(lua.Options{RegistrySize: 1 << 14, RegistryMaxSize: 1 << 20})
-	defer L.Close()
-	L.Push(L.NewFunction(Loader))
-	L.Call(0, 1)
-	L.SetGlobal("struct", L.Get(-1))
-	L.Pop(1)
-	fn, err := L.Load(strings.NewReader(src), "user_script")
-	if err != nil {
-		return "", err
-	}
-	L.Push(fn)
-	if err := L.PCall(0, 1, nil); err != nil {
-		return "", err
-	}
-	s, ok := L.Get(-1).(lua.LString)
-	if !ok {
-		return "", fmt.Errorf("returned a %s, not a string", L.Get(-1).Type())
-	}
-	return string(s), nil
-}
-
-// diff compares every snippet's result on Redis and on gopher-lua. With
-// -v and SHOW set in the environment it logs them all.
-func diff(t *testing.T, srv *refredis.Server, snippets []string) {
-	t.Helper()
-	for _, body := range snippets {
-		src := prelude + body
-		want := srv.Do("EVAL", src, "0")
-		if want.Type != '$' || want.Null {
-			t.Errorf("%s\nRedis returned %c %q, not a string: fix the snippet", body, want.Type, want.Str)
-			continue
-		}
-		got, err := gopherEval(t, src)
-		if err != nil {
-			t.Errorf("%s\ngopher-lua: %v\nRedis:      %s", body, err, show(want.Str))
-			continue
-		}
-		if testing.Verbose() && os.Getenv("SHOW") != "" {
-			t.Logf("%s\n=> %s", body, show(got))
-		}
-		if got != want.Str {
-			t.Errorf("%s\ngopher-lua: %s\nRedis:      %s", body, show(got), show(want.Str))
-		}
-	}
-}
-
-// show prints a result readably: as it is when it is text, else in hex.
-func show(s string) string {
-	for i := 0; i < len(s); i++ {
-		if s[i] < 0x20 || s[i] >= 0x7f {
-			if len(s) > 200 {
-				return fmt.Sprintf("hex(%d bytes) %s...", len(s), hex.EncodeToString([]byte(s[:100])))
-			}
-			return "hex " + hex.EncodeToString([]byte(s))
-		}
-	}
-	if len(s) > 400 {
-		return fmt.Sprintf("%q... (%d bytes)", s[:400], len(s))
-	}
-	return fmt.Sprintf("%q", s)
-}
+var lib = luadiff.Lib{Global: "struct", Loader: Loader}
 
 func TestPackAsRedis(t *testing.T) {
-	srv, log := refredis.Start(t, t.TempDir())
-	if srv == nil {
-		t.Fatal(log)
-	}
+	srv := luadiff.Start(t)
 	values := []string{
 		"0", "1", "-1", "127", "128", "-128", "-129", "255", "256", "-256", "32767", "32768", "-32768", "-32769",
 		"65535", "65536", "2^31-1", "2^31", "-2^31", "-2^31-1", "2^32-1", "2^32", "2^53+2", "-2^53-2",
@@ -150,14 +65,11 @@ func TestPackAsRedis(t *testing.T) {
 		"return hex(struct.pack('!1024 b i32 b i32', 1, 2, 3, 4))", "return hex(struct.pack('!8 b x d', 1, 2))",
 		"return hex(struct.pack('b\\0garbage', 1))",
 	)
-	diff(t, srv, snippets)
+	lib.Diff(t, srv, snippets)
 }
 
 func TestUnpackAsRedis(t *testing.T) {
-	srv, log := refredis.Start(t, t.TempDir())
-	if srv == nil {
-		t.Fatal(log)
-	}
+	srv := luadiff.Start(t)
 	var snippets []string
 	// Sign extension and byte order of every integer size, 0 to 32 bytes.
 	datas := []string{
@@ -209,14 +121,11 @@ func TestUnpackAsRedis(t *testing.T) {
 		"return try(struct.unpack)", "return try(struct.unpack, {}, 'a')", "return try(struct.unpack, 'q', 'abc')",
 		"return try(struct.unpack, 'b\\0q', 'abc')",
 	)
-	diff(t, srv, snippets)
+	lib.Diff(t, srv, snippets)
 }
 
 func TestSizeAsRedis(t *testing.T) {
-	srv, log := refredis.Start(t, t.TempDir())
-	if srv == nil {
-		t.Fatal(log)
-	}
+	srv := luadiff.Start(t)
 	var snippets []string
 	for _, f := range []string{
 		"", "b", "B", "h", "H", "l", "L", "T", "i", "I", "f", "d", "x", "c", "c7", "i0", "i1", "i32", "I17",
@@ -231,15 +140,12 @@ func TestSizeAsRedis(t *testing.T) {
 		"return try(struct.size)", "return try(struct.size, {})", "return try(struct.size, 12)", "return try(struct.size, 'bq\\0s')",
 		"local n = {} for k in pairs(struct) do n[#n + 1] = k end table.sort(n) return table.concat(n, ',')",
 	)
-	diff(t, srv, snippets)
+	lib.Diff(t, srv, snippets)
 }
 
 func TestErrorsAsRedis(t *testing.T) {
-	srv, log := refredis.Start(t, t.TempDir())
-	if srv == nil {
-		t.Fatal(log)
-	}
-	diff(t, srv, []string{
+	srv := luadiff.Start(t)
+	lib.Diff(t, srv, []string{
 		// Straight from pcall: no position, and no function name.
 		"return try(struct.pack)", "return try(struct.pack, nil)", "return try(struct.pack, {})", "return try(struct.pack, 12)",
 		"return try(struct.pack, 'q')", "return try(struct.pack, 'i%')", "return try(struct.pack, '\\200')",
@@ -262,10 +168,7 @@ func TestErrorsAsRedis(t *testing.T) {
 }
 
 func TestStackLimitsAsRedis(t *testing.T) {
-	srv, log := refredis.Start(t, t.TempDir())
-	if srv == nil {
-		t.Fatal(log)
-	}
+	srv := luadiff.Start(t)
 	var snippets []string
 	// unpack keeps room for a result and the final position among the
 	// 8000 slots Lua 5.1 lets a C function use.
@@ -277,5 +180,5 @@ func TestStackLimitsAsRedis(t *testing.T) {
 			fmt.Sprintf("return try(function() return select('#', struct.unpack('b c0' .. string.rep('b', %d), '\\2' .. string.rep('a', 9000))) end)", n),
 		)
 	}
-	diff(t, srv, snippets)
+	lib.Diff(t, srv, snippets)
 }

@@ -130,9 +130,9 @@ func Show(s string) string {
 // test at once. After, when set, runs after each snippet ran on Redis (to
 // reset state that lasts in Redis's Lua).
 type Differ struct {
-	t      *testing.T
-	srv    *refredis.Server
-	lib    Lib
+	t     *testing.T
+	srv   *refredis.Server
+	lib   Lib
 	After func(srv *refredis.Server, src string)
 }
 

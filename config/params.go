@@ -129,6 +129,19 @@ type Values struct {
 	// ClientOutputBufferLimits are the normal, replica and pubsub limits.
 	ClientOutputBufferLimits [3]OutputBufferLimit
 	OOMScoreAdjValues        [3]int64
+	// Replication (see server/replication.go and server/replica.go).
+	ReplBacklogSize, ReplBacklogTTL                    int64
+	ReplDisklessSync                                   bool
+	ReplDisklessSyncDelay, ReplDisklessSyncMaxReplicas int64
+	ReplDisklessLoad                                   string
+	ReplTimeout                                        int64
+	ReplDisableTCPNoDelay                              bool
+	ReplicaReadOnly, ReplicaServeStaleData             bool
+	ReplicaAnnounced                                   bool
+	ReplicaAnnounceIP                                  string
+	ReplicaAnnouncePort, ReplicaPriority               int64
+	MasterAuth, MasterUser                             string
+	MinReplicasToWrite, MinReplicasMaxLag              int64
 	// ReplicaOfHost is empty on a master.
 	ReplicaOfHost    string
 	ReplicaOfPort    int64
@@ -209,8 +222,8 @@ func table() []*Param {
 		boolParam("lazyfree-lazy-server-del", false, func(v *Values) *bool { return &v.LazyfreeLazyServerDel }),
 		boolParam("lazyfree-lazy-user-del", false, func(v *Values) *bool { return &v.LazyfreeLazyUserDel }),
 		boolParam("lazyfree-lazy-user-flush", false, func(v *Values) *bool { return &v.LazyfreeLazyUserFlush }),
-		boolParam("repl-disable-tcp-nodelay", false, nil),
-		boolParam("repl-diskless-sync", true, nil),
+		boolParam("repl-disable-tcp-nodelay", false, func(v *Values) *bool { return &v.ReplDisableTCPNoDelay }),
+		boolParam("repl-diskless-sync", true, func(v *Values) *bool { return &v.ReplDisklessSync }),
 		boolParam("aof-rewrite-incremental-fsync", true, func(v *Values) *bool { return &v.AOFRewriteIncrementalSync }),
 		boolParam("no-appendfsync-on-rewrite", false, func(v *Values) *bool { return &v.NoAppendfsyncOnRewrite }),
 		boolParam("cluster-require-full-coverage", true, nil),
@@ -220,8 +233,8 @@ func table() []*Param {
 		boolParam("aof-timestamp-enabled", false, func(v *Values) *bool { return &v.AOFTimestampEnabled }),
 		boolParam("cluster-replica-no-failover", false, nil).alias("cluster-slave-no-failover"),
 		boolParam("replica-lazy-flush", false, nil).alias("slave-lazy-flush"),
-		boolParam("replica-serve-stale-data", true, nil).alias("slave-serve-stale-data"),
-		boolParam("replica-read-only", true, nil).alias("slave-read-only"),
+		boolParam("replica-serve-stale-data", true, func(v *Values) *bool { return &v.ReplicaServeStaleData }).alias("slave-serve-stale-data"),
+		boolParam("replica-read-only", true, func(v *Values) *bool { return &v.ReplicaReadOnly }).alias("slave-read-only"),
 		boolParam("replica-ignore-maxmemory", true, nil).alias("slave-ignore-maxmemory"),
 		boolParam("jemalloc-bg-thread", true, nil),
 		// Like a Redis built without its own jemalloc, Redoubt cannot
@@ -237,7 +250,7 @@ func table() []*Param {
 		boolParam("use-exit-on-panic", false, nil).flag(Hidden),
 		boolParam("disable-thp", true, nil).flag(Immutable),
 		boolParam("cluster-allow-replica-migration", true, nil),
-		boolParam("replica-announced", true, nil),
+		boolParam("replica-announced", true, func(v *Values) *bool { return &v.ReplicaAnnounced }),
 		boolParam("latency-tracking", true, func(v *Values) *bool { return &v.LatencyTracking }),
 		boolParam("aof-disable-auto-gc", false, func(v *Values) *bool { return &v.AOFDisableAutoGC }),
 		boolParam("replica-ignore-disk-write-errors", false, nil),
@@ -249,8 +262,8 @@ func table() []*Param {
 		stringParam("aclfile", "", false, nil, func(v *Values) *string { return &v.ACLFile }).flag(Immutable),
 		stringParam("unixsocket", "", true, nil, func(v *Values) *string { return &v.UnixSocket }).flag(Immutable),
 		stringParam("pidfile", "", true, nil, func(v *Values) *string { return &v.PidFile }).flag(Immutable),
-		stringParam("replica-announce-ip", "", true, nil, nil).alias("slave-announce-ip"),
-		stringParam("masteruser", "", true, nil, nil).flag(Sensitive),
+		stringParam("replica-announce-ip", "", true, nil, func(v *Values) *string { return &v.ReplicaAnnounceIP }).alias("slave-announce-ip"),
+		stringParam("masteruser", "", true, nil, func(v *Values) *string { return &v.MasterUser }).flag(Sensitive),
 		stringParam("cluster-announce-ip", "", true, nil, nil),
 		stringParam("cluster-config-file", "nodes.conf", false, nil, nil).flag(Immutable),
 		stringParam("cluster-announce-hostname", "", true, validHostname, nil),
@@ -266,13 +279,13 @@ func table() []*Param {
 		stringParam("proc-title-template", "{title} {listen-addr} {server-mode}", false, validProcTitle, nil),
 		stringParam("bind-source-addr", "", true, nil, nil),
 		stringParam("logfile", "", false, nil, func(v *Values) *string { return &v.LogFile }).flag(Immutable),
-		stringParam("masterauth", "", true, nil, nil).flag(Sensitive),
+		stringParam("masterauth", "", true, nil, func(v *Values) *string { return &v.MasterAuth }).flag(Sensitive),
 		stringParam("requirepass", "", true, nil, func(v *Values) *string { return &v.RequirePass }).flag(Sensitive),
 
 		// Enums.
 		enumParam("supervised", "no", []enumItem{{"upstart", 1}, {"systemd", 2}, {"auto", 3}, {"no", 0}}, 0, nil, nil).flag(Immutable),
 		enumParam("syslog-facility", "local0", items("user", "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7"), 0, nil, nil).flag(Immutable),
-		enumParam("repl-diskless-load", "disabled", items("disabled", "on-empty-db", "swapdb"), DenyLoading, nil, nil),
+		enumParam("repl-diskless-load", "disabled", items("disabled", "on-empty-db", "swapdb"), DenyLoading, nil, func(v *Values) *string { return &v.ReplDisklessLoad }),
 		enumParam("loglevel", "notice", items("debug", "verbose", "notice", "warning"), 0, nil, func(v *Values) *string { return &v.LogLevel }),
 		enumParam("maxmemory-policy", "noeviction", items("volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"), 0, nil, func(v *Values) *string { return &v.MaxMemoryPolicy }),
 		enumParam("appendfsync", "everysec", items("everysec", "always", "no"), 0, nil, func(v *Values) *string { return &v.AppendFsync }),
@@ -302,29 +315,29 @@ func table() []*Param {
 		intParam("active-defrag-threshold-upper", 100, 0, 1000, 0, nil),
 		intParam("lfu-log-factor", 10, 0, intMax, 0, func(v *Values) *int64 { return &v.LFULogFactor }),
 		intParam("lfu-decay-time", 1, 0, intMax, 0, func(v *Values) *int64 { return &v.LFUDecayTime }),
-		intParam("replica-priority", 100, 0, intMax, 0, nil).alias("slave-priority"),
-		intParam("repl-diskless-sync-delay", 5, 0, intMax, 0, nil),
+		intParam("replica-priority", 100, 0, intMax, 0, func(v *Values) *int64 { return &v.ReplicaPriority }).alias("slave-priority"),
+		intParam("repl-diskless-sync-delay", 5, 0, intMax, 0, func(v *Values) *int64 { return &v.ReplDisklessSyncDelay }),
 		intParam("maxmemory-samples", 5, 1, intMax, 0, func(v *Values) *int64 { return &v.MaxMemorySamples }),
 		intParam("maxmemory-eviction-tenacity", 10, 0, 100, 0, nil),
 		intParam("timeout", 0, 0, intMax, 0, func(v *Values) *int64 { return &v.Timeout }),
-		intParam("replica-announce-port", 0, 0, 65535, 0, nil).alias("slave-announce-port"),
+		intParam("replica-announce-port", 0, 0, 65535, 0, func(v *Values) *int64 { return &v.ReplicaAnnouncePort }).alias("slave-announce-port"),
 		intParam("tcp-backlog", 511, 0, intMax, 0, func(v *Values) *int64 { return &v.TCPBacklog }).flag(Immutable),
 		intParam("cluster-port", 0, 0, 65535, 0, nil).flag(Immutable),
 		intParam("cluster-announce-bus-port", 0, 0, 65535, 0, nil).applyGroup("cluster-announce-port"),
 		intParam("cluster-announce-port", 0, 0, 65535, 0, nil).applyGroup("cluster-announce-port"),
 		intParam("cluster-announce-tls-port", 0, 0, 65535, 0, nil).applyGroup("cluster-announce-port"),
-		intParam("repl-timeout", 60, 1, intMax, 0, nil),
+		intParam("repl-timeout", 60, 1, intMax, 0, func(v *Values) *int64 { return &v.ReplTimeout }),
 		intParam("repl-ping-replica-period", 10, 1, intMax, 0, func(v *Values) *int64 { return &v.ReplPingReplicaPeriod }).alias("repl-ping-slave-period"),
 		intParam("list-compress-depth", 0, 0, intMax, 0, func(v *Values) *int64 { return &v.ListCompressDepth }),
 		intParam("rdb-key-save-delay", 0, intMin, intMax, 0, func(v *Values) *int64 { return &v.RDBKeySaveDelay }).flag(Hidden),
 		intParam("key-load-delay", 0, intMin, intMax, 0, func(v *Values) *int64 { return &v.KeyLoadDelay }).flag(Hidden),
 		intParam("active-expire-effort", 1, 1, 10, 0, func(v *Values) *int64 { return &v.ActiveExpireEffort }),
 		hzParam(),
-		intParam("min-replicas-to-write", 0, 0, intMax, 0, nil).alias("min-slaves-to-write").applyGroup("min-replicas"),
-		intParam("min-replicas-max-lag", 10, 0, intMax, 0, nil).alias("min-slaves-max-lag").applyGroup("min-replicas"),
+		intParam("min-replicas-to-write", 0, 0, intMax, 0, func(v *Values) *int64 { return &v.MinReplicasToWrite }).alias("min-slaves-to-write").applyGroup("min-replicas"),
+		intParam("min-replicas-max-lag", 10, 0, intMax, 0, func(v *Values) *int64 { return &v.MinReplicasMaxLag }).alias("min-slaves-max-lag").applyGroup("min-replicas"),
 		intParam("watchdog-period", 0, 0, intMax, 0, func(v *Values) *int64 { return &v.WatchdogPeriod }).flag(Hidden),
 		intParam("shutdown-timeout", 10, 0, intMax, 0, func(v *Values) *int64 { return &v.ShutdownTimeout }),
-		intParam("repl-diskless-sync-max-replicas", 0, 0, intMax, 0, nil),
+		intParam("repl-diskless-sync-max-replicas", 0, 0, intMax, 0, func(v *Values) *int64 { return &v.ReplDisklessSyncMaxReplicas }),
 		intParam("maxclients", 10000, 1, uintMax, unsigned, func(v *Values) *int64 { return &v.MaxClients }),
 		intParam("unixsocketperm", 0, 0, 0o777, octal|unsigned, nil).flag(Immutable),
 		intParam("socket-mark-id", 0, 0, uintMax, unsigned, nil).flag(Immutable),
@@ -341,7 +354,7 @@ func table() []*Param {
 		stringParam("metrics-bind", "127.0.0.1", false, nil, func(v *Values) *string { return &v.MetricsBind }).flag(Extension),
 		intParam("script-memory-limit", 1<<30, 0, longMax, memUnits, func(v *Values) *int64 { return &v.ScriptMemoryLimit }).flag(Extension),
 		intParam("stream-node-max-entries", 100, 0, longMax, 0, func(v *Values) *int64 { return &v.StreamNodeMaxEntries }),
-		intParam("repl-backlog-size", 1<<20, 1, longMax, memUnits, nil),
+		intParam("repl-backlog-size", 1<<20, 1, longMax, memUnits, func(v *Values) *int64 { return &v.ReplBacklogSize }),
 		intParam("maxmemory", 0, 0, ullongMax, memUnits|unsigned, func(v *Values) *int64 { return &v.MaxMemory }),
 		intParam("cluster-link-sendbuf-limit", 0, 0, ullongMax, memUnits|unsigned, nil),
 		intParam("hash-max-listpack-entries", 512, 0, longMax, unsigned, func(v *Values) *int64 { return &v.HashMaxListpackEntries }).alias("hash-max-ziplist-entries"),
@@ -355,7 +368,7 @@ func table() []*Param {
 		intParam("tracking-table-max-keys", 1000000, 0, longMax, unsigned, func(v *Values) *int64 { return &v.TrackingTableMaxKeys }),
 		intParam("client-query-buffer-limit", 1<<30, 1<<20, longMax, memUnits|unsigned, func(v *Values) *int64 { return &v.ClientQueryBufferLimit }),
 		intParam("maxmemory-clients", 0, -100, longMax, memUnits|percent, func(v *Values) *int64 { return &v.MaxMemoryClients }),
-		intParam("repl-backlog-ttl", 3600, 0, longMax, 0, nil),
+		intParam("repl-backlog-ttl", 3600, 0, longMax, 0, func(v *Values) *int64 { return &v.ReplBacklogTTL }),
 		intParam("auto-aof-rewrite-min-size", 64<<20, 0, longMax, memUnits, func(v *Values) *int64 { return &v.AutoAOFRewriteMinSize }),
 		intParam("loading-process-events-interval-bytes", 2<<20, 1024, intMax, 0, func(v *Values) *int64 { return &v.LoadingEventsInterval }).flag(Hidden),
 

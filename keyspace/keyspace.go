@@ -207,6 +207,11 @@ type Keyspace struct {
 	// Replica makes lookups report expired keys as missing without
 	// deleting them: the master sends the deletes.
 	Replica bool
+	// FromPrimary is set while a replica runs its primary's commands:
+	// no key is expired for them, since the primary decides expiries
+	// and sends their DELs (Redis's expireIfNeeded for the master
+	// client).
+	FromPrimary bool
 	// ExpiryPaused does the same while CLIENT PAUSE holds writes: a
 	// key deleted now would be a write nobody asked for, made while a
 	// failover may be under way (Redis's
@@ -352,7 +357,7 @@ func (db *DB) Exists(key []byte) bool { return db.Lookup(key, Write|NoTouch) != 
 
 func (db *DB) expiredID(id uint32) bool {
 	x := db.dict.At(id).Aux
-	return x != 0 && db.expires[x-1].when < db.ks.env.Now() && !db.ks.Loading
+	return x != 0 && db.expires[x-1].when < db.ks.env.Now() && !db.ks.Loading && !db.ks.FromPrimary
 }
 
 // AlreadyExpired reports whether a deadline a command is about to set is

@@ -30,6 +30,9 @@ type blockState struct {
 	timer *time.Timer // the deadline, if any
 	// ran is how long the command ran before it blocked.
 	ran time.Duration
+	// WAIT waits for waitNum replicas to acknowledge waitOff.
+	waitOff int64
+	waitNum int
 }
 
 // Block implements engine.Host: it registers the calling client as
@@ -151,6 +154,9 @@ func (s *Server) unblock(c *client) {
 		} else {
 			delete(s.blockedOn, bk)
 		}
+	}
+	if b.waitNum > 0 {
+		s.repl.waiting = removeClient(s.repl.waiting, c)
 	}
 	c.blocked = nil
 	s.blockedClients--

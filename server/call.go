@@ -57,6 +57,12 @@ func (s *Server) processCommand(c *client) bool {
 			return true
 		}
 	}
+	if r := &s.repl; c.flags&flagPrimary == 0 && (r.master != nil || s.cfg.MinReplicasToWrite > 0) {
+		if msg := s.replicationRefusal(c, cmd); msg != "" {
+			s.reject(c, msg)
+			return true
+		}
+	}
 	if c.flags&flagPubSub != 0 && c.resp == 2 && !pubsubAllowed(cmd) {
 		s.reject(c, "ERR Can't execute '"+cmd.FullName()+"': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")
 		return true
@@ -81,7 +87,7 @@ func (s *Server) processCommand(c *client) bool {
 		c.reply.Simple("QUEUED")
 		return true
 	}
-	if s.mustPause(c, cmd) {
+	if c.flags&flagPrimary == 0 && s.mustPause(c, cmd) {
 		c.paused = true
 		s.pause.clients = append(s.pause.clients, c)
 		return false

@@ -40,6 +40,7 @@ const (
 	flagTrackingNoloop
 	flagReplica  // attached with SYNC: gets the replication stream
 	flagReplayed // the AOF client: its commands were decided elsewhere
+	flagPrimary  // our primary's client, on a replica
 )
 
 // Close states: atomic because other goroutines set them and the client's
@@ -117,6 +118,9 @@ type client struct {
 	// paused is set while the client's next command waits for CLIENT
 	// PAUSE to end.
 	paused bool
+	// rs is the replication state of a replica of ours, or of a client
+	// that sent REPLCONF before PSYNC.
+	rs *replicaState
 	// softLimitSince is when the client went over its soft output buffer
 	// limit (Unix ms), 0 if it is under it.
 	softLimitSince int64

@@ -210,6 +210,14 @@ func clientKillCmd(s *Server, c *client, ctx *command.Ctx) {
 		}
 		killed++
 	}
+	// Our primary's client has no socket of ours in the table: killing
+	// it drops the link, which reconnects and continues (PSYNC).
+	if lk := s.repl.master; lk != nil && lk.state == linkConnected &&
+		(addr == "" || addr == lk.client.addr) && (laddr == "" || laddr == lk.client.laddr) &&
+		(typ == "" || typ == "master") && (id == 0 || id == lk.client.id) {
+		lk.dropConn()
+		killed++
+	}
 	if len(args) == 3 {
 		if killed == 0 {
 			ctx.Err("ERR No such client")

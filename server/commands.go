@@ -73,6 +73,13 @@ func (s *Server) newCommandTable() *command.Table {
 	h("migrate", migrateCmd)
 	h("monitor", monitorCmd)
 	h("sync", syncCmd)
+	h("psync", syncCmd)
+	h("replconf", replconfCmd)
+	h("wait", waitCmd)
+	h("role", roleCmd)
+	h("replicaof", replicaofCmd)
+	h("slaveof", replicaofCmd)
+	h("failover", failoverCmd)
 	h("info", infoCmd)
 	s.registerPubsubCommands(h)
 	s.registerClientCommands(h)
@@ -237,7 +244,11 @@ func helloCmd(s *Server, c *client, ctx *command.Ctx) {
 	w.BulkString("mode")
 	w.BulkString("standalone")
 	w.BulkString("role")
-	w.BulkString("master")
+	if s.repl.master != nil {
+		w.BulkString("replica")
+	} else {
+		w.BulkString("master")
+	}
 	w.BulkString("modules")
 	w.Array(0)
 }

@@ -50,7 +50,9 @@ func (s *Server) cronLoop() {
 		}
 		s.eng.SetNow(t.UnixMilli())
 		s.expirePause()
-		if s.ks.ActiveExpire && !s.pause.active(t.UnixMilli()) {
+		// A replica waits for its primary's DELs (Redis runs the
+		// cycle on primaries only).
+		if s.ks.ActiveExpire && !s.ks.Replica && !s.pause.active(t.UnixMilli()) {
 			// The cycle is a unit of its own: the deletions it
 			// propagates are not wrapped in MULTI/EXEC.
 			start := time.Now()

@@ -195,17 +195,7 @@ func (s *Server) infoString(want map[string]bool) string {
 	}
 	if want["replication"] {
 		w.section("Replication")
-		w.field("role", "master")
-		w.field("connected_slaves", 0)
-		w.field("master_failover_state", "no-failover")
-		w.field("master_replid", s.runID)
-		w.field("master_replid2", "0000000000000000000000000000000000000000")
-		w.field("master_repl_offset", 0)
-		w.field("second_repl_offset", -1)
-		w.field("repl_backlog_active", 0)
-		w.field("repl_backlog_size", 1048576)
-		w.field("repl_backlog_first_byte_offset", 0)
-		w.field("repl_backlog_histlen", 0)
+		s.infoReplication(w)
 	}
 	if want["cpu"] {
 		w.section("CPU")
@@ -476,9 +466,9 @@ func (s *Server) infoStats(w *infoWriter) {
 	w.field("instantaneous_input_repl_kbps", 0.0)
 	w.field("instantaneous_output_repl_kbps", 0.0)
 	w.field("rejected_connections", st.rejectedConns)
-	w.field("sync_full", 0)
-	w.field("sync_partial_ok", 0)
-	w.field("sync_partial_err", 0)
+	w.field("sync_full", s.repl.syncFull)
+	w.field("sync_partial_ok", s.repl.syncPartialOK)
+	w.field("sync_partial_err", s.repl.syncPartialErr)
 	w.field("expired_keys", s.ks.Stats.ExpiredKeys)
 	w.field("expired_stale_perc", s.ks.Stats.ExpiredStalePerc*100)
 	w.field("expired_time_cap_reached_count", s.ks.Stats.ExpiredTimeCapReach)

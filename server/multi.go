@@ -63,6 +63,17 @@ func (c *client) queuedWrite() bool {
 	return false
 }
 
+// queuedDenyStale reports whether the transaction queued a command that
+// must not run on stale data.
+func (c *client) queuedDenyStale() bool {
+	for _, q := range c.multi.queue {
+		if !q.cmd.Has(command.Stale) {
+			return true
+		}
+	}
+	return false
+}
+
 func (c *client) discardTransaction() {
 	c.multi = multiState{}
 	c.flags &^= flagMulti | flagDirtyCAS | flagDirtyExec
@@ -189,6 +200,9 @@ func (s *Server) watchedKeyExpired(c *client) bool {
 // that cached it are told.
 func (s *Server) KeyChanged(db *keyspace.DB, key []byte) {
 	s.trackingInvalidateKey(s.currentClient(), key, true)
+	if s.repl.master != nil {
+		s.rememberReplicaKey(db, key)
+	}
 	if len(s.watched) == 0 {
 		return
 	}

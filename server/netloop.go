@@ -215,8 +215,10 @@ func (l *loop) runReady() {
 		c.processInput()
 	}
 	l.current = nil
-	// Like Redis before sleeping: BCAST invalidations for the batch.
+	// Like Redis before sleeping: BCAST invalidations for the batch,
+	// and the replicas asked for their offsets if a WAIT needs them.
 	l.s.trackingBroadcast()
+	l.s.replBeforeSleep()
 }
 
 // serveWhileBusy serves the loop's clients from inside a busy script

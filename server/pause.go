@@ -16,17 +16,28 @@ type pauseState struct {
 	all     bool  // ALL rather than WRITE
 	timer   *time.Timer
 	clients []*client // waiting for the pause to end
+	// failover holds writes while a FAILOVER waits for its replica,
+	// independently of CLIENT PAUSE (Redis's PAUSE_DURING_FAILOVER).
+	failover bool
 }
 
-func (p *pauseState) active(nowMs int64) bool { return p.end != 0 && nowMs < p.end }
+func (p *pauseState) clientPause(nowMs int64) bool { return p.end != 0 && nowMs < p.end }
+
+// active reports whether writes are held, by CLIENT PAUSE or a
+// FAILOVER.
+func (p *pauseState) active(nowMs int64) bool { return p.failover || p.clientPause(nowMs) }
 
 // mustPause reports whether cmd must wait for the pause to end. EXEC
 // waits if its transaction has a write.
 func (s *Server) mustPause(c *client, cmd *command.Command) bool {
-	if s.pause.end == 0 || !s.pause.active(now()) {
+	if s.pause.end == 0 && !s.pause.failover {
 		return false
 	}
-	if s.pause.all {
+	nowMs := now()
+	if !s.pause.active(nowMs) {
+		return false
+	}
+	if s.pause.all && s.pause.clientPause(nowMs) {
 		return true
 	}
 	if cmd.Name == "exec" {
@@ -82,10 +93,10 @@ func (s *Server) mayWrite(cmd *command.Command, args [][]byte) bool {
 
 func (s *Server) pauseClients(until int64, all bool) {
 	// A new pause never shortens a longer one, as in Redis.
-	if s.pause.active(now()) && until < s.pause.end {
+	if s.pause.clientPause(now()) && until < s.pause.end {
 		until = s.pause.end
 	}
-	s.pause.all = all || s.pause.all && s.pause.active(now())
+	s.pause.all = all || s.pause.all && s.pause.clientPause(now())
 	s.pause.end = until
 	s.ks.ExpiryPaused = true
 	if s.pause.timer != nil {
@@ -98,15 +109,19 @@ func (s *Server) pauseClients(until int64, all bool) {
 	})
 }
 
-// unpauseClients ends the pause and lets the waiting clients run.
+// unpauseClients ends CLIENT PAUSE and lets the waiting clients run,
+// unless a FAILOVER still holds writes.
 func (s *Server) unpauseClients() {
 	s.pause.end = 0
-	s.ks.ExpiryPaused = false
 	s.pause.all = false
 	if s.pause.timer != nil {
 		s.pause.timer.Stop()
 		s.pause.timer = nil
 	}
+	if s.pause.failover {
+		return
+	}
+	s.ks.ExpiryPaused = false
 	for _, c := range s.pause.clients {
 		c.paused = false
 		c.wake()
@@ -114,9 +129,32 @@ func (s *Server) unpauseClients() {
 	s.pause.clients = nil
 }
 
-// expirePause ends a pause whose time is up.
+// expirePause ends a pause whose time is up; writes stay held while a
+// FAILOVER holds them.
 func (s *Server) expirePause() {
-	if s.pause.end != 0 && !s.pause.active(now()) {
+	if s.pause.end != 0 && !s.pause.clientPause(now()) {
+		if s.pause.failover {
+			s.pause.end, s.pause.all = 0, false
+			return
+		}
+		s.unpauseClients()
+	}
+}
+
+// pauseForFailover holds writes until endFailoverPause.
+func (s *Server) pauseForFailover() {
+	s.pause.failover = true
+	s.ks.ExpiryPaused = true
+}
+
+// endFailoverPause releases the writes a FAILOVER held, unless CLIENT
+// PAUSE still holds them.
+func (s *Server) endFailoverPause() {
+	if !s.pause.failover {
+		return
+	}
+	s.pause.failover = false
+	if !s.pause.clientPause(now()) {
 		s.unpauseClients()
 	}
 }

@@ -25,6 +25,9 @@ import (
 type persistStats struct {
 	saves                   int64
 	loadedKeys, expiredKeys int64
+	// loadedRepl is the replication history of the file loaded at
+	// start (its repl-* AUX fields), if any.
+	loadedRepl snapshot.Loaded
 	// bg is the background save in progress, started at bgStart when the
 	// dirty count was bgDirty.
 	bg    *snapshot.Background
@@ -69,6 +72,7 @@ func (s *Server) rdbPath() string { return s.cfg.Path(s.cfg.DBFilename) }
 // snapshotInfo is what a file records about this server now.
 func (s *Server) snapshotInfo() snapshot.Info {
 	info := snapshot.Info{Version: Version, UsedMemory: s.memory().used(), Now: time.Now().Unix()}
+	s.replSaveInfo(&info)
 	for _, l := range s.scripts.fvm.Libraries() {
 		info.Functions = append(info.Functions, l.Code)
 	}
@@ -121,6 +125,7 @@ func (s *Server) loadSnapshot(replace bool) error {
 	s.logLoaded(got)
 	s.log.Noticef("DB loaded from disk: %.3f seconds", time.Since(start).Seconds())
 	s.persist.loadedKeys, s.persist.expiredKeys = got.Keys, got.Expired
+	s.persist.loadedRepl = got
 	return nil
 }
 

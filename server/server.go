@@ -76,7 +76,7 @@ type Server struct {
 	notifyMask command.Event
 	obuf       obufLimits
 	watched    map[watchKey][]*watch
-	repl       replStream
+	repl       replState
 	aof        aofPersist
 	// aofW is aof.w for the client loops, which read it without the
 	// engine lock.
@@ -176,6 +176,7 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 	s.persist.lastBgSecs = -1
 	s.aof.lastRwSecs, s.aof.selDB = -1, -1
 	s.eng = engine.New(s.ks, s)
+	s.initRepl()
 	s.initScripting()
 	s.cmds = s.newCommandTable()
 	for i, r := range cfg.Renames {
@@ -239,6 +240,9 @@ func (s *Server) Start() error {
 	s.serveListeners(s.listeners)
 	s.eng.Lock()
 	err := s.loadAtStart()
+	if err == nil {
+		s.startReplication()
+	}
 	s.eng.Unlock()
 	if err != nil {
 		s.shutdown(1)
@@ -410,6 +414,9 @@ func (s *Server) shutdown(code int) {
 		})
 		s.eng.Lock()
 		s.abortBackgroundSave()
+		if lk := s.repl.master; lk != nil {
+			s.stopLink(lk)
+		}
 		if s.aof.rw != nil {
 			s.log.Warningf("There is a child rewriting the AOF. Killing it!")
 			s.abortRewrite()

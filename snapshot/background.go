@@ -233,44 +233,52 @@ const groupsPerStep = 256
 // and releasing it to write, as saveFile does for SAVE. keyDelay slows
 // the walk by that much per key (rdb-key-save-delay, for tests).
 func (b *Background) Run(path string, lock sync.Locker, keyDelay time.Duration) error {
-	var out []byte
 	tmp := b.TempName
 	if !filepath.IsAbs(tmp) {
 		tmp = filepath.Join(filepath.Dir(path), tmp)
 	}
 	return writeRename(tmp, path, func(file io.Writer) error {
-		f := &fileWriter{w: bufio.NewWriterSize(file, flushAt), checksum: b.checksum, rdb: b.layout.trailer()}
-		budget := groupsPerStep
-		if keyDelay > 0 {
-			budget = 1
-		}
-		for {
-			lock.Lock()
-			if b.aborted {
-				lock.Unlock()
-				return ErrAborted
-			}
-			keys, over := b.step(budget)
-			out, b.out.B = b.out.B, out[:0]
-			if over {
-				b.release()
-			}
-			lock.Unlock()
-			if err := f.Write(out); err != nil {
-				b.abortLocked(lock)
-				return err
-			}
-			if over {
-				return f.end()
-			}
-			if keyDelay > 0 {
-				select {
-				case <-time.After(keyDelay * time.Duration(keys)):
-				case <-b.stop:
-				}
-			}
-		}
+		return b.Stream(file, lock, keyDelay)
 	}, b.BeforeRename)
+}
+
+// Stream writes the snapshot to w, as Run writes it to a file: the
+// whole file, checksum included, each step of the walk under lock and
+// each write outside it. A replica's full resynchronisation streams it
+// to the socket (diskless replication).
+func (b *Background) Stream(w io.Writer, lock sync.Locker, keyDelay time.Duration) error {
+	var out []byte
+	f := &fileWriter{w: bufio.NewWriterSize(w, flushAt), checksum: b.checksum, rdb: b.layout.trailer()}
+	budget := groupsPerStep
+	if keyDelay > 0 {
+		budget = 1
+	}
+	for {
+		lock.Lock()
+		if b.aborted {
+			lock.Unlock()
+			return ErrAborted
+		}
+		keys, over := b.step(budget)
+		out, b.out.B = b.out.B, out[:0]
+		if over {
+			b.release()
+		}
+		lock.Unlock()
+		if err := f.Write(out); err != nil {
+			b.abortLocked(lock)
+			return err
+		}
+		if over {
+			return f.end()
+		}
+		if keyDelay > 0 {
+			select {
+			case <-time.After(keyDelay * time.Duration(keys)):
+			case <-b.stop:
+			}
+		}
+	}
 }
 
 func (b *Background) abortLocked(lock sync.Locker) {

@@ -57,6 +57,11 @@ func (rdbLayout) begin(cfg *config.Values, info Info) rdb.Encoder {
 	e.AuxInt("redis-bits", 64)
 	e.AuxInt("ctime", info.Now)
 	e.AuxInt("used-mem", info.UsedMemory)
+	if info.ReplID != "" {
+		e.AuxInt("repl-stream-db", int64(info.ReplStreamDB))
+		e.Aux("repl-id", info.ReplID)
+		e.AuxInt("repl-offset", info.ReplOffset)
+	}
 	aofBase := int64(0)
 	if info.AOFBase {
 		aofBase = 1

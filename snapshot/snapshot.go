@@ -44,6 +44,14 @@ type Info struct {
 	// keys (FUNCTION2 records in an RDB file, FUNCTION LOAD commands in
 	// an AOF).
 	Functions [][]byte
+	// ReplID and ReplOffset are the replication history the data
+	// belongs to, and ReplStreamDB the database the stream was in
+	// (repl-id, repl-offset and repl-stream-db): a replica restarted
+	// from the file continues from its primary with a partial
+	// resynchronisation. Empty ReplID writes none.
+	ReplID       string
+	ReplOffset   int64
+	ReplStreamDB int
 }
 
 // flushAt is the buffered size at which records go to the file.
@@ -197,9 +205,14 @@ type Loaded struct {
 	Version    string // the redis-ver AUX field, if any
 	CTime      int64  // the ctime AUX field, Unix seconds, or 0
 	UsedMemory int64  // the used-mem AUX field, or 0
-	Keys       int64  // keys loaded
-	Libraries  int64  // function libraries loaded
-	Expired    int64  // keys dropped because their time had passed
+	// ReplID, ReplOffset and ReplStreamDB are the repl-* AUX fields
+	// (see Info); ReplID is empty without them.
+	ReplID       string
+	ReplOffset   int64
+	ReplStreamDB int
+	Keys         int64 // keys loaded
+	Libraries    int64 // function libraries loaded
+	Expired      int64 // keys dropped because their time had passed
 	// EmptySkipped counts collections with no element, which are not
 	// loaded (Redis 7.0 skips them too; older versions could save them).
 	EmptySkipped int64
@@ -301,6 +314,13 @@ func Read(data []byte, ks *keyspace.Keyspace, cfg *config.Values, opts LoadOptio
 				out.CTime, _ = strconv.ParseInt(v, 10, 64)
 			case "used-mem":
 				out.UsedMemory, _ = strconv.ParseInt(v, 10, 64)
+			case "repl-id":
+				out.ReplID = v
+			case "repl-offset":
+				out.ReplOffset, _ = strconv.ParseInt(v, 10, 64)
+			case "repl-stream-db":
+				n, _ := strconv.Atoi(v)
+				out.ReplStreamDB = n
 			}
 			continue
 		case rdb.OpModuleAux:

@@ -131,6 +131,7 @@ type Values struct {
 	OOMScoreAdjValues        [3]int64
 	// Replication (see server/replication.go and server/replica.go).
 	ReplBacklogSize, ReplBacklogTTL                    int64
+	ReplBacklogCover, ReplBacklogMaxSize               int64
 	ReplDisklessSync                                   bool
 	ReplDisklessSyncDelay, ReplDisklessSyncMaxReplicas int64
 	ReplDisklessLoad                                   string
@@ -142,11 +143,13 @@ type Values struct {
 	ReplicaAnnouncePort, ReplicaPriority               int64
 	MasterAuth, MasterUser                             string
 	MinReplicasToWrite, MinReplicasMaxLag              int64
+	PropagationErrorBehavior                           string
 	// ReplicaOfHost is empty on a master.
 	ReplicaOfHost    string
 	ReplicaOfPort    int64
 	ClusterEnabled   bool
 	UnixSocket       string
+	UnixSocketPerm   int64
 	ACLFile          string
 	ACLPubsubDefault string
 
@@ -296,7 +299,7 @@ func table() []*Param {
 		enumParam("enable-debug-command", "no", protectedAction, 0, nil, func(v *Values) *string { return &v.EnableDebugCommand }).flag(Immutable),
 		enumParam("enable-module-command", "no", protectedAction, 0, nil, func(v *Values) *string { return &v.EnableModuleCommand }).flag(Immutable),
 		enumParam("cluster-preferred-endpoint-type", "ip", items("ip", "hostname", "unknown-endpoint"), 0, nil, nil),
-		enumParam("propagation-error-behavior", "ignore", items("ignore", "panic", "panic-on-replicas"), 0, nil, nil),
+		enumParam("propagation-error-behavior", "ignore", items("ignore", "panic", "panic-on-replicas"), 0, nil, func(v *Values) *string { return &v.PropagationErrorBehavior }),
 		enumParam("shutdown-on-sigint", "default", shutdownFlags, MultiArg, validShutdown, func(v *Values) *string { return &v.ShutdownOnSigint }),
 		enumParam("shutdown-on-sigterm", "default", shutdownFlags, MultiArg, validShutdown, func(v *Values) *string { return &v.ShutdownOnSigterm }),
 
@@ -339,7 +342,7 @@ func table() []*Param {
 		intParam("shutdown-timeout", 10, 0, intMax, 0, func(v *Values) *int64 { return &v.ShutdownTimeout }),
 		intParam("repl-diskless-sync-max-replicas", 0, 0, intMax, 0, func(v *Values) *int64 { return &v.ReplDisklessSyncMaxReplicas }),
 		intParam("maxclients", 10000, 1, uintMax, unsigned, func(v *Values) *int64 { return &v.MaxClients }),
-		intParam("unixsocketperm", 0, 0, 0o777, octal|unsigned, nil).flag(Immutable),
+		intParam("unixsocketperm", 0, 0, 0o777, octal|unsigned, func(v *Values) *int64 { return &v.UnixSocketPerm }).flag(Immutable),
 		intParam("socket-mark-id", 0, 0, uintMax, unsigned, nil).flag(Immutable),
 		intParam("active-defrag-max-scan-fields", 1000, 1, longMax, 0, nil),
 		intParam("slowlog-max-len", 128, 0, longMax, 0, func(v *Values) *int64 { return &v.SlowlogMaxLen }),
@@ -369,6 +372,11 @@ func table() []*Param {
 		intParam("client-query-buffer-limit", 1<<30, 1<<20, longMax, memUnits|unsigned, func(v *Values) *int64 { return &v.ClientQueryBufferLimit }),
 		intParam("maxmemory-clients", 0, -100, longMax, memUnits|percent, func(v *Values) *int64 { return &v.MaxMemoryClients }),
 		intParam("repl-backlog-ttl", 3600, 0, longMax, 0, func(v *Values) *int64 { return &v.ReplBacklogTTL }),
+		// Incident 2's guardrail: the backlog grows to hold this many
+		// seconds of stream, up to repl-backlog-max-size (0: Redis's
+		// fixed repl-backlog-size).
+		intParam("repl-backlog-cover", 60, 0, 86400, 0, func(v *Values) *int64 { return &v.ReplBacklogCover }).flag(Extension),
+		intParam("repl-backlog-max-size", 256<<20, 1, longMax, memUnits, func(v *Values) *int64 { return &v.ReplBacklogMaxSize }).flag(Extension),
 		intParam("auto-aof-rewrite-min-size", 64<<20, 0, longMax, memUnits, func(v *Values) *int64 { return &v.AutoAOFRewriteMinSize }),
 		intParam("loading-process-events-interval-bytes", 2<<20, 1024, intMax, 0, func(v *Values) *int64 { return &v.LoadingEventsInterval }).flag(Hidden),
 

@@ -207,6 +207,10 @@ type Keyspace struct {
 	// Replica makes lookups report expired keys as missing without
 	// deleting them: the master sends the deletes.
 	Replica bool
+	// WritableReplica (replica-read-only no) deletes expired keys that a
+	// write looks up, so that the write does not meet a key that is
+	// both gone and there (Redis's EXPIRE_FORCE_DELETE_EXPIRED).
+	WritableReplica bool
 	// FromPrimary is set while a replica runs its primary's commands:
 	// no key is expired for them, since the primary decides expiries
 	// and sends their DELs (Redis's expireIfNeeded for the master
@@ -324,7 +328,7 @@ func (db *DB) Find(key []byte) uint32 { return db.dict.Find(key) }
 func (db *DB) Lookup(key []byte, flags int) uint32 {
 	id := db.dict.Find(key)
 	if id != dict.None && db.expiredID(id) {
-		if flags&NoExpire == 0 && !db.ks.Replica && !db.ks.ExpiryPaused {
+		if flags&NoExpire == 0 && (!db.ks.Replica || flags&Write != 0 && db.ks.WritableReplica) && !db.ks.ExpiryPaused {
 			db.deleteExpired(id)
 		}
 		id = dict.None

@@ -3,11 +3,14 @@ package repl
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
 	"io"
 	"math/rand/v2"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/redoubt-db/redoubt/rdb"
 )
 
 // The backlog against a plain copy of the whole stream: after any
@@ -135,4 +138,36 @@ func (s *slowReader) Read(p []byte) (int, error) {
 	copy(p, s.b[:k])
 	s.b = s.b[k:]
 	return k, nil
+}
+
+// The checker against the CRC of the whole file, fed in pieces of every
+// size, and a flipped byte anywhere is caught.
+func TestCheckerSeesDamage(t *testing.T) {
+	body := []byte("REDIS0010" + strings.Repeat("some records ", 300))
+	file := binary.LittleEndian.AppendUint64(append([]byte(nil), body...), rdb.CRC64(0, body))
+	rng := rand.New(rand.NewPCG(3, 4))
+	feed := func(b []byte) error {
+		var c Checker
+		for len(b) > 0 {
+			n := min(len(b), rng.IntN(20))
+			c.Write(b[:n])
+			b = b[n:]
+		}
+		return c.Check()
+	}
+	for i := 0; i < 50; i++ {
+		if err := feed(file); err != nil {
+			t.Fatalf("whole file refused: %v", err)
+		}
+	}
+	for i := range file {
+		bad := append([]byte(nil), file...)
+		bad[i] ^= 0x20
+		if err := feed(bad); err == nil {
+			t.Fatalf("byte %d flipped, accepted", i)
+		}
+	}
+	if err := feed(file[:len(file)-1]); err == nil {
+		t.Fatal("truncated file accepted")
+	}
 }

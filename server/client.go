@@ -41,6 +41,7 @@ const (
 	flagReplica  // attached with SYNC: gets the replication stream
 	flagReplayed // the AOF client: its commands were decided elsewhere
 	flagPrimary  // our primary's client, on a replica
+	flagUnixSocket
 )
 
 // Close states: atomic because other goroutines set them and the client's
@@ -388,6 +389,9 @@ func (c *client) flagString() string {
 	if c.flags&flagMonitor != 0 {
 		b = append(b, 'O')
 	}
+	if c.flags&flagPrimary != 0 {
+		b = append(b, 'M')
+	}
 	if c.flags&flagPubSub != 0 {
 		b = append(b, 'P')
 	}
@@ -414,6 +418,9 @@ func (c *client) flagString() string {
 		b = append(b, 'c')
 	case closeASAP:
 		b = append(b, 'A')
+	}
+	if c.flags&flagUnixSocket != 0 {
+		b = append(b, 'U')
 	}
 	if c.flags&flagNoEvict != 0 {
 		b = append(b, 'e')

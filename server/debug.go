@@ -62,6 +62,18 @@ func init() {
 			}
 			ctx.W.OK()
 		}},
+		{"replicate", -3, func(s *Server, c *client, ctx *command.Ctx) {
+			// The command goes to the replicas only, unexecuted: a
+			// way to make them diverge, for tests.
+			if s.repl.master == nil {
+				db := s.repl.selDB
+				if db < 0 {
+					db = c.db.ID
+				}
+				s.replFeed(db, ctx.Args[2:])
+			}
+			ctx.W.OK()
+		}},
 		{"digest", 2, debugDigest},
 		{"digest-value", -2, debugDigestValue},
 		{"htstats", 3, debugHTStats},

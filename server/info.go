@@ -139,6 +139,11 @@ func (s *Server) infoString(want map[string]bool) string {
 			bgInProgress, bgSecs, bgKeys, bgTotal = 1, int64(time.Since(p.bgStart).Seconds()), p.bg.Keys, p.bg.Total
 			cow, cowPeak = p.bg.Pending(), p.bg.Peak
 		}
+		if p.bg == nil && s.repl.jobs > 0 {
+			// A snapshot for replicas is a background save too, as
+			// Redis's child for replicas is.
+			bgInProgress = 1
+		}
 		if p.lastBgFailed {
 			bgStatus = "err"
 		}
@@ -495,7 +500,7 @@ func (s *Server) infoStats(w *infoWriter) {
 	w.field("tracking_total_keys", len(s.tracking.table))
 	w.field("tracking_total_items", s.tracking.items)
 	w.field("tracking_total_prefixes", len(s.tracking.prefixes))
-	w.field("unexpected_error_replies", 0)
+	w.field("unexpected_error_replies", s.stats.unexpectedErrors)
 	w.field("total_error_replies", st.totalErrorReplies)
 	w.field("dump_payload_sanitizations", 0)
 	w.field("total_reads_processed", st.reads.Load())

@@ -432,6 +432,12 @@ func (s *Server) attach(conn net.Conn) {
 		return
 	}
 	c := s.newClient(fd, remote, local)
+	if _, ok := conn.(*net.UnixConn); ok {
+		// Redis names a Unix socket client by the socket's path.
+		c.addr = s.cfg.UnixSocket + ":0"
+		c.laddr = c.addr
+		c.flags |= flagUnixSocket
+	}
 	// A busy script admits new connections too (engine.Do).
 	var refused string
 	s.eng.Do(func() {

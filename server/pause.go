@@ -17,20 +17,25 @@ type pauseState struct {
 	timer   *time.Timer
 	clients []*client // waiting for the pause to end
 	// failover holds writes while a FAILOVER waits for its replica,
-	// independently of CLIENT PAUSE (Redis's PAUSE_DURING_FAILOVER).
-	failover bool
+	// and shutdown while a SHUTDOWN waits for the replicas to catch up,
+	// independently of CLIENT PAUSE (Redis's PAUSE_DURING_FAILOVER and
+	// PAUSE_DURING_SHUTDOWN).
+	failover, shutdown bool
 }
 
 func (p *pauseState) clientPause(nowMs int64) bool { return p.end != 0 && nowMs < p.end }
 
 // active reports whether writes are held, by CLIENT PAUSE or a
 // FAILOVER.
-func (p *pauseState) active(nowMs int64) bool { return p.failover || p.clientPause(nowMs) }
+func (p *pauseState) active(nowMs int64) bool { return p.held() || p.clientPause(nowMs) }
+
+// held reports whether a FAILOVER or a SHUTDOWN holds writes.
+func (p *pauseState) held() bool { return p.failover || p.shutdown }
 
 // mustPause reports whether cmd must wait for the pause to end. EXEC
 // waits if its transaction has a write.
 func (s *Server) mustPause(c *client, cmd *command.Command) bool {
-	if s.pause.end == 0 && !s.pause.failover {
+	if s.pause.end == 0 && !s.pause.held() {
 		return false
 	}
 	nowMs := now()
@@ -55,7 +60,28 @@ func (s *Server) mustPause(c *client, cmd *command.Command) bool {
 // flags, or for a script with declared flags (a shebang, a function's
 // flags) what the script declared, as Redis's evalGetCommandFlags.
 func (s *Server) mayWrite(cmd *command.Command, args [][]byte) bool {
-	var flags script.Flags
+	if flags, declared := s.scriptFlags(cmd, args); declared {
+		return flags&script.FlagNoWrites == 0
+	}
+	return cmd.Has(command.Write) || cmd.Has(command.MayReplicate)
+}
+
+// writes reports whether a command counts as a write for the checks
+// made before it runs (read-only replica, min-replicas-to-write): its
+// write flag, or for a script with declared flags, whether it declared
+// no-writes (Redis's scriptFlagsToCmdFlags). A script without flags is
+// checked at each write it calls.
+func (s *Server) writes(cmd *command.Command, args [][]byte) bool {
+	if flags, declared := s.scriptFlags(cmd, args); declared {
+		return flags&script.FlagNoWrites == 0
+	}
+	return cmd.Has(command.Write)
+}
+
+// scriptFlags returns the flags a script about to run declared, and
+// whether it declared any (EVAL with a shebang, a script loaded with
+// one, a function).
+func (s *Server) scriptFlags(cmd *command.Command, args [][]byte) (script.Flags, bool) {
 	switch cmd.Name {
 	case "eval", "evalsha":
 		if len(args) < 2 {
@@ -65,6 +91,7 @@ func (s *Server) mayWrite(cmd *command.Command, args [][]byte) bool {
 		if cmd.Name == "eval" {
 			sc = s.scripts.vm.Lookup([]byte(script.SHA1Hex(args[1])))
 		}
+		var flags script.Flags
 		switch {
 		case sc != nil:
 			flags = sc.Flags
@@ -78,17 +105,17 @@ func (s *Server) mayWrite(cmd *command.Command, args [][]byte) bool {
 			flags = script.FlagEvalCompat
 		}
 		if flags&script.FlagEvalCompat == 0 {
-			return flags&script.FlagNoWrites == 0
+			return flags, true
 		}
 	case "fcall":
 		if len(args) < 2 {
 			break
 		}
 		if f := s.scripts.fvm.Function(args[1]); f != nil {
-			return f.Flags&script.FlagNoWrites == 0
+			return f.Flags, true
 		}
 	}
-	return cmd.Has(command.Write) || cmd.Has(command.MayReplicate)
+	return 0, false
 }
 
 func (s *Server) pauseClients(until int64, all bool) {
@@ -118,7 +145,7 @@ func (s *Server) unpauseClients() {
 		s.pause.timer.Stop()
 		s.pause.timer = nil
 	}
-	if s.pause.failover {
+	if s.pause.held() {
 		return
 	}
 	s.ks.ExpiryPaused = false
@@ -133,7 +160,7 @@ func (s *Server) unpauseClients() {
 // FAILOVER holds them.
 func (s *Server) expirePause() {
 	if s.pause.end != 0 && !s.pause.clientPause(now()) {
-		if s.pause.failover {
+		if s.pause.held() {
 			s.pause.end, s.pause.all = 0, false
 			return
 		}
@@ -147,14 +174,19 @@ func (s *Server) pauseForFailover() {
 	s.ks.ExpiryPaused = true
 }
 
-// endFailoverPause releases the writes a FAILOVER held, unless CLIENT
-// PAUSE still holds them.
+// endFailoverPause releases the writes a FAILOVER held, unless
+// something else still holds them.
 func (s *Server) endFailoverPause() {
 	if !s.pause.failover {
 		return
 	}
 	s.pause.failover = false
-	if !s.pause.clientPause(now()) {
+	s.releaseHeld()
+}
+
+// releaseHeld lets the held clients run once nothing holds writes.
+func (s *Server) releaseHeld() {
+	if !s.pause.held() && !s.pause.clientPause(now()) {
 		s.unpauseClients()
 	}
 }

@@ -28,6 +28,9 @@ type persistStats struct {
 	// loadedRepl is the replication history of the file loaded at
 	// start (its repl-* AUX fields), if any.
 	loadedRepl snapshot.Loaded
+	// loadExpired are the keys the load at start dropped as expired: a
+	// primary that keeps its history propagates their deletion.
+	loadExpired []expiredKey
 	// bg is the background save in progress, started at bgStart when the
 	// dirty count was bgDirty.
 	bg    *snapshot.Background
@@ -102,6 +105,11 @@ func (s *Server) saveSnapshot() error {
 	return nil
 }
 
+type expiredKey struct {
+	db  int
+	key string
+}
+
 // loadSnapshot loads the RDB file into the dataset. The caller holds the engine lock
 // or the server is not serving yet.
 func (s *Server) loadSnapshot(replace bool) error {
@@ -109,7 +117,10 @@ func (s *Server) loadSnapshot(replace bool) error {
 	s.eng.SetNow(start.UnixMilli())
 	opts := snapshot.LoadOptions{Now: start.UnixMilli(), Replace: replace,
 		YieldEvery: s.cfg.LoadingEventsInterval, KeyDelay: s.keyLoadDelay(), EmptyKey: s.emptyKeyLogger(),
-		Function: func(code []byte) error { return s.loadLibrary(code, replace) }}
+		Function: func(code []byte) error { return s.loadLibrary(code, replace) },
+		Expired: func(db int, key []byte) {
+			s.persist.loadExpired = append(s.persist.loadExpired, expiredKey{db, string(key)})
+		}}
 	if st, err := os.Stat(s.rdbPath()); err == nil {
 		s.startLoading(st.Size())
 		defer s.stopLoading()

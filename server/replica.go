@@ -45,7 +45,8 @@ type linkState int
 
 const (
 	linkConnect    linkState = iota // to connect
-	linkConnecting                  // connecting or in the handshake
+	linkConnecting                  // connecting
+	linkHandshake                   // connected, in the handshake
 	linkTransfer                    // receiving the dataset
 	linkConnected                   // applying the stream
 )
@@ -88,6 +89,8 @@ func (lk *masterLink) roleState() string {
 		return "connect"
 	case linkConnecting:
 		return "connecting"
+	case linkHandshake:
+		return "handshake"
 	case linkTransfer:
 		return "sync"
 	}
@@ -235,13 +238,20 @@ func (s *Server) primaryClient() *client {
 	return c
 }
 
-// linkRetry is how long the link waits before connecting again.
-const linkRetry = time.Second
+// linkRetry is how long the link waits before connecting again, for
+// the first linkFastRetries failures in a row; then the wait doubles up
+// to linkRetryMax.
+const (
+	linkRetry       = time.Second
+	linkFastRetries = 5
+	linkRetryMax    = 10 * time.Second
+)
 
 // runLink connects to the primary and follows it until the link is
 // stopped.
 func (s *Server) runLink(lk *masterLink) {
 	defer s.wg.Done()
+	failures := 0
 	for {
 		err := s.followPrimary(lk)
 		s.eng.Lock()
@@ -264,12 +274,24 @@ func (s *Server) runLink(lk *masterLink) {
 		}
 		lk.wmu.Unlock()
 		s.eng.Unlock()
+		// Redis retries every second; after a run of failures the
+		// wait grows, so that a primary that keeps refusing (or a
+		// bad address) is not hammered.
+		if err != nil {
+			failures++
+		} else {
+			failures = 0
+		}
+		wait := linkRetry
+		if failures > linkFastRetries {
+			wait = min(linkRetry<<min(failures-linkFastRetries, 4), linkRetryMax)
+		}
 		select {
 		case <-lk.stop:
 			return
 		case <-s.quit:
 			return
-		case <-time.After(linkRetry):
+		case <-time.After(wait):
 		}
 	}
 }
@@ -304,6 +326,7 @@ func (s *Server) followPrimary(lk *masterLink) error {
 	lk.wmu.Unlock()
 	s.eng.Lock()
 	lk.client.addr, lk.client.laddr = conn.RemoteAddr().String(), conn.LocalAddr().String()
+	lk.state = linkHandshake
 	s.eng.Unlock()
 	s.log.Noticef("MASTER <-> REPLICA sync started")
 	rd := bufio.NewReaderSize(conn, 64<<10)
@@ -500,8 +523,9 @@ func (s *Server) fullResync(lk *masterLink, rd *bufio.Reader, id string, off int
 		lk.conn.SetReadDeadline(time.Now().Add(timeout))
 	}
 	var (
-		data []byte
-		tmp  string
+		data  []byte
+		tmp   string
+		check repl.Checker
 	)
 	if toDisk {
 		f, err := os.CreateTemp(dir, "temp-*.rdb")
@@ -510,7 +534,7 @@ func (s *Server) fullResync(lk *masterLink, rd *bufio.Reader, id string, off int
 		}
 		tmp = f.Name()
 		w := bufio.NewWriterSize(f, 1<<20)
-		_, err = p.Copy(w, rd, progress)
+		_, err = p.Copy(io.MultiWriter(w, &check), rd, progress)
 		if err == nil {
 			err = w.Flush()
 		}
@@ -524,10 +548,17 @@ func (s *Server) fullResync(lk *masterLink, rd *bufio.Reader, id string, off int
 		}
 	} else {
 		var buf bufferWriter
-		if _, err := p.Copy(&buf, rd, progress); err != nil {
+		if _, err := p.Copy(io.MultiWriter(&buf, &check), rd, progress); err != nil {
 			return linkError("I/O error trying to sync with MASTER: " + errText(err))
 		}
 		data = buf.b
+	}
+	// A damaged transfer is refused before our data is dropped for it.
+	if err := check.Check(); err != nil {
+		if tmp != "" {
+			os.Remove(tmp)
+		}
+		return linkError("MASTER <-> REPLICA sync: " + err.Error() + "; keeping the current dataset and retrying")
 	}
 	s.eng.Lock()
 	defer s.eng.Unlock()
@@ -705,14 +736,39 @@ func (s *Server) applyBatch(lk *masterLink, c *client, parser *protocol.Parser, 
 		if len(args) > 0 {
 			c.args = args
 			c.clock = time.Now()
+			c.lastCmd = nil
 			s.processCommand(c)
 			c.args = nil
+			if rb := c.reply.Buf; len(rb) > 0 && rb[0] == '-' {
+				s.primaryGotError(c, rb)
+			}
 			c.reply.Truncate(0)
 		}
 		s.replAppend(raw)
 		lk.ackOff.Store(s.repl.offset)
 	}
 	return nil
+}
+
+// primaryGotError logs an error our primary's command got here: it is
+// never sent, but it means the datasets may differ (Redis logs it as
+// critical, and stops under propagation-error-behavior panic on a
+// read-only replica).
+func (s *Server) primaryGotError(c *client, reply []byte) {
+	msg := strings.TrimRight(string(reply[1:min(len(reply), 4097)]), "\r\n")
+	if i := strings.Index(msg, "\r\n"); i >= 0 {
+		msg = msg[:i]
+	}
+	name := "<unknown>"
+	if c.lastCmd != nil {
+		name = c.lastCmd.FullName()
+	}
+	s.log.Warningf("== CRITICAL == This replica is sending an error to its master: '%s' after processing the command '%s'", msg, name)
+	s.stats.unexpectedErrors++
+	if b := s.cfg.PropagationErrorBehavior; s.cfg.ReplicaReadOnly && (b == "panic" || b == "panic-on-replicas") {
+		s.log.Warningf("This replica panicked sending an error to its master after processing the command '%s'", name)
+		s.fatal()
+	}
 }
 
 // signalAck asks the acknowledgement writer to send the offset now.

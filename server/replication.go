@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/redoubt-db/redoubt/command"
@@ -83,6 +84,8 @@ type replState struct {
 
 	// master is the link to our primary when we are a replica.
 	master *masterLink
+	// cover is the backlog's cover (replcover.go).
+	cover coverState
 	// failover is a FAILOVER in progress.
 	failover failover
 	// localKeys are the keys clients wrote on a writable replica, which
@@ -163,6 +166,7 @@ func (s *Server) replAppend(b []byte) {
 	if r.backlog == nil {
 		return
 	}
+	s.backlogRoom(len(b))
 	r.backlog.Append(b)
 	r.offset = r.backlog.End()
 	for _, c := range r.replicas {
@@ -243,11 +247,22 @@ func (s *Server) startReplication() {
 		return
 	}
 	if valid {
+		// The keys that expired while we were down were dropped by the
+		// load: their deletions come first in the new stream, as Redis
+		// puts them in its backlog, after the saved offset.
 		r.id2, r.secondOffset = got.ReplID, got.ReplOffset+1
-		r.offset += got.ReplOffset
+		r.offset = got.ReplOffset
 		s.createBacklog()
+		verb := "DEL"
+		if s.cfg.LazyfreeLazyExpire {
+			verb = "UNLINK"
+		}
+		for _, k := range s.persist.loadExpired {
+			s.replFeed(k.db, [][]byte{[]byte(verb), []byte(k.key)})
+		}
 		r.noReplicasSince = time.Now()
 	}
+	s.persist.loadExpired = nil
 }
 
 // ---- SYNC and PSYNC ----
@@ -339,16 +354,16 @@ func (s *Server) tryPartialResync(c *client, ctx *command.Ctx, id string, off in
 		return false
 	}
 	if r.backlog == nil || !r.backlog.Has(off) {
-		if r.backlog == nil {
-			s.log.Noticef("Unable to partial resync with replica %s for lack of backlog (Replica request was: %d).", c.replicaName(), off)
-		} else {
-			s.log.Noticef("Unable to partial resync with replica %s for lack of backlog (Replica request was: %d).", c.replicaName(), off)
+		s.log.Noticef("Unable to partial resync with replica %s for lack of backlog (Replica request was: %d).", c.replicaName(), off)
+		if r.backlog != nil && off > r.offset+1 {
+			s.log.Warningf("Warning: replica %s tried to PSYNC with an offset that is greater than the master replication offset.", c.replicaName())
 		}
 		return false
 	}
 	c.flags |= flagReplica
 	c.rs.state = replOnline
 	c.rs.ackTime = time.Now()
+	s.replicaNoDelay(c)
 	s.addReplica(c)
 	if c.rs.capaPsync2 {
 		ctx.W.Raw([]byte("+CONTINUE " + r.id + "\r\n"))
@@ -450,12 +465,21 @@ func (s *Server) fullSyncDone(batch []*client, diskless bool, err error) {
 // from now on the stream as it flows.
 func (s *Server) replicaOnline(c *client) {
 	c.rs.state = replOnline
+	s.replicaNoDelay(c)
 	c.rs.ackTime = time.Now()
 	if len(c.rs.hold) > 0 {
 		c.push(c.rs.hold)
 	}
 	c.rs.hold = nil
 	s.log.Noticef("Synchronization with replica %s succeeded", c.replicaName())
+}
+
+// replicaNoDelay applies repl-disable-tcp-nodelay to a replica's socket
+// once the stream flows: fewer, bigger packets, at the cost of delay.
+func (s *Server) replicaNoDelay(c *client) {
+	if s.cfg.ReplDisableTCPNoDelay && c.fd >= 0 {
+		syscall.SetsockoptInt(c.fd, syscall.IPPROTO_TCP, syscall.TCP_NODELAY, 0)
+	}
 }
 
 // snapChunk is how much of the snapshot may wait in a replica's output
@@ -587,7 +611,7 @@ func (c *client) replicaIP() string {
 // (replica-serve-stale-data no). Empty when the command may run.
 func (s *Server) replicationRefusal(c *client, cmd *command.Command) string {
 	r := &s.repl
-	write := cmd.Has(command.Write) || (cmd.Name == "exec" && c.queuedWrite())
+	write := s.writes(cmd, c.args) || (cmd.Name == "exec" && c.queuedWrite())
 	if write && r.master == nil && s.cfg.MinReplicasToWrite > 0 && s.cfg.MinReplicasMaxLag > 0 &&
 		int64(s.goodReplicas()) < s.cfg.MinReplicasToWrite {
 		return "NOREPLICAS Not enough good replicas to write."
@@ -811,6 +835,7 @@ func (s *Server) replCron(t time.Time) {
 		s.replicaCron(t)
 	}
 	s.updateFailover(t)
+	s.shutdownWaitCron(t)
 	if len(r.pending) > 0 && t.Sub(r.pendingSince) >= time.Duration(s.cfg.ReplDisklessSyncDelay)*time.Second {
 		s.startFullSync(nil)
 	}
@@ -848,9 +873,10 @@ func (s *Server) replCron(t time.Time) {
 		s.freeBacklog()
 		s.log.Noticef("Replication backlog freed after %d seconds without connected replicas.", s.cfg.ReplBacklogTTL)
 	}
-	if r.backlog != nil && r.backlog.Size() != int(s.cfg.ReplBacklogSize) {
+	if r.backlog != nil && (r.backlog.Size() < int(s.cfg.ReplBacklogSize) || !s.coverOn() && r.backlog.Size() != int(s.cfg.ReplBacklogSize)) {
 		r.backlog.Resize(int(s.cfg.ReplBacklogSize))
 	}
+	s.coverCron(t)
 }
 
 var (
@@ -984,6 +1010,7 @@ func (s *Server) infoReplication(w *infoWriter) {
 		w.field("repl_backlog_size", b.Size())
 		w.field("repl_backlog_first_byte_offset", b.First())
 		w.field("repl_backlog_histlen", b.HistLen())
+		w.field("repl_backlog_covers_seconds", s.backlogCoversSeconds(nowT))
 	} else {
 		w.field("repl_backlog_active", 0)
 		w.field("repl_backlog_size", s.cfg.ReplBacklogSize)

@@ -256,8 +256,17 @@ func (s *Server) Call(r *script.Run, args [][]byte) []byte {
 		return s.scriptReject(lc, cmd, "ERR Write commands are not allowed from read-only scripts.")
 	}
 	if write && !r.WriteDirty {
+		// Once the script wrote, a failure would leave it half done:
+		// these checks come before its first write only.
+		if s.repl.master != nil && s.cfg.ReplicaReadOnly && s.scripts.caller != nil && s.scripts.caller.flags&flagPrimary == 0 {
+			return s.scriptReject(lc, cmd, "READONLY You can't write against a read only replica.")
+		}
 		if msg := s.diskError(); msg != "" {
 			return s.scriptReject(lc, cmd, msg)
+		}
+		if s.repl.master == nil && s.cfg.MinReplicasToWrite > 0 && s.cfg.MinReplicasMaxLag > 0 &&
+			int64(s.goodReplicas()) < s.cfg.MinReplicasToWrite {
+			return s.scriptReject(lc, cmd, "NOREPLICAS Not enough good replicas to write.")
 		}
 	}
 	if write {

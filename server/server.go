@@ -64,11 +64,14 @@ type Server struct {
 	log     *Logger
 
 	listeners []net.Listener
-	loops     []*loop
-	clients   map[int64]*client
-	nextID    atomic.Int64
-	monitors  []*client
-	ps        pubsub
+	// unixListener is the unixsocket listener, if any; port and bind
+	// changes leave it alone.
+	unixListener net.Listener
+	loops        []*loop
+	clients      map[int64]*client
+	nextID       atomic.Int64
+	monitors     []*client
+	ps           pubsub
 	// Clients blocked on keys, in arrival order.
 	blockedOn      map[blockKey][]*client
 	blockedClients int
@@ -88,6 +91,7 @@ type Server struct {
 	ident        *datadir.Identity
 	identFinding *datadir.Finding
 	pause        pauseState
+	shutdownWait shutdownWaitState
 	slowlog      *slowlog.Log
 	stats        stats
 	errStats     map[string]int64
@@ -218,6 +222,15 @@ func (s *Server) Start() error {
 		}
 		s.listeners = ls
 	}
+	if path := s.cfg.UnixSocket; path != "" {
+		if err := s.listenUnix(path); err != nil {
+			s.log.Warningf("Failed opening Unix socket: %v", err)
+			for _, l := range s.listeners {
+				l.Close()
+			}
+			return loggedError{err}
+		}
+	}
 	// One event loop per io-threads, Redis's knob for threads doing
 	// network I/O: Redis's default of 1 is also the fastest when the
 	// clients share the machine's cores (see docs/ARCHITECTURE.md).
@@ -238,6 +251,9 @@ func (s *Server) Start() error {
 	s.loading.active = true
 	s.eng.Unlock()
 	s.serveListeners(s.listeners)
+	if s.unixListener != nil {
+		s.serveListeners([]net.Listener{s.unixListener})
+	}
 	s.eng.Lock()
 	err := s.loadAtStart()
 	if err == nil {
@@ -379,6 +395,27 @@ func (s *Server) bind(addrs []string, port int) ([]net.Listener, error) {
 	return out, nil
 }
 
+// listenUnix listens on the Unix socket path (unixsocket), with the
+// permissions of unixsocketperm, as Redis does: a stale socket file is
+// replaced.
+func (s *Server) listenUnix(path string) error {
+	os.Remove(path)
+	l, err := net.Listen("unix", path)
+	if err != nil {
+		return err
+	}
+	if perm := s.cfg.UnixSocketPerm; perm != 0 {
+		if err := os.Chmod(path, os.FileMode(perm)); err != nil {
+			l.Close()
+			return err
+		}
+	}
+	// Closing the listener must not unlink a file a new server made.
+	l.(*net.UnixListener).SetUnlinkOnClose(false)
+	s.unixListener = l
+	return nil
+}
+
 // Addr is the address of the first listener.
 func (s *Server) Addr() net.Addr {
 	if len(s.listeners) == 0 {
@@ -454,6 +491,10 @@ func (s *Server) closeListeners() {
 	for _, l := range s.listeners {
 		l.Close()
 	}
+	if l := s.unixListener; l != nil {
+		l.Close()
+		os.Remove(s.cfg.UnixSocket)
+	}
 }
 
 func (s *Server) acceptLoop(l net.Listener) {
@@ -504,6 +545,7 @@ func (s *Server) applyConfig() {
 	s.eng.Watch(s.cfg.WatchdogPeriod > 0)
 	s.eng.LazyExpire = s.cfg.LazyfreeLazyExpire
 	s.obuf = obufLimits(s.cfg.ClientOutputBufferLimits)
+	s.ks.WritableReplica = !s.cfg.ReplicaReadOnly
 }
 
 // now is the wall clock in milliseconds.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/redoubt-db/redoubt/aof"
 	"github.com/redoubt-db/redoubt/command"
@@ -51,7 +52,20 @@ var errShutdown = errors.New("Errors trying to shut down the server. Check the l
 // server goes on. The caller holds the engine lock.
 func (s *Server) finishShutdown(f shutdownFlags) error {
 	if n := len(s.repl.replicas); n > 0 {
-		s.log.Noticef("%d of %d replicas are in sync when shutting down.", n, n)
+		synced := 0
+		for _, c := range s.repl.replicas {
+			if c.rs.state == replOnline && c.rs.ackOff == s.repl.offset {
+				synced++
+				continue
+			}
+			state := "wait_bgsave"
+			if c.rs.state == replOnline {
+				state = "online"
+			}
+			s.log.Warningf("Lagging replica %s reported offset %d behind master, lag=%d, state=%s.",
+				c.replicaName(), s.repl.offset-c.rs.ackOff, int64(time.Since(c.rs.ackTime).Seconds()), state)
+		}
+		s.log.Noticef("%d of %d replicas are in sync when shutting down.", synced, n)
 	}
 	if s.persist.bg != nil {
 		s.log.Warningf("There is a child saving an .rdb. Killing it!")
@@ -132,6 +146,11 @@ func (s *Server) shutdownFromSignal() {
 		return
 	}
 	s.log.Warningf("User requested shutdown...")
+	if s.waitReplicasBeforeShutdown(f, nil) {
+		s.shutdownASAP.Store(0)
+		s.eng.Unlock()
+		return
+	}
 	err := s.finishShutdown(f)
 	s.shutdownASAP.Store(0)
 	s.eng.Unlock()
@@ -154,6 +173,12 @@ func shutdownCmd(s *Server, c *client, ctx *command.Ctx) {
 		return
 	}
 	if abort {
+		if s.shutdownWait.active {
+			s.abortShutdownWait()
+			s.log.Noticef("Shutdown manually aborted.")
+			ctx.W.OK()
+			return
+		}
 		// A signalled shutdown waits for the cron: it can be cancelled.
 		if s.shutdownASAP.Swap(0) == 0 {
 			ctx.Err("ERR No shutdown in progress.")
@@ -177,7 +202,16 @@ func shutdownCmd(s *Server, c *client, ctx *command.Ctx) {
 		r.Killed = true
 		s.scripts.abandon = true
 	}
+	if s.shutdownWait.active {
+		// Already waiting for the replicas: this one waits too.
+		s.blockForShutdown(c, ctx)
+		return
+	}
 	s.log.Warningf("User requested shutdown...")
+	if s.waitReplicasBeforeShutdown(f, c) {
+		s.blockForShutdown(c, ctx)
+		return
+	}
 	if err := s.finishShutdown(f); err != nil {
 		ctx.Err("ERR Errors trying to SHUTDOWN. Check logs.")
 		return
@@ -187,4 +221,89 @@ func shutdownCmd(s *Server, c *client, ctx *command.Ctx) {
 	c.closing.Store(closeASAP)
 	s.closeListeners()
 	go s.shutdown(0)
+}
+
+// shutdownWaitState is a SHUTDOWN waiting for the replicas to catch up
+// (shutdown-timeout), writes held meanwhile, as Redis 7.0 waits before
+// it saves and exits, so that the replicas have every write.
+type shutdownWaitState struct {
+	active   bool
+	deadline time.Time
+	flags    shutdownFlags
+	// clients are the SHUTDOWN callers blocked until it ends.
+	clients []*client
+}
+
+// replicasInSync reports whether every replica acknowledged the whole
+// stream (Redis's isReadyToShutdown).
+func (s *Server) replicasInSync() bool {
+	for _, c := range s.repl.replicas {
+		if c.rs.ackOff != s.repl.offset {
+			return false
+		}
+	}
+	return true
+}
+
+// waitReplicasBeforeShutdown starts waiting for lagging replicas, unless
+// NOW, a zero shutdown-timeout or replicas in sync say not to; it
+// reports whether the shutdown now waits. The caller holds the engine
+// lock.
+func (s *Server) waitReplicasBeforeShutdown(f shutdownFlags, c *client) bool {
+	if f.now || s.cfg.ShutdownTimeout == 0 || s.replicasInSync() {
+		return false
+	}
+	s.shutdownWait = shutdownWaitState{active: true, flags: f,
+		deadline: time.Now().Add(time.Duration(s.cfg.ShutdownTimeout) * time.Second)}
+	if !s.pause.active(now()) {
+		s.repl.getAck = true
+		s.replBeforeSleep()
+	}
+	s.pause.shutdown = true
+	s.ks.ExpiryPaused = true
+	s.log.Noticef("Waiting for replicas before shutting down.")
+	return true
+}
+
+// blockForShutdown blocks a SHUTDOWN caller until the wait ends.
+func (s *Server) blockForShutdown(c *client, ctx *command.Ctx) {
+	c.blocked = &blockState{cmd: ctx.Cmd, args: copyArgs(ctx.Args)}
+	s.blockedClients++
+	s.shutdownWait.clients = append(s.shutdownWait.clients, c)
+}
+
+// shutdownWaitCron ends the wait when the replicas caught up or the
+// time is up: the server shuts down, or, if the data cannot be kept,
+// goes on and tells the callers. The caller holds the engine lock.
+func (s *Server) shutdownWaitCron(t time.Time) {
+	w := &s.shutdownWait
+	if !w.active || (t.Before(w.deadline) && !s.replicasInSync()) {
+		return
+	}
+	if err := s.finishShutdown(w.flags); err != nil {
+		s.abortShutdownWait()
+		return
+	}
+	for _, c := range w.clients {
+		s.unblock(c)
+		c.closing.Store(closeASAP)
+	}
+	s.closeListeners()
+	go s.shutdown(0)
+}
+
+// abortShutdownWait ends the wait without shutting down: the callers
+// get Redis's error, and writes are released.
+func (s *Server) abortShutdownWait() {
+	w := &s.shutdownWait
+	for _, c := range w.clients {
+		if c.blocked != nil {
+			c.reply.Error("ERR Errors trying to SHUTDOWN. Check logs.")
+			s.RecordError("ERR")
+			s.endBlock(c, 0)
+		}
+	}
+	*w = shutdownWaitState{}
+	s.pause.shutdown = false
+	s.releaseHeld()
 }

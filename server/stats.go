@@ -11,9 +11,12 @@ type stats struct {
 	rejectedConns       int64
 	commands            int64
 	rejectedCalls       int64
-	totalErrorReplies   int64
-	errStatsOverflow    bool
-	dirty               int64
+	// unexpectedErrors counts errors a replica's primary or the AOF
+	// got (unexpected_error_replies).
+	unexpectedErrors  int64
+	totalErrorReplies int64
+	errStatsOverflow  bool
+	dirty             int64
 	// jobs counts background saves and rewrites started (INFO
 	// total_forks: each is a fork in Redis).
 	jobs          int64

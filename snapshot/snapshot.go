@@ -193,6 +193,9 @@ type LoadOptions struct {
 	YieldEvery int64
 	// KeyDelay slows the load down per key (key-load-delay, for tests).
 	KeyDelay func()
+	// Expired, if set, is told of each key not loaded because its time
+	// had passed, with its database's index.
+	Expired func(db int, key []byte)
 	// EmptyKey, if set, is told of each empty collection skipped.
 	EmptyKey func(key []byte)
 	// Function loads a function library's code found in the file; a
@@ -361,6 +364,9 @@ func Read(data []byte, ks *keyspace.Keyspace, cfg *config.Values, opts LoadOptio
 		if expire >= 0 && opts.Now > 0 && expire < opts.Now {
 			ks.FreeValue(kind, enc, val)
 			out.Expired++
+			if opts.Expired != nil {
+				opts.Expired(db.ID, key)
+			}
 		} else {
 			if old := db.Find(key); old != dict.None {
 				if !opts.Replace {

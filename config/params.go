@@ -131,7 +131,7 @@ type Values struct {
 	OOMScoreAdjValues        [3]int64
 	// Replication (see server/replication.go and server/replica.go).
 	ReplBacklogSize, ReplBacklogTTL                    int64
-	ReplBacklogCover, ReplBacklogMaxSize               int64
+	ReplBacklogCover, ReplBacklogCoverLimit            int64
 	ReplDisklessSync                                   bool
 	ReplDisklessSyncDelay, ReplDisklessSyncMaxReplicas int64
 	ReplDisklessLoad                                   string
@@ -373,10 +373,10 @@ func table() []*Param {
 		intParam("maxmemory-clients", 0, -100, longMax, memUnits|percent, func(v *Values) *int64 { return &v.MaxMemoryClients }),
 		intParam("repl-backlog-ttl", 3600, 0, longMax, 0, func(v *Values) *int64 { return &v.ReplBacklogTTL }),
 		// Incident 2's guardrail: the backlog grows to hold this many
-		// seconds of stream, up to repl-backlog-max-size (0: Redis's
+		// seconds of stream, up to repl-backlog-cover-limit (0: Redis's
 		// fixed repl-backlog-size).
 		intParam("repl-backlog-cover", 60, 0, 86400, 0, func(v *Values) *int64 { return &v.ReplBacklogCover }).flag(Extension),
-		intParam("repl-backlog-max-size", 256<<20, 1, longMax, memUnits, func(v *Values) *int64 { return &v.ReplBacklogMaxSize }).flag(Extension),
+		intParam("repl-backlog-cover-limit", 256<<20, 1, longMax, memUnits, func(v *Values) *int64 { return &v.ReplBacklogCoverLimit }).flag(Extension),
 		intParam("auto-aof-rewrite-min-size", 64<<20, 0, longMax, memUnits, func(v *Values) *int64 { return &v.AutoAOFRewriteMinSize }),
 		intParam("loading-process-events-interval-bytes", 2<<20, 1024, intMax, 0, func(v *Values) *int64 { return &v.LoadingEventsInterval }).flag(Hidden),
 

@@ -9,7 +9,7 @@ import "time"
 // primary drowns (the full-resync storm). Here the backlog also holds at
 // least the last repl-backlog-cover seconds of stream: before the ring
 // would drop a byte written within that window, it grows, up to
-// repl-backlog-max-size; once the window's writes fit in a quarter of
+// repl-backlog-cover-limit; once the window's writes fit in a quarter of
 // it, it shrinks back towards repl-backlog-size. The cover applies while
 // repl-backlog-size is left at its default: an operator who sized the
 // backlog gets exactly that size, as in Redis. INFO reports how many
@@ -39,7 +39,7 @@ func (s *Server) backlogRoom(n int) {
 	r := &s.repl
 	b := r.backlog
 	over := b.HistLen() + n - b.Size()
-	if over <= 0 || !s.coverOn() || int64(b.Size()) >= s.cfg.ReplBacklogMaxSize {
+	if over <= 0 || !s.coverOn() || int64(b.Size()) >= s.cfg.ReplBacklogCoverLimit {
 		return
 	}
 	// The oldest byte kept after the append would be First()+over.
@@ -47,7 +47,7 @@ func (s *Server) backlogRoom(n int) {
 		return
 	}
 	size := max(2*b.Size(), b.HistLen()+n)
-	size = int(min(int64(size), s.cfg.ReplBacklogMaxSize))
+	size = int(min(int64(size), s.cfg.ReplBacklogCoverLimit))
 	b.Resize(size)
 }
 

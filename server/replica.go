@@ -185,6 +185,8 @@ func (s *Server) unsetPrimary() {
 	s.cfg.ReplicaOfHost, s.cfg.ReplicaOfPort = "", 0
 	r.id2, r.secondOffset = r.id, r.offset+1
 	r.id = repl.NewID()
+	// The backlog's time to live counts from now, as a primary's.
+	r.noReplicasSince = time.Now()
 	s.log.Noticef("Setting secondary replication ID to %s, valid up to offset: %d. New replication ID is %s", r.id2, r.secondOffset, r.id)
 	r.selDB = -1
 	s.dropReplicas()
@@ -256,7 +258,8 @@ func (s *Server) runLink(lk *masterLink) {
 		err := s.followPrimary(lk)
 		s.eng.Lock()
 		stopped := isClosed(lk.stop)
-		if lk.state == linkConnected {
+		wasUp := lk.state == linkConnected
+		if wasUp {
 			s.log.Noticef("Connection with master lost.")
 			s.log.Noticef("Caching the disconnected master state.")
 			lk.downSince = time.Now()
@@ -283,7 +286,13 @@ func (s *Server) runLink(lk *masterLink) {
 			failures = 0
 		}
 		wait := linkRetry
-		if failures > linkFastRetries {
+		if wasUp {
+			// A link that was up reconnects at once, as Redis does:
+			// every second of waiting is backlog the primary may
+			// recycle.
+			wait = 0
+			s.log.Noticef("Reconnecting to MASTER %s:%d", lk.host, lk.port)
+		} else if failures > linkFastRetries {
 			wait = min(linkRetry<<min(failures-linkFastRetries, 4), linkRetryMax)
 		}
 		select {

@@ -197,6 +197,7 @@ func (s *Server) createBacklog() {
 	r := &s.repl
 	r.backlog = repl.NewBacklog(int(s.cfg.ReplBacklogSize), r.offset)
 	r.selDB = -1
+	r.noReplicasSince = time.Now()
 	if r.unfeed == nil {
 		// Commands are recorded for replicas only while there is a
 		// backlog to take them (Redis's shouldPropagate).
@@ -429,6 +430,9 @@ func (s *Server) startFullSync(ctx *command.Ctx) {
 		s.eng.Lock()
 		defer s.eng.Unlock()
 		r.jobs--
+		// What the walk held beyond the dataset: Redis reports its
+		// replication child's copy-on-write here too.
+		s.persist.lastCowSize = b.Peak
 		s.fullSyncDone(batch, diskless, err)
 	}()
 }

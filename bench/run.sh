@@ -25,8 +25,14 @@
 # Scripts: EVALSHA of a script doing one GET and one SET at -P 1 and
 # -P 16, and the GCRA rate limiter of bench/ratelimit.lua on 10,000 keys,
 # both with -c 50.
+# Replication: SET throughput at -P 16 with 0, 1 and 2 replicas of the
+# same server attached; a full sync of REPL_KEYS keys under a SET load
+# (its time, and the memory it cost the primary: Redis's fork reports
+# copy-on-write, Redoubt's peak resident growth is sampled), and the
+# replication lag in bytes (primary's offset minus the replica's last
+# ACK, sampled every 100 ms) under that load.
 # PHASES picks among throughput, memory, collections, snapshot, aof,
-# scripts (default: all). Results go to stdout and to bench/out/<timestamp>.md.
+# scripts, replication (default: all). Results go to stdout and to bench/out/<timestamp>.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -37,7 +43,8 @@ PIPELINES=${PIPELINES:-"1 16"}
 MEM_KEYS=${MEM_KEYS:-1000000}
 MEM_REQUESTS=${MEM_REQUESTS:-2000000}
 COLLECTIONS=${COLLECTIONS:-1000000}
-PHASES=${PHASES:-"throughput memory collections snapshot aof scripts"}
+REPL_KEYS=${REPL_KEYS:-1000000}
+PHASES=${PHASES:-"throughput memory collections snapshot aof scripts replication"}
 phase() { [[ " $PHASES " == *" $1 "* ]]; }
 
 for bin in redis-server redis-benchmark redis-cli; do
@@ -316,6 +323,81 @@ for row in "get+set:1" "get+set:16" "ratelimit:1"; do
     echo "| evalsha $name | $P | $r_rps | $d_rps | **$(ratio "$d_rps" "$r_rps")** | $r_p99 | $d_p99 |" | tee -a "$report"
 done
 stop_servers
+fi
+if phase replication; then
+# start_one KIND DIR [options...] -> sets ONE_PORT and ONE_PID
+start_one() {
+    local kind=$1 dir=$2; shift 2
+    local bin=redis-server
+    [ "$kind" = d ] && bin="$work/redoubt-server"
+    ONE_PORT=$(free_port)
+    mkdir -p "$dir"
+    "$bin" --port "$ONE_PORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$dir" --repl-diskless-sync-delay 0 --enable-debug-command yes "$@" >"$dir/log" 2>&1 &
+    ONE_PID=$!
+    wait_up "$ONE_PORT"
+}
+rinfo() { redis-cli -p "$1" info replication | tr -d '\r' | awk -F: -v k="$2" '$1 == k {print $2}'; }
+wait_link() {
+    for _ in $(seq 6000); do [ "$(rinfo "$1" master_link_status)" = up ] && return; sleep 0.05; done
+    echo "replica on $1 never synced" >&2; exit 1
+}
+{
+    echo
+    echo "| SET -P 16 with replicas | Redis ops/s | Redoubt ops/s | ratio |"
+    echo "|---|---|---|---|"
+} | tee -a "$report"
+for nrep in 0 1 2; do
+    declare -A rps=()
+    for kind in r d; do
+        start_one $kind "$work/p$kind"; pport=$ONE_PORT; pids=($ONE_PID)
+        for i in $(seq "$nrep"); do
+            start_one $kind "$work/s$kind$i" --replicaof 127.0.0.1 "$pport"; pids+=($ONE_PID)
+            wait_link "$ONE_PORT"
+        done
+        : >"$work/x.txt"
+        for _ in $(seq "$REPEATS"); do bench_one "$pport" set 16 >>"$work/x.txt"; done
+        rps[$kind]=$(awk '{print $1}' "$work/x.txt" | median)
+        kill "${pids[@]}"; wait "${pids[@]}" 2>/dev/null || true
+        rm -rf "$work/p$kind" "$work/s$kind"*
+    done
+    echo "| $nrep | ${rps[r]} | ${rps[d]} | **$(ratio "${rps[d]}" "${rps[r]}")** |" | tee -a "$report"
+done
+declare -A fs=()
+for kind in r d; do
+    start_one $kind "$work/p$kind"; pport=$ONE_PORT; ppid=$ONE_PID
+    redis-cli -p "$pport" debug populate "$REPL_KEYS" key 16 >/dev/null
+    redis-benchmark -p "$pport" -t set -n 100000000 -c 50 -P 16 -r 1000000 -d 16 >/dev/null 2>&1 &
+    load=$!
+    sleep 1
+    before=$(rss "$ppid"); peak=$before
+    t0=$(tnow)
+    start_one $kind "$work/s$kind" --replicaof 127.0.0.1 "$pport"; rpid=$ONE_PID; rport=$ONE_PORT
+    while [ "$(rinfo "$rport" master_link_status)" != up ]; do
+        peak=$(( $(rss "$ppid") > peak ? $(rss "$ppid") : peak )); sleep 0.05
+    done
+    fs[$kind.time]=$(awk -v a="$t0" -v b="$(tnow)" 'BEGIN {printf "%.2f", b-a}')
+    fs[$kind.rss]=$(( peak - before ))
+    fs[$kind.cow]=$(pinfo "$pport" rdb_last_cow_size)
+    : >"$work/lag.txt"
+    for _ in $(seq 50); do
+        off=$(rinfo "$pport" master_repl_offset)
+        ack=$(redis-cli -p "$pport" info replication | tr -d '\r' | sed -n 's/^slave0:.*offset=\([0-9]*\).*/\1/p')
+        echo $(( off - ack )) >>"$work/lag.txt"; sleep 0.1
+    done
+    fs[$kind.lag]=$(median <"$work/lag.txt"); fs[$kind.lagmax]=$(sort -g "$work/lag.txt" | tail -1)
+    kill "$load" "$rpid" "$ppid"; wait "$load" "$rpid" "$ppid" 2>/dev/null || true
+    rm -rf "$work/p$kind" "$work/s$kind"
+done
+mib() { awk -v b="$1" 'BEGIN {printf "%.1f", b/1048576}'; }
+{
+    echo
+    echo "| full sync of $REPL_KEYS keys under SET -P 16 load | Redis | Redoubt | ratio |"
+    echo "|---|---|---|---|"
+    echo "| time to link up (s) | ${fs[r.time]} | ${fs[d.time]} | **$(ratio "${fs[d.time]}" "${fs[r.time]}")** |"
+    echo "| primary's resident growth, peak (MiB) | $(mib "${fs[r.rss]}") | $(mib "${fs[d.rss]}") | |"
+    echo "| copy-on-write reported (MiB) | $(mib "${fs[r.cow]}") | $(mib "${fs[d.cow]}") | |"
+    echo "| replication lag after it, median / max (bytes) | ${fs[r.lag]} / ${fs[r.lagmax]} | ${fs[d.lag]} / ${fs[d.lagmax]} | |"
+} | tee -a "$report"
 fi
 echo
 echo "written to $report"

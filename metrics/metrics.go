@@ -45,6 +45,14 @@ type Snapshot struct {
 	Commands            []CommandStats
 	DBs                 []DBStats
 	Errors              []ErrorStats
+	// Replication: the stream's offset, the replicas of a primary, the
+	// link of a replica (nil on a primary), the backlog.
+	MasterReplOffset int64
+	Replicas         []ReplicaStats
+	Link             *LinkStats
+	BacklogSize      int64
+	BacklogHistLen   int64
+	BacklogCovers    int64
 	// Redoubt's own series.
 	ScriptBusy     bool
 	LatencyLatest  []LatencyEvent
@@ -68,6 +76,21 @@ type DBStats struct {
 type ErrorStats struct {
 	Code  string
 	Count int64
+}
+
+// ReplicaStats is an INFO slaveN line.
+type ReplicaStats struct {
+	IP, Port, State string
+	Offset          int64
+	LagSeconds      int64
+}
+
+// LinkStats is a replica's link to its primary.
+type LinkStats struct {
+	Host, Port         string
+	Up, SyncInProgress bool
+	LastIOSeconds      int64
+	SlaveReplOffset    int64
 }
 
 // LatencyEvent is a latency monitor event's latest and worst samples.
@@ -136,6 +159,17 @@ var (
 	descErrors          = desc("redis_errors_total", "Error replies, by error code.", "err")
 	descLatencyLatest   = desc("redis_latency_spike_last", "The latest latency spike's start, Unix seconds.", "event_name")
 	descLatencyDuration = desc("redis_latency_spike_duration_seconds", "The latest latency spike's duration.", "event_name")
+	descReplOffset      = desc("redis_master_repl_offset", "master_repl_offset")
+	descSlaveOffset     = desc("redis_connected_slave_offset_bytes", "Offset of connected slave", "slave_ip", "slave_port", "slave_state")
+	descSlaveLag        = desc("redis_connected_slave_lag_seconds", "Lag of connected slave", "slave_ip", "slave_port", "slave_state")
+	descLinkUp          = desc("redis_master_link_up", "master_link_status (1 up)", "master_host", "master_port")
+	descLinkLastIO      = desc("redis_master_last_io_seconds_ago", "master_last_io_seconds_ago", "master_host", "master_port")
+	descLinkOffset      = desc("redis_slave_repl_offset", "slave_repl_offset", "master_host", "master_port")
+	descLinkSyncing     = desc("redis_master_sync_in_progress", "master_sync_in_progress", "master_host", "master_port")
+	descBacklogSize     = desc("redoubt_repl_backlog_size_bytes", "The replication backlog's size now (it grows to cover repl-backlog-cover seconds).")
+	descBacklogHist     = desc("redoubt_repl_backlog_history_bytes", "Stream bytes the backlog holds (repl_backlog_histlen).")
+	descBacklogCovers   = desc("redoubt_repl_backlog_covers_seconds", "Seconds of stream the backlog holds: how long a replica may stay cut off and still continue partially.")
+	descLagOfBacklog    = desc("redoubt_replica_lag_backlog_ratio", "A replica's lag as a share of the backlog's history: at 1 a cut link needs a full resync.", "slave_ip", "slave_port")
 	descScriptBusy      = desc("redoubt_script_busy", "1 while a script runs past busy-reply-threshold (other clients get -BUSY).")
 	descScriptRollback  = desc("redoubt_script_kill_rollback", "1 when SCRIPT KILL rolls back a script that wrote (script-kill-rollback).")
 	descLatencyMax      = desc("redoubt_latency_spike_max_seconds", "The worst latency spike of the event since the last LATENCY RESET.", "event_name")
@@ -196,6 +230,24 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(descLatencyDuration, prometheus.GaugeValue, float64(ev.LatestMs)/1000, ev.Event)
 		ch <- prometheus.MustNewConstMetric(descLatencyMax, prometheus.GaugeValue, float64(ev.MaxMs)/1000, ev.Event)
 	}
+	gauge(descReplOffset, s.MasterReplOffset)
+	for _, r := range s.Replicas {
+		gauge(descSlaveOffset, r.Offset, r.IP, r.Port, r.State)
+		gauge(descSlaveLag, r.LagSeconds, r.IP, r.Port, r.State)
+		if s.BacklogHistLen > 0 {
+			lag := float64(s.MasterReplOffset-r.Offset) / float64(s.BacklogHistLen)
+			ch <- prometheus.MustNewConstMetric(descLagOfBacklog, prometheus.GaugeValue, lag, r.IP, r.Port)
+		}
+	}
+	if l := s.Link; l != nil {
+		gauge(descLinkUp, boolInt(l.Up), l.Host, l.Port)
+		gauge(descLinkLastIO, l.LastIOSeconds, l.Host, l.Port)
+		gauge(descLinkOffset, l.SlaveReplOffset, l.Host, l.Port)
+		gauge(descLinkSyncing, boolInt(l.SyncInProgress), l.Host, l.Port)
+	}
+	gauge(descBacklogSize, s.BacklogSize)
+	gauge(descBacklogHist, s.BacklogHistLen)
+	gauge(descBacklogCovers, s.BacklogCovers)
 	gauge(descScriptBusy, boolInt(s.ScriptBusy))
 	gauge(descScriptRollback, boolInt(s.ScriptRollback))
 }

@@ -133,9 +133,37 @@ func (s *Server) fillSnapshot(out *metrics.Snapshot) {
 	for code, n := range s.errStats {
 		out.Errors = append(out.Errors, metrics.ErrorStats{Code: code, Count: n})
 	}
+	s.replicationMetrics(out)
 	for _, name := range s.latencyEvents() {
 		ts := s.latency[name]
 		last := ts.latest()
 		out.LatencyLatest = append(out.LatencyLatest, metrics.LatencyEvent{Event: name, LatestMs: last.ms, MaxMs: ts.max, Timestamp: last.time})
+	}
+}
+
+// replicationMetrics adds INFO replication's figures to a scrape.
+func (s *Server) replicationMetrics(out *metrics.Snapshot) {
+	r := &s.repl
+	nowT := time.Now()
+	out.ConnectedSlaves = int64(len(r.replicas))
+	out.MasterReplOffset = r.offset
+	for _, c := range r.replicas {
+		state := "wait_bgsave"
+		switch c.rs.state {
+		case replSending:
+			state = "send_bulk"
+		case replOnline, replWaitAck:
+			state = "online"
+		}
+		out.Replicas = append(out.Replicas, metrics.ReplicaStats{IP: c.replicaIP(), Port: strconv.Itoa(c.rs.listenPort),
+			State: state, Offset: c.rs.ackOff, LagSeconds: int64(nowT.Sub(c.rs.ackTime).Seconds())})
+	}
+	if lk := r.master; lk != nil {
+		out.Link = &metrics.LinkStats{Host: lk.host, Port: strconv.Itoa(lk.port), Up: lk.state == linkConnected,
+			SyncInProgress: lk.state == linkTransfer, LastIOSeconds: (now() - lk.lastIO.Load()) / 1000, SlaveReplOffset: r.offset}
+	}
+	if b := r.backlog; b != nil {
+		out.BacklogSize, out.BacklogHistLen = int64(b.Size()), int64(b.HistLen())
+		out.BacklogCovers = s.backlogCoversSeconds(nowT)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/redoubt-db/redoubt/internal/difftest"
 )
@@ -84,5 +85,38 @@ func TestMetricsEndpoint(t *testing.T) {
 	c.Do("config", "set", "metrics-port", "0")
 	if _, err := http.Get("http://127.0.0.1:" + strconv.Itoa(port) + "/metrics"); err == nil {
 		t.Error("the endpoint still answers after CONFIG SET metrics-port 0")
+	}
+}
+
+// The replication series carry redis_exporter's names and labels on both
+// sides of a link, and Redoubt's backlog series say how long a replica
+// may stay cut off.
+func TestReplicationMetrics(t *testing.T) {
+	pport, rport := difftest.FreePort(t), difftest.FreePort(t)
+	paddr := difftest.StartRedoubt(t, "metrics-port "+strconv.Itoa(pport), "repl-diskless-sync-delay 0")
+	host, port, _ := strings.Cut(paddr, ":")
+	raddr := difftest.StartRedoubt(t, "metrics-port "+strconv.Itoa(rport), "replicaof "+host+" "+port)
+	p, r := difftest.Dial(t, paddr), difftest.Dial(t, raddr)
+	p.Do("set", "k", "v")
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(string(r.Do("info", "replication")), "master_link_status:up") || string(r.Do("get", "k")) != "$1\r\nv\r\n" {
+		if time.Now().After(deadline) {
+			t.Fatalf("the replica did not sync: %s", r.Do("info", "replication"))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	p.Do("set", "k2", "v") // the stream moves once a replica is attached
+	ps, rs := scrape(t, pport), scrape(t, rport)
+	if v := metricValue(ps, "redis_connected_slaves"); v != "1" {
+		t.Errorf("primary: redis_connected_slaves = %q", v)
+	}
+	if v := metricValue(ps, "redis_master_repl_offset"); v == "" || v == "0" {
+		t.Errorf("primary: redis_master_repl_offset = %q", v)
+	}
+	if !strings.Contains(ps, "redis_connected_slave_offset_bytes{slave_ip=\"127.0.0.1\"") || !strings.Contains(ps, "redoubt_repl_backlog_covers_seconds") {
+		t.Errorf("primary: replica or backlog series missing:\n%s", ps)
+	}
+	if v := metricValue(rs, `redis_master_link_up{master_host="`+host+`",master_port="`+port+`"}`); v != "1" {
+		t.Errorf("replica: redis_master_link_up = %q\n%s", v, rs)
 	}
 }

@@ -41,7 +41,8 @@ fuzztime=${FUZZTIME:-20000x}
 for target in ./protocol:FuzzParser ./rdb:FuzzDecoder ./rdb:FuzzLZF ./listpack:FuzzValidate \
     ./intset:FuzzValidate ./types/hll:FuzzValue ./keys:FuzzRestore ./snapshot:FuzzRead \
     ./types/stream:FuzzStreamRestore ./aof:FuzzReader ./ziplist:FuzzZiplist ./zipmap:FuzzZipmap \
-    ./script/lualib/cjson:FuzzDecode ./script/lualib/cmsgpack:FuzzUnpack ./script/lualib/luastruct:FuzzUnpack; do
+    ./script/lualib/cjson:FuzzDecode ./script/lualib/cmsgpack:FuzzUnpack ./script/lualib/luastruct:FuzzUnpack \
+    ./repl:FuzzPayload; do
     out=$(go test -run XXX -fuzz "^${target#*:}\$" -fuzztime "$fuzztime" "${target%%:*}" 2>&1) ||
         { echo "$out"; exit 1; }
 done

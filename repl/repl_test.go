@@ -171,3 +171,27 @@ func TestCheckerSeesDamage(t *testing.T) {
 		t.Fatal("truncated file accepted")
 	}
 }
+
+// Whatever a primary sends, reading a transfer fails or succeeds: it
+// never panics nor returns more bytes than came.
+func FuzzPayload(f *testing.F) {
+	mark := strings.Repeat("x", IDLen)
+	f.Add([]byte("$5\r\nhello"))
+	f.Add([]byte("\n\n$EOF:" + mark + "\r\nhello" + mark))
+	f.Add([]byte("$EOF:" + mark + "\r\n" + mark[:20]))
+	f.Add([]byte("-ERR x\r\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		r := bufio.NewReader(bytes.NewReader(b))
+		p, err := ReadPayloadHeader(r)
+		if err != nil {
+			return
+		}
+		var out bytes.Buffer
+		var c Checker
+		n, _ := p.Copy(io.MultiWriter(&out, &c), r, nil)
+		if n != int64(out.Len()) || out.Len() > len(b) {
+			t.Fatalf("copied %d, wrote %d, from %d bytes", n, out.Len(), len(b))
+		}
+		c.Check()
+	})
+}

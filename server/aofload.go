@@ -364,7 +364,11 @@ func (s *Server) replay(c *client, cmd *command.Command, args [][]byte) {
 // loadingState is INFO's loading fields, and what refuses commands with
 // -LOADING meanwhile.
 type loadingState struct {
-	active      bool
+	active bool
+	// async is set while a replica receives, with repl-diskless-load
+	// swapdb, a dataset of the history it already serves: it goes on
+	// serving the old one meanwhile (async_loading).
+	async       bool
 	start       time.Time
 	total, done int64
 }

@@ -151,7 +151,7 @@ func (s *Server) infoString(want map[string]bool) string {
 			k string
 			v any
 		}{
-			{"loading", loading}, {"async_loading", 0}, {"current_cow_peak", cowPeak}, {"current_cow_size", cow},
+			{"loading", loading}, {"async_loading", boolInt(s.loading.async)}, {"current_cow_peak", cowPeak}, {"current_cow_size", cow},
 			{"current_cow_size_age", 0}, {"current_fork_perc", 0.0}, {"current_save_keys_processed", bgKeys},
 			{"current_save_keys_total", bgTotal}, {"rdb_changes_since_last_save", s.stats.dirty},
 			{"rdb_bgsave_in_progress", bgInProgress}, {"rdb_last_save_time", s.lastSave},

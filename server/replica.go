@@ -556,8 +556,26 @@ func (s *Server) fullResync(lk *masterLink, rd *bufio.Reader, id string, off int
 			return linkError("I/O error trying to sync with MASTER: " + errText(err))
 		}
 	} else {
+		// A diskless load is a load from the start of the transfer, as
+		// Redis loads from the socket: clients get -LOADING, except
+		// with swapdb over the same history, where the old dataset is
+		// served until the new one replaces it (async_loading). Either
+		// way the old dataset stays until the new one arrived whole.
+		s.eng.Lock()
+		s.log.Noticef("MASTER <-> REPLICA sync: Loading DB in memory")
+		if s.cfg.ReplDisklessLoad == "swapdb" && id == s.repl.id {
+			s.loading.async = true
+		} else {
+			s.startLoading(max(p.Size, 0))
+		}
+		s.eng.Unlock()
 		var buf bufferWriter
-		if _, err := p.Copy(io.MultiWriter(&buf, &check), rd, progress); err != nil {
+		_, err := p.Copy(io.MultiWriter(&buf, &check), rd, progress)
+		if err != nil {
+			s.eng.Lock()
+			s.stopLoading()
+			s.loading.async = false
+			s.eng.Unlock()
 			return linkError("I/O error trying to sync with MASTER: " + errText(err))
 		}
 		data = buf.b
@@ -566,6 +584,11 @@ func (s *Server) fullResync(lk *masterLink, rd *bufio.Reader, id string, off int
 	if err := check.Check(); err != nil {
 		if tmp != "" {
 			os.Remove(tmp)
+		} else {
+			s.eng.Lock()
+			s.stopLoading()
+			s.loading.async = false
+			s.eng.Unlock()
 		}
 		return linkError("MASTER <-> REPLICA sync: " + err.Error() + "; keeping the current dataset and retrying")
 	}
@@ -575,6 +598,8 @@ func (s *Server) fullResync(lk *masterLink, rd *bufio.Reader, id string, off int
 		if tmp != "" {
 			os.Remove(tmp)
 		}
+		s.stopLoading()
+		s.loading.async = false
 		return nil
 	}
 	err = s.loadFromPrimary(lk, data, tmp, id, off)
@@ -631,7 +656,7 @@ func (s *Server) loadFromPrimary(lk *masterLink, data []byte, tmp, id string, of
 		opts.Yield = func(done int64) { s.loading.done = done; s.loadingYield() }
 		got, err = snapshot.Load(path, s.ks, &s.cfg.Values, opts)
 	} else {
-		s.log.Noticef("MASTER <-> REPLICA sync: Loading DB in memory")
+		s.loading.async = false
 		s.startLoading(int64(len(data)))
 		opts.Yield = func(done int64) { s.loading.done = done; s.loadingYield() }
 		got, err = snapshot.Read(data, s.ks, &s.cfg.Values, opts)

@@ -101,6 +101,14 @@ func (s *Server) resetStats() {
 
 // registerConfigAppliers makes parameter changes take effect.
 func (s *Server) registerConfigAppliers() {
+	s.cfg.OnApply("repl-backlog-size", func() error {
+		// At once, as Redis resizes it: writes that follow in the same
+		// transaction already meet the new size.
+		if b := s.repl.backlog; b != nil && (!s.coverOn() || b.Size() < int(s.cfg.ReplBacklogSize)) {
+			b.Resize(int(s.cfg.ReplBacklogSize))
+		}
+		return nil
+	})
 	s.cfg.OnApply("port", func() error {
 		if err := s.rebind(); err != nil {
 			return errors.New("Unable to listen on this port. Check server logs.")

@@ -82,6 +82,11 @@ func (s *Server) coverCron(t time.Time) {
 	}
 	if s.coverOn() {
 		windowBytes := r.offset - c.marks[0].off
+		if c.windowStart == 0 {
+			// No mark is as old as the window: all the history is in
+			// it, including what came before the first mark.
+			windowBytes = int64(b.HistLen())
+		}
 		if int64(b.Size()) > s.cfg.ReplBacklogSize && windowBytes*4 < int64(b.Size()) {
 			b.Resize(int(max(s.cfg.ReplBacklogSize, 2*windowBytes)))
 		}

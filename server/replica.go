@@ -245,8 +245,8 @@ func (s *Server) primaryClient() *client {
 // to linkRetryMax.
 const (
 	linkRetry       = time.Second
-	linkFastRetries = 5
-	linkRetryMax    = 10 * time.Second
+	linkFastRetries = 10
+	linkRetryMax    = 5 * time.Second
 )
 
 // runLink connects to the primary and follows it until the link is
@@ -350,17 +350,24 @@ func (s *Server) followPrimary(lk *masterLink) error {
 		for {
 			line, err := rd.ReadString('\n')
 			if err != nil {
+				var ne net.Error
+				if errors.As(err, &ne) && ne.Timeout() {
+					return "", errHandshakeTimeout
+				}
 				return "", err
 			}
 			if line = strings.TrimRight(line, "\r\n"); line != "" {
 				return line, nil
 			}
+			// A newline keeps the link alive while the primary
+			// prepares the snapshot.
+			conn.SetDeadline(time.Now().Add(timeout))
 		}
 	}
 	s.log.Noticef("Non blocking connect for SYNC fired the event.")
 	reply, err := ask("PING")
 	if err != nil {
-		return linkError("Error reading PING reply from master: " + errText(err))
+		return handshakeError("Error reading PING reply from master: ", err)
 	}
 	if strings.HasPrefix(reply, "-") && !strings.HasPrefix(reply, "-NOAUTH") && !strings.HasPrefix(reply, "-NOPERM") && !strings.HasPrefix(reply, "-ERR operation not permitted") {
 		return linkError("Error reply to PING from master: '" + reply + "'")
@@ -385,19 +392,19 @@ func (s *Server) followPrimary(lk *masterLink) error {
 		}
 	}
 	if reply, err = ask("REPLCONF", "listening-port", strconv.FormatInt(port, 10)); err != nil {
-		return linkError("Error reading REPLCONF reply: " + errText(err))
+		return handshakeError("Error reading REPLCONF reply: ", err)
 	} else if strings.HasPrefix(reply, "-") {
 		s.log.Noticef("(Non critical) Master does not understand REPLCONF listening-port: %s", reply)
 	}
 	if announceIP != "" {
 		if reply, err = ask("REPLCONF", "ip-address", announceIP); err != nil {
-			return linkError("Error reading REPLCONF reply: " + errText(err))
+			return handshakeError("Error reading REPLCONF reply: ", err)
 		} else if strings.HasPrefix(reply, "-") {
 			s.log.Noticef("(Non critical) Master does not understand REPLCONF ip-address: %s", reply)
 		}
 	}
 	if reply, err = ask("REPLCONF", "capa", "eof", "capa", "psync2"); err != nil {
-		return linkError("Error reading REPLCONF reply: " + errText(err))
+		return handshakeError("Error reading REPLCONF reply: ", err)
 	} else if strings.HasPrefix(reply, "-") {
 		s.log.Noticef("(Non critical) Master does not understand REPLCONF capa: %s", reply)
 	}
@@ -423,7 +430,7 @@ func (s *Server) followPrimary(lk *masterLink) error {
 	}
 	reply, err = ask(psync...)
 	if err != nil {
-		return linkError("Error reading PSYNC reply: " + errText(err))
+		return handshakeError("Error reading PSYNC reply: ", err)
 	}
 	if failingOver {
 		s.eng.Lock()
@@ -475,6 +482,10 @@ func (s *Server) followPrimary(lk *masterLink) error {
 	return s.applyStream(lk, conn, rd, timeout)
 }
 
+// errHandshakeTimeout is a primary silent for repl-timeout during the
+// handshake; Redis's words.
+var errHandshakeTimeout = linkError("Timeout connecting to the MASTER...")
+
 func replyOrErr(reply string, err error) string {
 	if err != nil {
 		return errText(err)
@@ -491,6 +502,15 @@ func errText(err error) string {
 		return "Connection reset by peer"
 	}
 	return strerror(err)
+}
+
+// handshakeError is a failed step of the handshake: a timeout in
+// Redis's words, anything else with what failed.
+func handshakeError(what string, err error) error {
+	if err == errHandshakeTimeout {
+		return err
+	}
+	return linkError(what + errText(err))
 }
 
 // linkUp marks the link connected. The caller holds the engine lock.
@@ -572,6 +592,8 @@ func (s *Server) fullResync(lk *masterLink, rd *bufio.Reader, id string, off int
 		var buf bufferWriter
 		_, err := p.Copy(io.MultiWriter(&buf, &check), rd, progress)
 		if err != nil {
+			// Redis's words for a load cut short: tools watch for them.
+			s.log.Warningf("Internal error in RDB reading offset %d -> Unexpected EOF reading RDB file", lk.syncRead.Load())
 			s.eng.Lock()
 			s.stopLoading()
 			s.loading.async = false

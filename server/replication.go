@@ -198,6 +198,8 @@ func (s *Server) createBacklog() {
 	r.backlog = repl.NewBacklog(int(s.cfg.ReplBacklogSize), r.offset)
 	r.selDB = -1
 	r.noReplicasSince = time.Now()
+	// The cover's first mark is the backlog's start.
+	r.cover.marks = append(r.cover.marks[:0], coverMark{time.Now().UnixMilli(), r.offset})
 	if r.unfeed == nil {
 		// Commands are recorded for replicas only while there is a
 		// backlog to take them (Redis's shouldPropagate).

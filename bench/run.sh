@@ -121,6 +121,8 @@ fi
 rss() { awk '/VmRSS/ {print $2*1024}' "/proc/$1/status"; }
 keys() { redis-cli -p "$1" dbsize; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", (b > 0) ? a/b : 0}'; }
+pinfo() { redis-cli -p "$1" info persistence | tr -d '\r' | awk -F: -v k="$2" '$1 == k {print $2}'; }
+tnow() { date +%s.%N; }
 
 # Memory after loading ~1M keys of 16 bytes; the snapshot phase reuses them.
 if phase memory || phase snapshot; then
@@ -248,8 +250,6 @@ for port in "$RPORT" "$DPORT"; do
     redis-benchmark -p "$port" -t set -r "$MEM_KEYS" -n "$MEM_REQUESTS" -d 16 -q >/dev/null 2>&1
 done
 r_keys=$(keys "$RPORT")
-pinfo() { redis-cli -p "$1" info persistence | tr -d '\r' | awk -F: -v k="$2" '$1 == k {print $2}'; }
-tnow() { date +%s.%N; }
 # rewrite PORT -> seconds until the rewrite is done
 rewrite() {
     local t0; t0=$(tnow)

@@ -10,6 +10,8 @@ import (
 	"github.com/redoubt-db/redoubt/command"
 )
 
+const errLoading = "LOADING Redis is loading the dataset in memory"
+
 // processCommand runs one parsed command for a client, with Redis's checks
 // in Redis's order: lookup, arity, authentication, transaction queueing,
 // client pause; then call. The caller holds the engine lock and has put
@@ -47,8 +49,8 @@ func (s *Server) processCommand(c *client) bool {
 		s.reject(c, "NOAUTH Authentication required.")
 		return true
 	}
-	if s.loading.active && !cmd.Has(command.Loading) {
-		s.reject(c, "LOADING Redis is loading the dataset in memory")
+	if (s.loading.active && !cmd.Has(command.Loading)) || (s.loading.async && cmd.Has(command.NoAsyncLoading)) {
+		s.reject(c, errLoading)
 		return true
 	}
 	if cmd.Has(command.Write) || cmd.Name == "ping" || (cmd.Name == "exec" && c.queuedWrite()) {

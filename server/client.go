@@ -104,8 +104,12 @@ type client struct {
 
 	// outMu guards out: commands of other clients (MONITOR, Pub/Sub) append
 	// to it while the loop writes it to the socket.
-	outMu   sync.Mutex
-	out     []byte
+	outMu sync.Mutex
+	out   []byte
+	// outPos is how much of out was written: a partial write moves on
+	// rather than moving what is left, which would make a client that
+	// reads slowly cost its whole buffer per write.
+	outPos  int
 	pending atomic.Int64 // bytes accepted but not yet written (omem)
 
 	multi   multiState
@@ -290,13 +294,14 @@ func (c *client) commitReply() {
 	}
 	c.s.aofMark(c)
 	c.outMu.Lock()
-	if len(c.out) == 0 {
+	if len(c.out) == c.outPos {
+		c.outPos = 0
 		c.out, c.reply.Buf = c.reply.Buf, c.out[:0]
 	} else {
 		c.out = append(c.out, c.reply.Buf...)
 		c.reply.Buf = c.reply.Buf[:0]
 	}
-	c.pending.Store(int64(len(c.out)))
+	c.pending.Store(int64(len(c.out) - c.outPos))
 	c.outMu.Unlock()
 	if c.s.obuf[obufNormal] != (config.OutputBufferLimit{}) && c.s.overOutputLimit(c) {
 		c.s.log.Warningf("Client %s scheduled to be closed ASAP for overcoming of output buffer limits.", c.info())
@@ -311,7 +316,7 @@ func (c *client) push(b []byte) {
 	c.s.aofMark(c)
 	c.outMu.Lock()
 	c.out = append(c.out, b...)
-	c.pending.Store(int64(len(c.out)))
+	c.pending.Store(int64(len(c.out) - c.outPos))
 	c.outMu.Unlock()
 	c.wake()
 }

@@ -40,6 +40,14 @@ func (s *Server) registerConfigCommands(h func(string, srvHandler)) {
 				ctx.Redact(i + 1)
 			}
 		}
+		if s.loading.active || s.loading.async {
+			for _, kv := range pairs {
+				if p := s.cfg.Lookup(kv[0]); p != nil && p.Flags&config.DenyLoading != 0 {
+					ctx.Err(errLoading)
+					return
+				}
+			}
+		}
 		if err := s.cfg.Set(pairs, s.allowed(c, s.cfg.EnableProtectedConfigs)); err != nil {
 			ctx.Err(err.Error())
 			return

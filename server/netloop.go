@@ -325,7 +325,7 @@ func (c *client) writeSocket() {
 			c.s.aofSync(c)
 		}
 		c.outMu.Lock()
-		buf := c.out
+		buf := c.out[c.outPos:]
 		if len(buf) == 0 {
 			c.outMu.Unlock()
 			c.setWantWrite(false)
@@ -341,15 +341,22 @@ func (c *client) writeSocket() {
 			c.s.stats.writes.Add(1)
 			if n == len(buf) {
 				// Keep the buffer for reuse unless a big reply grew it.
-				if cap(buf) <= spareMax {
-					c.out = buf[:0]
+				if cap(c.out) <= spareMax {
+					c.out = c.out[:0]
 				} else {
 					c.out = nil
 				}
+				c.outPos = 0
 			} else {
-				c.out = append(buf[:0], buf[n:]...)
+				c.outPos += n
+				// Once most of it is written, what is left moves to the
+				// front: each byte moves at most once on average.
+				if c.outPos >= len(c.out)/2 {
+					c.out = append(c.out[:0], c.out[c.outPos:]...)
+					c.outPos = 0
+				}
 			}
-			c.pending.Store(int64(len(c.out)))
+			c.pending.Store(int64(len(c.out) - c.outPos))
 		}
 		c.outMu.Unlock()
 		switch {

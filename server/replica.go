@@ -78,6 +78,9 @@ type masterLink struct {
 	// Transfer progress (atomics: the link goroutine updates them).
 	syncSize, syncRead atomic.Int64
 	syncLastIO         atomic.Int64
+	// answered is set once the primary answered PSYNC on the current
+	// connection (the link goroutine's own).
+	answered bool
 	// readOffset is slave_read_repl_offset: the offset of the stream
 	// read so far, applied or not.
 	readOffset atomic.Int64
@@ -280,11 +283,12 @@ func (s *Server) runLink(lk *masterLink) {
 		// Redis retries every second; after a run of failures the
 		// wait grows, so that a primary that keeps refusing (or a
 		// bad address) is not hammered.
-		if err != nil {
+		if err != nil && !lk.answered {
 			failures++
 		} else {
 			failures = 0
 		}
+		lk.answered = false
 		wait := linkRetry
 		if wasUp {
 			// A link that was up reconnects at once, as Redis does:
@@ -432,6 +436,9 @@ func (s *Server) followPrimary(lk *masterLink) error {
 	if err != nil {
 		return handshakeError("Error reading PSYNC reply: ", err)
 	}
+	// The primary answered: whatever happens next, it is not one that
+	// refuses us, and the link retries at Redis's pace.
+	lk.answered = true
 	if failingOver {
 		s.eng.Lock()
 		if s.repl.failover.state == failoverInProgress {
@@ -875,16 +882,20 @@ func (s *Server) ackWriter(lk *masterLink) {
 }
 
 // rememberReplicaKey notes a key a client of ours (not the primary)
-// wrote on a writable replica: if it has a deadline, the replica itself
-// must expire it, since the primary knows nothing of it (Redis's
+// wrote on a replica: if it has a deadline, the replica itself must
+// expire it, since the primary knows nothing of it (Redis's
 // rememberSlaveKeyWithExpire). Keys without one are forgotten by the
-// cron.
+// cron, and so is a key the primary writes afterwards.
 func (s *Server) rememberReplicaKey(db *keyspace.DB, key []byte) {
 	c := s.currentClient()
+	r := &s.repl
 	if c == nil || c.flags&flagPrimary != 0 {
+		// The primary wrote it: its deadline is the primary's business.
+		if c != nil && len(r.localKeys) > 0 {
+			delete(r.localKeys, blockKey{db: db.ID, key: string(key)})
+		}
 		return
 	}
-	r := &s.repl
 	if r.localKeys == nil {
 		r.localKeys = make(map[blockKey]struct{})
 	}

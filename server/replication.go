@@ -564,7 +564,7 @@ const (
 func (c *client) pushRaw(b []byte) {
 	c.outMu.Lock()
 	c.out = append(c.out, b...)
-	c.pending.Store(int64(len(c.out)))
+	c.pending.Store(int64(len(c.out) - c.outPos))
 	c.outMu.Unlock()
 	c.wake()
 }

@@ -143,6 +143,8 @@ type Values struct {
 	ReplicaAnnouncePort, ReplicaPriority               int64
 	MasterAuth, MasterUser                             string
 	MinReplicasToWrite, MinReplicasMaxLag              int64
+	ReplicaIgnoreMaxmemory                             bool
+	MaxMemoryEvictionTenacity                          int64
 	PropagationErrorBehavior                           string
 	// ReplicaOfHost is empty on a master.
 	ReplicaOfHost    string
@@ -238,7 +240,7 @@ func table() []*Param {
 		boolParam("replica-lazy-flush", false, nil).alias("slave-lazy-flush"),
 		boolParam("replica-serve-stale-data", true, func(v *Values) *bool { return &v.ReplicaServeStaleData }).alias("slave-serve-stale-data"),
 		boolParam("replica-read-only", true, func(v *Values) *bool { return &v.ReplicaReadOnly }).alias("slave-read-only"),
-		boolParam("replica-ignore-maxmemory", true, nil).alias("slave-ignore-maxmemory"),
+		boolParam("replica-ignore-maxmemory", true, func(v *Values) *bool { return &v.ReplicaIgnoreMaxmemory }).alias("slave-ignore-maxmemory"),
 		boolParam("jemalloc-bg-thread", true, nil),
 		// Like a Redis built without its own jemalloc, Redoubt cannot
 		// defragment.
@@ -321,7 +323,7 @@ func table() []*Param {
 		intParam("replica-priority", 100, 0, intMax, 0, func(v *Values) *int64 { return &v.ReplicaPriority }).alias("slave-priority"),
 		intParam("repl-diskless-sync-delay", 5, 0, intMax, 0, func(v *Values) *int64 { return &v.ReplDisklessSyncDelay }),
 		intParam("maxmemory-samples", 5, 1, intMax, 0, func(v *Values) *int64 { return &v.MaxMemorySamples }),
-		intParam("maxmemory-eviction-tenacity", 10, 0, 100, 0, nil),
+		intParam("maxmemory-eviction-tenacity", 10, 0, 100, 0, func(v *Values) *int64 { return &v.MaxMemoryEvictionTenacity }),
 		intParam("timeout", 0, 0, intMax, 0, func(v *Values) *int64 { return &v.Timeout }),
 		intParam("replica-announce-port", 0, 0, 65535, 0, func(v *Values) *int64 { return &v.ReplicaAnnouncePort }).alias("slave-announce-port"),
 		intParam("tcp-backlog", 511, 0, intMax, 0, func(v *Values) *int64 { return &v.TCPBacklog }).flag(Immutable),

@@ -642,3 +642,22 @@ func (db *DB) MemoryOverhead() int64 {
 func (db *DB) TableOverheads() (main, expires int64) {
 	return db.dict.MemoryUsage(), int64(cap(db.expires)) * 16
 }
+
+// SampleKey returns a random key's id, expired or not, or dict.None when
+// the database is empty (eviction samples with it).
+func (db *DB) SampleKey() uint32 {
+	if db.dict.Len() == 0 {
+		return dict.None
+	}
+	return db.dict.Random(db.ks.Rand)
+}
+
+// SampleVolatile returns a random key with a deadline and the deadline,
+// or dict.None (eviction's volatile-* policies sample with it).
+func (db *DB) SampleVolatile() (uint32, int64) {
+	if len(db.expires) == 0 {
+		return dict.None, 0
+	}
+	r := db.expires[db.ks.Rand(uint32(len(db.expires)))]
+	return r.id, r.when
+}

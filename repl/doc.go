@@ -1,5 +1,5 @@
 // Package repl holds the pieces of Redis's replication protocol that do
-// not depend on the server: the replication backlog (a ring of the last
+// not depend on the server: the replication backlog (blocks of the last
 // bytes of the stream, from which a replica that reconnects continues),
 // replication IDs, and the reading of the dataset a primary sends on a
 // full resynchronisation (a bulk of known length, or the diskless form

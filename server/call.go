@@ -53,6 +53,12 @@ func (s *Server) processCommand(c *client) bool {
 		s.reject(c, errLoading)
 		return true
 	}
+	if s.cfg.MaxMemory > 0 && c.flags&flagPrimary == 0 && s.scripts.caller == nil {
+		if msg := s.oomRefusal(c, cmd); msg != "" {
+			s.reject(c, msg)
+			return true
+		}
+	}
 	if cmd.Has(command.Write) || cmd.Name == "ping" || (cmd.Name == "exec" && c.queuedWrite()) {
 		if msg := s.diskError(); msg != "" {
 			s.reject(c, msg)

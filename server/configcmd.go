@@ -101,6 +101,7 @@ func (s *Server) allowed(c *client, setting string) bool {
 func (s *Server) resetStats() {
 	s.stats.reset()
 	s.repl.syncFull, s.repl.syncPartialOK, s.repl.syncPartialErr = 0, 0, 0
+	s.evictState.evicted, s.evictState.overTotal = 0, 0
 	s.errStats = map[string]int64{}
 	s.ks.Stats = keyspace.Stats{}
 	s.slowlog.Reset()

@@ -70,7 +70,9 @@ func (s *Server) cronLoop() {
 			db.Maintain(tableBudget)
 		}
 		s.ks.LazyFreeStep(lazyFreeBudget)
-		s.notePeak(s.memory().used())
+		m := s.memory()
+		s.notePeak(m.used())
+		s.evictCron(m.goHeap)
 		s.closeIdleMigrateConns(t)
 		s.replCron(t)
 		s.saveCron(t)

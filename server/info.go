@@ -413,7 +413,7 @@ func (s *Server) infoMemory(w *infoWriter) {
 	w.field("rss_overhead_bytes", 0)
 	w.field("mem_fragmentation_ratio", ratio(m.rss, used))
 	w.field("mem_fragmentation_bytes", m.rss-used)
-	w.field("mem_not_counted_for_evict", 0)
+	w.field("mem_not_counted_for_evict", s.notCountedForEvict())
 	w.field("mem_replication_backlog", 0)
 	w.field("mem_total_replication_buffers", 0)
 	w.field("mem_clients_slaves", 0)
@@ -478,10 +478,16 @@ func (s *Server) infoStats(w *infoWriter) {
 	w.field("expired_stale_perc", s.ks.Stats.ExpiredStalePerc*100)
 	w.field("expired_time_cap_reached_count", s.ks.Stats.ExpiredTimeCapReach)
 	w.field("expire_cycle_cpu_milliseconds", s.ks.Stats.ExpireCycleMicros/1000)
-	w.field("evicted_keys", 0)
+	w.field("evicted_keys", s.evictState.evicted)
 	w.field("evicted_clients", 0)
-	w.field("total_eviction_exceeded_time", 0)
-	w.field("current_eviction_exceeded_time", 0)
+	over := s.evictState.overTotal
+	current := time.Duration(0)
+	if t := s.evictState.overSince; !t.IsZero() {
+		current = time.Since(t)
+		over += current
+	}
+	w.field("total_eviction_exceeded_time", over.Milliseconds())
+	w.field("current_eviction_exceeded_time", current.Milliseconds())
 	w.field("keyspace_hits", s.ks.Stats.Hits)
 	w.field("keyspace_misses", s.ks.Stats.Misses)
 	w.field("pubsub_channels", len(s.ps.channels))

@@ -110,6 +110,7 @@ func (s *Server) fillSnapshot(out *metrics.Snapshot) {
 		KeyspaceHits:        s.ks.Stats.Hits,
 		KeyspaceMisses:      s.ks.Stats.Misses,
 		ExpiredKeys:         s.ks.Stats.ExpiredKeys,
+		EvictedKeys:         s.evictState.evicted,
 		RDBChangesSinceSave: st.dirty,
 		RDBLastSaveTime:     s.lastSave,
 		RDBLastBgsaveOK:     !s.persist.lastBgFailed,

@@ -63,6 +63,17 @@ func (c *client) queuedWrite() bool {
 	return false
 }
 
+// queuedDenyOOM reports whether the transaction queued a command that
+// may grow the dataset.
+func (c *client) queuedDenyOOM() bool {
+	for _, q := range c.multi.queue {
+		if q.cmd.Has(command.DenyOOM) {
+			return true
+		}
+	}
+	return false
+}
+
 // queuedDenyStale reports whether the transaction queued a command that
 // must not run on stale data.
 func (c *client) queuedDenyStale() bool {

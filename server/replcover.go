@@ -7,7 +7,7 @@ import "time"
 // link for longer than the backlog's worth of writes needs a full
 // resynchronisation, and when every replica needs one at once the
 // primary drowns (the full-resync storm). Here the backlog also holds at
-// least the last repl-backlog-cover seconds of stream: before the ring
+// least the last repl-backlog-cover seconds of stream: before the backlog
 // would drop a byte written within that window, it grows, up to
 // repl-backlog-cover-limit; once the window's writes fit in a quarter of
 // it, it shrinks back towards repl-backlog-size. The cover applies while

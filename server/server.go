@@ -92,6 +92,7 @@ type Server struct {
 	identFinding *datadir.Finding
 	pause        pauseState
 	shutdownWait shutdownWaitState
+	evictState   evictState
 	slowlog      *slowlog.Log
 	stats        stats
 	errStats     map[string]int64

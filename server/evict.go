@@ -1,0 +1,208 @@
+package server
+
+import (
+	"math"
+	"time"
+
+	"github.com/redoubt-db/redoubt/command"
+	"github.com/redoubt-db/redoubt/evict"
+	"github.com/redoubt-db/redoubt/keyspace"
+	"github.com/redoubt-db/redoubt/script"
+)
+
+// maxmemory (Redis's evict.c around package evict, which chooses the
+// keys): before each command, while the memory counted for eviction is
+// over maxmemory, keys are evicted under maxmemory-policy, each one a
+// deletion propagated as DEL (UNLINK with lazyfree-lazy-eviction) with
+// its "evicted" keyspace notification, as Redis sends it. A round is
+// bounded in time by maxmemory-eviction-tenacity; the cron goes on where
+// it stopped. When nothing can be evicted, commands that may grow the
+// dataset (denyoom) are refused with Redis's OOM error.
+//
+// The memory counted is the dataset's arena and tables, exact at every
+// step, and the Go heap as the cron last read it, less what Redis does
+// not count for eviction: the replication backlog and the replicas'
+// output buffers (mem_not_counted_for_evict).
+
+const errOOM = "OOM command not allowed when used memory > 'maxmemory'."
+
+// Results of performEvictions, as Redis's.
+const (
+	evictOK      = iota // under the limit, or nothing to do
+	evictRunning        // over it, evicting, stopped by the time limit
+	evictFail           // over it, and nothing more can be evicted
+)
+
+// evictState is eviction's state and statistics.
+type evictState struct {
+	e evict.Evictor
+	// heap is the Go heap as the cron last read it.
+	heap int64
+	// evicted counts evicted keys (evicted_keys).
+	evicted int64
+	// overSince is when used memory went over maxmemory (zero under
+	// it); overTotal sums the finished spells (Redis's
+	// total_eviction_exceeded_time).
+	overSince time.Time
+	overTotal time.Duration
+	running   bool
+}
+
+// notCountedForEvict is Redis's freeMemoryGetNotCountedMemory: the
+// backlog and the replicas' output.
+func (s *Server) notCountedForEvict() int64 {
+	var n int64
+	if b := s.repl.backlog; b != nil {
+		n += int64(b.HistLen())
+	}
+	for _, c := range s.repl.replicas {
+		n += c.pending.Load() + int64(len(c.rs.hold))
+	}
+	return n
+}
+
+// evictUsed is the memory eviction compares with maxmemory.
+func (s *Server) evictUsed() int64 {
+	used := s.ks.Arena.Allocated() + s.evictState.heap
+	for _, db := range s.ks.DBs {
+		used += db.MemoryOverhead()
+	}
+	return max(used-s.notCountedForEvict(), 0)
+}
+
+// evictionTimeLimit is maxmemory-eviction-tenacity as a duration, as
+// Redis's evictionTimeLimitUs.
+func evictionTimeLimit(tenacity int64) time.Duration {
+	switch {
+	case tenacity <= 10:
+		return time.Duration(50*tenacity) * time.Microsecond
+	case tenacity < 100:
+		return time.Duration(500*math.Pow(1.15, float64(tenacity-10))) * time.Microsecond
+	}
+	return time.Duration(math.MaxInt64)
+}
+
+// performEvictions evicts until used memory is under maxmemory, the time
+// limit is reached, or nothing can be evicted. The caller holds the
+// engine lock, outside any execution unit.
+func (s *Server) performEvictions() int {
+	st := &s.evictState
+	limit := s.cfg.MaxMemory
+	if limit <= 0 || (s.repl.master != nil && s.cfg.ReplicaIgnoreMaxmemory) {
+		st.running = false
+		return evictOK
+	}
+	// Nothing is evicted while writes are held (CLIENT PAUSE WRITE, a
+	// FAILOVER): it would be a write.
+	if s.pause.active(now()) {
+		return evictOK
+	}
+	used := s.evictUsed()
+	if used <= limit {
+		s.evictionUnder()
+		return evictOK
+	}
+	if st.overSince.IsZero() {
+		st.overSince = time.Now()
+	}
+	policy := evict.ParsePolicy(s.cfg.MaxMemoryPolicy)
+	if policy == evict.NoEviction {
+		st.running = false
+		return evictFail
+	}
+	start := time.Now()
+	tlimit := evictionTimeLimit(s.cfg.MaxMemoryEvictionTenacity)
+	result := evictOK
+	s.eng.Unit(start.UnixMilli(), func() {
+		for n := 0; used > limit; n++ {
+			db, id, ok := st.e.Pick(s.ks, policy, int(s.cfg.MaxMemorySamples))
+			if !ok {
+				result = evictFail
+				return
+			}
+			s.evictKey(db, id)
+			used = s.evictUsed()
+			if n%16 == 15 && time.Since(start) > tlimit {
+				result = evictRunning
+				return
+			}
+		}
+	})
+	s.latencyAdd("eviction-cycle", time.Since(start))
+	st.running = result == evictRunning
+	if result == evictOK {
+		s.evictionUnder()
+	}
+	return result
+}
+
+// evictionUnder ends a spell over maxmemory.
+func (s *Server) evictionUnder() {
+	st := &s.evictState
+	if !st.overSince.IsZero() {
+		st.overTotal += time.Since(st.overSince)
+		st.overSince = time.Time{}
+	}
+	st.running = false
+}
+
+// evictKey deletes a key chosen for eviction, with its effects.
+func (s *Server) evictKey(db *keyspace.DB, id uint32) {
+	key := append([]byte(nil), db.Key(id)...)
+	lazy := s.cfg.LazyfreeLazyEviction
+	if lazy {
+		db.Unlink(id)
+	} else {
+		db.Delete(id)
+	}
+	s.evictState.evicted++
+	del := argDEL
+	if lazy {
+		del = argUNLINK
+	}
+	s.eng.Propagate(db.ID, command.ToAll, del, key)
+	s.eng.Notify(command.EvEvicted, "evicted", key, db.ID)
+	s.KeyChanged(db, key)
+}
+
+var (
+	argDEL    = []byte("DEL")
+	argUNLINK = []byte("UNLINK")
+)
+
+// evictCron reads the Go heap for the counting, and goes on with an
+// eviction the time limit stopped. The caller holds the engine lock.
+func (s *Server) evictCron(heap int64) {
+	s.evictState.heap = heap
+	if s.evictState.running {
+		s.performEvictions()
+	}
+}
+
+// oomRefusal is the OOM error for a command while memory is over the
+// limit and cannot be freed (Redis's processCommand): commands that may
+// grow the dataset, and anything queued in a transaction but EXEC,
+// DISCARD, QUIT and RESET. Empty when the command may run.
+func (s *Server) oomRefusal(c *client, cmd *command.Command) string {
+	if s.cfg.MaxMemory <= 0 {
+		return ""
+	}
+	if s.performEvictions() != evictFail {
+		return ""
+	}
+	deny := cmd.Has(command.DenyOOM) || (cmd.Name == "exec" && c.queuedDenyOOM())
+	if flags, declared := s.scriptFlags(cmd, c.args); declared {
+		deny = flags&(script.FlagAllowOOM|script.FlagNoWrites) == 0
+	}
+	if c.flags&flagMulti != 0 {
+		switch cmd.Name {
+		case "exec", "discard", "quit", "reset":
+		default:
+			deny = true
+		}
+	}
+	if deny {
+		return errOOM
+	}
+	return ""
+}

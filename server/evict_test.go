@@ -1,0 +1,151 @@
+package server_test
+
+import (
+	"bytes"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/redoubt-db/redoubt/internal/difftest"
+)
+
+// Eviction against redis-server with the same policy: each server gets
+// maxmemory set a few megabytes above its own idle used_memory (the two
+// idle footprints differ), both are filled past it, and both must evict
+// from the same class of keys: only keys with a TTL under volatile-*,
+// the lowest TTLs first under volatile-ttl, the idle keys under LRU, the
+// rarely used under LFU, and nothing under noeviction, which answers the
+// same OOM error. Sampling makes both approximate; the checks are
+// statistical, with the same bounds for both servers.
+
+type evictServer struct {
+	name string
+	c    *difftest.Conn
+}
+
+func infoInt(c *difftest.Conn, section, field string) int64 {
+	n, err := strconv.ParseInt(infoField(string(c.Do("info", section)), field), 10, 64)
+	if err != nil {
+		return -1
+	}
+	return n
+}
+
+func evictServers(t *testing.T, policy string, headroom int64) []evictServer {
+	t.Helper()
+	var out []evictServer
+	for _, s := range []struct{ name, addr string }{
+		{"redis", difftest.StartRedis(t)},
+		{"redoubt", difftest.StartRedoubt(t)},
+	} {
+		c := difftest.Dial(t, s.addr)
+		used := infoInt(c, "memory", "used_memory")
+		c.Do("config", "set", "maxmemory", strconv.FormatInt(used+headroom, 10))
+		c.Do("config", "set", "maxmemory-policy", policy)
+		out = append(out, evictServer{s.name, c})
+	}
+	return out
+}
+
+var kilobyte = strings.Repeat("x", 1000)
+
+func exists(c *difftest.Conn, key string) bool {
+	return bytes.Equal(c.Do("exists", key), []byte(":1\r\n"))
+}
+
+func TestEvictionVolatileKeepsPersistentKeys(t *testing.T) {
+	for _, policy := range []string{"volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl"} {
+		t.Run(policy, func(t *testing.T) {
+			for _, s := range evictServers(t, policy, 4<<20) {
+				for i := range 1000 {
+					s.c.Do("set", "p"+strconv.Itoa(i), kilobyte)
+				}
+				for i := range 8000 {
+					s.c.Do("set", "v"+strconv.Itoa(i), kilobyte, "ex", strconv.Itoa(1000+i))
+				}
+				for i := range 1000 {
+					if !exists(s.c, "p"+strconv.Itoa(i)) {
+						t.Fatalf("%s: persistent key p%d evicted under %s", s.name, i, policy)
+					}
+				}
+				if infoInt(s.c, "stats", "evicted_keys") == 0 {
+					t.Fatalf("%s: nothing evicted", s.name)
+				}
+				if policy == "volatile-ttl" {
+					// The survivors are mostly the latest deadlines.
+					early, late := 0, 0
+					for i := range 8000 {
+						if exists(s.c, "v"+strconv.Itoa(i)) {
+							if i < 4000 {
+								early++
+							} else {
+								late++
+							}
+						}
+					}
+					if early*4 > late {
+						t.Fatalf("%s: volatile-ttl kept %d early and %d late deadlines", s.name, early, late)
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestEvictionLRUAndLFUKeepHotKeys(t *testing.T) {
+	for _, policy := range []string{"allkeys-lru", "allkeys-lfu"} {
+		t.Run(policy, func(t *testing.T) {
+			for _, s := range evictServers(t, policy, 4<<20) {
+				for i := range 2000 {
+					s.c.Do("set", "k"+strconv.Itoa(i), kilobyte)
+				}
+				// The first 200 keys are hot: read them between the
+				// writes that force eviction.
+				for i := range 6000 {
+					if i%10 == 0 {
+						for h := range 200 {
+							s.c.Do("get", "k"+strconv.Itoa(h))
+						}
+					}
+					s.c.Do("set", "n"+strconv.Itoa(i), kilobyte)
+				}
+				hot := 0
+				for h := range 200 {
+					if exists(s.c, "k"+strconv.Itoa(h)) {
+						hot++
+					}
+				}
+				if hot < 180 {
+					t.Fatalf("%s: %s kept %d of the 200 hot keys", s.name, policy, hot)
+				}
+			}
+		})
+	}
+}
+
+func TestEvictionNoEvictionRefusesWrites(t *testing.T) {
+	var errs [][]byte
+	for _, s := range evictServers(t, "noeviction", 2<<20) {
+		var reply []byte
+		for i := 0; i < 10000; i++ {
+			reply = s.c.Do("set", "k"+strconv.Itoa(i), kilobyte)
+			if reply[0] == '-' {
+				break
+			}
+		}
+		if reply[0] != '-' {
+			t.Fatalf("%s: writes never refused", s.name)
+		}
+		// Reads and deletions still work.
+		if r := s.c.Do("get", "k0"); r[0] == '-' {
+			t.Fatalf("%s: GET refused: %q", s.name, r)
+		}
+		if n := infoInt(s.c, "stats", "evicted_keys"); n != 0 {
+			t.Fatalf("%s: noeviction evicted %d keys", s.name, n)
+		}
+		errs = append(errs, reply)
+	}
+	if !bytes.Equal(errs[0], errs[1]) {
+		t.Fatalf("OOM errors differ:\n redis:   %q\n redoubt: %q", errs[0], errs[1])
+	}
+}

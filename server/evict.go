@@ -187,7 +187,15 @@ func (s *Server) oomRefusal(c *client, cmd *command.Command) string {
 	if s.cfg.MaxMemory <= 0 {
 		return ""
 	}
-	if s.performEvictions() != evictFail {
+	oom := s.performEvictions() == evictFail
+	// A script remembers whether memory was over the limit when it
+	// started: its first write that may grow the dataset fails then
+	// (Redis's script_oom).
+	switch cmd.Name {
+	case "eval", "evalsha", "eval_ro", "evalsha_ro", "fcall", "fcall_ro":
+		s.scripts.oom = oom
+	}
+	if !oom {
 		return ""
 	}
 	deny := cmd.Has(command.DenyOOM) || (cmd.Name == "exec" && c.queuedDenyOOM())

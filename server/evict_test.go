@@ -149,3 +149,33 @@ func TestEvictionNoEvictionRefusesWrites(t *testing.T) {
 		t.Fatalf("OOM errors differ:\n redis:   %q\n redoubt: %q", errs[0], errs[1])
 	}
 }
+
+// Over maxmemory with nothing to evict, a script's first write that may
+// grow the dataset fails with the OOM error, a script declaring
+// allow-oom runs, and one that already wrote goes on (Redis's
+// scriptVerifyOOM); the replies are compared with redis-server's.
+func TestEvictionScriptsUnderOOM(t *testing.T) {
+	var got [][]byte
+	for _, s := range evictServers(t, "noeviction", 2<<20) {
+		s.c.Do("set", "counter", "1")
+		s.c.Do("set", "k1", "v")
+		// Far over the limit on both, whatever their client buffers do.
+		s.c.Do("config", "set", "maxmemory", "1")
+		for _, script := range []string{
+			"return redis.call('set', 'x', 'y')",
+			"return redis.pcall('set', 'x', 'y')",
+			"return redis.call('incr', 'counter')",
+			"#!lua flags=allow-oom\nreturn redis.call('set', 'x', 'y')",
+			"#!lua\nreturn redis.call('get', 'counter')",
+			"return redis.call('del', 'k1')",
+		} {
+			got = append(got, s.c.Do("eval", script, "0"))
+		}
+	}
+	half := len(got) / 2
+	for i := range half {
+		if !bytes.Equal(got[i], got[half+i]) {
+			t.Errorf("script %d: redis %q, redoubt %q", i, got[i], got[half+i])
+		}
+	}
+}

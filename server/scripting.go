@@ -62,6 +62,9 @@ type scripting struct {
 	// allowNoScript lets scripts run commands flagged noscript (DEBUG
 	// SET-DISABLE-DENY-SCRIPTS, for tests).
 	allowNoScript bool
+	// oom: memory was over maxmemory and nothing could be evicted when
+	// the running script started (Redis's script_oom).
+	oom bool
 	// heapAtStart is the Go heap at the running script's first
 	// interruption (-1 before it), for script-memory-limit.
 	heapAtStart int64
@@ -263,6 +266,10 @@ func (s *Server) Call(r *script.Run, args [][]byte) []byte {
 		}
 		if msg := s.diskError(); msg != "" {
 			return s.scriptReject(lc, cmd, msg)
+		}
+		if s.scripts.oom && s.cfg.MaxMemory > 0 && cmd.Has(command.DenyOOM) && r.Flags&script.FlagAllowOOM == 0 &&
+			s.scripts.caller != nil && s.scripts.caller.flags&(flagPrimary|flagReplayed) == 0 {
+			return s.scriptReject(lc, cmd, errOOM)
 		}
 		if s.repl.master == nil && s.cfg.MinReplicasToWrite > 0 && s.cfg.MinReplicasMaxLag > 0 &&
 			int64(s.goodReplicas()) < s.cfg.MinReplicasToWrite {

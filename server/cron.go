@@ -72,7 +72,7 @@ func (s *Server) cronLoop() {
 		s.ks.LazyFreeStep(lazyFreeBudget)
 		m := s.memory()
 		s.notePeak(m.used())
-		s.evictCron(m.goHeap)
+		s.evictCron(m.clients)
 		s.closeIdleMigrateConns(t)
 		s.replCron(t)
 		s.saveCron(t)

@@ -2,6 +2,7 @@ package server
 
 import (
 	"math"
+	"runtime/metrics"
 	"time"
 
 	"github.com/redoubt-db/redoubt/command"
@@ -19,10 +20,10 @@ import (
 // it stopped. When nothing can be evicted, commands that may grow the
 // dataset (denyoom) are refused with Redis's OOM error.
 //
-// The memory counted is the dataset's arena and tables, exact at every
-// step, and the Go heap as the cron last read it, less what Redis does
-// not count for eviction: the replication backlog and the replicas'
-// output buffers (mem_not_counted_for_evict).
+// The memory counted is used_memory (the dataset's arena and tables,
+// exact at every step, the clients' buffers and the server's own heap at
+// start), less what Redis does not count for eviction: the replication
+// backlog and the replicas' output buffers (mem_not_counted_for_evict).
 
 const errOOM = "OOM command not allowed when used memory > 'maxmemory'."
 
@@ -36,8 +37,8 @@ const (
 // evictState is eviction's state and statistics.
 type evictState struct {
 	e evict.Evictor
-	// heap is the Go heap as the cron last read it.
-	heap int64
+	// clients is the clients' buffers as last summed.
+	clients int64
 	// evicted counts evicted keys (evicted_keys).
 	evicted int64
 	// overSince is when used memory went over maxmemory (zero under
@@ -61,13 +62,30 @@ func (s *Server) notCountedForEvict() int64 {
 	return n
 }
 
-// evictUsed is the memory eviction compares with maxmemory.
+// evictUsed is the memory eviction compares with maxmemory: used_memory
+// less what is not counted for eviction. The clients' buffers are
+// summed afresh only near the limit; further away the cron's sum does.
 func (s *Server) evictUsed() int64 {
-	used := s.ks.Arena.Allocated() + s.evictState.heap
+	used := s.startupHeap + s.ks.Arena.Allocated() - s.notCountedForEvict()
 	for _, db := range s.ks.DBs {
 		used += db.MemoryOverhead()
 	}
-	return max(used-s.notCountedForEvict(), 0)
+	if used+s.evictState.clients > s.cfg.MaxMemory-clientsMargin {
+		s.evictState.clients = s.clientsMemory()
+	}
+	return max(used+s.evictState.clients, 0)
+}
+
+// clientsMargin is how close to maxmemory the clients' buffers are
+// summed again rather than taken from the cron's sum.
+const clientsMargin = 1 << 20
+
+var liveHeapSample = []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+
+// liveHeap is the Go heap the last GC found live (used_memory's heap).
+func liveHeap() int64 {
+	metrics.Read(liveHeapSample)
+	return int64(liveHeapSample[0].Value.Uint64())
 }
 
 // evictionTimeLimit is maxmemory-eviction-tenacity as a duration, as
@@ -170,10 +188,10 @@ var (
 	argUNLINK = []byte("UNLINK")
 )
 
-// evictCron reads the Go heap for the counting, and goes on with an
-// eviction the time limit stopped. The caller holds the engine lock.
-func (s *Server) evictCron(heap int64) {
-	s.evictState.heap = heap
+// evictCron keeps the clients' sum for the counting, and goes on with
+// an eviction the time limit stopped. The caller holds the engine lock.
+func (s *Server) evictCron(clients int64) {
+	s.evictState.clients = clients
 	if s.evictState.running {
 		s.performEvictions()
 	}

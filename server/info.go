@@ -302,30 +302,48 @@ func osString() string {
 // else), and what the OS reports as resident.
 type memoryFigures struct {
 	arena, arenaMapped, tables, goHeap, goHeapInUse, clients, rss int64
+	// base is the live Go heap right after start.
+	base int64
 }
 
-// used is Redis's used_memory: every byte the server holds for itself.
-func (m memoryFigures) used() int64 { return m.arena + m.tables + m.goHeap }
+// used is Redis's used_memory: the dataset (arena and tables, exact),
+// the clients' buffers, and the Go heap the server had at start. The
+// heap's own growth beyond that (garbage awaiting the GC, Lua, caches)
+// is left out, as Redis leaves Lua's out: it swings by the garbage of
+// every reply, and maxmemory, which compares this figure, cannot act
+// on it. INFO's allocator_* and rss fields show the whole process.
+func (m memoryFigures) used() int64 { return m.base + m.arena + m.tables + m.clients }
 
 func (s *Server) memory() memoryFigures {
-	var m memoryFigures
+	m := memoryFigures{base: s.startupHeap}
 	m.arena = s.ks.Arena.Allocated()
 	m.arenaMapped = s.ks.Arena.Mapped()
 	for _, db := range s.ks.DBs {
 		m.tables += db.MemoryOverhead()
 	}
+	// The heap counted is the live heap as the last GC measured it:
+	// the objects not yet swept since would make used_memory swing by
+	// the garbage of every reply, which maxmemory cannot act on.
 	samples := []metrics.Sample{
+		{Name: "/gc/heap/live:bytes"},
 		{Name: "/memory/classes/heap/objects:bytes"},
 		{Name: "/memory/classes/heap/unused:bytes"},
 	}
 	metrics.Read(samples)
 	m.goHeap = int64(samples[0].Value.Uint64())
-	m.goHeapInUse = m.goHeap + int64(samples[1].Value.Uint64())
-	for _, c := range s.clients {
-		m.clients += c.qbufCap.Load() + c.pending.Load() + int64(cap(c.reply.Buf))
-	}
+	m.goHeapInUse = int64(samples[1].Value.Uint64()) + int64(samples[2].Value.Uint64())
+	m.clients = s.clientsMemory()
 	m.rss = rss()
 	return m
+}
+
+// clientsMemory is what the clients' buffers hold.
+func (s *Server) clientsMemory() int64 {
+	var n int64
+	for _, c := range s.clients {
+		n += c.qbufCap.Load() + c.pending.Load() + int64(cap(c.reply.Buf))
+	}
+	return n
 }
 
 // notePeak records the peak of used_memory (cron and INFO call it).
@@ -414,10 +432,18 @@ func (s *Server) infoMemory(w *infoWriter) {
 	w.field("mem_fragmentation_ratio", ratio(m.rss, used))
 	w.field("mem_fragmentation_bytes", m.rss-used)
 	w.field("mem_not_counted_for_evict", s.notCountedForEvict())
-	w.field("mem_replication_backlog", 0)
-	w.field("mem_total_replication_buffers", 0)
-	w.field("mem_clients_slaves", 0)
-	w.field("mem_clients_normal", m.clients)
+	backlog := int64(0)
+	if b := s.repl.backlog; b != nil {
+		backlog = int64(b.HistLen())
+	}
+	var replicaBufs int64
+	for _, c := range s.repl.replicas {
+		replicaBufs += c.pending.Load() + int64(len(c.rs.hold))
+	}
+	w.field("mem_replication_backlog", backlog)
+	w.field("mem_total_replication_buffers", backlog+replicaBufs)
+	w.field("mem_clients_slaves", replicaBufs)
+	w.field("mem_clients_normal", max(m.clients-replicaBufs, 0))
 	w.field("mem_cluster_links", 0)
 	w.field("mem_aof_buffer", 0)
 	w.field("mem_allocator", "redoubt-arena")

@@ -106,6 +106,9 @@ type Server struct {
 	pid          int
 	// startupMemory is used_memory right after start; peakMemory its peak.
 	startupMemory, peakMemory int64
+	// startupHeap is the live Go heap right after start, counted in
+	// used_memory as the server's own.
+	startupHeap int64
 	// cronPaused is DEBUG PAUSE-CRON's switch.
 	cronPaused bool
 	// tracking is client-side caching's state; trackingEffort grows while
@@ -192,6 +195,7 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 	s.applyConfig()
 	s.registerConfigAppliers()
 	s.registerMetricsAppliers()
+	s.startupHeap = liveHeap()
 	s.startupMemory = s.memory().used()
 	if opts.Listener != nil {
 		s.listeners = append(s.listeners, opts.Listener)

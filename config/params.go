@@ -132,6 +132,7 @@ type Values struct {
 	// Replication (see server/replication.go and server/replica.go).
 	ReplBacklogSize, ReplBacklogTTL                    int64
 	ReplBacklogCover, ReplBacklogCoverLimit            int64
+	OOMForecastHorizon, EvictionYoungAge               int64
 	ReplDisklessSync                                   bool
 	ReplDisklessSyncDelay, ReplDisklessSyncMaxReplicas int64
 	ReplDisklessLoad                                   string
@@ -378,6 +379,9 @@ func table() []*Param {
 		// seconds of stream, up to repl-backlog-cover-limit (0: Redis's
 		// fixed repl-backlog-size).
 		intParam("repl-backlog-cover", 60, 0, 86400, 0, func(v *Values) *int64 { return &v.ReplBacklogCover }).flag(Extension),
+		// Incidents A and B's guardrails (server/guardrails.go).
+		intParam("oom-forecast-horizon", 3600, 0, longMax, 0, func(v *Values) *int64 { return &v.OOMForecastHorizon }).flag(Extension),
+		intParam("eviction-young-age", 60, 0, longMax, 0, func(v *Values) *int64 { return &v.EvictionYoungAge }).flag(Extension),
 		intParam("repl-backlog-cover-limit", 256<<20, 1, longMax, memUnits, func(v *Values) *int64 { return &v.ReplBacklogCoverLimit }).flag(Extension),
 		intParam("auto-aof-rewrite-min-size", 64<<20, 0, longMax, memUnits, func(v *Values) *int64 { return &v.AutoAOFRewriteMinSize }),
 		intParam("loading-process-events-interval-bytes", 2<<20, 1024, intMax, 0, func(v *Values) *int64 { return &v.LoadingEventsInterval }).flag(Hidden),

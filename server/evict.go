@@ -167,6 +167,10 @@ func (s *Server) evictionUnder() {
 // evictKey deletes a key chosen for eviction, with its effects.
 func (s *Server) evictKey(db *keyspace.DB, id uint32) {
 	key := append([]byte(nil), db.Key(id)...)
+	idle := int64(-1)
+	if !s.ks.LFU {
+		idle = db.IdleTime(id)
+	}
 	lazy := s.cfg.LazyfreeLazyEviction
 	if lazy {
 		db.Unlink(id)
@@ -181,6 +185,7 @@ func (s *Server) evictKey(db *keyspace.DB, id uint32) {
 	s.eng.Propagate(db.ID, command.ToAll, del, key)
 	s.eng.Notify(command.EvEvicted, "evicted", key, db.ID)
 	s.KeyChanged(db, key)
+	s.noteEviction(db, key, idle)
 }
 
 var (

@@ -18,7 +18,7 @@ import (
 // idle Redis reports for them (no fork, no replicas).
 
 var defaultSections = []string{"server", "clients", "memory", "persistence", "stats", "replication", "cpu", "module_list", "errorstats", "cluster", "keyspace"}
-var allSections = append(defaultSections[:len(defaultSections):len(defaultSections)], "commandstats", "latencystats")
+var allSections = append(defaultSections[:len(defaultSections):len(defaultSections)], "commandstats", "latencystats", "guardrails")
 
 func infoCmd(s *Server, c *client, ctx *command.Ctx) {
 	want := map[string]bool{}
@@ -270,6 +270,12 @@ func (s *Server) infoString(want map[string]bool) string {
 				fmt.Fprintf(&w.b, "db%d:keys=%d,expires=%d,avg_ttl=%d\r\n", db.ID, n, db.ExpiresLen(), db.AvgTTL)
 			}
 		}
+	}
+	// Redoubt's own section, only when asked for (by name, all or
+	// everything): a client that does not look sees Redis's INFO.
+	if want["guardrails"] {
+		w.section("Guardrails")
+		s.infoGuardrails(w)
 	}
 	return w.b.String()
 }

@@ -166,6 +166,7 @@ func (s *Server) memoryDoctor() string {
 		found = append(found, "Big client buffers: clients use "+humanBytes(m.clients/n)+
 			" each on average; check client-output-buffer-limit and slow readers (CLIENT LIST shows omem).")
 	}
+	found = append(found, s.guardDoctor()...)
 	if len(found) == 0 {
 		return "No memory problems found in this instance.\n"
 	}

@@ -496,6 +496,11 @@ const snapChunk = 4 << 20
 // outside the engine lock except for the walk's steps.
 func (s *Server) sendSnapshot(b *snapshot.Background, batch []*client, diskless bool, delay time.Duration) error {
 	w := &replicaWriter{s: s, batch: batch}
+	// The command that started the sync holds the lock until its reply
+	// (+FULLRESYNC) is in the replica's output: nothing of the snapshot
+	// may go before it.
+	s.eng.Lock()
+	s.eng.Unlock()
 	if diskless {
 		mark := []byte(repl.NewID())
 		w.Write([]byte("$EOF:" + string(mark) + "\r\n"))

@@ -93,6 +93,7 @@ type Server struct {
 	pause        pauseState
 	shutdownWait shutdownWaitState
 	evictState   evictState
+	guard        guardState
 	slowlog      *slowlog.Log
 	stats        stats
 	errStats     map[string]int64

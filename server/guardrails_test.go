@@ -1,0 +1,108 @@
+package server_test
+
+import (
+	"bytes"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Drill for incident A (seed 001): under volatile-lru a big hash without
+// a TTL fills the node, and keys written with SETEX vanish right after:
+// each new one evicts the ones written just before. Both servers do it
+// (the Redis behaviour stays); Redoubt also counts the young evictions
+// and MEMORY DOCTOR names the hash.
+func TestDrillIncidentAVolatileKeysVanish(t *testing.T) {
+	value := strings.Repeat("v", 1000)
+	for _, s := range evictServers(t, "volatile-lru", 8<<20) {
+		limit := infoInt(s.c, "memory", "maxmemory")
+		// The big hash, to 400 KB under the limit.
+		for i := 0; ; i++ {
+			s.c.Do("hset", "big", "field"+strconv.Itoa(i), value)
+			if i%50 == 0 && infoInt(s.c, "memory", "used_memory") > limit-400<<10 {
+				break
+			}
+		}
+		const sessions = 3000
+		for i := range sessions {
+			if r := s.c.Do("setex", "session:"+strconv.Itoa(i), "3600", value); r[0] == '-' {
+				t.Fatalf("%s: SETEX refused: %q", s.name, r)
+			}
+		}
+		kept := 0
+		for i := range sessions {
+			if exists(s.c, "session:"+strconv.Itoa(i)) {
+				kept++
+			}
+		}
+		if kept > sessions/2 {
+			t.Fatalf("%s: %d of %d SETEX keys kept: the incident did not reproduce", s.name, kept, sessions)
+		}
+		if !exists(s.c, "big") {
+			t.Fatalf("%s: the hash without a TTL was evicted", s.name)
+		}
+		t.Logf("%s: %d of %d SETEX keys left", s.name, kept, sessions)
+		if s.name != "redoubt" {
+			continue
+		}
+		g := string(s.c.Do("info", "guardrails"))
+		if infoField(g, "evicted_young_keys") == "0" || infoField(g, "evicted_young_keys") == "" {
+			t.Fatalf("young evictions not counted:\n%s", g)
+		}
+		if doctor := string(s.c.Do("memory", "doctor")); !strings.Contains(doctor, "'big'") {
+			t.Fatalf("MEMORY DOCTOR does not name the hash:\n%q", doctor)
+		}
+	}
+}
+
+// Drill for incident B (seed 002): 98% of the keys are written without a
+// TTL under volatile-lru; eviction eats the 2% that have one, and then
+// writes fail with the exact OOM error on both servers. Redoubt forecasts
+// the time left while it happens.
+func TestDrillIncidentBForecast(t *testing.T) {
+	value := strings.Repeat("v", 500)
+	var errs [][]byte
+	for _, s := range evictServers(t, "volatile-lru", 6<<20) {
+		var reply []byte
+		forecast := false
+		start := time.Now()
+		for i := 0; ; i++ {
+			key := "k" + strconv.Itoa(i)
+			if i%50 == 0 {
+				reply = s.c.Do("set", key, value, "ex", "86400")
+			} else {
+				reply = s.c.Do("set", key, value)
+			}
+			if reply[0] == '-' {
+				break
+			}
+			if i%100 == 0 && infoInt(s.c, "stats", "evicted_keys") > 0 {
+				// Once evictions begin, a modest pace, as in the
+				// incident, so that there is a rate to forecast from.
+				time.Sleep(100 * time.Millisecond)
+				if s.name == "redoubt" {
+					f, _ := strconv.Atoi(infoField(string(s.c.Do("info", "guardrails")), "oom_forecast_seconds"))
+					if f > 0 {
+						forecast = true
+					}
+				}
+			}
+			if time.Since(start) > 30*time.Second {
+				t.Fatalf("%s: writes never refused", s.name)
+			}
+		}
+		errs = append(errs, reply)
+		if s.name == "redoubt" {
+			if !forecast {
+				t.Fatalf("no OOM forecast while the volatile keys were evicted")
+			}
+			if doctor := string(s.c.Do("memory", "doctor")); !strings.Contains(doctor, "can evict nothing") {
+				t.Fatalf("MEMORY DOCTOR at the end:\n%q", doctor)
+			}
+		}
+	}
+	if !bytes.Equal(errs[0], errs[1]) || !bytes.HasPrefix(errs[0], []byte("-OOM command not allowed")) {
+		t.Fatalf("the writes failed with\n redis:   %q\n redoubt: %q", errs[0], errs[1])
+	}
+}

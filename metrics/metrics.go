@@ -53,6 +53,10 @@ type Snapshot struct {
 	BacklogSize      int64
 	BacklogHistLen   int64
 	BacklogCovers    int64
+	// The memory guardrails (incidents A and B).
+	EvictableKeys    int64
+	OOMForecastSecs  int64
+	EvictedYoungKeys int64
 	// Redoubt's own series.
 	ScriptBusy     bool
 	LatencyLatest  []LatencyEvent
@@ -170,6 +174,9 @@ var (
 	descBacklogHist     = desc("redoubt_repl_backlog_history_bytes", "Stream bytes the backlog holds (repl_backlog_histlen).")
 	descBacklogCovers   = desc("redoubt_repl_backlog_covers_seconds", "Seconds of stream the backlog holds: how long a replica may stay cut off and still continue partially.")
 	descLagOfBacklog    = desc("redoubt_replica_lag_backlog_ratio", "A replica's lag as a share of the backlog's history: at 1 a cut link needs a full resync.", "slave_ip", "slave_port")
+	descEvictable       = desc("redoubt_evictable_keys", "Keys maxmemory-policy may still evict (only those with a TTL under volatile-*).")
+	descOOMForecast     = desc("redoubt_oom_forecast_seconds", "At the last minute's eviction rate, seconds until nothing is left to evict and writes fail with OOM; -1 when nothing is evicted.")
+	descYoungEvicted    = desc("redoubt_evicted_young_keys_total", "Evictions of keys used less than eviction-young-age seconds before (keys that vanish right after being written).")
 	descScriptBusy      = desc("redoubt_script_busy", "1 while a script runs past busy-reply-threshold (other clients get -BUSY).")
 	descScriptRollback  = desc("redoubt_script_kill_rollback", "1 when SCRIPT KILL rolls back a script that wrote (script-kill-rollback).")
 	descLatencyMax      = desc("redoubt_latency_spike_max_seconds", "The worst latency spike of the event since the last LATENCY RESET.", "event_name")
@@ -248,6 +255,9 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	gauge(descBacklogSize, s.BacklogSize)
 	gauge(descBacklogHist, s.BacklogHistLen)
 	gauge(descBacklogCovers, s.BacklogCovers)
+	gauge(descEvictable, s.EvictableKeys)
+	gauge(descOOMForecast, s.OOMForecastSecs)
+	counter(descYoungEvicted, s.EvictedYoungKeys)
 	gauge(descScriptBusy, boolInt(s.ScriptBusy))
 	gauge(descScriptRollback, boolInt(s.ScriptRollback))
 }

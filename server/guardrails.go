@@ -18,7 +18,7 @@ import (
 // and volatile-lru ate the other 2% for days until writes failed. Redis
 // says nothing until the OOM error. Here:
 //
-//   - INFO guardrails (asked for by name, or with all/everything) gives
+//   - INFO guardrails (asked for by name only) gives
 //     the evictable keys under the policy, the eviction rate over the
 //     last minute, and at that rate the seconds until nothing is left
 //     to evict and writes fail (oom_forecast_seconds); MEMORY DOCTOR

@@ -18,7 +18,7 @@ import (
 // idle Redis reports for them (no fork, no replicas).
 
 var defaultSections = []string{"server", "clients", "memory", "persistence", "stats", "replication", "cpu", "module_list", "errorstats", "cluster", "keyspace"}
-var allSections = append(defaultSections[:len(defaultSections):len(defaultSections)], "commandstats", "latencystats", "guardrails")
+var allSections = append(defaultSections[:len(defaultSections):len(defaultSections)], "commandstats", "latencystats")
 
 func infoCmd(s *Server, c *client, ctx *command.Ctx) {
 	want := map[string]bool{}
@@ -271,8 +271,8 @@ func (s *Server) infoString(want map[string]bool) string {
 			}
 		}
 	}
-	// Redoubt's own section, only when asked for (by name, all or
-	// everything): a client that does not look sees Redis's INFO.
+	// Redoubt's own section, only when asked for by name: INFO, INFO
+	// all and INFO everything list exactly Redis's fields.
 	if want["guardrails"] {
 		w.section("Guardrails")
 		s.infoGuardrails(w)

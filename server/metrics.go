@@ -135,6 +135,7 @@ func (s *Server) fillSnapshot(out *metrics.Snapshot) {
 		out.Errors = append(out.Errors, metrics.ErrorStats{Code: code, Count: n})
 	}
 	s.replicationMetrics(out)
+	out.EvictableKeys, out.OOMForecastSecs, out.EvictedYoungKeys = s.evictableKeys(), s.oomForecast(), s.guard.youngEvicted
 	for _, name := range s.latencyEvents() {
 		ts := s.latency[name]
 		last := ts.latest()

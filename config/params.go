@@ -133,6 +133,8 @@ type Values struct {
 	ReplBacklogSize, ReplBacklogTTL                    int64
 	ReplBacklogCover, ReplBacklogCoverLimit            int64
 	OOMForecastHorizon, EvictionYoungAge               int64
+	BigKeyAlarmElements, BigKeyAlarmBytes              int64
+	BigReplyAlarmBytes                                 int64
 	ReplDisklessSync                                   bool
 	ReplDisklessSyncDelay, ReplDisklessSyncMaxReplicas int64
 	ReplDisklessLoad                                   string
@@ -380,6 +382,10 @@ func table() []*Param {
 		// fixed repl-backlog-size).
 		intParam("repl-backlog-cover", 60, 0, 86400, 0, func(v *Values) *int64 { return &v.ReplBacklogCover }).flag(Extension),
 		// Incidents A and B's guardrails (server/guardrails.go).
+		// Incident 1's guardrail (server/bigkeys.go); 0 turns one off.
+		intParam("bigkey-alarm-elements", 100000, 0, longMax, 0, func(v *Values) *int64 { return &v.BigKeyAlarmElements }).flag(Extension),
+		intParam("bigkey-alarm-bytes", 64<<20, 0, longMax, memUnits, func(v *Values) *int64 { return &v.BigKeyAlarmBytes }).flag(Extension),
+		intParam("bigreply-alarm-bytes", 8<<20, 0, longMax, memUnits, func(v *Values) *int64 { return &v.BigReplyAlarmBytes }).flag(Extension),
 		intParam("oom-forecast-horizon", 3600, 0, longMax, 0, func(v *Values) *int64 { return &v.OOMForecastHorizon }).flag(Extension),
 		intParam("eviction-young-age", 60, 0, longMax, 0, func(v *Values) *int64 { return &v.EvictionYoungAge }).flag(Extension),
 		intParam("repl-backlog-cover-limit", 256<<20, 1, longMax, memUnits, func(v *Values) *int64 { return &v.ReplBacklogCoverLimit }).flag(Extension),

@@ -190,3 +190,14 @@ func (ks *Keyspace) LazyFreeStep(budget int) {
 		}
 	}
 }
+
+// ValueLen is how many elements a key's collection holds (1 for a
+// string).
+func (db *DB) ValueLen(id uint32) int {
+	e := db.dict.At(id)
+	k := Kind(e.Meta >> kindShift)
+	if k == KindString {
+		return 1
+	}
+	return db.ks.valueLen(k, Encoding(e.Meta>>encShift&0xf), e.Val)
+}

@@ -248,6 +248,9 @@ func (c *client) processInput() {
 			c.args = nil
 			break
 		}
+		if lim := s.cfg.BigReplyAlarmBytes; lim > 0 && int64(len(c.reply.Buf)) > lim {
+			s.noteBigReply(c, c.args, len(c.reply.Buf))
+		}
 		c.args = nil
 		c.commitReply()
 		if len(s.tracking.pending) > 0 {

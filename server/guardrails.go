@@ -185,6 +185,9 @@ func (s *Server) infoGuardrails(w *infoWriter) {
 	w.field("oom_forecast_seconds", s.oomForecast())
 	w.field("oom_forecast_horizon", s.cfg.OOMForecastHorizon)
 	w.field("evicted_young_keys", s.guard.youngEvicted)
+	w.field("big_keys_seen", s.bigKeys.seen)
+	w.field("big_replies", s.bigKeys.replies)
+	w.field("last_big_reply", s.bigKeys.lastReply)
 }
 
 // guardDoctor is what MEMORY DOCTOR says of the guardrails.

@@ -106,3 +106,41 @@ func TestDrillIncidentBForecast(t *testing.T) {
 		t.Fatalf("the writes failed with\n redis:   %q\n redoubt: %q", errs[0], errs[1])
 	}
 }
+
+// Drill for incident 1 (the 523,000-field hash whose HGETALL held every
+// client): both servers answer the same HGETALL; Redoubt has noticed the
+// key when it grew, counts the big reply with the client that asked, and
+// MEMORY DOCTOR names the key.
+func TestDrillIncident1BigKey(t *testing.T) {
+	for _, s := range evictServers(t, "noeviction", 1<<40) {
+		s.c.Do("config", "set", "maxmemory", "0")
+		const fields, per = 500000, 1000
+		for i := 0; i < fields; i += per {
+			args := []string{"hset", "big"}
+			for j := i; j < i+per; j++ {
+				args = append(args, "f"+strconv.Itoa(j), "v")
+			}
+			s.c.Send(args...)
+		}
+		for i := 0; i < fields; i += per {
+			s.c.ReadRaw()
+		}
+		reply := s.c.Do("hgetall", "big")
+		if !bytes.HasPrefix(reply, []byte("*1000000\r\n")) {
+			t.Fatalf("%s: HGETALL answered %q...", s.name, reply[:min(len(reply), 20)])
+		}
+		if s.name != "redoubt" {
+			continue
+		}
+		g := string(s.c.Do("info", "guardrails"))
+		if infoField(g, "big_keys_seen") != "1" || infoField(g, "big_replies") != "1" {
+			t.Fatalf("big key or reply not counted:\n%s", g)
+		}
+		if last := infoField(g, "last_big_reply"); !strings.Contains(last, "hgetall big") || !strings.Contains(last, "127.0.0.1:") {
+			t.Fatalf("last_big_reply does not name the command and the client: %q", last)
+		}
+		if doctor := string(s.c.Do("memory", "doctor")); !strings.Contains(doctor, "'big'") {
+			t.Fatalf("MEMORY DOCTOR does not name the big key:\n%q", doctor)
+		}
+	}
+}

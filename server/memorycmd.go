@@ -167,6 +167,7 @@ func (s *Server) memoryDoctor() string {
 			" each on average; check client-output-buffer-limit and slow readers (CLIENT LIST shows omem).")
 	}
 	found = append(found, s.guardDoctor()...)
+	found = append(found, s.bigKeysDoctor()...)
 	if len(found) == 0 {
 		return "No memory problems found in this instance.\n"
 	}

@@ -214,6 +214,7 @@ func (s *Server) KeyChanged(db *keyspace.DB, key []byte) {
 	if s.repl.master != nil {
 		s.rememberReplicaKey(db, key)
 	}
+	s.checkBigKey(db, key)
 	if len(s.watched) == 0 {
 		return
 	}

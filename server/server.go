@@ -94,6 +94,7 @@ type Server struct {
 	shutdownWait shutdownWaitState
 	evictState   evictState
 	guard        guardState
+	bigKeys      bigKeysState
 	slowlog      *slowlog.Log
 	stats        stats
 	errStats     map[string]int64

@@ -383,9 +383,9 @@ func table() []*Param {
 		intParam("repl-backlog-cover", 60, 0, 86400, 0, func(v *Values) *int64 { return &v.ReplBacklogCover }).flag(Extension),
 		// Incidents A and B's guardrails (server/guardrails.go).
 		// Incident 1's guardrail (server/bigkeys.go); 0 turns one off.
-		intParam("bigkey-alarm-elements", 100000, 0, longMax, 0, func(v *Values) *int64 { return &v.BigKeyAlarmElements }).flag(Extension),
-		intParam("bigkey-alarm-bytes", 64<<20, 0, longMax, memUnits, func(v *Values) *int64 { return &v.BigKeyAlarmBytes }).flag(Extension),
-		intParam("bigreply-alarm-bytes", 8<<20, 0, longMax, memUnits, func(v *Values) *int64 { return &v.BigReplyAlarmBytes }).flag(Extension),
+		intParam("large-key-alarm-elements", 100000, 0, longMax, 0, func(v *Values) *int64 { return &v.BigKeyAlarmElements }).flag(Extension),
+		intParam("large-key-alarm-bytes", 64<<20, 0, longMax, memUnits, func(v *Values) *int64 { return &v.BigKeyAlarmBytes }).flag(Extension),
+		intParam("large-reply-alarm-bytes", 8<<20, 0, longMax, memUnits, func(v *Values) *int64 { return &v.BigReplyAlarmBytes }).flag(Extension),
 		intParam("oom-forecast-horizon", 3600, 0, longMax, 0, func(v *Values) *int64 { return &v.OOMForecastHorizon }).flag(Extension),
 		intParam("eviction-young-age", 60, 0, longMax, 0, func(v *Values) *int64 { return &v.EvictionYoungAge }).flag(Extension),
 		intParam("repl-backlog-cover-limit", 256<<20, 1, longMax, memUnits, func(v *Values) *int64 { return &v.ReplBacklogCoverLimit }).flag(Extension),

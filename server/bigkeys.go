@@ -11,10 +11,10 @@ import (
 
 // Incident 1's guardrail: an HGETALL of a 523,000-field hash held every
 // other client for 200 ms, and nobody knew the hash was there. Here a
-// key that grows past bigkey-alarm-elements elements (or
-// bigkey-alarm-bytes bytes for a string) is noticed when it is written:
+// key that grows past large-key-alarm-elements elements (or
+// large-key-alarm-bytes bytes for a string) is noticed when it is written:
 // counted, logged once (the log at most every ten seconds), and listed
-// by MEMORY DOCTOR; a reply bigger than bigreply-alarm-bytes is counted
+// by MEMORY DOCTOR; a reply bigger than large-reply-alarm-bytes is counted
 // and logged with the command and the client that asked for it. INFO
 // guardrails shows both. The check costs a look-up of each key a write
 // changed.
@@ -83,7 +83,7 @@ func (s *Server) checkBigKey(db *keyspace.DB, key []byte) {
 		clipKey(key), db.ID, what)
 }
 
-// noteBigReply is told of a reply bigger than bigreply-alarm-bytes.
+// noteBigReply is told of a reply bigger than large-reply-alarm-bytes.
 func (s *Server) noteBigReply(c *client, args [][]byte, n int) {
 	b := &s.bigKeys
 	b.replies++
@@ -122,7 +122,7 @@ func (s *Server) bigKeysDoctor() []string {
 			all = append(all, entry{k, v})
 		}
 		sort.Slice(all, func(i, j int) bool { return all[i].v.elements > all[j].v.elements })
-		line := fmt.Sprintf("Big keys: %d keys crossed bigkey-alarm-elements or bigkey-alarm-bytes; the biggest:", len(all))
+		line := fmt.Sprintf("Big keys: %d keys crossed large-key-alarm-elements or large-key-alarm-bytes; the biggest:", len(all))
 		for _, e := range all[:min(5, len(all))] {
 			line += fmt.Sprintf(" '%s' (db %d, %d elements)", clipKey([]byte(e.k.key)), e.k.db, e.v.elements)
 		}
@@ -131,7 +131,7 @@ func (s *Server) bigKeysDoctor() []string {
 		}
 	}
 	if b.replies > 0 {
-		out = append(out, fmt.Sprintf("Big replies: %d replies were bigger than bigreply-alarm-bytes; the last: %s.", b.replies, b.lastReply))
+		out = append(out, fmt.Sprintf("Big replies: %d replies were bigger than large-reply-alarm-bytes; the last: %s.", b.replies, b.lastReply))
 	}
 	return out
 }

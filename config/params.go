@@ -135,6 +135,7 @@ type Values struct {
 	OOMForecastHorizon, EvictionYoungAge               int64
 	BigKeyAlarmElements, BigKeyAlarmBytes              int64
 	BigReplyAlarmBytes                                 int64
+	HotKeysSampleEvery                                 int64
 	ReplDisklessSync                                   bool
 	ReplDisklessSyncDelay, ReplDisklessSyncMaxReplicas int64
 	ReplDisklessLoad                                   string
@@ -386,6 +387,9 @@ func table() []*Param {
 		intParam("large-key-alarm-elements", 100000, 0, longMax, 0, func(v *Values) *int64 { return &v.BigKeyAlarmElements }).flag(Extension),
 		intParam("large-key-alarm-bytes", 64<<20, 0, longMax, memUnits, func(v *Values) *int64 { return &v.BigKeyAlarmBytes }).flag(Extension),
 		intParam("large-reply-alarm-bytes", 8<<20, 0, longMax, memUnits, func(v *Values) *int64 { return &v.BigReplyAlarmBytes }).flag(Extension),
+		// Incident 3's guardrail: one access in this many is counted
+		// for the hot keys (0: off).
+		intParam("hotkeys-sample-every", 8, 0, intMax, 0, func(v *Values) *int64 { return &v.HotKeysSampleEvery }).flag(Extension),
 		intParam("oom-forecast-horizon", 3600, 0, longMax, 0, func(v *Values) *int64 { return &v.OOMForecastHorizon }).flag(Extension),
 		intParam("eviction-young-age", 60, 0, longMax, 0, func(v *Values) *int64 { return &v.EvictionYoungAge }).flag(Extension),
 		intParam("repl-backlog-cover-limit", 256<<20, 1, longMax, memUnits, func(v *Values) *int64 { return &v.ReplBacklogCoverLimit }).flag(Extension),

@@ -221,6 +221,8 @@ type Keyspace struct {
 	// failover may be under way (Redis's
 	// checkClientPauseTimeoutAndReturnIfPaused).
 	ExpiryPaused bool
+	// Hot, when set, samples accesses for the hot keys (HotKeys).
+	Hot *HotKeys
 	// Loading is set while an AOF is replayed: no key expires, and a
 	// deadline already past is set rather than acted on, as Redis loads.
 	Loading bool

@@ -35,6 +35,9 @@ func (db *DB) touch(id uint32) {
 		lru = db.ks.LRUClock()
 	}
 	e.Meta = e.Meta&^lruMask | lru
+	if h := db.ks.Hot; h != nil {
+		h.access(db, id)
+	}
 }
 
 // lfuDecr returns the LFU counter of lru after the decay of the minutes

@@ -37,6 +37,8 @@ type guardState struct {
 	// youngEvicted counts evictions of keys used a moment before.
 	youngEvicted                    int64
 	lastYoungWarn, lastForecastWarn time.Time
+	// lastHotDecay is when the hot keys' counts were last halved.
+	lastHotDecay time.Time
 }
 
 type guardMark struct {
@@ -157,10 +159,30 @@ func (s *Server) oomForecast() int64 {
 	return int64(float64(s.evictableKeys()) / rate)
 }
 
+// hotKeysLine lists the n hottest keys as db:key=count, the hottest
+// first (incident 3: hot keys under any eviction policy).
+func (s *Server) hotKeysLine(n int) string {
+	if s.ks.Hot == nil {
+		return ""
+	}
+	var b strings.Builder
+	for i, h := range s.ks.Hot.Top(n) {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, "db%d:%s=%d", h.DB, clipKey([]byte(h.Key)), h.Count)
+	}
+	return b.String()
+}
+
 // guardCron samples the eviction counter and warns when the forecast is
 // under the horizon. The caller holds the engine lock.
 func (s *Server) guardCron(t time.Time) {
 	g := &s.guard
+	if h := s.ks.Hot; h != nil && t.Sub(g.lastHotDecay) >= 10*time.Second {
+		h.Decay()
+		g.lastHotDecay = t
+	}
 	g.marks = append(g.marks, guardMark{t, s.evictState.evicted})
 	i := 0
 	for i < len(g.marks)-1 && t.Sub(g.marks[i].t) > time.Minute {
@@ -185,6 +207,7 @@ func (s *Server) infoGuardrails(w *infoWriter) {
 	w.field("oom_forecast_seconds", s.oomForecast())
 	w.field("oom_forecast_horizon", s.cfg.OOMForecastHorizon)
 	w.field("evicted_young_keys", s.guard.youngEvicted)
+	w.field("hot_keys", s.hotKeysLine(10))
 	w.field("big_keys_seen", s.bigKeys.seen)
 	w.field("big_replies", s.bigKeys.replies)
 	w.field("last_big_reply", s.bigKeys.lastReply)

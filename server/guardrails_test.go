@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"bytes"
+	"math/rand/v2"
 	"strconv"
 	"strings"
 	"testing"
@@ -142,5 +143,51 @@ func TestDrillIncident1BigKey(t *testing.T) {
 		if doctor := string(s.c.Do("memory", "doctor")); !strings.Contains(doctor, "'big'") {
 			t.Fatalf("MEMORY DOCTOR does not name the big key:\n%q", doctor)
 		}
+	}
+}
+
+// Drill for incident 3 (a hot key whose expiry sent every client to the
+// database): under noeviction Redis cannot tell which keys are hot
+// (OBJECT FREQ needs an LFU policy, and both servers refuse it alike);
+// Redoubt's INFO guardrails lists the 3 hot keys among 100,000.
+func TestDrillIncident3HotKeys(t *testing.T) {
+	var freqs [][]byte
+	for _, s := range evictServers(t, "noeviction", 1<<40) {
+		s.c.Do("config", "set", "maxmemory", "0")
+		s.c.Do("debug", "populate", "100000", "key")
+		rng := rand.New(rand.NewPCG(7, 8))
+		for i := range 60000 {
+			key := "key:" + strconv.Itoa(rng.IntN(100000))
+			if i%3 == 0 {
+				key = "key:" + strconv.Itoa(11+rng.IntN(3)*111) // key:11, key:122, key:233
+			}
+			s.c.Send("get", key)
+			if i%1000 == 999 {
+				for range 1000 {
+					s.c.ReadRaw()
+				}
+			}
+		}
+		freqs = append(freqs, s.c.Do("object", "freq", "key:11"))
+		if s.name != "redoubt" {
+			continue
+		}
+		hot := infoField(string(s.c.Do("info", "guardrails")), "hot_keys")
+		top := strings.Split(hot, ",")
+		if len(top) < 3 {
+			t.Fatalf("hot_keys: %q", hot)
+		}
+		for _, want := range []string{"db0:key:11=", "db0:key:122=", "db0:key:233="} {
+			found := false
+			for _, h := range top[:3] {
+				found = found || strings.HasPrefix(h, want)
+			}
+			if !found {
+				t.Fatalf("%s is not among the top 3 of %q", want, hot)
+			}
+		}
+	}
+	if !bytes.Equal(freqs[0], freqs[1]) {
+		t.Fatalf("OBJECT FREQ under noeviction:\n redis:   %q\n redoubt: %q", freqs[0], freqs[1])
 	}
 }

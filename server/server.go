@@ -553,6 +553,14 @@ func (s *Server) applyConfig() {
 	s.eng.LazyExpire = s.cfg.LazyfreeLazyExpire
 	s.obuf = obufLimits(s.cfg.ClientOutputBufferLimits)
 	s.ks.WritableReplica = !s.cfg.ReplicaReadOnly
+	switch every := s.cfg.HotKeysSampleEvery; {
+	case every <= 0:
+		s.ks.Hot = nil
+	case s.ks.Hot == nil:
+		s.ks.Hot = &keyspace.HotKeys{Every: uint32(every)}
+	default:
+		s.ks.Hot.Every = uint32(every)
+	}
 }
 
 // now is the wall clock in milliseconds.

@@ -28,6 +28,11 @@ type bigKeysState struct {
 	seen, replies int64
 	lastLog       time.Time
 	lastReply     string
+	// slowKeys counts KEYS commands that held the server past
+	// slowKeysThreshold; lastSlowKeys describes the last one.
+	slowKeys     int64
+	lastSlowKeys string
+	lastKeysLog  time.Time
 }
 
 type bigKey struct {
@@ -134,4 +139,26 @@ func (s *Server) bigKeysDoctor() []string {
 		out = append(out, fmt.Sprintf("Big replies: %d replies were bigger than large-reply-alarm-bytes; the last: %s.", b.replies, b.lastReply))
 	}
 	return out
+}
+
+// slowKeysThreshold is how long a KEYS must block every other client to
+// be reported (incident 7: KEYS * over 5 million keys blocked for 28 s).
+const slowKeysThreshold = 100 * time.Millisecond
+
+// noteSlowKeys counts and logs, at most every ten seconds, a KEYS that
+// held the server, with the client that sent it.
+func (s *Server) noteSlowKeys(c *client, args [][]byte, d time.Duration) {
+	b := &s.bigKeys
+	b.slowKeys++
+	pattern := ""
+	if len(args) > 1 {
+		pattern = clipKey(args[1])
+	}
+	b.lastSlowKeys = fmt.Sprintf("KEYS %s (%d ms) from %s", pattern, d.Milliseconds(), c.addr)
+	if time.Since(b.lastKeysLog) < 10*time.Second {
+		return
+	}
+	b.lastKeysLog = time.Now()
+	s.log.Warningf("KEYS %s took %d ms, and every other client waited: sent by client id=%d addr=%s name=%s. SCAN walks the keyspace without blocking.",
+		pattern, d.Milliseconds(), c.id, c.addr, c.name)
 }

@@ -214,6 +214,9 @@ func (s *Server) recordCall(c *client, cmd *command.Command, args [][]byte, d ti
 	}
 	cmd.Stats.Calls++
 	cmd.Stats.Usec += d.Microseconds()
+	if cmd.Name == "keys" && d >= slowKeysThreshold {
+		s.noteSlowKeys(c, args, d)
+	}
 	if s.cfg.LatencyMonitorThresh > 0 {
 		event := "command"
 		if cmd.Has(command.Fast) {

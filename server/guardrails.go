@@ -211,6 +211,8 @@ func (s *Server) infoGuardrails(w *infoWriter) {
 	w.field("big_keys_seen", s.bigKeys.seen)
 	w.field("big_replies", s.bigKeys.replies)
 	w.field("last_big_reply", s.bigKeys.lastReply)
+	w.field("slow_keys_commands", s.bigKeys.slowKeys)
+	w.field("last_slow_keys", s.bigKeys.lastSlowKeys)
 }
 
 // guardDoctor is what MEMORY DOCTOR says of the guardrails.

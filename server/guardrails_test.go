@@ -191,3 +191,37 @@ func TestDrillIncident3HotKeys(t *testing.T) {
 		t.Fatalf("OBJECT FREQ under noeviction:\n redis:   %q\n redoubt: %q", freqs[0], freqs[1])
 	}
 }
+
+// Part of the drill for incident 7 (KEYS * over 5 million keys blocked
+// for 28 s): the reply is Redis's, and a KEYS that held the server is
+// counted and named with its client. (KEYS still blocks while it runs.)
+func TestDrillIncident7SlowKeysNamed(t *testing.T) {
+	var counts [][]byte
+	for _, s := range evictServers(t, "noeviction", 1<<40) {
+		s.c.Do("config", "set", "maxmemory", "0")
+		s.c.Do("debug", "populate", "1000000", "key")
+		reply := s.c.Do("keys", "*")
+		counts = append(counts, reply[:bytes.IndexByte(reply, '\n')+1])
+		if s.name != "redoubt" {
+			continue
+		}
+		// The guardrail reports the KEYS if it ran 100 ms or more, as the
+		// slow log measured it.
+		entry := s.c.DoValue("slowlog", "get", "1")
+		took := entry.Elems[0].Elems[2].Int
+		g := string(s.c.Do("info", "guardrails"))
+		slow, _ := strconv.Atoi(infoField(g, "slow_keys_commands"))
+		if took < 100000 {
+			if slow != 0 {
+				t.Fatalf("a KEYS of %d us counted as slow", took)
+			}
+			continue
+		}
+		if last := infoField(g, "last_slow_keys"); slow != 1 || !strings.Contains(last, "KEYS *") || !strings.Contains(last, "127.0.0.1:") {
+			t.Fatalf("KEYS of %d us: slow_keys_commands %d, last_slow_keys %q", took, slow, last)
+		}
+	}
+	if !bytes.Equal(counts[0], counts[1]) {
+		t.Fatalf("KEYS * counts: redis %q, redoubt %q", counts[0], counts[1])
+	}
+}

@@ -44,7 +44,7 @@
 // notifications, then the ready keys.
 //
 // Listeners of the keyspace's BeforeChange and BeforeFlush events (a
-// background snapshot, an AOF rewrite, later a script's undo log) are
+// background snapshot, an AOF rewrite, a script's undo log) are
 // registered with the engine, several at a time.
 //
 // The engine is below the server: the server implements Host (WATCH,

@@ -73,6 +73,7 @@ func (s *Server) cronLoop() {
 		m := s.memory()
 		s.notePeak(m.used())
 		s.evictCron(m.clients)
+		s.evictClients()
 		s.guardCron(t)
 		s.closeIdleMigrateConns(t)
 		s.replCron(t)

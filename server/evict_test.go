@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/redoubt-db/redoubt/internal/difftest"
 )
@@ -115,7 +116,11 @@ func TestEvictionLRUAndLFUKeepHotKeys(t *testing.T) {
 						hot++
 					}
 				}
-				if hot < 180 {
+				// Random eviction would keep fewer than half (the node holds
+				// about 3,500 of the 8,000 keys written); the LRU clock ticks
+				// in seconds on both, so the approximation is coarse (Redis
+				// itself kept 143 to 188 in runs here).
+				if hot < 120 {
 					t.Fatalf("%s: %s kept %d of the 200 hot keys", s.name, policy, hot)
 				}
 			}
@@ -176,6 +181,39 @@ func TestEvictionScriptsUnderOOM(t *testing.T) {
 	for i := range half {
 		if !bytes.Equal(got[i], got[half+i]) {
 			t.Errorf("script %d: redis %q, redoubt %q", i, got[i], got[half+i])
+		}
+	}
+}
+
+// maxmemory-clients disconnects the client holding the most memory (a
+// pipeline whose replies are never read), not the others, and not one
+// that asked for CLIENT NO-EVICT; both servers count it in
+// evicted_clients.
+func TestClientEviction(t *testing.T) {
+	for _, s := range evictServers(t, "noeviction", 1<<40) {
+		s.c.Do("config", "set", "maxmemory", "0")
+		s.c.Do("config", "set", "maxmemory-clients", "20mb")
+		s.c.Do("set", "big", strings.Repeat("x", 1<<20))
+		addr := s.c.Addr()
+		// A client that asks for 100 MB of replies and reads none.
+		hog := difftest.Dial(t, addr)
+		for range 100 {
+			hog.Send("get", "big")
+		}
+		safe := difftest.Dial(t, addr)
+		safe.Do("client", "no-evict", "on")
+		deadline := time.Now().Add(10 * time.Second)
+		for infoInt(s.c, "stats", "evicted_clients") == 0 {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: the client was not evicted", s.name)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		if r := safe.Do("ping"); string(r) != "+PONG\r\n" {
+			t.Fatalf("%s: the no-evict client got %q", s.name, r)
+		}
+		if r := s.c.Do("ping"); string(r) != "+PONG\r\n" {
+			t.Fatalf("%s: the test's own client got %q", s.name, r)
 		}
 	}
 }

@@ -511,7 +511,7 @@ func (s *Server) infoStats(w *infoWriter) {
 	w.field("expired_time_cap_reached_count", s.ks.Stats.ExpiredTimeCapReach)
 	w.field("expire_cycle_cpu_milliseconds", s.ks.Stats.ExpireCycleMicros/1000)
 	w.field("evicted_keys", s.evictState.evicted)
-	w.field("evicted_clients", 0)
+	w.field("evicted_clients", s.stats.evictedClients)
 	over := s.evictState.overTotal
 	current := time.Duration(0)
 	if t := s.evictState.overSince; !t.IsZero() {

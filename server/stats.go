@@ -13,7 +13,9 @@ type stats struct {
 	rejectedCalls       int64
 	// unexpectedErrors counts errors a replica's primary or the AOF
 	// got (unexpected_error_replies).
-	unexpectedErrors  int64
+	unexpectedErrors int64
+	// evictedClients counts clients maxmemory-clients disconnected.
+	evictedClients    int64
 	totalErrorReplies int64
 	errStatsOverflow  bool
 	dirty             int64
@@ -40,6 +42,7 @@ type opsSample struct {
 func (st *stats) reset() {
 	st.connectionsReceived, st.rejectedConns, st.commands, st.rejectedCalls = 0, 0, 0, 0
 	st.totalErrorReplies, st.errStatsOverflow, st.netIn, st.netOut = 0, false, 0, 0
+	st.unexpectedErrors, st.evictedClients = 0, 0
 	st.reads.Store(0)
 	st.writes.Store(0)
 	st.samples, st.sampleIdx, st.lastOps = [16]opsSample{}, 0, opsSample{}

@@ -1,0 +1,61 @@
+package server
+
+// Client eviction (Redis 7's maxmemory-clients): when the memory the
+// normal and Pub/Sub clients hold together reaches the limit (bytes, or
+// a percentage of maxmemory), the clients holding the most are
+// disconnected, biggest first, until it is under: a client that reads
+// slowly, or sends a huge pipeline, cannot take the server's memory.
+// CLIENT NO-EVICT exempts a client; replicas and the primary's link are
+// never evicted. Checked after each batch of commands and by the cron.
+
+// clientEvictLimit is maxmemory-clients in bytes, 0 when off.
+func (s *Server) clientEvictLimit() int64 {
+	v := s.cfg.MaxMemoryClients
+	if v < 0 { // a percentage, stored negated
+		if s.cfg.MaxMemory <= 0 {
+			return 0
+		}
+		return s.cfg.MaxMemory * -v / 100
+	}
+	return v
+}
+
+// memUsage is what a client's buffers hold (CLIENT LIST's tot-mem).
+func (c *client) memUsage() int64 {
+	return c.qbufCap.Load() + c.pending.Load() + int64(c.multi.mem) + int64(cap(c.reply.Buf))
+}
+
+// evictClients disconnects the biggest clients while the clients'
+// memory is at or over maxmemory-clients. The caller holds the engine
+// lock.
+func (s *Server) evictClients() {
+	limit := s.clientEvictLimit()
+	if limit <= 0 {
+		return
+	}
+	var total int64
+	for _, c := range s.clients {
+		if c.clientType() != "replica" {
+			total += c.memUsage()
+		}
+	}
+	for total >= limit {
+		var victim *client
+		var most int64
+		for _, c := range s.clients {
+			if c.flags&(flagNoEvict|flagReplica|flagPrimary) != 0 || c.closing.Load() == closeASAP {
+				continue
+			}
+			if m := c.memUsage(); victim == nil || m > most {
+				victim, most = c, m
+			}
+		}
+		if victim == nil || most == 0 {
+			return
+		}
+		s.log.Noticef("Evicting client: %s", victim.info())
+		s.stats.evictedClients++
+		s.killClient(victim)
+		total -= most
+	}
+}

@@ -91,32 +91,50 @@ type sizedKey struct {
 	size int64
 }
 
-// biggestPersistent samples up to 1024 keys of each database and
-// returns the n biggest without a TTL (the guardrail's warnings are rate
+// biggestPersistent returns the n biggest keys without a TTL: every
+// key of a database of up to walkAllKeys keys is looked at, and 1024
+// sampled ones of a bigger one (the guardrail's warnings are rate
 // limited, and MEMORY DOCTOR is asked by hand).
 func (s *Server) biggestPersistent(n int) []sizedKey {
+	// out keeps the n biggest seen, biggest first.
 	var out []sizedKey
+	consider := func(db *keyspace.DB, id uint32) {
+		if db.Expire(id) >= 0 {
+			return
+		}
+		size := int64(db.ValueSize(id) + keyEntrySize + len(db.Key(id)))
+		if len(out) == n && size <= out[n-1].size {
+			return
+		}
+		for _, o := range out {
+			if o.db == db.ID && o.key == string(db.Key(id)) {
+				return // sampled twice
+			}
+		}
+		out = append(out, sizedKey{string(db.Key(id)), db.ID, size})
+		sort.Slice(out, func(i, j int) bool { return out[i].size > out[j].size })
+		out = out[:min(n, len(out))]
+	}
 	for _, db := range s.ks.DBs {
-		for range min(db.Len(), 1024) {
-			id := db.SampleKey()
-			if id == dict.None || db.Expire(id) >= 0 {
-				continue
-			}
-			k := string(db.Key(id))
-			dup := false
-			for _, o := range out {
-				if o.db == db.ID && o.key == k {
-					dup = true
-				}
-			}
-			if !dup {
-				out = append(out, sizedKey{k, db.ID, int64(db.ValueSize(id) + keyEntrySize + len(k))})
+		if db.Len() <= walkAllKeys {
+			db.Dict().ForEach(func(id uint32) bool {
+				consider(db, id)
+				return true
+			})
+			continue
+		}
+		for range 1024 {
+			if id := db.SampleKey(); id != dict.None {
+				consider(db, id)
 			}
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].size > out[j].size })
-	return out[:min(n, len(out))]
+	return out
 }
+
+// walkAllKeys is the size up to which a database is walked whole for
+// the biggest keys.
+const walkAllKeys = 100000
 
 // evictableKeys is how many keys the policy may evict.
 func (s *Server) evictableKeys() int64 {

@@ -71,7 +71,7 @@ func clipKey(k []byte) string {
 	return string(k)
 }
 
-// bigKeysLine names the biggest keys without a TTL a sample finds: what
+// bigKeysLine names the biggest keys without a TTL (biggestPersistent): what
 // fills a node whose volatile keys are evicted as soon as written.
 func (s *Server) bigKeysLine() string {
 	big := s.biggestPersistent(3)

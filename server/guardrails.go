@@ -76,7 +76,7 @@ func clipKey(k []byte) string {
 func (s *Server) bigKeysLine() string {
 	big := s.biggestPersistent(3)
 	if len(big) == 0 {
-		return "no key without a TTL was found in a sample"
+		return "no key without a TTL was found"
 	}
 	parts := make([]string, len(big))
 	for i, b := range big {

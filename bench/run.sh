@@ -31,8 +31,11 @@
 # copy-on-write, Redoubt's peak resident growth is sampled), and the
 # replication lag in bytes (primary's offset minus the replica's last
 # ACK, sampled every 100 ms) under that load.
+# Eviction: SET -P 16 with allkeys-lru, maxmemory EVICT_MEM and a key
+# space twice what fits (measured on each server: keys it holds at the
+# limit), after a warm-up that fills it.
 # PHASES picks among throughput, memory, collections, snapshot, aof,
-# scripts, replication (default: all). Results go to stdout and to bench/out/<timestamp>.md.
+# scripts, replication, eviction (default: all). Results go to stdout and to bench/out/<timestamp>.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -44,7 +47,8 @@ MEM_KEYS=${MEM_KEYS:-1000000}
 MEM_REQUESTS=${MEM_REQUESTS:-2000000}
 COLLECTIONS=${COLLECTIONS:-1000000}
 REPL_KEYS=${REPL_KEYS:-1000000}
-PHASES=${PHASES:-"throughput memory collections snapshot aof scripts replication"}
+EVICT_MEM=${EVICT_MEM:-64mb}
+PHASES=${PHASES:-"throughput memory collections snapshot aof scripts replication eviction"}
 phase() { [[ " $PHASES " == *" $1 "* ]]; }
 
 for bin in redis-server redis-benchmark redis-cli; do
@@ -398,6 +402,33 @@ mib() { awk -v b="$1" 'BEGIN {printf "%.1f", b/1048576}'; }
     echo "| copy-on-write reported (MiB) | $(mib "${fs[r.cow]}") | $(mib "${fs[d.cow]}") | |"
     echo "| replication lag after it, median / max (bytes) | ${fs[r.lag]} / ${fs[r.lagmax]} | ${fs[d.lag]} / ${fs[d.lagmax]} | |"
 } | tee -a "$report"
+fi
+if phase eviction; then
+{
+    echo
+    echo "| SET -P 16 under allkeys-lru, maxmemory $EVICT_MEM, key space 2x what fits | Redis ops/s | Redoubt ops/s | ratio | Redis evicted | Redoubt evicted |"
+    echo "|---|---|---|---|---|---|"
+} | tee -a "$report"
+start_servers --maxmemory "$EVICT_MEM" --maxmemory-policy allkeys-lru
+declare -A ev=()
+for port in "$RPORT" "$DPORT"; do
+    # Fill to the limit, and size the key space from what fits.
+    redis-benchmark -p "$port" -t set -n 2000000 -c 50 -P 16 -r 2000000 -d 100 >/dev/null 2>&1
+    fits=$(keys "$port")
+    ev[$port.r]=$((fits * 2))
+done
+: >"$work/r.txt"; : >"$work/d.txt"
+for _ in $(seq "$REPEATS"); do
+    redis-benchmark -p "$RPORT" -t set -n "$N" -c 50 -P 16 -r "${ev[$RPORT.r]}" -d 100 --csv 2>/dev/null |
+        awk -F'","' 'NR==2 {gsub(/"/,"",$2); print $2}' >>"$work/r.txt"
+    redis-benchmark -p "$DPORT" -t set -n "$N" -c 50 -P 16 -r "${ev[$DPORT.r]}" -d 100 --csv 2>/dev/null |
+        awk -F'","' 'NR==2 {gsub(/"/,"",$2); print $2}' >>"$work/d.txt"
+done
+r_rps=$(median <"$work/r.txt"); d_rps=$(median <"$work/d.txt")
+r_ev=$(redis-cli -p "$RPORT" info stats | tr -d '\r' | awk -F: '$1 == "evicted_keys" {print $2}')
+d_ev=$(redis-cli -p "$DPORT" info stats | tr -d '\r' | awk -F: '$1 == "evicted_keys" {print $2}')
+echo "| set | $r_rps | $d_rps | **$(ratio "$d_rps" "$r_rps")** | $r_ev | $d_ev |" | tee -a "$report"
+stop_servers
 fi
 echo
 echo "written to $report"

@@ -62,6 +62,15 @@ func (s *Server) notCountedForEvict() int64 {
 	return n
 }
 
+// datasetMemory is the arena and the tables: what an eviction frees.
+func (s *Server) datasetMemory() int64 {
+	n := s.ks.Arena.Allocated()
+	for _, db := range s.ks.DBs {
+		n += db.MemoryOverhead()
+	}
+	return n
+}
+
 // evictUsed is the memory eviction compares with maxmemory: used_memory
 // less what is not counted for eviction. The clients' buffers are
 // summed afresh only near the limit; further away the cron's sum does.
@@ -131,6 +140,9 @@ func (s *Server) performEvictions() int {
 	start := time.Now()
 	tlimit := evictionTimeLimit(s.cfg.MaxMemoryEvictionTenacity)
 	result := evictOK
+	// Within a round only the dataset shrinks: the rest of the figure
+	// is taken once.
+	rest := used - s.datasetMemory()
 	s.eng.Unit(start.UnixMilli(), func() {
 		for n := 0; used > limit; n++ {
 			db, id, ok := st.e.Pick(s.ks, policy, int(s.cfg.MaxMemorySamples))
@@ -139,7 +151,7 @@ func (s *Server) performEvictions() int {
 				return
 			}
 			s.evictKey(db, id)
-			used = s.evictUsed()
+			used = rest + s.datasetMemory()
 			if n%16 == 15 && time.Since(start) > tlimit {
 				result = evictRunning
 				return

@@ -279,11 +279,18 @@ var (
 func (e *Engine) Expired(db *keyspace.DB, key []byte) {
 	e.Notify(command.EvExpired, "expired", key, db.ID)
 	e.host.KeyChanged(db, key)
+	e.PropagateDeletion(db.ID, key, e.LazyExpire)
+}
+
+// PropagateDeletion propagates the deletion of a key the server made
+// itself (an expiry, an eviction): DEL, or UNLINK when lazy, as Redis's
+// propagateDeletion.
+func (e *Engine) PropagateDeletion(db int, key []byte, lazy bool) {
 	del := argDel
-	if e.LazyExpire {
+	if lazy {
 		del = argUnlink
 	}
-	e.Propagate(db.ID, command.ToAll, del, key)
+	e.Propagate(db, command.ToAll, del, key)
 }
 
 // Ready implements keyspace.Env.

@@ -52,12 +52,9 @@ type evictState struct {
 // notCountedForEvict is Redis's freeMemoryGetNotCountedMemory: the
 // backlog and the replicas' output.
 func (s *Server) notCountedForEvict() int64 {
-	var n int64
+	n := s.replicaBuffers()
 	if b := s.repl.backlog; b != nil {
 		n += int64(b.HistLen())
-	}
-	for _, c := range s.repl.replicas {
-		n += c.pending.Load() + int64(len(c.rs.hold))
 	}
 	return n
 }
@@ -190,20 +187,11 @@ func (s *Server) evictKey(db *keyspace.DB, id uint32) {
 		db.Delete(id)
 	}
 	s.evictState.evicted++
-	del := argDEL
-	if lazy {
-		del = argUNLINK
-	}
-	s.eng.Propagate(db.ID, command.ToAll, del, key)
+	s.eng.PropagateDeletion(db.ID, key, lazy)
 	s.eng.Notify(command.EvEvicted, "evicted", key, db.ID)
 	s.KeyChanged(db, key)
 	s.noteEviction(db, key, idle)
 }
-
-var (
-	argDEL    = []byte("DEL")
-	argUNLINK = []byte("UNLINK")
-)
 
 // evictCron keeps the clients' sum for the counting, and goes on with
 // an eviction the time limit stopped. The caller holds the engine lock.

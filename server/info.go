@@ -442,10 +442,7 @@ func (s *Server) infoMemory(w *infoWriter) {
 	if b := s.repl.backlog; b != nil {
 		backlog = int64(b.HistLen())
 	}
-	var replicaBufs int64
-	for _, c := range s.repl.replicas {
-		replicaBufs += c.pending.Load() + int64(len(c.rs.hold))
-	}
+	replicaBufs := s.replicaBuffers()
 	w.field("mem_replication_backlog", backlog)
 	w.field("mem_total_replication_buffers", backlog+replicaBufs)
 	w.field("mem_clients_slaves", replicaBufs)

@@ -150,13 +150,7 @@ func (s *Server) replicationMetrics(out *metrics.Snapshot) {
 	out.ConnectedSlaves = int64(len(r.replicas))
 	out.MasterReplOffset = r.offset
 	for _, c := range r.replicas {
-		state := "wait_bgsave"
-		switch c.rs.state {
-		case replSending:
-			state = "send_bulk"
-		case replOnline, replWaitAck:
-			state = "online"
-		}
+		state := c.replicaStateName()
 		out.Replicas = append(out.Replicas, metrics.ReplicaStats{IP: c.replicaIP(), Port: strconv.Itoa(c.rs.listenPort),
 			State: state, Offset: c.rs.ackOff, LagSeconds: int64(nowT.Sub(c.rs.ackTime).Seconds())})
 	}

@@ -936,6 +936,27 @@ func (w *replicaWriter) sendFile(f *os.File) error {
 
 // ---- INFO ----
 
+// replicaStateName is a replica's state as INFO and the metrics name it.
+func (c *client) replicaStateName() string {
+	switch c.rs.state {
+	case replSending:
+		return "send_bulk"
+	case replOnline, replWaitAck:
+		return "online"
+	}
+	return "wait_bgsave"
+}
+
+// replicaBuffers is what the replicas' output buffers and held streams
+// hold (mem_clients_slaves).
+func (s *Server) replicaBuffers() int64 {
+	var n int64
+	for _, c := range s.repl.replicas {
+		n += c.pending.Load() + int64(len(c.rs.hold))
+	}
+	return n
+}
+
 // infoReplication writes INFO's replication section with Redis 7.0's
 // fields, in its order.
 func (s *Server) infoReplication(w *infoWriter) {
@@ -998,13 +1019,7 @@ func (s *Server) infoReplication(w *infoWriter) {
 		w.field("min_slaves_good_slaves", s.goodReplicas())
 	}
 	for i, c := range r.replicas {
-		state := "wait_bgsave"
-		switch c.rs.state {
-		case replSending:
-			state = "send_bulk"
-		case replOnline, replWaitAck:
-			state = "online"
-		}
+		state := c.replicaStateName()
 		lag := int64(0)
 		if !c.rs.ackTime.IsZero() {
 			lag = int64(nowT.Sub(c.rs.ackTime).Seconds())

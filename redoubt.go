@@ -14,6 +14,7 @@ import (
 	"io"
 	"net"
 	"strings"
+	"time"
 
 	"github.com/redoubt-db/redoubt/config"
 	"github.com/redoubt-db/redoubt/server"
@@ -86,6 +87,17 @@ func (s *Server) Addr() string { return s.addr }
 
 // Close stops the server and disconnects its clients.
 func (s *Server) Close() error { return s.srv.Close() }
+
+// FastForward moves the server's clock forward by d, as if that much
+// time had passed for the dataset: keys whose TTL runs out in that time
+// expire, TTL and PTTL answer less, and TIME moves on. Tests of code
+// that uses TTLs call it instead of sleeping. The server's own timers
+// (client timeouts, blocking commands' timeouts) keep the wall clock.
+func (s *Server) FastForward(d time.Duration) { s.srv.SetTimeSkew(s.srv.TimeSkew() + d) }
+
+// SetTime sets the server's clock to t, as FastForward does (going
+// back is allowed), and the clock then runs on from there.
+func (s *Server) SetTime(t time.Time) { s.srv.SetTimeSkew(time.Until(t)) }
 
 // Done is closed when the server has stopped (Close, a cancelled context,
 // or a SHUTDOWN command).

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"net"
 	"strings"
 	"sync"
@@ -176,22 +175,4 @@ func TestLogGoesToTheGivenWriter(t *testing.T) {
 			t.Errorf("the log lacks %q:\n%s", want, log.String())
 		}
 	}
-}
-
-func ExampleStart() {
-	ctx := context.Background()
-	srv, err := redoubt.Start(ctx, redoubt.Config{Settings: []string{"databases 4"}})
-	if err != nil {
-		panic(err)
-	}
-	defer srv.Close()
-
-	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr()})
-	defer rdb.Close()
-	rdb.Set(ctx, "greeting", "hello", 0)
-	fmt.Println(rdb.Get(ctx, "greeting").Val())
-	fmt.Println(rdb.ConfigGet(ctx, "databases").Val()["databases"])
-	// Output:
-	// hello
-	// 4
 }

@@ -61,6 +61,9 @@ type Values struct {
 	TrackingTableMaxKeys int64
 	// IoThreads is the number of event loops serving clients.
 	IoThreads int64
+	// IoPoller is how the event loops watch their sockets: "epoll",
+	// "portable" (Go's own poller, on any platform) or "auto".
+	IoPoller string
 	// Save points; none means no snapshotting.
 	Save []SavePoint
 	// Encoding thresholds of the data types.
@@ -292,6 +295,7 @@ func table() []*Param {
 		stringParam("requirepass", "", true, nil, func(v *Values) *string { return &v.RequirePass }).flag(Sensitive),
 
 		// Enums.
+		enumParam("io-poller", "auto", items("auto", "epoll", "portable"), 0, nil, func(v *Values) *string { return &v.IoPoller }).flag(Immutable | Extension),
 		enumParam("supervised", "no", []enumItem{{"upstart", 1}, {"systemd", 2}, {"auto", 3}, {"no", 0}}, 0, nil, nil).flag(Immutable),
 		enumParam("syslog-facility", "local0", items("user", "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7"), 0, nil, nil).flag(Immutable),
 		enumParam("repl-diskless-load", "disabled", items("disabled", "on-empty-db", "swapdb"), DenyLoading, nil, func(v *Values) *string { return &v.ReplDisklessLoad }),

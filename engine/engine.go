@@ -58,7 +58,10 @@ type Engine struct {
 	// unitStart is when the running unit began, for a watchdog; it is
 	// kept only while watched is set (see Watch).
 	unitStart atomic.Int64
-	watched   bool
+	// skew moves the time units see away from the wall clock (Unix ms):
+	// SetSkew, for tests that travel in time.
+	skew    atomic.Int64
+	watched bool
 
 	// Dirty counts the changes made since start (Redis's server.dirty).
 	Dirty int64
@@ -142,7 +145,7 @@ type Call struct {
 // and ends with End.
 func (e *Engine) Begin(client any, now int64, noTouch bool) Call {
 	if e.depth == 0 {
-		e.now = now
+		e.now = now + e.skew.Load()
 		e.noMulti = false
 		e.ReplMask = command.ToAll
 		if e.watched {
@@ -247,9 +250,19 @@ func (e *Engine) Now() int64 { return e.now }
 // reads the keyspace (the cron, loading).
 func (e *Engine) SetNow(now int64) {
 	if e.depth == 0 {
-		e.now = now
+		e.now = now + e.skew.Load()
 	}
 }
+
+// SetSkew makes every unit from now on see the wall clock moved by skew
+// milliseconds: keys expire, TTLs shrink and the expire cycle runs as
+// if that much time had passed. It is for tests of code that uses TTLs
+// (an embedded server's FastForward); a server's own timers (timeouts,
+// the cron) keep the wall clock. Any goroutine may call it.
+func (e *Engine) SetSkew(skew int64) { e.skew.Store(skew) }
+
+// Skew is the time skew set by SetSkew.
+func (e *Engine) Skew() int64 { return e.skew.Load() }
 
 // NoTouch implements keyspace.Env.
 func (e *Engine) NoTouch() bool { return e.noTouch }

@@ -91,8 +91,11 @@ type client struct {
 	// Loop bookkeeping: scheduled is guarded by the loop's mutex, the
 	// others are the loop goroutine's own.
 	scheduled     bool
-	wantOut       bool
-	outRegistered bool
+	outRegistered bool // the epoll poller watches for writability
+	// gone is set, by the loop, once the client's connection is closed.
+	gone bool
+	// port is the connection on the portable poller's path, nil on epoll's.
+	port *portConn
 
 	// reply collects the replies of the command being executed; it is
 	// moved to out after each command.

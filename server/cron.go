@@ -56,7 +56,7 @@ func (s *Server) cronLoop() {
 			// The cycle is a unit of its own: the deletions it
 			// propagates are not wrapped in MULTI/EXEC.
 			start := time.Now()
-			s.eng.Unit(t.UnixMilli(), func() { s.activeExpire(hz, t.UnixMilli()) })
+			s.eng.Unit(t.UnixMilli(), func() { s.activeExpire(hz, s.eng.Now()) })
 			s.latencyAdd("expire-cycle", time.Since(start))
 		}
 		if s.tracking.clients > 0 {

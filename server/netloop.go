@@ -1,7 +1,6 @@
 package server
 
 import (
-	"errors"
 	"net"
 	"slices"
 	"sync"
@@ -27,18 +26,16 @@ import (
 // or closes a client's socket.
 
 type loop struct {
-	s    *Server
-	epfd int
-	wake int // eventfd
+	s *Server
+	p poller
 
 	mu      sync.Mutex
 	clients map[int]*client // by file descriptor
 	sched   []*client       // clients with work from other goroutines
-	waiting bool            // the loop is in epoll_wait and needs a wake-up
+	waiting bool            // the loop is in wait and needs a wake-up
 
-	events []syscall.EpollEvent
+	events []pollEvent
 	ready  []*client
-	buf    [8]byte
 	// run runs the ready clients' commands under the engine lock; a
 	// method value made once, so that handing it to engine.Do does not
 	// allocate.
@@ -46,40 +43,22 @@ type loop struct {
 	// busyEvents and busyReady serve the loop's clients while one of
 	// them runs a busy script (serveWhileBusy), beside the iteration
 	// that script interrupted.
-	busyEvents []syscall.EpollEvent
+	busyEvents []pollEvent
 	busyReady  []*client
 	// current is the client whose commands the loop is running, under
 	// the engine lock.
 	current *client
 }
 
-const (
-	epollIn  = syscall.EPOLLIN | syscall.EPOLLRDHUP
-	epollOut = syscall.EPOLLOUT
-)
-
 func newLoop(s *Server) (*loop, error) {
-	epfd, err := syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
+	l := &loop{s: s, clients: map[int]*client{}, events: make([]pollEvent, 256)}
+	p, err := newPoller(l, s.cfg.IoPoller)
 	if err != nil {
 		return nil, err
 	}
-	r, _, errno := syscall.Syscall(syscall.SYS_EVENTFD2, 0, syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
-	if errno != 0 {
-		syscall.Close(epfd)
-		return nil, errno
-	}
-	l := &loop{s: s, epfd: epfd, wake: int(r), clients: map[int]*client{}, events: make([]syscall.EpollEvent, 256)}
+	l.p = p
 	l.run = l.runReady
-	if err := syscall.EpollCtl(epfd, syscall.EPOLL_CTL_ADD, l.wake, &syscall.EpollEvent{Events: syscall.EPOLLIN, Fd: int32(l.wake)}); err != nil {
-		l.closeFDs()
-		return nil, err
-	}
 	return l, nil
-}
-
-func (l *loop) closeFDs() {
-	syscall.Close(l.wake)
-	syscall.Close(l.epfd)
 }
 
 // add starts serving a client.
@@ -87,7 +66,7 @@ func (l *loop) add(c *client) error {
 	l.mu.Lock()
 	l.clients[c.fd] = c
 	l.mu.Unlock()
-	err := syscall.EpollCtl(l.epfd, syscall.EPOLL_CTL_ADD, c.fd, &syscall.EpollEvent{Events: epollIn, Fd: int32(c.fd)})
+	err := l.p.add(c)
 	if err != nil {
 		l.mu.Lock()
 		delete(l.clients, c.fd)
@@ -109,8 +88,7 @@ func (l *loop) schedule(c *client) {
 	l.waiting = false
 	l.mu.Unlock()
 	if wake {
-		var one = [8]byte{1}
-		syscall.Write(l.wake, one[:])
+		l.p.wake()
 	}
 }
 
@@ -133,42 +111,32 @@ func (l *loop) serve() {
 			l.waiting = true
 		}
 		l.mu.Unlock()
-		n, err := syscall.EpollWait(l.epfd, l.events, timeout)
+		n, err := l.p.wait(l.events, timeout)
 		l.mu.Lock()
 		l.waiting = false
 		l.mu.Unlock()
-		if err != nil && !errors.Is(err, syscall.EINTR) {
-			l.s.log.Warningf("epoll_wait: %v", err)
+		if err != nil {
+			l.s.log.Warningf("Waiting for client events: %v", err)
 			return
 		}
 		if isClosed(l.s.quit) {
 			return
 		}
-		l.iterate(l.events[:max(n, 0)])
+		l.iterate(l.events[:n])
 	}
 }
 
 // iterate handles one batch of events.
-func (l *loop) iterate(events []syscall.EpollEvent) {
+func (l *loop) iterate(events []pollEvent) {
 	s := l.s
 	nowMs := now()
 	l.ready = l.ready[:0]
 	for _, ev := range events {
-		fd := int(ev.Fd)
-		if fd == l.wake {
-			syscall.Read(l.wake, l.buf[:])
+		c := ev.c
+		if c.gone {
 			continue
 		}
-		l.mu.Lock()
-		c := l.clients[fd]
-		l.mu.Unlock()
-		if c == nil {
-			continue
-		}
-		if ev.Events&epollOut != 0 {
-			c.wantOut = true
-		}
-		if ev.Events&(syscall.EPOLLIN|syscall.EPOLLRDHUP|syscall.EPOLLHUP|syscall.EPOLLERR) != 0 {
+		if ev.in {
 			c.readSocket(nowMs)
 		}
 		l.ready = append(l.ready, c)
@@ -230,27 +198,23 @@ func (l *loop) runReady() {
 // iteration makes.
 func (l *loop) serveWhileBusy(caller *client) {
 	if l.busyEvents == nil {
-		l.busyEvents = make([]syscall.EpollEvent, 64)
+		l.busyEvents = make([]pollEvent, 64)
 	}
-	n, _ := syscall.EpollWait(l.epfd, l.busyEvents, 0)
+	n, _ := l.p.wait(l.busyEvents, 0)
 	nowMs := now()
 	ready := l.busyReady[:0]
-	for _, ev := range l.busyEvents[:max(n, 0)] {
-		fd := int(ev.Fd)
-		if fd == l.wake {
-			syscall.Read(l.wake, l.buf[:])
+	for _, ev := range l.busyEvents[:n] {
+		c := ev.c
+		if c.gone {
 			continue
 		}
-		l.mu.Lock()
-		c := l.clients[fd]
-		l.mu.Unlock()
-		if c == nil || c == caller {
+		if c == caller {
+			// Its input waits for its script: a later wait is to
+			// report it again.
+			l.p.repost(ev)
 			continue
 		}
-		if ev.Events&epollOut != 0 {
-			c.wantOut = true
-		}
-		if ev.Events&(syscall.EPOLLIN|syscall.EPOLLRDHUP|syscall.EPOLLHUP|syscall.EPOLLERR) != 0 {
+		if ev.in {
 			c.readSocket(nowMs)
 		}
 		ready = append(ready, c)
@@ -296,7 +260,7 @@ func (c *client) readSocket(nowMs int64) {
 		c.closing.Store(closeASAP)
 		return
 	}
-	n, err := syscall.Read(c.fd, c.rbuf[c.w:])
+	n, err := c.loop.p.read(c, c.rbuf[c.w:])
 	switch {
 	case n > 0:
 		c.w += n
@@ -318,6 +282,24 @@ func (c *client) hasWork() bool {
 // writeSocket writes as much pending output as the socket takes; what
 // remains waits for the socket to be writable.
 func (c *client) writeSocket() {
+	switch err := c.writeOut(c.loop.p.write); err {
+	case nil:
+		c.loop.p.watchOutput(c, false)
+	case syscall.EAGAIN:
+		c.loop.p.watchOutput(c, true)
+	default:
+		c.closing.Store(closeASAP)
+	}
+}
+
+// writeOut writes pending output with write until none is left (nil),
+// the socket takes no more (EAGAIN, also for a short write) or it fails.
+// Only one goroutine writes a client's output at a time: its loop, or
+// on the portable path the connection's writer goroutine, which blocks
+// in write. So the write happens outside outMu, which commands of other
+// clients take to append (MONITOR, Pub/Sub): appends never touch the
+// bytes being written, and a reallocation leaves them where they are.
+func (c *client) writeOut(write func(*client, []byte) (int, error)) error {
 	for {
 		// Replies leave only once the AOF holds what they depend on, as
 		// appendfsync promises; output added meanwhile may depend on more.
@@ -329,68 +311,50 @@ func (c *client) writeSocket() {
 		buf := c.out[c.outPos:]
 		if len(buf) == 0 {
 			c.outMu.Unlock()
-			c.setWantWrite(false)
-			return
+			return nil
 		}
 		if c.aofNeed.Load() != need {
 			c.outMu.Unlock()
 			continue
 		}
-		n, err := syscall.Write(c.fd, buf)
+		c.outMu.Unlock()
+		n, err := write(c, buf)
 		if n > 0 {
 			c.netOut.Add(int64(n))
 			c.s.stats.writes.Add(1)
-			if n == len(buf) {
-				// Keep the buffer for reuse unless a big reply grew it.
-				if cap(c.out) <= spareMax {
-					c.out = c.out[:0]
-				} else {
-					c.out = nil
-				}
-				c.outPos = 0
-			} else {
-				c.outPos += n
-				// Once most of it is written, what is left moves to the
-				// front: each byte moves at most once on average.
-				if c.outPos >= len(c.out)/2 {
-					c.out = append(c.out[:0], c.out[c.outPos:]...)
-					c.outPos = 0
-				}
-			}
-			c.pending.Store(int64(len(c.out) - c.outPos))
+			c.outMu.Lock()
+			c.wrote(n)
+			c.outMu.Unlock()
 		}
-		c.outMu.Unlock()
 		switch {
-		case err == syscall.EAGAIN:
-			c.setWantWrite(true)
-			return
 		case err == syscall.EINTR:
 		case err != nil:
-			c.closing.Store(closeASAP)
-			return
+			return err
 		case n < len(buf):
-			c.setWantWrite(true)
-			return
+			return syscall.EAGAIN
 		}
 	}
 }
 
-// setWantWrite turns interest in writability on or off.
-func (c *client) setWantWrite(on bool) {
-	if c.wantOut == on && c.outRegistered == on {
-		return
+// wrote drops n written bytes from the output; the caller holds outMu.
+func (c *client) wrote(n int) {
+	c.outPos += n
+	switch {
+	case c.outPos == len(c.out):
+		// Keep the buffer for reuse unless a big reply grew it.
+		if cap(c.out) <= spareMax {
+			c.out = c.out[:0]
+		} else {
+			c.out = nil
+		}
+		c.outPos = 0
+	case c.outPos >= len(c.out)/2:
+		// Once most of it is written, what is left moves to the
+		// front: each byte moves at most once on average.
+		c.out = append(c.out[:0], c.out[c.outPos:]...)
+		c.outPos = 0
 	}
-	c.wantOut = on
-	if c.outRegistered == on {
-		return
-	}
-	ev := uint32(epollIn)
-	if on {
-		ev |= epollOut
-	}
-	if err := syscall.EpollCtl(c.loop.epfd, syscall.EPOLL_CTL_MOD, c.fd, &syscall.EpollEvent{Events: ev, Fd: int32(c.fd)}); err == nil {
-		c.outRegistered = on
-	}
+	c.pending.Store(int64(len(c.out) - c.outPos))
 }
 
 // closeClient closes a client's socket and removes it from the server.
@@ -402,12 +366,13 @@ func (l *loop) closeClient(c *client) {
 	}
 	delete(l.clients, c.fd)
 	l.mu.Unlock()
+	c.gone = true
 	c.closing.Store(closeASAP)
 	l.s.eng.Do(func() { l.s.detachClient(c) })
-	syscall.Close(c.fd)
+	l.p.closeConn(c)
 }
 
-// shutdown closes every client of the loop and the loop's descriptors.
+// shutdown closes every client of the loop and the loop's poller.
 func (l *loop) shutdown() {
 	l.mu.Lock()
 	clients := make([]*client, 0, len(l.clients))
@@ -418,12 +383,11 @@ func (l *loop) shutdown() {
 	for _, c := range clients {
 		l.closeClient(c)
 	}
-	l.closeFDs()
+	l.p.close()
 }
 
-// attach hands an accepted connection to a loop. The socket's descriptor
-// is duplicated out of Go's poller, which then forgets the connection, so
-// that only the loop's epoll watches it.
+// attach hands an accepted connection to a loop, whose poller takes it
+// over (adopt).
 func (s *Server) attach(conn net.Conn) {
 	if tc, ok := conn.(*net.TCPConn); ok {
 		_ = tc.SetNoDelay(true)
@@ -432,20 +396,22 @@ func (s *Server) attach(conn net.Conn) {
 			_ = tc.SetKeepAlive(true)
 		}
 	}
-	fd, err := dupFD(conn)
 	remote, local := conn.RemoteAddr(), conn.LocalAddr()
-	conn.Close()
+	_, unix := conn.(*net.UnixConn)
+	fd, pc, err := s.loops[0].p.adopt(conn)
 	if err != nil {
 		s.log.Warningf("Accepting client connection: %v", err)
 		return
 	}
 	c := s.newClient(fd, remote, local)
-	if _, ok := conn.(*net.UnixConn); ok {
+	c.port = pc
+	if unix {
 		// Redis names a Unix socket client by the socket's path.
 		c.addr = s.cfg.UnixSocket + ":0"
 		c.laddr = c.addr
 		c.flags |= flagUnixSocket
 	}
+	l := s.loops[c.id%int64(len(s.loops))]
 	// A busy script admits new connections too (engine.Do).
 	var refused string
 	s.eng.Do(func() {
@@ -455,42 +421,18 @@ func (s *Server) attach(conn net.Conn) {
 		}
 		s.clients[c.id] = c
 		s.stats.connectionsReceived++
-		c.loop = s.loops[c.id%int64(len(s.loops))]
+		c.loop = l
 	})
 	if refused != "" {
-		syscall.Write(fd, []byte("-"+refused+"\r\n"))
-		syscall.Close(fd)
+		l.p.write(c, []byte("-"+refused+"\r\n"))
+		l.p.closeConn(c)
 		return
 	}
-	if err := c.loop.add(c); err != nil {
+	if err := l.add(c); err != nil {
 		s.log.Warningf("Registering client connection: %v", err)
 		s.eng.Do(func() { s.detachClient(c) })
-		syscall.Close(fd)
+		l.p.closeConn(c)
 	}
-}
-
-// dupFD returns a non-blocking duplicate of a connection's descriptor.
-func dupFD(conn net.Conn) (int, error) {
-	sc, ok := conn.(syscall.Conn)
-	if !ok {
-		return -1, errors.New("connection without a file descriptor")
-	}
-	raw, err := sc.SyscallConn()
-	if err != nil {
-		return -1, err
-	}
-	fd := -1
-	var dupErr error
-	if err := raw.Control(func(f uintptr) {
-		fd, dupErr = syscall.Dup(int(f))
-	}); err != nil {
-		return -1, err
-	}
-	if dupErr != nil {
-		return -1, dupErr
-	}
-	syscall.CloseOnExec(fd)
-	return fd, syscall.SetNonblock(fd, true)
 }
 
 func isClosed(ch chan struct{}) bool {

@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/redoubt-db/redoubt/command"
@@ -483,8 +482,8 @@ func (s *Server) replicaOnline(c *client) {
 // replicaNoDelay applies repl-disable-tcp-nodelay to a replica's socket
 // once the stream flows: fewer, bigger packets, at the cost of delay.
 func (s *Server) replicaNoDelay(c *client) {
-	if s.cfg.ReplDisableTCPNoDelay && c.fd >= 0 {
-		syscall.SetsockoptInt(c.fd, syscall.IPPROTO_TCP, syscall.TCP_NODELAY, 0)
+	if s.cfg.ReplDisableTCPNoDelay {
+		c.setNoDelay(false)
 	}
 }
 

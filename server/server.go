@@ -25,7 +25,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/redoubt-db/redoubt/aof"
@@ -252,6 +251,7 @@ func (s *Server) Start() error {
 		s.wg.Add(1)
 		go l.loopMain()
 	}
+	s.log.Noticef("Serving clients on %d event loop(s) with the %s poller", len(s.loops), pollerName(s.loops[0].p))
 	s.banner()
 	s.log.Noticef("Server initialized")
 	s.eng.Lock()
@@ -476,8 +476,7 @@ func (s *Server) shutdown(code int) {
 		s.stopMetrics()
 		// Each loop closes its clients when it sees quit.
 		for _, l := range s.loops {
-			var one = [8]byte{1}
-			syscall.Write(l.wake, one[:])
+			l.p.wake()
 		}
 		go func() {
 			s.wg.Wait()
@@ -565,6 +564,14 @@ func (s *Server) applyConfig() {
 
 // now is the wall clock in milliseconds.
 func now() int64 { return time.Now().UnixMilli() }
+
+// SetTimeSkew moves the time the dataset sees by skew from the wall
+// clock (engine.SetSkew): TTLs, expiry and TIME. It is for tests that
+// travel in time; the server's own timers keep the wall clock.
+func (s *Server) SetTimeSkew(skew time.Duration) { s.eng.SetSkew(skew.Milliseconds()) }
+
+// TimeSkew is the skew set by SetTimeSkew.
+func (s *Server) TimeSkew() time.Duration { return time.Duration(s.eng.Skew()) * time.Millisecond }
 
 // Logf writes to the server's log.
 func (s *Server) Logf(level int, format string, args ...any) { s.log.Logf(level, format, args...) }

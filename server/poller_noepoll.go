@@ -1,0 +1,14 @@
+//go:build !linux
+
+package server
+
+// Without epoll, every loop uses the portable poller.
+func newEpollPoller(*loop) (poller, error) { return nil, errNoEpoll }
+
+// setNoDelay switches Nagle's algorithm for a client's socket
+// (repl-disable-tcp-nodelay).
+func (c *client) setNoDelay(on bool) {
+	if c.port != nil {
+		c.port.setNoDelay(on)
+	}
+}

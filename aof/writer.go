@@ -357,15 +357,6 @@ func (w *Writer) logf(format string, args ...any) {
 	}
 }
 
-func fdatasync(f *os.File) error {
-	for {
-		err := syscall.Fdatasync(int(f.Fd()))
-		if err != syscall.EINTR {
-			return err
-		}
-	}
-}
-
 // errnoText is an error as strerror words it: "No space left on device"
 // rather than Go's "write /path: no space left on device".
 func errnoText(err error) string {

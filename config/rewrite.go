@@ -1,12 +1,10 @@
 package config
 
 import (
-	"bufio"
 	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 )
 
@@ -186,23 +184,4 @@ func replaceFile(path, content string) error {
 		dir.Close()
 	}
 	return nil
-}
-
-// umask reads the process's umask without changing it (which
-// syscall.Umask would do, racing with other goroutines).
-func umask() fs.FileMode {
-	f, err := os.Open("/proc/self/status")
-	if err != nil {
-		return 0o022
-	}
-	defer f.Close()
-	s := bufio.NewScanner(f)
-	for s.Scan() {
-		if v, ok := strings.CutPrefix(s.Text(), "Umask:"); ok {
-			if m, err := strconv.ParseUint(strings.TrimSpace(v), 8, 32); err == nil {
-				return fs.FileMode(m)
-			}
-		}
-	}
-	return 0o022
 }

@@ -17,11 +17,12 @@
 //
 // # Free space (incident 9)
 //
-// CheckSpace compares what a write needs with what statfs says is free,
-// and NeedFor estimates the need of a snapshot or an AOF base. The server
-// checks before a snapshot or a rewrite starts, so that a write that
-// cannot fit fails at once with a message saying so, instead of filling
-// the disk (which also starves the AOF's appends) and failing later.
+// CheckSpace compares what a write needs with what statfs (on Windows,
+// GetDiskFreeSpaceEx) says is free, and NeedFor estimates the need of a
+// snapshot or an AOF base. The server checks before a snapshot or a
+// rewrite starts, so that a write that cannot fit fails at once with a
+// message saying so, instead of filling the disk (which also starves the
+// AOF's appends) and failing later.
 //
 // # Identity (incident 10)
 //

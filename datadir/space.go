@@ -3,7 +3,6 @@ package datadir
 import (
 	"fmt"
 	"math"
-	"syscall"
 )
 
 // SpaceError says that a write would not fit in its directory.
@@ -23,21 +22,19 @@ func (e *SpaceError) Error() string {
 // process may still use, as df's "Avail" column: blocks reserved for
 // root do not count, since a server that fills them starves the system.
 func Available(dir string) (int64, error) {
-	var st syscall.Statfs_t
-	if err := syscall.Statfs(dir, &st); err != nil {
+	avail, err := availableBytes(dir)
+	if err != nil {
 		return 0, fmt.Errorf("cannot read the free disk space of %s: %w", dir, err)
 	}
-	// Block counts are in units of the fragment size (what statvfs and
-	// df use); Linux fills it in, and it equals the block size where a
-	// file system has no fragments.
-	unit := st.Frsize
-	if unit <= 0 {
-		unit = st.Bsize
+	return avail, nil
+}
+
+// blocksBytes is n blocks of unit bytes, held at math.MaxInt64.
+func blocksBytes(n uint64, unit int64) int64 {
+	if n > uint64(math.MaxInt64/max(unit, 1)) {
+		return math.MaxInt64
 	}
-	if st.Bavail > uint64(math.MaxInt64/max(unit, 1)) {
-		return math.MaxInt64, nil
-	}
-	return int64(st.Bavail) * unit, nil
+	return int64(n) * unit
 }
 
 // CheckSpace returns a *SpaceError when dir's file system has less than

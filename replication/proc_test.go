@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -183,7 +182,7 @@ func (c *cluster) launch(dir, name, kind string, settings []string) *server {
 	}
 	s.cmd = exec.Command(bin, conf)
 	s.cmd.Stdout, s.cmd.Stderr = logf, logf
-	s.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	s.cmd.SysProcAttr = refredis.DieWithParent()
 	if err := s.cmd.Start(); err != nil {
 		logf.Close()
 		c.t.Fatalf("starting %s: %v", bin, err)

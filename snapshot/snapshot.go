@@ -23,11 +23,11 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"syscall"
 	"time"
 
 	"github.com/redoubt-db/redoubt/config"
 	"github.com/redoubt-db/redoubt/dict"
+	"github.com/redoubt-db/redoubt/internal/filemap"
 	"github.com/redoubt-db/redoubt/keyspace"
 	"github.com/redoubt-db/redoubt/rdb"
 )
@@ -246,11 +246,11 @@ func Load(path string, ks *keyspace.Keyspace, cfg *config.Values, opts LoadOptio
 	}
 	// A private mapping: loaders only read it, and a stray write would
 	// change a private copy of a page, never the file.
-	data, err := syscall.Mmap(int(f.Fd()), 0, int(st.Size()), syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_PRIVATE)
+	data, err := filemap.CopyOnWrite(f, int(st.Size()))
 	if err != nil {
 		return Loaded{}, err
 	}
-	defer syscall.Munmap(data)
+	defer filemap.Unmap(data)
 	return Read(data, ks, cfg, opts)
 }
 

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"os"
 	"syscall"
+
+	"github.com/redoubt-db/redoubt/internal/filemap"
 )
 
 // mapFile maps the first size bytes of f into memory, read-only, rather
@@ -12,11 +14,11 @@ func mapFile(f *os.File, size int64) (data []byte, unmap func(), err error) {
 	if size == 0 {
 		return nil, func() {}, nil
 	}
-	data, err = syscall.Mmap(int(f.Fd()), 0, int(size), syscall.PROT_READ, syscall.MAP_SHARED)
+	data, err = filemap.ReadOnly(f, int(size))
 	if err != nil {
 		return nil, nil, err
 	}
-	return data, func() { syscall.Munmap(data) }, nil
+	return data, func() { filemap.Unmap(data) }, nil
 }
 
 // strerror is err as C's strerror words it ("No such file or directory"),

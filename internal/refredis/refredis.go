@@ -15,7 +15,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -60,7 +59,7 @@ type Server struct {
 // and its log if it exits first (a refused file, for one). It makes sure
 // the server it talks to is the one it started: another test may take the
 // port first. The server is killed when the test ends, or with the test
-// binary.
+// binary where the system can do that (see DieWithParent).
 func Start(t testing.TB, dir string, settings ...string) (*Server, string) {
 	t.Helper()
 	for attempt := 0; ; attempt++ {
@@ -82,7 +81,7 @@ func tryStart(t testing.TB, dir string, settings ...string) (*Server, string, bo
 	}
 	s := &Server{t: t, cmd: exec.Command(Tool(t, "redis-server"), args...), done: make(chan error, 1),
 		addr: fmt.Sprintf("127.0.0.1:%d", port)}
-	s.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	s.cmd.SysProcAttr = DieWithParent()
 	if err := s.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

@@ -4,8 +4,9 @@
 # Installs the reference server and tools (Debian's redis-server and
 # redis-tools) if they are missing: the differential tests compare Redoubt
 # with the real redis-server and fail without it. Then checks formatting
-# and vet, runs all tests, and runs the race detector on the packages where
-# goroutines meet, and each fuzz target briefly.
+# and vet, runs all tests (twice: on the epoll and on the portable network
+# path), builds for macOS, Windows and FreeBSD, and runs the race detector
+# on the packages where goroutines meet, and each fuzz target briefly.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -28,8 +29,20 @@ go vet ./...
 echo "== tests"
 go test -count=1 ./...
 
+# The portable network path (io-poller portable: Go's own poller, what
+# platforms without epoll use) serves every test a second time.
+echo "== tests on the portable network path"
+REDOUBT_IO_POLLER=portable go test -count=1 ./...
+
+# The server builds, and its tests compile, for the platforms developers
+# embed it on.
+echo "== other platforms: build and vet"
+for target in darwin/arm64 windows/amd64 freebsd/amd64; do
+    GOOS=${target%/*} GOARCH=${target#*/} go vet ./...
+done
+
 echo "== race detector on the concurrent packages"
-go test -count=1 -race ./server/ ./snapshot/ ./engine/ ./aof/ ./datadir/ ./internal/... ./types/list/ ./types/stream/ .
+go test -count=1 -race ./server/ ./snapshot/ ./engine/ ./aof/ ./datadir/ ./internal/... ./types/list/ ./types/stream/ ./redoubttest/ .
 
 # Each fuzz target also runs a few seconds' worth of new inputs (beyond
 # its seeds, which the tests above run): for longer runs, raise FUZZTIME.

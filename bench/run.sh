@@ -34,8 +34,11 @@
 # Eviction: SET -P 16 with allkeys-lru, maxmemory EVICT_MEM and a key
 # space twice what fits (measured on each server: keys it holds at the
 # limit), after a warm-up that fills it.
+# Poller: SET and GET at -P 1 and -P 16 on a second Redoubt started with
+# io-poller portable (Go's own network poller, the path of platforms
+# without epoll) beside the default epoll one and Redis.
 # PHASES picks among throughput, memory, collections, snapshot, aof,
-# scripts, replication, eviction (default: all). Results go to stdout and to bench/out/<timestamp>.md.
+# scripts, replication, eviction, poller (default: all). Results go to stdout and to bench/out/<timestamp>.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -48,7 +51,7 @@ MEM_REQUESTS=${MEM_REQUESTS:-2000000}
 COLLECTIONS=${COLLECTIONS:-1000000}
 REPL_KEYS=${REPL_KEYS:-1000000}
 EVICT_MEM=${EVICT_MEM:-64mb}
-PHASES=${PHASES:-"throughput memory collections snapshot aof scripts replication eviction"}
+PHASES=${PHASES:-"throughput memory collections snapshot aof scripts replication eviction poller"}
 phase() { [[ " $PHASES " == *" $1 "* ]]; }
 
 for bin in redis-server redis-benchmark redis-cli; do
@@ -428,6 +431,34 @@ r_rps=$(median <"$work/r.txt"); d_rps=$(median <"$work/d.txt")
 r_ev=$(redis-cli -p "$RPORT" info stats | tr -d '\r' | awk -F: '$1 == "evicted_keys" {print $2}')
 d_ev=$(redis-cli -p "$DPORT" info stats | tr -d '\r' | awk -F: '$1 == "evicted_keys" {print $2}')
 echo "| set | $r_rps | $d_rps | **$(ratio "$d_rps" "$r_rps")** | $r_ev | $d_ev |" | tee -a "$report"
+stop_servers
+fi
+if phase poller; then
+{
+    echo
+    echo "| test | -P | Redis ops/s | Redoubt epoll ops/s | Redoubt portable ops/s | portable / epoll | portable / Redis |"
+    echo "|---|---|---|---|---|---|---|"
+} | tee -a "$report"
+start_servers
+PPORT=$(free_port)
+mkdir -p "$work/p"
+"$work/redoubt-server" --port "$PPORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$work/p" --io-poller portable >"$work/portable.log" 2>&1 &
+PPID_=$!
+wait_up "$PPORT"
+for P in 1 16; do
+    for t in set get; do
+        : >"$work/r.txt"; : >"$work/d.txt"; : >"$work/p.txt"
+        for _ in $(seq "$REPEATS"); do
+            bench_one "$RPORT" "$t" "$P" >>"$work/r.txt"
+            bench_one "$DPORT" "$t" "$P" >>"$work/d.txt"
+            bench_one "$PPORT" "$t" "$P" >>"$work/p.txt"
+        done
+        r_rps=$(awk '{print $1}' "$work/r.txt" | median); d_rps=$(awk '{print $1}' "$work/d.txt" | median)
+        p_rps=$(awk '{print $1}' "$work/p.txt" | median)
+        echo "| $t | $P | $r_rps | $d_rps | $p_rps | **$(ratio "$p_rps" "$d_rps")** | $(ratio "$p_rps" "$r_rps") |" | tee -a "$report"
+    done
+done
+kill "$PPID_" 2>/dev/null; wait "$PPID_" 2>/dev/null || true
 stop_servers
 fi
 echo

@@ -1,3 +1,5 @@
+//go:build unix
+
 package durability
 
 // Drills of incidents 9 and 10 of the incident catalogue: each replays

@@ -370,7 +370,7 @@ func (s *Server) startRewrite() error {
 		s.log.Warningf("Background AOF rewrite terminated by signal %d", int(sig))
 		a.rw = nil
 		b.Abort()
-		s.rewriteFailed(out, sig != syscall.SIGUSR1)
+		s.rewriteFailed(out, sig != sigStopJob)
 	})
 	b.TempName = s.cfg.Path(aof.RewriteTempName(pid))
 	out = s.cfg.Path(aof.BackgroundRewriteTempName(pid))

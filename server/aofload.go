@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"fmt"
+	"github.com/redoubt-db/redoubt/internal/filemap"
 	"io"
 	"math/rand/v2"
 	"os"
@@ -226,11 +227,11 @@ func (s *Server) loadAOFFile(name string) aofStatus {
 
 // loadPreamble loads the RDB at the start of f and returns its length.
 func (s *Server) loadPreamble(f *os.File, size, base int64) (int64, error) {
-	data, err := syscall.Mmap(int(f.Fd()), 0, int(size), syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_PRIVATE)
+	data, err := filemap.CopyOnWrite(f, int(size))
 	if err != nil {
 		return 0, err
 	}
-	defer syscall.Munmap(data)
+	defer filemap.Unmap(data)
 	got, err := snapshot.Read(data, s.ks, &s.cfg.Values, snapshot.LoadOptions{KeyDelay: s.keyLoadDelay(), EmptyKey: s.emptyKeyLogger(),
 		Function:   func(code []byte) error { return s.loadLibrary(code, false) },
 		YieldEvery: s.cfg.LoadingEventsInterval, Yield: func(done int64) {

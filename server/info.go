@@ -7,7 +7,6 @@ import (
 	"runtime/metrics"
 	"sort"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/redoubt-db/redoubt/command"
@@ -204,17 +203,13 @@ func (s *Server) infoString(want map[string]bool) string {
 	}
 	if want["cpu"] {
 		w.section("CPU")
-		var ru syscall.Rusage
-		_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-		tv := func(t syscall.Timeval) string {
-			return fmt.Sprintf("%d.%06d", t.Sec, t.Usec)
-		}
-		w.field("used_cpu_sys", tv(ru.Stime))
-		w.field("used_cpu_user", tv(ru.Utime))
+		sys, user := cpuTimes()
+		w.field("used_cpu_sys", seconds(sys))
+		w.field("used_cpu_user", seconds(user))
 		w.field("used_cpu_sys_children", "0.000000")
 		w.field("used_cpu_user_children", "0.000000")
-		w.field("used_cpu_sys_main_thread", tv(ru.Stime))
-		w.field("used_cpu_user_main_thread", tv(ru.Utime))
+		w.field("used_cpu_sys_main_thread", seconds(sys))
+		w.field("used_cpu_user_main_thread", seconds(user))
 	}
 	if want["module_list"] || want["modules"] {
 		w.section("Modules")
@@ -285,22 +280,10 @@ func trimFloat(f float64) string {
 	return s
 }
 
-func osString() string {
-	var u syscall.Utsname
-	if err := syscall.Uname(&u); err != nil {
-		return runtime.GOOS
-	}
-	str := func(a [65]int8) string {
-		b := make([]byte, 0, len(a))
-		for _, c := range a {
-			if c == 0 {
-				break
-			}
-			b = append(b, byte(c))
-		}
-		return string(b)
-	}
-	return str(u.Sysname) + " " + str(u.Release) + " " + str(u.Machine)
+// seconds formats a CPU time as INFO cpu does: seconds and microseconds.
+func seconds(d time.Duration) string {
+	us := d.Microseconds()
+	return fmt.Sprintf("%d.%06d", us/1e6, us%1e6)
 }
 
 // memoryFigures is what the process holds: the dataset's blobs (arena),
@@ -453,14 +436,6 @@ func (s *Server) infoMemory(w *infoWriter) {
 	w.field("active_defrag_running", 0)
 	w.field("lazyfree_pending_objects", s.ks.LazyFreePending())
 	w.field("lazyfreed_objects", s.ks.Stats.LazyfreedObjects)
-}
-
-func totalSystemMemory() int64 {
-	var si syscall.Sysinfo_t
-	if err := syscall.Sysinfo(&si); err != nil {
-		return 0
-	}
-	return int64(si.Totalram) * int64(si.Unit)
 }
 
 // humanBytes formats a size as Redis's bytesToHuman does.

@@ -194,7 +194,7 @@ func (s *Server) startBackgroundSave() error {
 		b.Abort()
 		p.lastBgSecs = int64(time.Since(p.bgStart).Seconds())
 		// SIGUSR1 is how Redis stops its own child: not a failure.
-		if sig != syscall.SIGUSR1 {
+		if sig != sigStopJob {
 			p.lastBgFailed = true
 		}
 	})

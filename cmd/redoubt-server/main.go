@@ -234,7 +234,7 @@ func daemonize() int {
 	cmd := exec.Command(exe, os.Args[1:]...)
 	cmd.Env = append(os.Environ(), "REDOUBT_DAEMONIZED=1")
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = null, null, null
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	cmd.SysProcAttr = detached()
 	if err := cmd.Start(); err != nil {
 		fmt.Fprintf(os.Stderr, "daemonize: %v\n", err)
 		return 1

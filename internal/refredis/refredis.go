@@ -98,7 +98,12 @@ func tryStart(t testing.TB, dir string, settings ...string) (*Server, string, bo
 		if c, err := net.Dial("tcp", s.addr); err == nil {
 			s.conn, s.r = c, bufio.NewReader(c)
 			if strings.Contains(s.Do("INFO", "server").Str, fmt.Sprintf("process_id:%d\r\n", s.cmd.Process.Pid)) {
-				return s, "", false
+				// Redis answers INFO while it loads its files; the
+				// server has started once loading is over (a file it
+				// refuses ends the process instead).
+				if s.loaded() {
+					return s, "", false
+				}
 			}
 			c.Close()
 			s.conn = nil
@@ -114,6 +119,25 @@ func tryStart(t testing.TB, dir string, settings ...string) (*Server, string, bo
 			t.Fatal("redis-server did not start")
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// loaded waits for the server's loading to end: false if the connection
+// fails first.
+func (s *Server) loaded() bool {
+	for {
+		s.conn.SetDeadline(time.Now().Add(30 * time.Second))
+		if _, err := s.conn.Write(protocol.AppendCommand(nil, "INFO", "persistence")); err != nil {
+			return false
+		}
+		v, err := protocol.ReadValue(s.r)
+		if err != nil {
+			return false
+		}
+		if strings.Contains(v.Str, "loading:0\r\n") {
+			return true
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
 

@@ -37,8 +37,12 @@
 # Poller: SET and GET at -P 1 and -P 16 on a second Redoubt started with
 # io-poller portable (Go's own network poller, the path of platforms
 # without epoll) beside the default epoll one and Redis.
+# Scrape: SET -P 16 with 50 clients on Redoubt with metrics-port on,
+# alternating runs without scrapes and with a scrape of /metrics every
+# SCRAPE_EVERY seconds (Prometheus's default interval is 15 s; 1 s is
+# harsher), 2 x REPEATS runs each; and a scrape's own time under that load.
 # PHASES picks among throughput, memory, collections, snapshot, aof,
-# scripts, replication, eviction, poller (default: all). Results go to stdout and to bench/out/<timestamp>.md.
+# scripts, replication, eviction, poller, scrape (default: all). Results go to stdout and to bench/out/<timestamp>.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -51,7 +55,8 @@ MEM_REQUESTS=${MEM_REQUESTS:-2000000}
 COLLECTIONS=${COLLECTIONS:-1000000}
 REPL_KEYS=${REPL_KEYS:-1000000}
 EVICT_MEM=${EVICT_MEM:-64mb}
-PHASES=${PHASES:-"throughput memory collections snapshot aof scripts replication eviction poller"}
+PHASES=${PHASES:-"throughput memory collections snapshot aof scripts replication eviction poller scrape"}
+SCRAPE_EVERY=${SCRAPE_EVERY:-1}
 phase() { [[ " $PHASES " == *" $1 "* ]]; }
 
 for bin in redis-server redis-benchmark redis-cli; do
@@ -460,6 +465,33 @@ for P in 1 16; do
 done
 kill "$PPID_" 2>/dev/null; wait "$PPID_" 2>/dev/null || true
 stop_servers
+fi
+if phase scrape; then
+{
+    echo
+    echo "| SET -P 16, -c 50, Redoubt with metrics-port | ops/s without scrapes | ops/s with a scrape every ${SCRAPE_EVERY}s | ratio | scrape time under load, median ms |"
+    echo "|---|---|---|---|---|"
+} | tee -a "$report"
+MPORT=$(free_port); SPORT=$(free_port)
+mkdir -p "$work/s"
+"$work/redoubt-server" --port "$SPORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$work/s" --metrics-port "$MPORT" >"$work/scrape.log" 2>&1 &
+SPID=$!
+wait_up "$SPORT"
+: >"$work/off.txt"; : >"$work/on.txt"; : >"$work/scrape.txt"
+for _ in $(seq $((2 * REPEATS))); do
+    bench_one "$SPORT" set 16 | awk '{print $1}' >>"$work/off.txt"
+    ( while :; do
+        curl -s -o /dev/null -w '%{time_total}\n' "http://127.0.0.1:$MPORT/metrics" >>"$work/scrape.txt"
+        sleep "$SCRAPE_EVERY"
+    done ) &
+    scraper=$!
+    bench_one "$SPORT" set 16 | awk '{print $1}' >>"$work/on.txt"
+    kill "$scraper"; wait "$scraper" 2>/dev/null || true
+done
+off=$(median <"$work/off.txt"); on=$(median <"$work/on.txt")
+scrape_ms=$(awk '{print $1 * 1000}' "$work/scrape.txt" | median)
+echo "| set | $off | $on | **$(ratio "$on" "$off")** | $scrape_ms |" | tee -a "$report"
+kill "$SPID" 2>/dev/null; wait "$SPID" 2>/dev/null || true
 fi
 echo
 echo "written to $report"

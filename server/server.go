@@ -272,8 +272,15 @@ func (s *Server) Start() error {
 		<-s.done
 		return loggedError{err}
 	}
+	// An endpoint that was asked for and cannot be served stops the
+	// start, as a busy client port does: a server running unwatched
+	// while its operators believe it is watched is worse than one that
+	// does not start.
 	if err := s.startMetrics(); err != nil {
-		s.log.Warningf("Unable to serve metrics on port %d: %v", s.cfg.MetricsPort, err)
+		s.log.Warningf("Failed listening on metrics port %d (tcp): %v, aborting.", s.cfg.MetricsPort, err)
+		s.shutdown(1)
+		<-s.done
+		return loggedError{err}
 	}
 	s.wg.Add(2)
 	go s.cronLoop()

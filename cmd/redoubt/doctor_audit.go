@@ -100,15 +100,32 @@ func auditHost(host, dir string, o *doctorOptions) auditResult {
 			notRun = append(notRun, ch.name)
 			continue
 		}
-		ch.run(a)
+		a.runCheck(ch)
 	}
 	if c.err != nil {
 		a.failed = "the server stopped answering: " + c.err.Error()
-		a.add(levelUnchecked, "-", "the audit is partial: the server stopped answering",
-			c.err.Error()+"; not run: "+strings.Join(notRun, ", ")+" (and the checks that needed the commands after it)",
+		evidence := c.err.Error() + "; the check running then is incomplete"
+		if len(notRun) > 0 {
+			evidence += "; not run: " + strings.Join(notRun, ", ")
+		}
+		a.add(levelUnchecked, "-", "the audit is partial: the server stopped answering", evidence,
 			"look at why the server stalls (SLOWLOG GET, LATENCY DOCTOR, its log) or raise --timeout, and run the doctor again")
 	}
 	return auditResult{findings: a.findings, usedMemory: a.num("used_memory"), audited: true, failed: a.failed}
+}
+
+// runCheck runs a check. A reply no check expected must not cost the
+// report of the other checks and servers: a panic is turned into an
+// unchecked entry.
+func (a *audit) runCheck(ch doctorCheck) {
+	defer func() {
+		if p := recover(); p != nil {
+			a.add(levelUnchecked, "-", ch.name+" failed",
+				fmt.Sprintf("the doctor failed in this check: %v", p),
+				"a bug of the doctor: report it with the server's INFO server section")
+		}
+	}()
+	ch.run(a)
 }
 
 // gather reads INFO, CONFIG GET * and Redoubt's INFO guardrails, and a

@@ -97,6 +97,13 @@ func TestDoctorServerStopsAnswering(t *testing.T) {
 	}
 	mustContain(t, "the partial report", said, "the audit is partial: the server stopped answering",
 		"no reply within 300ms", "CONFIG GET", "not run: scripts (4), commands that stall (7), connections (8), big and hot keys (1, 3)")
+	// A check that panics (a reply nothing expected) costs that check
+	// only.
+	a := &audit{host: "h:1"}
+	a.runCheck(doctorCheck{name: "boom (0)", run: func(*audit) { panic("index out of range") }})
+	if len(a.findings) != 1 || a.findings[0].Level != levelUnchecked || !strings.Contains(a.findings[0].Evidence, "index out of range") {
+		t.Errorf("a panicking check: %+v", a.findings)
+	}
 	mustContain(t, "standard error", r.err, "the server stopped answering")
 }
 

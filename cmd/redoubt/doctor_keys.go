@@ -10,8 +10,10 @@ import (
 )
 
 // The key checks: big keys (incident 1: an HGETALL of a 523,000-field
-// hash held every client for 200 ms) and hot keys (incident 3: a hot key
-// expired and its clients stampeded the database).
+// hash held every client for 200 ms), hot keys (incident 3: a hot key
+// expired and its clients stampeded the database), and under a volatile-*
+// policy the memory held by keys without a TTL (incident A, reported by
+// doctor_memory.go's reportTTLMemory).
 //
 // Big keys are found as redis-cli --bigkeys and --memkeys find them: a
 // SCAN of the keyspace, TYPE, the element count by type (STRLEN, LLEN,
@@ -30,7 +32,7 @@ import (
 // The *LEN commands count as an access for LRU and LFU, as they do for
 // redis-cli --bigkeys; CLIENT NO-TOUCH (Redis 7.2, Redoubt) is asked for
 // first so that, where it exists, the walk leaves the eviction order as
-// it was. OBJECT FREQ, TYPE and MEMORY USAGE do not touch keys.
+// it was. OBJECT FREQ, TYPE, PTTL and MEMORY USAGE do not touch keys.
 
 // Defaults of the big-key thresholds, Redoubt's large-key-alarm-elements
 // and large-key-alarm-bytes: a Redoubt server's own settings are used
@@ -56,16 +58,24 @@ type sampledKey struct {
 	mem   int64 // MEMORY USAGE; -1 when unknown
 	elems int64 // elements, or a string's length; -1 when unknown
 	freq  int64 // OBJECT FREQ; -1 when unknown
-	ttl   int64 // PTTL in ms (-1: none); asked for hot keys only
+	ttl   int64 // PTTL in ms, -1 for none; ttlUnknown when not asked
 }
+
+// ttlUnknown marks a key whose TTL was not asked: PTTL is sent in the
+// walk under a volatile-* policy only, and for the hot keys.
+const ttlUnknown = -3
 
 type keyWalk struct {
 	sampled, total int
 	elapsed        time.Duration
 	stopped        string // why the walk stopped before the end, "" if it did not
-	big, largest   []sampledKey
+	big            []sampledKey
 	hot            []sampledKey // under an LFU policy
-	refused        map[string]string
+	// Under a volatile-* policy: the sampled memory of keys with and
+	// without a TTL, and the biggest keys without one.
+	memTTL, memNoTTL int64
+	noTTL            []sampledKey
+	refused          map[string]string
 }
 
 // lenCommand is the element count command of a type.
@@ -79,6 +89,7 @@ func checkKeys(a *audit) {
 	}
 	policy, _ := a.setting("maxmemory-policy")
 	lfu := strings.HasSuffix(policy, "-lfu")
+	volatile := strings.HasPrefix(policy, "volatile-")
 	if a.opt.sample == 0 {
 		a.add(levelNote, "1/3", "keys not sampled", "--sample 0: big and hot keys were not looked for", "run without --sample 0")
 		return
@@ -92,13 +103,14 @@ func checkKeys(a *audit) {
 	if n, err := strconv.ParseInt(a.cfg["large-key-alarm-bytes"], 10, 64); err == nil && n > 0 {
 		bigBytes = n
 	}
-	w := a.walkKeys(lfu, bigElems, bigBytes)
+	w := a.walkKeys(lfu, volatile, bigElems, bigBytes)
 	a.reportBigKeys(w, bigElems, bigBytes)
+	a.reportTTLMemory(w, policy)
 	a.reportHotKeys(w, policy, lfu)
 }
 
 // walkKeys samples the keyspace, database by database.
-func (a *audit) walkKeys(lfu bool, bigElems, bigBytes int64) *keyWalk {
+func (a *audit) walkKeys(lfu, volatile bool, bigElems, bigBytes int64) *keyWalk {
 	w := &keyWalk{refused: map[string]string{}}
 	dbs := keyspaceDBs(a.info)
 	for _, d := range dbs {
@@ -147,7 +159,7 @@ func (a *audit) walkKeys(lfu bool, bigElems, bigBytes int64) *keyWalk {
 					keys = append(keys, k.Str)
 				}
 			}
-			ks, err := a.sampleKeys(d.db, keys, lfu, w.refused)
+			ks, err := a.sampleKeys(d.db, keys, lfu, volatile, w.refused)
 			if err != nil {
 				return w
 			}
@@ -168,11 +180,11 @@ func (a *audit) walkKeys(lfu bool, bigElems, bigBytes int64) *keyWalk {
 // read of a key, is refused.
 var errRefused = errors.New("refused")
 
-// sampleKeys reads a page's keys: TYPE of each, then their size, length
-// and (under LFU) access counter, each step pipelined. A command refused
-// once is not sent again (refused names it); a connection failure or a
-// refused TYPE ends the walk.
-func (a *audit) sampleKeys(db int, keys []string, lfu bool, refused map[string]string) ([]sampledKey, error) {
+// sampleKeys reads a page's keys: TYPE of each, then their size, length,
+// access counter (under LFU) and TTL (under volatile-*), each step
+// pipelined. A command refused once is not sent again (refused names
+// it); a connection failure or a refused TYPE ends the walk.
+func (a *audit) sampleKeys(db int, keys []string, lfu, volatile bool, refused map[string]string) ([]sampledKey, error) {
 	if len(keys) == 0 {
 		return nil, nil
 	}
@@ -186,7 +198,7 @@ func (a *audit) sampleKeys(db int, keys []string, lfu bool, refused map[string]s
 	}
 	out := make([]sampledKey, 0, len(keys))
 	cmds = cmds[:0]
-	// what[i] says what cmds[i] asks, for reading the replies back.
+	// asks[i] says what cmds[i] asks, for reading the replies back.
 	type ask struct {
 		key  int
 		what string
@@ -201,7 +213,7 @@ func (a *audit) sampleKeys(db int, keys []string, lfu bool, refused map[string]s
 		if typ == "none" { // gone since SCAN
 			continue
 		}
-		out = append(out, sampledKey{db: db, key: k, typ: typ, mem: -1, elems: -1, freq: -1, ttl: -1})
+		out = append(out, sampledKey{db: db, key: k, typ: typ, mem: -1, elems: -1, freq: -1, ttl: ttlUnknown})
 		n := len(out) - 1
 		// OBJECT FREQ first: under Redis without NO-TOUCH, the length
 		// command after it counts as an access.
@@ -210,6 +222,9 @@ func (a *audit) sampleKeys(db int, keys []string, lfu bool, refused map[string]s
 		}
 		if _, no := refused["MEMORY USAGE"]; !no {
 			cmds, asks = append(cmds, []string{"MEMORY", "USAGE", k}), append(asks, ask{n, "MEMORY USAGE"})
+		}
+		if _, no := refused["PTTL"]; volatile && !no {
+			cmds, asks = append(cmds, []string{"PTTL", k}), append(asks, ask{n, "PTTL"})
 		}
 		if c, ok := lenCommand[typ]; ok {
 			if _, no := refused[c]; !no {
@@ -238,6 +253,8 @@ func (a *audit) sampleKeys(db int, keys []string, lfu bool, refused map[string]s
 			if !v.Null {
 				k.mem = v.Int
 			}
+		case "PTTL":
+			k.ttl = v.Int
 		default:
 			k.elems = v.Int
 		}
@@ -245,18 +262,24 @@ func (a *audit) sampleKeys(db int, keys []string, lfu bool, refused map[string]s
 	return out, nil
 }
 
-// note keeps what the report needs of a sampled key: the big ones, the
-// five largest in memory, and under LFU the twenty most accessed.
+// note keeps what the report needs of a sampled key: the big ones, under
+// LFU the twenty most accessed, under volatile-* the memory with and
+// without a TTL.
 func (w *keyWalk) note(k sampledKey, bigElems, bigBytes int64) {
 	isBig := k.mem >= bigBytes || (k.typ == "string" && k.elems >= bigBytes) || (k.typ != "string" && k.elems >= bigElems)
 	if isBig {
 		w.big = keepTop(w.big, k, 20, func(x sampledKey) int64 { return max(x.mem, x.elems) })
 	}
-	if k.mem >= 0 {
-		w.largest = keepTop(w.largest, k, 5, func(x sampledKey) int64 { return x.mem })
-	}
 	if k.freq >= 0 {
 		w.hot = keepTop(w.hot, k, 20, func(x sampledKey) int64 { return x.freq })
+	}
+	switch {
+	case k.mem < 0:
+	case k.ttl == -1:
+		w.memNoTTL += k.mem
+		w.noTTL = keepTop(w.noTTL, k, 3, func(x sampledKey) int64 { return x.mem })
+	case k.ttl >= 0:
+		w.memTTL += k.mem
 	}
 }
 
@@ -436,7 +459,7 @@ func parseHotKeys(s string) []sampledKey {
 		if !ok || !ok2 || err != nil || err2 != nil {
 			continue
 		}
-		out = append(out, sampledKey{db: db, key: key, freq: n, mem: -1, elems: -1, ttl: -1})
+		out = append(out, sampledKey{db: db, key: key, freq: n, mem: -1, elems: -1, ttl: ttlUnknown})
 	}
 	return out
 }

@@ -36,6 +36,41 @@ func checkEvictionTTLs(a *audit) {
 	}
 }
 
+// reportTTLMemory: incident A by memory rather than by key count. The
+// node of incident A had many keys with a TTL and one big hash without:
+// by count most keys were evictable, by memory almost nothing was, and
+// volatile-lru evicted each new key with a TTL right after it was
+// written. From the key sample's MEMORY USAGE and PTTL: under a
+// volatile-* policy, keys without a TTL holding nine tenths of the
+// memory, on a node near full or already evicting.
+func (a *audit) reportTTLMemory(w *keyWalk, policy string) {
+	if why, ok := w.refused["PTTL"]; ok {
+		a.unchecked("A", "the memory held by keys without a TTL", "PTTL: "+why)
+		return
+	}
+	total := w.memTTL + w.memNoTTL
+	max, _ := a.settingInt("maxmemory")
+	keys, expires := keyspaceTotals(a.info)
+	if !strings.HasPrefix(policy, "volatile-") || max <= 0 || total == 0 || w.memNoTTL*10 < total*9 {
+		return
+	}
+	if expires*10 < keys {
+		return // the count already tells (checkEvictionTTLs)
+	}
+	evicted, used := a.num("evicted_keys"), a.num("used_memory")
+	if evicted == 0 && used*4 < max*3 {
+		return
+	}
+	names := make([]string, len(w.noTTL))
+	for i, k := range w.noTTL {
+		names[i] = k.String()
+	}
+	a.add(levelWarning, "A", "keys without a TTL hold the memory a volatile-* policy would free",
+		fmt.Sprintf("%d of %d keys have a TTL, but keys without one hold %d%% of the sampled memory (%s of %s; the biggest: %s); %s of maxmemory %s used, evicted_keys:%d: under %s each new key with a TTL is evicted soon after it is written",
+			expires, keys, w.memNoTTL*100/total, human(w.memNoTTL), human(total), strings.Join(names, ", "), human(used), human(max), evicted, policy),
+		"give the big keys a TTL or delete them (UNLINK), or use an allkeys-* policy; raising maxmemory only buys time")
+}
+
 // oomInput is what the time-to-OOM estimate reads.
 type oomInput struct {
 	policy         string

@@ -117,3 +117,39 @@ func TestOOMForecast(t *testing.T) {
 		}
 	}
 }
+
+// Incident A: most keys have a TTL, but one big hash without a TTL holds
+// the memory of a nearly full node; volatile-lru can free almost nothing.
+// The key count says all is well; the sampled memory says otherwise.
+func TestDoctorTTLMemory(t *testing.T) {
+	redis, log := refredis.Start(t, t.TempDir(), "maxmemory 8mb", "maxmemory-policy volatile-lru")
+	if redis == nil {
+		t.Fatal(log)
+	}
+	redoubt := difftest.StartRedoubt(t, "maxmemory 8mb", "maxmemory-policy volatile-lru")
+	for _, c := range []struct{ name, addr string }{{"Redis", redis.Addr()}, {"Redoubt", redoubt}} {
+		value := strings.Repeat("v", 100)
+		for i := 0; ; i++ {
+			if used, _ := strconv.ParseInt(infoField(t, c.addr, "memory", "used_memory"), 10, 64); used >= 13<<19 {
+				break // 6.5 MB of 8
+			}
+			if i == 1000 {
+				t.Fatalf("%s: the hash does not fill the node", c.name)
+			}
+			args := []string{"HSET", "catalogue"}
+			for j := range 200 {
+				args = append(args, "item:"+strconv.Itoa(i*200+j), value)
+			}
+			pipelineCommand(t, c.addr, 1, args...)
+		}
+		for i := range 300 {
+			pipelineCommand(t, c.addr, 1, "SETEX", "session:"+strconv.Itoa(i), "3600", "s")
+		}
+		r := runDoctor(t, c.addr, "--json")
+		a := r.with("A", levelWarning)
+		if len(a) != 1 || len(r.with("A/B")) != 0 {
+			t.Fatalf("%s: %s", c.name, r)
+		}
+		mustContain(t, c.name+"'s finding", a[0].Evidence, "300 of 301 keys have a TTL", "the biggest: db0:'catalogue' (hash")
+	}
+}

@@ -35,8 +35,9 @@ import (
 //
 // The checks are in doctor_*.go by family: doctor_settings.go (settings
 // and counters), doctor_memory.go (eviction, OOM, memory), doctor_repl.go
-// (replication), doctor_keys.go (big and hot keys), doctor_datadir.go
-// (the data directory).
+// (replication), doctor_keys.go (the key sample, big keys),
+// doctor_hotkeys.go (hot keys), doctor_datadir.go (the data directory);
+// doctorconn.go is the client, termbar.go the progress bar.
 
 const doctorUsage = `Usage: redoubt doctor HOST:PORT [HOST:PORT ...] [--json] [--sample N]
          [--sample-time DURATION] [--timeout DURATION] [--datadir PATH ...]

@@ -84,8 +84,8 @@ func TestDoctorHotKeys(t *testing.T) {
 		pipelineCommand(t, addr, 1, "SET", "hot:config", "v")
 		// Each hot key in a block of its own: Redoubt counts one access
 		// in eight, which strictly alternating keys would alias.
-		pipelineCommand(t, addr, 6000, "GET", "hot:session")
-		pipelineCommand(t, addr, 6000, "GET", "hot:config")
+		pipelineCommand(t, addr, 20000, "GET", "hot:session")
+		pipelineCommand(t, addr, 20000, "GET", "hot:config")
 	}
 	for _, c := range []struct{ name, addr string }{{"Redis allkeys-lfu", lfu.Addr()}, {"Redoubt allkeys-lru", redoubt}} {
 		r := runDoctor(t, c.addr, "--json")

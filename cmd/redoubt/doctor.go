@@ -1,87 +1,201 @@
 package main
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/redoubt-db/redoubt/protocol"
 )
 
-// redoubt doctor HOST:PORT [HOST:PORT ...] [--json]
+// redoubt doctor HOST:PORT [HOST:PORT ...] [options]
 //
 // Audits running servers, real Redis or Redoubt, for the settings and
 // states behind the incidents of the project's catalogue, from what INFO,
-// CONFIG GET and COMMAND INFO say. It only reads: no command it sends
-// changes anything. Each finding names the incident, the evidence and the
-// fix. The exit status is 0 when nothing was found at warning level or
-// above, 1 when something was, 2 when a server could not be audited.
+// CONFIG GET and COMMAND INFO say, from a bounded sample of the keys
+// (SCAN, TYPE, MEMORY USAGE, the *LEN commands, OBJECT FREQ), and, with
+// --datadir, from the data directory on this machine. It only reads: no
+// command it sends changes the data or the configuration. Each finding
+// names the incident, the evidence and the fix.
+//
+// A check that could not run (a command refused by ACL or renamed, a
+// server that stopped answering) is listed as "unchecked" with the
+// reason; the report goes on with the other checks. Notes say what the
+// audit could not see by its nature (hot keys under an LRU policy, the
+// data directory without --datadir).
+//
+// The exit status is 2 when a server could not be audited (no
+// connection, not a Redis server, no answer, or it stopped answering
+// part-way), else 1 when a finding is at warning level or above, else 0.
+// Refused commands alone do not make it 2: the report lists what they
+// left unchecked.
+//
+// The checks are in doctor_*.go by family: doctor_settings.go (settings
+// and counters), doctor_memory.go (eviction, OOM, memory), doctor_repl.go
+// (replication), doctor_keys.go (the key sample, big keys),
+// doctor_hotkeys.go (hot keys), doctor_datadir.go (the data directory);
+// doctorconn.go is the client, termbar.go the progress bar.
+
+const doctorUsage = `Usage: redoubt doctor HOST:PORT [HOST:PORT ...] [--json] [--sample N]
+         [--sample-time DURATION] [--timeout DURATION] [--datadir PATH ...]
+
+  --json               the findings as a JSON list
+  --sample N           keys sampled per server for big and hot keys (default 10000; 0: none)
+  --sample-time D      time budget of the key sample per server (default 10s)
+  --timeout D          connect and per-reply timeout (default 5s)
+  --datadir PATH       the data directory of a server, on this machine: the
+                       first --datadir goes with the first HOST:PORT, the
+                       second with the second, and so on ("" skips a host);
+                       checks stale temporary files and the identity marker
+`
+
+// Level names, worst first. note and unchecked never change the exit
+// status: they say what the audit did not see, not what it found.
+const (
+	levelCritical  = "critical"
+	levelWarning   = "warning"
+	levelInfo      = "info"
+	levelUnchecked = "unchecked"
+	levelNote      = "note"
+)
+
+var levelRank = map[string]int{levelCritical: 0, levelWarning: 1, levelInfo: 2, levelUnchecked: 3, levelNote: 4}
 
 type finding struct {
 	Host     string `json:"host"`
-	Level    string `json:"level"` // info, warning, critical
+	Level    string `json:"level"` // critical, warning, info; unchecked, note
 	Incident string `json:"incident"`
 	Title    string `json:"title"`
 	Evidence string `json:"evidence"`
 	Fix      string `json:"fix"`
 }
 
-// doctorConn is a minimal RESP client: the tool must not depend on the
-// server's packages beyond the protocol.
-type doctorConn struct {
-	c net.Conn
-	r *bufio.Reader
+type doctorOptions struct {
+	asJSON     bool
+	hosts      []string
+	datadirs   []string
+	sample     int
+	sampleTime time.Duration
+	timeout    time.Duration
+	// progress, when set, is where the key sample draws its progress
+	// bar: standard error when it is a terminal and the output is not
+	// JSON, so that a pipe or a log never gets carriage returns.
+	progress io.Writer
 }
 
-func (d *doctorConn) do(args ...string) (protocol.Value, error) {
-	d.c.SetDeadline(time.Now().Add(10 * time.Second))
-	if _, err := d.c.Write(protocol.AppendCommand(nil, args...)); err != nil {
-		return protocol.Value{}, err
+func parseDoctorArgs(args []string) (*doctorOptions, error) {
+	o := &doctorOptions{sample: 10000, sampleTime: 10 * time.Second, timeout: 5 * time.Second}
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		name, val, hasVal := strings.Cut(a, "=")
+		if !strings.HasPrefix(a, "--") {
+			o.hosts = append(o.hosts, a)
+			continue
+		}
+		value := func() (string, error) {
+			if hasVal {
+				return val, nil
+			}
+			if i+1 >= len(args) {
+				return "", fmt.Errorf("%s needs a value", name)
+			}
+			i++
+			return args[i], nil
+		}
+		var err error
+		var v string
+		switch name {
+		case "--json":
+			o.asJSON = true
+		case "--sample":
+			if v, err = value(); err == nil {
+				o.sample, err = strconv.Atoi(v)
+				if err == nil && o.sample < 0 {
+					err = fmt.Errorf("--sample %d: not a count", o.sample)
+				}
+			}
+		case "--sample-time", "--timeout":
+			if v, err = value(); err == nil {
+				var d time.Duration
+				if d, err = time.ParseDuration(v); err == nil && d <= 0 {
+					err = fmt.Errorf("%s %s: not a positive duration", name, v)
+				}
+				if name == "--timeout" {
+					o.timeout = d
+				} else {
+					o.sampleTime = d
+				}
+			}
+		case "--datadir":
+			if v, err = value(); err == nil {
+				o.datadirs = append(o.datadirs, v)
+			}
+		default:
+			err = fmt.Errorf("unknown option %s", a)
+		}
+		if err != nil {
+			return nil, err
+		}
 	}
-	return protocol.ReadValue(d.r)
+	if len(o.hosts) == 0 {
+		return nil, fmt.Errorf("no server given")
+	}
+	if len(o.datadirs) > len(o.hosts) {
+		return nil, fmt.Errorf("%d --datadir for %d servers: each --datadir goes with the server in the same position", len(o.datadirs), len(o.hosts))
+	}
+	return o, nil
 }
 
 func doctorMain(args []string, stdout, stderr io.Writer) int {
-	asJSON := false
-	var hosts []string
-	for _, a := range args {
-		switch a {
-		case "--json":
-			asJSON = true
-		default:
-			hosts = append(hosts, a)
-		}
-	}
-	if len(hosts) == 0 {
-		fmt.Fprintln(stderr, "Usage: redoubt doctor HOST:PORT [HOST:PORT ...] [--json]")
+	o, err := parseDoctorArgs(args)
+	if err != nil {
+		fmt.Fprintf(stderr, "redoubt doctor: %v\n%s", err, doctorUsage)
 		return 2
+	}
+	if f, ok := stderr.(*os.File); ok && !o.asJSON && isTerminal(f) {
+		o.progress = stderr
 	}
 	var all []finding
 	used := map[string]int64{}
-	status := 0
-	for _, h := range hosts {
-		fs, mem, err := auditHost(h)
-		if err != nil {
-			fmt.Fprintf(stderr, "redoubt doctor: %s: %v\n", h, err)
+	status, audited := 0, 0
+	for i, h := range o.hosts {
+		var dir string
+		if i < len(o.datadirs) {
+			dir = o.datadirs[i]
+		}
+		res := auditHost(h, dir, o)
+		if res.failed != "" {
+			fmt.Fprintf(stderr, "redoubt doctor: %s: %s\n", h, res.failed)
 			status = 2
+		}
+		if !res.audited {
+			all = append(all, finding{Host: h, Level: levelUnchecked, Incident: "-", Title: "the server could not be audited",
+				Evidence: res.failed,
+				Fix:      "check the address, that a Redis-compatible server listens there without TLS or a password, and that it answers within --timeout"})
 			continue
 		}
-		used[h] = mem
-		all = append(all, fs...)
+		audited++
+		if res.usedMemory > 0 {
+			used[h] = res.usedMemory
+		}
+		all = append(all, res.findings...)
 	}
 	all = append(all, memorySkew(used)...)
+	if len(o.datadirs) == 0 && audited > 0 {
+		all = append(all, finding{Level: levelNote, Incident: "9/10", Title: "the data directory was not checked",
+			Evidence: "stale temporary files of interrupted saves and rewrites, free disk, and the data directory's identity cannot be seen over a connection",
+			Fix:      "run the doctor on the server's machine with --datadir PATH (one per server, in the same order)"})
+	}
 	for _, f := range all {
-		if f.Level != "info" && status == 0 {
+		if levelRank[f.Level] <= levelRank[levelWarning] && status == 0 {
 			status = 1
 		}
 	}
-	if asJSON {
+	sortFindings(all, o.hosts)
+	if o.asJSON {
 		if all == nil {
 			all = []finding{}
 		}
@@ -90,243 +204,72 @@ func doctorMain(args []string, stdout, stderr io.Writer) int {
 		enc.Encode(all)
 		return status
 	}
-	if len(all) == 0 {
+	found := false
+	for _, f := range all {
+		found = found || levelRank[f.Level] <= levelRank[levelInfo]
+	}
+	if !found && status == 0 {
 		fmt.Fprintln(stdout, "No findings.")
 	}
 	for _, f := range all {
-		fmt.Fprintf(stdout, "[%s] %s — incident %s: %s\n    evidence: %s\n    fix: %s\n", f.Level, f.Host, f.Incident, f.Title, f.Evidence, f.Fix)
+		host := f.Host
+		if host == "" {
+			host = "all servers"
+		}
+		fmt.Fprintf(stdout, "[%s] %s — incident %s: %s\n    evidence: %s\n    fix: %s\n", f.Level, host, f.Incident, f.Title, f.Evidence, f.Fix)
 	}
 	return status
 }
 
-// auditHost returns a server's findings and its used memory.
-func auditHost(host string) ([]finding, int64, error) {
-	c, err := net.DialTimeout("tcp", host, 5*time.Second)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer c.Close()
-	d := &doctorConn{c: c, r: bufio.NewReader(c)}
-	v, err := d.do("INFO", "everything")
-	if err != nil {
-		return nil, 0, err
-	}
-	if err := v.Err(); err != nil {
-		return nil, 0, err
-	}
-	info := parseInfo(v.Str)
-	cfg := map[string]string{}
-	if v, err := d.do("CONFIG", "GET", "*"); err == nil && v.Err() == nil {
-		for i := 0; i+1 < len(v.Elems); i += 2 {
-			cfg[v.Elems[i].Str] = v.Elems[i+1].Str
+// sortFindings orders the report by server (as given; notes for all
+// servers last), then worst first, keeping the checks' order otherwise.
+func sortFindings(fs []finding, hosts []string) {
+	pos := map[string]int{"": len(hosts)}
+	for i, h := range hosts {
+		if _, ok := pos[h]; !ok {
+			pos[h] = i
 		}
 	}
-	var fs []finding
-	add := func(level, incident, title, evidence, fix string) {
-		fs = append(fs, finding{Host: host, Level: level, Incident: incident, Title: title, Evidence: evidence, Fix: fix})
-	}
-	num := func(m map[string]string, k string) int64 {
-		n, _ := strconv.ParseInt(m[k], 10, 64)
-		return n
-	}
-
-	// Incident 4: a script that loops.
-	if t, ok := cfg["busy-reply-threshold"]; ok && t == "0" {
-		add("warning", "4", "a looping script is never reported busy",
-			"busy-reply-threshold is 0: other clients wait for a looping script forever instead of getting -BUSY, and SCRIPT KILL cannot be sent",
-			"CONFIG SET busy-reply-threshold 5000")
-	}
-	if cfg["script-kill-rollback"] == "no" {
-		add("warning", "4", "a script that wrote cannot be killed",
-			"script-kill-rollback is no: SCRIPT KILL answers UNKILLABLE once a script wrote, and only SHUTDOWN NOSAVE ends it",
-			"CONFIG SET script-kill-rollback yes")
-	}
-	// Incidents A and B: eviction that has nothing left to evict.
-	policy := cfg["maxmemory-policy"]
-	keys, expires := keyspaceTotals(info)
-	if strings.HasPrefix(policy, "volatile-") && keys > 0 && expires*10 < keys {
-		add("warning", "A/B", "a volatile-* policy with few keys it may evict",
-			fmt.Sprintf("maxmemory-policy is %s but only %d of %d keys have a TTL: once memory is full, writes fail with OOM", policy, expires, keys),
-			"give the keys TTLs, or use an allkeys-* policy")
-	}
-	if cfg["maxmemory"] == "0" {
-		add("info", "6", "no memory limit",
-			"maxmemory is 0: the server grows until the machine or the container kills it",
-			"set maxmemory below the memory the server may use")
-	}
-	// Incident 6: fragmentation.
-	if ratio, _ := strconv.ParseFloat(info["mem_fragmentation_ratio"], 64); ratio > 1.5 && num(info, "used_memory_rss") > 100<<20 {
-		add("warning", "6", "memory fragmentation",
-			fmt.Sprintf("mem_fragmentation_ratio %.2f: the process holds %s for %s of data", ratio, info["used_memory_rss_human"], info["used_memory_human"]),
-			"enable activedefrag, or restart the node after a failover")
-	}
-	// Incident 7: commands that stall everyone.
-	for _, name := range []string{"keys", "flushall", "flushdb", "debug"} {
-		if v, err := d.do("COMMAND", "INFO", name); err == nil && len(v.Elems) == 1 && !v.Elems[0].Null {
-			add("info", "7", "a command that can stall or wipe the server is enabled",
-				strings.ToUpper(name)+" is available to clients",
-				"rename-command "+strings.ToUpper(name)+` "" in the configuration (or restrict it with ACL) where clients need not run it`)
+	sort.SliceStable(fs, func(i, j int) bool {
+		if pos[fs[i].Host] != pos[fs[j].Host] {
+			return pos[fs[i].Host] < pos[fs[j].Host]
 		}
-	}
-	// Incident 8: the connection budget.
-	if max := num(cfg, "maxclients"); max > 0 && num(info, "connected_clients")*10 >= max*8 {
-		add("warning", "8", "clients near maxclients",
-			fmt.Sprintf("%s of %d connections are in use", info["connected_clients"], max),
-			"find the clients that hold idle connections (CLIENT LIST, sort by idle) and pool them, or raise maxclients")
-	}
-	// Incident 8: connections left idle, by source.
-	if v, err := d.do("CLIENT", "LIST"); err == nil && v.Err() == nil {
-		if idle, total, top := idleClients(v.Str, 3600); idle > 0 {
-			add("info", "8", "idle connections",
-				fmt.Sprintf("%d of %d connections idle for an hour or more; most from %s", idle, total, top),
-				"close or pool connections in those clients, or set timeout so the server closes idle ones")
-		}
-	}
-	// Incident 9: persistence that fails.
-	if info["rdb_last_bgsave_status"] == "err" {
-		add("critical", "9", "the last background save failed",
-			"rdb_last_bgsave_status:err; with stop-writes-on-bgsave-error, writes are refused with MISCONF",
-			"read the server log for the cause (often a full disk) and fix it, then BGSAVE")
-	}
-	if info["aof_last_write_status"] == "err" || info["aof_last_bgrewrite_status"] == "err" {
-		add("critical", "9", "the AOF cannot be written or rewritten",
-			"aof_last_write_status:"+info["aof_last_write_status"]+", aof_last_bgrewrite_status:"+info["aof_last_bgrewrite_status"],
-			"check free disk space in the data directory and the server log")
-	}
-	// Incident 10: the data directory's identity (Redoubt only).
-	if cfg["datadir-guard"] == "no" {
-		add("warning", "10", "the data directory guard is off",
-			"datadir-guard is no: the server starts empty on a directory whose data vanished, and may save over another node's data",
-			"CONFIG SET datadir-guard yes")
-	}
-	// Incident 5: split brain.
-	if info["role"] == "master" && num(info, "connected_slaves") > 0 && num(cfg, "min-replicas-to-write") == 0 {
-		add("warning", "5", "a primary that keeps accepting writes when cut off",
-			fmt.Sprintf("%s replicas, min-replicas-to-write 0: a primary cut off from them goes on acknowledging writes that a failover loses", info["connected_slaves"]),
-			"CONFIG SET min-replicas-to-write 1 and min-replicas-max-lag 10")
-	}
-	// Incident 2: a backlog too small for the write rate.
-	if info["role"] == "master" && num(info, "connected_slaves") > 0 {
-		before := num(info, "master_repl_offset")
-		time.Sleep(time.Second)
-		if v, err := d.do("INFO", "replication"); err == nil {
-			rate := num(parseInfo(v.Str), "master_repl_offset") - before
-			if backlog := num(cfg, "repl-backlog-size"); rate > 0 && backlog < rate*60 {
-				add("warning", "2", "a replication backlog shorter than a minute of writes",
-					fmt.Sprintf("%d bytes/s of writes, repl-backlog-size %d: a replica away for %ds needs a full resync", rate, backlog, backlog/rate),
-					fmt.Sprintf("CONFIG SET repl-backlog-size %d", rate*300))
-			}
-		}
-	}
-	return fs, num(info, "used_memory"), nil
-}
-
-// memorySkew flags nodes whose memory differs much from the others'
-// (incident A: one node full while the rest are not).
-func memorySkew(used map[string]int64) []finding {
-	if len(used) < 2 {
-		return nil
-	}
-	hosts := make([]string, 0, len(used))
-	for h := range used {
-		hosts = append(hosts, h)
-	}
-	sort.Strings(hosts)
-	var lo, hi string
-	for _, h := range hosts {
-		if lo == "" || used[h] < used[lo] {
-			lo = h
-		}
-		if hi == "" || used[h] > used[hi] {
-			hi = h
-		}
-	}
-	if used[lo] > 0 && used[hi] > 2*used[lo] {
-		return []finding{{Host: hi, Level: "warning", Incident: "A", Title: "memory skew across nodes",
-			Evidence: fmt.Sprintf("%s uses %d bytes, %s %d: one node fills first", hi, used[hi], lo, used[lo]),
-			Fix:      "look for big keys on the fuller node (redis-cli --bigkeys) and spread them, or use hash tags less"}}
-	}
-	return nil
-}
-
-// idleClients counts CLIENT LIST's clients idle at least minIdle seconds
-// and names the sources (addresses without the port) with most of them.
-func idleClients(list string, minIdle int64) (idle, total int, top string) {
-	bySource := map[string]int{}
-	for _, line := range strings.Split(strings.TrimSpace(list), "\n") {
-		if line == "" {
-			continue
-		}
-		total++
-		var addr string
-		var secs int64
-		for _, kv := range strings.Fields(line) {
-			k, v, _ := strings.Cut(kv, "=")
-			switch k {
-			case "addr":
-				addr = v
-			case "idle":
-				secs, _ = strconv.ParseInt(v, 10, 64)
-			}
-		}
-		if secs >= minIdle {
-			idle++
-			if h, _, err := net.SplitHostPort(addr); err == nil {
-				addr = h
-			}
-			bySource[addr]++
-		}
-	}
-	sources := make([]string, 0, len(bySource))
-	for s := range bySource {
-		sources = append(sources, s)
-	}
-	sort.Slice(sources, func(i, j int) bool {
-		if bySource[sources[i]] != bySource[sources[j]] {
-			return bySource[sources[i]] > bySource[sources[j]]
-		}
-		return sources[i] < sources[j]
+		return levelRank[fs[i].Level] < levelRank[fs[j].Level]
 	})
-	var parts []string
-	for i, s := range sources {
-		if i == 3 {
-			break
-		}
-		parts = append(parts, fmt.Sprintf("%s (%d)", s, bySource[s]))
-	}
-	return idle, total, strings.Join(parts, ", ")
 }
 
-func parseInfo(s string) map[string]string {
-	m := map[string]string{}
-	for _, line := range strings.Split(s, "\n") {
-		line = strings.TrimRight(line, "\r")
-		if k, v, ok := strings.Cut(line, ":"); ok && !strings.HasPrefix(line, "#") {
-			m[k] = v
-		}
-	}
-	return m
-}
-
-// keyspaceTotals adds up INFO keyspace's dbN lines.
-func keyspaceTotals(info map[string]string) (keys, expires int64) {
-	for k, v := range info {
-		if !strings.HasPrefix(k, "db") {
-			continue
-		}
-		if _, err := strconv.Atoi(k[2:]); err != nil {
-			continue
-		}
-		for _, kv := range strings.Split(v, ",") {
-			name, val, _ := strings.Cut(kv, "=")
-			n, _ := strconv.ParseInt(val, 10, 64)
-			switch name {
-			case "keys":
-				keys += n
-			case "expires":
-				expires += n
+// human renders a byte count as Redis's *_human fields do.
+func human(n int64) string {
+	f := float64(n)
+	for _, u := range []string{"B", "K", "M", "G", "T"} {
+		if f < 1024 || u == "T" {
+			if u == "B" {
+				return fmt.Sprintf("%dB", n)
 			}
+			return fmt.Sprintf("%.2f%s", f, u)
 		}
+		f /= 1024
 	}
-	return keys, expires
+	return ""
+}
+
+// duration renders seconds for a report: "45s", "12m", "3.5h", "2.1 days".
+func duration(secs float64) string {
+	switch {
+	case secs < 120:
+		return fmt.Sprintf("%.0fs", secs)
+	case secs < 7200:
+		return fmt.Sprintf("%.0fm", secs/60)
+	case secs < 2*86400:
+		return fmt.Sprintf("%.1fh", secs/3600)
+	}
+	return fmt.Sprintf("%.1f days", secs/86400)
+}
+
+// plural is "1 big key", "3 big keys".
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return strconv.Itoa(n) + " " + what + "s"
 }

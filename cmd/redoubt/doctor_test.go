@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -28,11 +29,14 @@ func TestDoctor(t *testing.T) {
 	if code != 1 {
 		t.Fatalf("doctor on a Redis with busy-reply-threshold 0: exit %d\n%s%s", code, out.String(), errOut.String())
 	}
-	for _, want := range []string{"incident 4", "busy-reply-threshold is 0", "incident A/B", "0 of 20 keys have a TTL", "incident 7"} {
+	for _, want := range []string{"incident 4", "busy-reply-threshold is 0", "incident A/B", "0 of 20 keys have a TTL", "incident 7",
+		"[note] all servers — incident 9/10: the data directory was not checked"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("doctor's report lacks %q:\n%s", want, out.String())
 		}
 	}
+	// Redis keeps no access counts under an LRU policy: said, not guessed.
+	mustContain(t, "the report", out.String(), "[note] "+redis.Addr()+" — incident 3: hot keys cannot be determined", "volatile-lru")
 
 	addr := difftest.StartRedoubt(t, "datadir-guard no", "script-kill-rollback no", "dir "+filepath.Clean(t.TempDir()))
 	out.Reset()
@@ -52,8 +56,46 @@ func TestDoctor(t *testing.T) {
 		t.Errorf("doctor on Redoubt without its guardrails: exit %d, findings %+v", code, fs)
 	}
 
+	out.Reset()
 	if code := run([]string{"doctor", "127.0.0.1:1"}, nil, &out, &errOut); code != 2 {
 		t.Errorf("doctor on nothing: exit %d", code)
+	}
+	mustContain(t, "the report on nothing", out.String(), "the server could not be audited", "cannot connect")
+	if strings.Contains(out.String(), "No findings") {
+		t.Errorf("a server that could not be audited is not 'no findings':\n%s", out.String())
+	}
+}
+
+// A server set up as the guardrails want (a memory limit, the guard on,
+// no stale file, no big or hot key) gets no finding from the checks of
+// memory, keys, replication and the data directory, and exit 0: the
+// doctor must not cry wolf.
+func TestDoctorHealthy(t *testing.T) {
+	dir := t.TempDir()
+	redis, log := refredis.Start(t, dir, "maxmemory 100mb", "maxmemory-policy allkeys-lfu")
+	if redis == nil {
+		t.Fatal(log)
+	}
+	for i := range 200 {
+		redis.Do("SET", "key:"+strconv.Itoa(i), "value", "EX", "3600")
+	}
+	redis.Do("HSET", "small", "a", "1", "b", "2")
+	rdir := t.TempDir()
+	addr := difftest.StartRedoubt(t, "maxmemory 100mb", "maxmemory-policy allkeys-lru", "dir "+rdir)
+	pipelineCommand(t, addr, 200, "SET", "k", "v")
+	for _, c := range []struct{ name, addr, dir string }{{"Redis", redis.Addr(), dir}, {"Redoubt", addr, rdir}} {
+		r := runDoctor(t, c.addr, "--json", "--datadir", c.dir)
+		if r.code != 0 {
+			t.Errorf("%s: a healthy server: %s", c.name, r)
+		}
+		for _, f := range r.findings {
+			if levelRank[f.Level] <= levelRank[levelInfo] && f.Incident != "7" {
+				t.Errorf("%s: a healthy server has a finding: %+v", c.name, f)
+			}
+			if f.Level == levelUnchecked {
+				t.Errorf("%s: a check did not run: %+v", c.name, f)
+			}
+		}
 	}
 }
 
@@ -72,5 +114,23 @@ func TestDoctorMemorySkew(t *testing.T) {
 	keys, expires := keyspaceTotals(parseInfo("# Keyspace\r\ndb0:keys=10,expires=2,avg_ttl=0\r\ndb3:keys=5,expires=5,avg_ttl=9\r\n"))
 	if keys != 15 || expires != 7 {
 		t.Errorf("keyspace totals %d %d", keys, expires)
+	}
+}
+
+// The options: --datadir goes with the server in the same position, and
+// more of them than servers is a usage error.
+func TestDoctorArgs(t *testing.T) {
+	o, err := parseDoctorArgs([]string{"a:1", "--datadir", "/d1", "b:2", "--datadir=", "--sample=50", "--sample-time", "2s", "--timeout", "300ms", "--json"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(o.hosts, " ") != "a:1 b:2" || len(o.datadirs) != 2 || o.datadirs[0] != "/d1" || o.datadirs[1] != "" ||
+		o.sample != 50 || o.sampleTime.String() != "2s" || o.timeout.String() != "300ms" || !o.asJSON {
+		t.Errorf("parsed %+v", o)
+	}
+	for _, bad := range [][]string{{}, {"a:1", "--datadir", "x", "--datadir", "y"}, {"a:1", "--sample", "-1"}, {"a:1", "--timeout", "0s"}, {"a:1", "--bogus"}, {"a:1", "--sample"}} {
+		if r := runDoctor(t, bad...); r.code != 2 || !strings.Contains(r.err, "Usage:") {
+			t.Errorf("doctor %q: %s", bad, r)
+		}
 	}
 }

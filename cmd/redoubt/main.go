@@ -4,7 +4,7 @@
 //
 //	redoubt check-aof [--fix [--yes] | --truncate-to-timestamp <ts>] <file.manifest|file.aof>
 //	redoubt check-rdb <file.rdb>
-//	redoubt doctor HOST:PORT [HOST:PORT ...] [--json]
+//	redoubt doctor HOST:PORT [HOST:PORT ...] [--json] [--sample N] [--sample-time D] [--timeout D] [--datadir PATH ...]
 //
 // check-aof behaves as redis-check-aof 7.0 does, with its messages and
 // exit codes (0 when the files are sound or were fixed, 1 otherwise), on
@@ -22,7 +22,10 @@
 // while a big file is read.
 //
 // doctor audits running servers, Redis or Redoubt, read-only, for the
-// settings and states behind the incident catalogue (doctor.go).
+// settings and states behind the incident catalogue: settings, memory
+// and eviction, replication, a bounded sample of the keys for big and hot
+// keys, and with --datadir the data directory on this machine
+// (doctor.go).
 package main
 
 import (
@@ -43,9 +46,13 @@ Commands:
       its last sound command (after asking, unless --yes)
   check-rdb <file.rdb>
       check an RDB file as Redoubt loads it, as redis-check-rdb does
-  doctor HOST:PORT [HOST:PORT ...] [--json]
+  doctor HOST:PORT [HOST:PORT ...] [--json] [--sample N] [--sample-time D]
+         [--timeout D] [--datadir PATH ...]
       audit running servers (Redis or Redoubt, read-only) for the settings
-      behind known production incidents; exit 1 when something was found
+      and states behind known production incidents, big and hot keys
+      included; --datadir PATH (one per server, in order) checks the data
+      directory on this machine; exit 1 when something was found, 2 when
+      a server could not be audited
 `)
 }
 

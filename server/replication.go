@@ -123,7 +123,16 @@ type replicaState struct {
 	oldSync bool
 	// gone is set when the client is closed, for the snapshot's writer.
 	gone atomic.Bool
+	// filter is what REPLCONF rdb-filter-only leaves out of its
+	// snapshot (redis-cli --functions-rdb): a mask of rdbNoData and
+	// rdbNoFunctions.
+	filter int
 }
+
+const (
+	rdbNoData = 1 << iota
+	rdbNoFunctions
+)
 
 func (s *Server) initRepl() {
 	r := &s.repl
@@ -286,6 +295,12 @@ func syncCmd(s *Server, c *client, ctx *command.Ctx) {
 		ctx.Err("NOMASTERLINK Can't SYNC while failing over")
 		return
 	}
+	// A filtered snapshot is always streamed (a file would be mistaken
+	// for the server's own), so it needs a replica that reads one.
+	if c.rs.filter != 0 && !c.rs.capaEOF {
+		ctx.Err("ERR Filtered replica requires EOF capability")
+		return
+	}
 	s.log.Noticef("Replica %s asks for synchronization", c.replicaName())
 	if r.master != nil && r.master.state != linkConnected {
 		ctx.Err("NOMASTERLINK Can't SYNC while not connected with my master")
@@ -385,12 +400,29 @@ func (s *Server) tryPartialResync(c *client, ctx *command.Ctx, id string, off in
 // lock.
 func (s *Server) startFullSync(ctx *command.Ctx) {
 	r := &s.repl
-	batch := r.pending
+	pending := r.pending
 	r.pending = nil
-	if len(batch) == 0 {
-		return
+	// Replicas that filter their snapshot differently cannot share one.
+	for len(pending) > 0 {
+		filter := pending[0].rs.filter
+		var batch, rest []*client
+		for _, c := range pending {
+			if c.rs.filter == filter {
+				batch = append(batch, c)
+			} else {
+				rest = append(rest, c)
+			}
+		}
+		s.startFullSyncOf(ctx, batch, filter)
+		pending = rest
 	}
-	diskless := s.cfg.ReplDisklessSync
+}
+
+// startFullSyncOf starts one snapshot, filtered by filter, for a batch
+// of replicas.
+func (s *Server) startFullSyncOf(ctx *command.Ctx, batch []*client, filter int) {
+	r := &s.repl
+	diskless := s.cfg.ReplDisklessSync || filter != 0
 	for _, c := range batch {
 		if !c.rs.capaEOF {
 			diskless = false
@@ -417,6 +449,10 @@ func (s *Server) startFullSync(ctx *command.Ctx) {
 	}
 	info := s.snapshotInfo()
 	info.ReplID, info.ReplOffset, info.ReplStreamDB = r.id, r.offset, max(r.selDB, 0)
+	info.NoData = filter&rdbNoData != 0
+	if filter&rdbNoFunctions != 0 {
+		info.Functions = nil
+	}
 	// The stream's next command announces its database, so the
 	// snapshot's own SELECTs do not matter to it.
 	r.selDB = -1
@@ -701,6 +737,22 @@ func replconfCmd(s *Server, c *client, ctx *command.Ctx) {
 			}
 			return
 		case "rdb-only":
+		case "rdb-filter-only":
+			// Include filters: everything is left out but what they
+			// name, and "functions" is the only one there is.
+			filters, ok := protocol.SplitArgs(val, nil)
+			if !ok {
+				ctx.Err("ERR Missing rdb-filter-only values")
+				return
+			}
+			c.rs.filter = rdbNoData | rdbNoFunctions
+			for _, f := range filters {
+				if !strings.EqualFold(string(f), "functions") {
+					ctx.Err("ERR Unsupported rdb-filter-only option: " + string(f))
+					return
+				}
+				c.rs.filter &^= rdbNoFunctions
+			}
 		default:
 			ctx.Err("ERR Unrecognized REPLCONF option: " + string(ctx.Args[i]))
 			return

@@ -99,7 +99,7 @@ func StartBackgroundAs(f Format, ks *keyspace.Keyspace, eng Engine, cfg *config.
 	b := &Background{ks: ks, layout: l, out: l.begin(cfg, info), checksum: cfg.RDBChecksum, stop: make(chan struct{}),
 		TempName: "temp-bg-" + strconv.Itoa(os.Getpid()) + ".rdb"}
 	for i, db := range ks.DBs {
-		if db.Len() == 0 {
+		if db.Len() == 0 || info.NoData {
 			continue
 		}
 		d := db.Dict()

@@ -52,6 +52,10 @@ type Info struct {
 	ReplID       string
 	ReplOffset   int64
 	ReplStreamDB int
+	// NoData leaves the keys out: a background snapshot of NoData
+	// holds the header and the functions only (a replica's
+	// rdb-filter-only).
+	NoData bool
 }
 
 // flushAt is the buffered size at which records go to the file.

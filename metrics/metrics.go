@@ -119,12 +119,18 @@ func Handler(src Source) http.Handler {
 
 type collector struct{ src Source }
 
-// names lists every metric the endpoint can serve (Names).
-var names []string
+// names lists every metric the endpoint can serve (Names), descs their
+// descriptions.
+var (
+	names []string
+	descs []*prometheus.Desc
+)
 
 func desc(name, help string, labels ...string) *prometheus.Desc {
+	d := prometheus.NewDesc(name, help, labels, nil)
 	names = append(names, name)
-	return prometheus.NewDesc(name, help, labels, nil)
+	descs = append(descs, d)
+	return d
 }
 
 // Names returns the name of every metric the endpoint can serve.
@@ -182,8 +188,14 @@ var (
 	descLatencyMax      = desc("redoubt_latency_spike_max_seconds", "The worst latency spike of the event since the last LATENCY RESET.", "event_name")
 )
 
+// Describe sends every description, without collecting: Handler
+// registers the collector when the endpoint starts, which CONFIG SET
+// metrics-port does under the server's engine lock, and a collection
+// there (prometheus.DescribeByCollect) would wait for that lock forever.
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
-	prometheus.DescribeByCollect(c, ch)
+	for _, d := range descs {
+		ch <- d
+	}
 }
 
 func (c *collector) Collect(ch chan<- prometheus.Metric) {

@@ -422,8 +422,10 @@ func (s *Server) startFullSync(ctx *command.Ctx) {
 	// snapshot's own SELECTs do not matter to it.
 	r.selDB = -1
 	b := snapshot.StartBackground(s.ks, s.eng, &s.cfg.Values, info)
+	s.timeSteps(b)
 	r.jobs++
 	s.stats.jobs++
+	s.noFsyncDuringJobs()
 	delay := time.Duration(s.cfg.RDBKeySaveDelay) * time.Microsecond
 	s.wg.Add(1)
 	go func() {

@@ -69,6 +69,17 @@ type Writer struct {
 	// NoFsync skips fsyncs while it is set: no-appendfsync-on-rewrite
 	// during a background save or rewrite, which compete for the disk.
 	NoFsync atomic.Bool
+	// JobActive is set while a background job (a save, a rewrite, a full
+	// resynchronisation's snapshot) runs: Redis's hasActiveChildProcess,
+	// which tells a write slowed by the job's I/O (aof-write-active-child)
+	// from one alone.
+	JobActive atomic.Bool
+	// Latency, if set, is told how long each write of the buffer and each
+	// fsync under appendfsync always took, under the latency monitor's
+	// event names, as Redis's flushAppendOnlyFile measures them. It is
+	// called with ioMu held, from whichever goroutine writes, and must
+	// not block.
+	Latency func(event string, d time.Duration)
 }
 
 // Policy is appendfsync.
@@ -166,6 +177,8 @@ func (w *Writer) Flush(force bool) {
 
 func (w *Writer) flushLocked(p Policy, force bool) {
 	now := time.Now()
+	// Redis's sync_in_progress, looked at under everysec only.
+	pendingFsync := p == FsyncEverysec && w.fsyncing.Load()
 	if p == FsyncEverysec && !force && w.fsyncing.Load() {
 		if w.postponed.IsZero() {
 			w.postponed = now
@@ -186,7 +199,9 @@ func (w *Writer) flushLocked(p Policy, force bool) {
 		if d := w.FlushSleep.Load(); d > 0 {
 			time.Sleep(time.Duration(d))
 		}
+		start := time.Now()
 		n, err := w.f.Write(b)
+		w.writeLatency(time.Since(start), pendingFsync)
 		if err != nil {
 			w.writeFailed(b, n, err, p)
 			return
@@ -206,15 +221,40 @@ func (w *Writer) flushLocked(p Policy, force bool) {
 	}
 	if p == FsyncAlways && w.synced.Load() < w.written.Load() {
 		target := w.written.Load()
+		start := time.Now()
 		if err := fdatasync(w.f); err != nil {
 			w.fatal(err)
 			return
 		}
+		w.latency("aof-fsync-always", time.Since(start))
 		w.synced.Store(target)
 		w.lastFsync = now
 	} else if p == FsyncEverysec && w.synced.Load() < w.written.Load() && now.Sub(w.lastFsync) >= time.Second && !w.fsyncing.Load() {
 		w.backgroundFsync(w.f, w.written.Load())
 		w.lastFsync = now
+	}
+}
+
+// writeLatency reports a write of the buffer as Redis does: under one of
+// three events by what it may have waited behind (an fsync in progress,
+// a background job's I/O, nothing), and under aof-write for all of them.
+func (w *Writer) writeLatency(d time.Duration, pendingFsync bool) {
+	switch {
+	case w.Latency == nil:
+		return
+	case pendingFsync:
+		w.Latency("aof-write-pending-fsync", d)
+	case w.JobActive.Load():
+		w.Latency("aof-write-active-child", d)
+	default:
+		w.Latency("aof-write-alone", d)
+	}
+	w.Latency("aof-write", d)
+}
+
+func (w *Writer) latency(event string, d time.Duration) {
+	if w.Latency != nil {
+		w.Latency(event, d)
 	}
 }
 

@@ -3,8 +3,10 @@ package aof
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
+	"time"
 )
 
 func readFile(t *testing.T, path string) string {
@@ -154,4 +156,49 @@ func TestWriterNoFsync(t *testing.T) {
 		t.Fatalf("written %d synced %d, want %d and 0", w.written.Load(), w.synced.Load(), off)
 	}
 	w.Close()
+}
+
+// TestWriterLatencyEvents: each write of the buffer is reported as
+// aof-write and under the sub-event Redis's flushAppendOnlyFile picks (a
+// background fsync in progress under everysec, a background job, or
+// neither), and each fsync under always as aof-fsync-always. The
+// durations are the server's to judge against latency-monitor-threshold.
+func TestWriterLatencyEvents(t *testing.T) {
+	open := func(p Policy) (*Writer, *[]string) {
+		w, err := OpenWriter(filepath.Join(t.TempDir(), "incr.aof"), p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { w.Close() })
+		var events []string
+		w.Latency = func(event string, d time.Duration) { events = append(events, event) }
+		return w, &events
+	}
+	check := func(what string, got *[]string, want ...string) {
+		t.Helper()
+		if !slices.Equal(*got, want) {
+			t.Errorf("%s: events %q, want %q", what, *got, want)
+		}
+		*got = nil
+	}
+
+	w, events := open(FsyncAlways)
+	w.Sync(w.Append([]byte("one")))
+	check("always, alone", events, "aof-write-alone", "aof-write", "aof-fsync-always")
+	w.JobActive.Store(true)
+	w.Sync(w.Append([]byte("two")))
+	check("always, during a job", events, "aof-write-active-child", "aof-write", "aof-fsync-always")
+	w.Sync(w.Appended())
+	check("nothing to write", events)
+
+	// A write forced while a background fsync runs (a rewrite switching
+	// files, or one put off for two seconds) waited behind it. Only
+	// everysec fsyncs in the background; the flag stands for one here.
+	w, events = open(FsyncEverysec)
+	w.JobActive.Store(true)
+	w.fsyncing.Store(true)
+	w.Append([]byte("three"))
+	w.Flush(true)
+	w.fsyncing.Store(false)
+	check("everysec, fsync in progress", events, "aof-write-pending-fsync", "aof-write")
 }

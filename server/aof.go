@@ -152,6 +152,8 @@ func (s *Server) newWriter(path string) (*aof.Writer, error) {
 	}
 	w.Logf = func(format string, args ...any) { s.log.Warningf(format, args...) }
 	w.FlushSleep.Store(int64(s.aof.flushSleep))
+	w.JobActive.Store(s.jobActive())
+	w.Latency = s.latencyAddAsync
 	w.Fatal = func(err error) {
 		s.log.Warningf("Can't recover from AOF write error when the AOF fsync policy is 'always': %s. Exiting...", aof.ErrnoText(err))
 		s.fatal()
@@ -234,14 +236,28 @@ func (s *Server) aofBaseNeed() int64 {
 	return datadir.NeedFor(prev, s.ks.Arena.Allocated())
 }
 
+// aofFileSize stats a file of the AOF directory for its size, timed as
+// Redis's getAppendOnlyFileSize times it (aof-fstat): a stat can stall
+// on a busy or remote file system, and it runs under the engine lock.
+func (s *Server) aofFileSize(name string) (int64, error) {
+	start := time.Now()
+	st, err := os.Stat(s.aofPath(name))
+	stretchForTest("aof-fstat")
+	s.latencyAdd("aof-fstat", time.Since(start))
+	if err != nil {
+		return 0, err
+	}
+	return st.Size(), nil
+}
+
 // aofSizeBefore is the size of the base and of the incremental files
 // before current.
 func (s *Server) aofSizeBefore(current string) int64 {
 	m := s.aof.manifest
 	var n int64
 	size := func(name string) {
-		if st, err := os.Stat(s.aofPath(name)); err == nil {
-			n += st.Size()
+		if sz, err := s.aofFileSize(name); err == nil {
+			n += sz
 		}
 	}
 	if m.Base != nil {
@@ -360,6 +376,7 @@ func (s *Server) startRewrite() error {
 		format = snapshot.RDB
 	}
 	b := snapshot.StartBackgroundAs(format, s.ks, s.eng, &s.cfg.Values, info)
+	s.timeSteps(b)
 	var out string
 	// Killing the job's stand-in process stops the rewrite, as killing
 	// Redis's child does.
@@ -376,6 +393,7 @@ func (s *Server) startRewrite() error {
 	out = s.cfg.Path(aof.BackgroundRewriteTempName(pid))
 	a.rw, a.rwJob, a.rwOut, a.rwStart, a.rwScheduled = b, job, out, time.Now(), false
 	s.stats.jobs++
+	s.noFsyncDuringJobs()
 	s.log.Noticef("Background append only file rewriting started by pid %d", pid)
 	s.runJob(b, out, job, &a.rwFinish, func(err error) { s.rewriteDone(b, out, err) })
 	return nil
@@ -493,20 +511,28 @@ func (s *Server) installRewrite(tmp string) error {
 	m := a.manifest.Clone()
 	name := m.NewBase(s.cfg.AppendFilename, s.cfg.AOFUseRDBPreamble)
 	path := s.aofPath(name)
+	// The renames are timed as Redis times them (aof-rename): they run
+	// under the engine lock.
+	start := time.Now()
 	if err := os.Rename(tmp, path); err != nil {
 		s.log.Warningf("Error trying to rename the temporary AOF base file %s into %s: %v", filepath.Base(tmp), name, err)
 		return err
 	}
+	stretchForTest("aof-rename")
+	s.latencyAdd("aof-rename", time.Since(start))
 	s.log.Noticef("Successfully renamed the temporary AOF base file %s into %s", filepath.Base(tmp), name)
 	var newIncr string
 	if a.state == aofWaitRewrite {
 		tmpIncr := aof.TempIncrName(s.cfg.AppendFilename)
 		newIncr = m.NewIncr(s.cfg.AppendFilename)
+		start := time.Now()
 		if err := os.Rename(s.aofPath(tmpIncr), s.aofPath(newIncr)); err != nil {
 			s.log.Warningf("Error trying to rename the temporary AOF incr file %s into %s: %v", tmpIncr, newIncr, err)
 			os.Remove(path)
 			return err
 		}
+		stretchForTest("aof-rename")
+		s.latencyAdd("aof-rename", time.Since(start))
 		s.log.Noticef("Successfully renamed the temporary AOF incr file %s into %s", tmpIncr, newIncr)
 	}
 	m.MarkIncrAsHistory(a.w != nil)
@@ -518,8 +544,8 @@ func (s *Server) installRewrite(tmp string) error {
 		return err
 	}
 	a.manifest = m
-	if st, err := os.Stat(path); err == nil {
-		a.otherSize = st.Size()
+	if size, err := s.aofFileSize(name); err == nil {
+		a.otherSize = size
 	}
 	if a.w != nil {
 		a.baseSize = a.otherSize + a.w.Stats().Size
@@ -600,13 +626,29 @@ func (s *Server) stopAppendOnly() {
 	s.abortRewrite()
 }
 
-// noFsyncDuringJobs applies no-appendfsync-on-rewrite: while a
-// background save or rewrite runs, the AOF is written but not fsynced,
-// as Redis does (at the risk of the last writes, for the disk's sake).
+// noFsyncDuringJobs tells the AOF writer whether background jobs run:
+// it applies no-appendfsync-on-rewrite (while a background save or
+// rewrite runs, the AOF is written but not fsynced, as Redis does, at
+// the risk of the last writes, for the disk's sake), and names the
+// latency events of writes made meanwhile (aof-write-active-child). The
+// cron calls it each tick, and a job calls it as it starts. The caller
+// holds the engine lock.
 func (s *Server) noFsyncDuringJobs() {
 	if w := s.aof.w; w != nil {
 		w.NoFsync.Store(s.cfg.NoAppendfsyncOnRewrite && s.rewriteBusy())
+		w.JobActive.Store(s.jobActive())
 	}
+}
+
+// jobActive is Redis's hasActiveChildProcess: a background save, an AOF
+// rewrite or the snapshot of a full resynchronisation runs.
+func (s *Server) jobActive() bool { return s.rewriteBusy() || s.repl.jobs > 0 }
+
+// timeSteps records each hold of the engine lock by a background
+// snapshot's walk as the latency event snapshot-step (Redoubt's own: it
+// is what a background save costs the other clients without a fork).
+func (s *Server) timeSteps(b *snapshot.Background) {
+	b.OnStep = func(held time.Duration) { s.latencyAdd("snapshot-step", held) }
 }
 
 // aofCron is the AOF's part of serverCron: a scheduled rewrite starts

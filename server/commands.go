@@ -172,6 +172,7 @@ func authCmd(s *Server, c *client, ctx *command.Ctx) {
 		user, pass = ctx.Args[1], ctx.Args[2]
 	}
 	if !s.checkPassword(user, pass) && !(s.cfg.RequirePass == "" && string(user) == "default") {
+		s.guard.authFailures++
 		ctx.Err(errWrongPass)
 		return
 	}
@@ -214,6 +215,7 @@ func helloCmd(s *Server, c *client, ctx *command.Ctx) {
 	}
 	if auth {
 		if !s.checkPassword(user, pass) && !(s.cfg.RequirePass == "" && string(user) == "default") {
+			s.guard.authFailures++
 			ctx.Err(errWrongPass)
 			return
 		}

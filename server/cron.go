@@ -49,6 +49,7 @@ func (s *Server) cronLoop() {
 			continue
 		}
 		s.eng.SetNow(t.UnixMilli())
+		s.latencyDrain()
 		s.expirePause()
 		// A replica waits for its primary's DELs (Redis runs the
 		// cycle on primaries only).

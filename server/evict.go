@@ -17,8 +17,10 @@ import (
 // deletion propagated as DEL (UNLINK with lazyfree-lazy-eviction) with
 // its "evicted" keyspace notification, as Redis sends it. A round is
 // bounded in time by maxmemory-eviction-tenacity; the cron goes on where
-// it stopped. When nothing can be evicted, commands that may grow the
-// dataset (denyoom) are refused with Redis's OOM error.
+// it stopped. When nothing can be evicted, the values queued for the
+// lazy free are freed within the same time limit (Redis waits for its
+// lazyfree thread there), and if memory is still over, commands that
+// may grow the dataset (denyoom) are refused with Redis's OOM error.
 //
 // The memory counted is used_memory (the dataset's arena and tables,
 // exact at every step, the clients' buffers and the server's own heap at
@@ -155,12 +157,50 @@ func (s *Server) performEvictions() int {
 			}
 		}
 	})
+	if result == evictFail && s.ks.LazyFreePending() > 0 {
+		if s.evictLazyFreed(start, tlimit, rest, limit) {
+			result = evictOK
+		}
+	}
 	s.latencyAdd("eviction-cycle", time.Since(start))
 	st.running = result == evictRunning
 	if result == evictOK {
 		s.evictionUnder()
 	}
 	return result
+}
+
+// lazyFreeEvictStep is how many elements one step of eviction's
+// foreground lazy free frees before memory is looked at again (a value
+// is freed whole, whatever its size).
+const lazyFreeEvictStep = 1024
+
+// evictLazyFreed is what Redis does when nothing is left to evict while
+// its lazyfree thread still holds values (UNLINK, lazyfree-lazy-eviction
+// queue the big ones): it waits for them to be freed, up to the
+// eviction time limit, and answers OOM only if memory is still over.
+// Redoubt's lazy free is a step of the cron, not a thread, so nothing
+// would free them meanwhile: they are freed here, a step at a time,
+// until memory is under the limit or the time is up. It reports whether
+// memory got under the limit, and times the whole as Redis times its
+// wait (eviction-lazyfree). The caller holds the engine lock.
+func (s *Server) evictLazyFreed(start time.Time, tlimit time.Duration, rest, limit int64) bool {
+	lstart := time.Now()
+	defer func() { s.latencyAdd("eviction-lazyfree", time.Since(lstart)) }()
+	for pending := s.ks.LazyFreePending(); pending > 0 && time.Since(start) < tlimit; {
+		s.ks.LazyFreeStep(lazyFreeEvictStep)
+		if rest+s.datasetMemory() <= limit {
+			return true
+		}
+		// The time limit may be none (maxmemory-eviction-tenacity
+		// 100): stop if a step freed nothing.
+		if left := s.ks.LazyFreePending(); left < pending {
+			pending = left
+		} else {
+			break
+		}
+	}
+	return false
 }
 
 // evictionUnder ends a spell over maxmemory.
@@ -181,11 +221,15 @@ func (s *Server) evictKey(db *keyspace.DB, id uint32) {
 		idle = db.IdleTime(id)
 	}
 	lazy := s.cfg.LazyfreeLazyEviction
+	// The deletion alone is timed, as Redis times dbSyncDelete or
+	// dbAsyncDelete (eviction-del): what freeing the value costs.
+	start := time.Now()
 	if lazy {
 		db.Unlink(id)
 	} else {
 		db.Delete(id)
 	}
+	s.latencyAdd("eviction-del", time.Since(start))
 	s.evictState.evicted++
 	s.eng.PropagateDeletion(db.ID, key, lazy)
 	s.eng.Notify(command.EvEvicted, "evicted", key, db.ID)

@@ -39,6 +39,11 @@ type guardState struct {
 	lastYoungWarn, lastForecastWarn time.Time
 	// lastHotDecay is when the hot keys' counts were last halved.
 	lastHotDecay time.Time
+	// authFailures counts AUTH and HELLO AUTH refused with WRONGPASS:
+	// password guessing, or a client deployed with a stale password.
+	// Redis 7.0 counts them nowhere (7.2 adds acl_access_denied_auth to
+	// INFO stats), so INFO guardrails has it, not a Redis section.
+	authFailures int64
 }
 
 type guardMark struct {
@@ -231,6 +236,7 @@ func (s *Server) infoGuardrails(w *infoWriter) {
 	w.field("last_big_reply", s.bigKeys.lastReply)
 	w.field("slow_keys_commands", s.bigKeys.slowKeys)
 	w.field("last_slow_keys", s.bigKeys.lastSlowKeys)
+	w.field("auth_failures", s.guard.authFailures)
 }
 
 // guardDoctor is what MEMORY DOCTOR says of the guardrails.

@@ -4,18 +4,51 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redoubt-db/redoubt/command"
 )
 
 // The latency monitor (Redis's latency.c): with latency-monitor-threshold
-// set, every event that takes at least that many milliseconds (a command,
-// a fast command, an expire cycle) is recorded in the event's series of
-// the last 160 seconds that had one, one sample per second (the worst of
-// that second), with the worst since the last reset. LATENCY reads the
-// series; LATENCY HISTOGRAM reads the commands' latency histograms, which
-// latency-tracking keeps.
+// set, every event that takes at least that many milliseconds is recorded
+// in the event's series of the last 160 seconds that had one, one sample
+// per second (the worst of that second), with the worst since the last
+// reset. LATENCY reads the series; LATENCY HISTOGRAM reads the commands'
+// latency histograms, which latency-tracking keeps.
+//
+// The events carry Redis 7.0's names where Redoubt does what Redis
+// measures (latencyAddSampleIfNeeded in server.c, expire.c, evict.c,
+// aof.c, rdb.c):
+//
+//   - command, fast-command: a command's call (call.go);
+//   - expire-cycle: one active expire cycle (cron.go);
+//   - eviction-cycle: one performEvictions round; eviction-del: the
+//     deletion of one evicted key; eviction-lazyfree: freeing the values
+//     lazyfree-lazy-eviction queued when nothing is left to evict
+//     (evict.go);
+//   - aof-write, with aof-write-pending-fsync, aof-write-active-child or
+//     aof-write-alone beside it: one write(2) of the AOF buffer;
+//     aof-fsync-always: the fsync of appendfsync always (package aof,
+//     measured where the write happens, outside the engine lock);
+//   - aof-fstat: the stat of an AOF file for its size; aof-rename: the
+//     renames that put a rewritten base (and the first incremental
+//     file) in place (aof.go);
+//   - rdb-unlink-temp-file: removing the temporary file of a BGSAVE
+//     whose job was killed (persistence.go).
+//
+// And one of Redoubt's own, as Redoubt has no fork: snapshot-step, one
+// hold of the engine lock by the point-in-time walk of a BGSAVE, an AOF
+// rewrite or a full resynchronisation (package snapshot), which is what
+// a background save costs the other clients here, where Redis's cost is
+// the fork.
+//
+// Redis 7.0's other events have no operation here to measure: fork
+// (there is no fork), aof-rewrite-diff-write and the like (gone from
+// Redis 7.0 with the multi-part AOF), expire-del (deletions in the
+// expire cycle are inside expire-cycle), command-unblocking,
+// while-blocked-cron, active-defrag-cycle and module-acquire-GIL.
 
 const latencySeriesLen = 160
 
@@ -31,13 +64,20 @@ type latencySeries struct {
 }
 
 // latencyAdd records an event's duration if it reaches the threshold
-// (Redis's latencyAddSampleIfNeeded). The caller holds the engine lock.
+// (Redis's latencyAddSampleIfNeeded: nothing while the threshold is 0).
+// The caller holds the engine lock.
 func (s *Server) latencyAdd(event string, d time.Duration) {
 	threshold := s.cfg.LatencyMonitorThresh
 	ms := d.Milliseconds()
 	if threshold <= 0 || ms < threshold {
 		return
 	}
+	s.latencyRecord(event, time.Now().Unix(), ms)
+}
+
+// latencyRecord adds a sample taken at Unix second now to the event's
+// series (Redis's latencyAddSample). The caller holds the engine lock.
+func (s *Server) latencyRecord(event string, now, ms int64) {
 	if s.latency == nil {
 		s.latency = map[string]*latencySeries{}
 	}
@@ -46,15 +86,86 @@ func (s *Server) latencyAdd(event string, d time.Duration) {
 		ts = &latencySeries{}
 		s.latency[event] = ts
 	}
-	now := time.Now().Unix()
 	ts.max = max(ts.max, ms)
 	prev := &ts.samples[(ts.next+latencySeriesLen-1)%latencySeriesLen]
-	if prev.time == now {
+	if prev.time >= now && prev.time != 0 {
+		// The same second (or a sample queued before one recorded
+		// since): one sample per second, the worst.
 		prev.ms = max(prev.ms, ms)
 		return
 	}
 	ts.samples[ts.next] = latencySample{time: now, ms: ms}
 	ts.next = (ts.next + 1) % latencySeriesLen
+}
+
+// latencyQueue holds the samples of events measured without the engine
+// lock: the AOF's writes and fsyncs happen in the client loops and the
+// cron outside it, so that a slow disk never stalls commands, and must
+// not wait for it to record a sample. They join the series under the
+// lock (latencyDrain) at each cron tick and before anything reads the
+// series.
+type latencyQueue struct {
+	// threshold is latency-monitor-threshold, for goroutines that do
+	// not hold the engine lock (applyConfig keeps it).
+	threshold atomic.Int64
+	mu        sync.Mutex
+	samples   []queuedSample
+}
+
+type queuedSample struct {
+	event  string
+	at, ms int64
+}
+
+// latencyQueueMax bounds the queue between two cron ticks; samples
+// beyond it are dropped (a tick is a tenth of a second at the default
+// hz, and each sample is a millisecond or more of the writer's time).
+const latencyQueueMax = 1024
+
+// latencyAddAsync is latencyAdd for goroutines that do not hold the
+// engine lock.
+func (s *Server) latencyAddAsync(event string, d time.Duration) {
+	q := &s.latencyQ
+	threshold := q.threshold.Load()
+	ms := d.Milliseconds()
+	if threshold <= 0 || ms < threshold {
+		return
+	}
+	q.mu.Lock()
+	if len(q.samples) < latencyQueueMax {
+		q.samples = append(q.samples, queuedSample{event, time.Now().Unix(), ms})
+	}
+	q.mu.Unlock()
+}
+
+// latencyDrain moves the queued samples into the series. The caller
+// holds the engine lock.
+func (s *Server) latencyDrain() {
+	q := &s.latencyQ
+	q.mu.Lock()
+	samples := q.samples
+	q.samples = nil
+	q.mu.Unlock()
+	for _, sm := range samples {
+		s.latencyRecord(sm.event, sm.at, sm.ms)
+	}
+}
+
+// latencyStretch, set by tests only (export_test.go), lengthens the
+// measured operation of the events it names. Some operations Redis
+// measures never take a millisecond on a test machine (a stat, a
+// rename, the unlink of a file still open), and a test with
+// latency-monitor-threshold 1 could not see them recorded through their
+// real code path otherwise.
+var latencyStretch atomic.Pointer[map[string]time.Duration]
+
+// stretchForTest sleeps as long as latencyStretch says for event.
+func stretchForTest(event string) {
+	if m := latencyStretch.Load(); m != nil {
+		if d := (*m)[event]; d > 0 {
+			time.Sleep(d)
+		}
+	}
 }
 
 // ordered returns the series' samples, oldest first.
@@ -82,7 +193,15 @@ func (s *Server) latencyEvents() []string {
 	return names
 }
 
-func (s *Server) registerLatencyCommands(h func(string, srvHandler)) {
+func (s *Server) registerLatencyCommands(register func(string, srvHandler)) {
+	// Every subcommand sees the samples measured outside the engine
+	// lock so far, and RESET drops them too.
+	h := func(name string, fn srvHandler) {
+		register(name, func(s *Server, c *client, ctx *command.Ctx) {
+			s.latencyDrain()
+			fn(s, c, ctx)
+		})
+	}
 	h("latency|latest", func(s *Server, c *client, ctx *command.Ctx) {
 		names := s.latencyEvents()
 		ctx.W.Array(len(names))
@@ -327,6 +446,20 @@ func (s *Server) latencyDoctor() string {
 			b.WriteString("- fast-command: commands that should take microseconds took milliseconds: the machine is short of CPU, or the process was stopped (swap, a noisy neighbour). Check the load and that the dataset fits in RAM.\n")
 		case "expire-cycle":
 			b.WriteString("- expire-cycle: the active expiry deleted big keys or very many at once. Spread the expiry times, or set lazyfree-lazy-expire yes to free big values in the background.\n")
+		case "eviction-cycle", "eviction-del":
+			fmt.Fprintf(&b, "- %s: maxmemory evicted big keys or very many at once. Set lazyfree-lazy-eviction yes to free big values in the background, keep big collections out of an evictable keyspace, or give maxmemory more room.\n", name)
+		case "eviction-lazyfree":
+			b.WriteString("- eviction-lazyfree: nothing was left to evict and the values lazyfree-lazy-eviction had queued were freed in the foreground to get under maxmemory: the node is full of big keys. Give maxmemory more room or make the keys smaller.\n")
+		case "aof-write", "aof-write-alone", "aof-write-active-child", "aof-write-pending-fsync":
+			fmt.Fprintf(&b, "- %s: writing the AOF buffer to the file was slow: the disk is slow or busy (with a background save or rewrite for active-child, with the previous fsync for pending-fsync). Use a faster disk, or no-appendfsync-on-rewrite yes if losing the writes of a rewrite's duration on a crash is acceptable.\n", name)
+		case "aof-fsync-always":
+			b.WriteString("- aof-fsync-always: an fsync under appendfsync always was slow: every write waits for it. Use a disk with fast syncs, or appendfsync everysec.\n")
+		case "aof-fstat", "aof-rename":
+			fmt.Fprintf(&b, "- %s: a file system operation on the AOF directory was slow: the file system is busy or remote.\n", name)
+		case "rdb-unlink-temp-file":
+			b.WriteString("- rdb-unlink-temp-file: removing the temporary file of a killed background save was slow: the file system is busy.\n")
+		case "snapshot-step":
+			b.WriteString("- snapshot-step: one step of a background save, rewrite or full resynchronisation held the server that long: big keys are serialised whole under the lock. Split big keys, or schedule background saves off-peak.\n")
 		default:
 			fmt.Fprintf(&b, "- %s: see the event's series with LATENCY HISTORY %s.\n", name, name)
 		}

@@ -87,7 +87,13 @@ func (s *Server) MetricsSnapshot(out *metrics.Snapshot) {
 	s.eng.Do(func() { s.fillSnapshot(out) })
 }
 
+// hotKeysServed is how many of the hottest keys a scrape reports, each
+// a series of its own: as many as INFO guardrails lists, and few enough
+// that the key label stays bounded.
+const hotKeysServed = 10
+
 func (s *Server) fillSnapshot(out *metrics.Snapshot) {
+	s.latencyDrain()
 	m := s.memory()
 	st := &s.stats
 	netIn, netOut := st.netIn, st.netOut
@@ -136,6 +142,13 @@ func (s *Server) fillSnapshot(out *metrics.Snapshot) {
 	}
 	s.replicationMetrics(out)
 	out.EvictableKeys, out.OOMForecastSecs, out.EvictedYoungKeys = s.evictableKeys(), s.oomForecast(), s.guard.youngEvicted
+	out.BigKeysSeen, out.BigReplies, out.SlowKeysCommands = s.bigKeys.seen, s.bigKeys.replies, s.bigKeys.slowKeys
+	out.AuthFailures = s.guard.authFailures
+	if h := s.ks.Hot; h != nil {
+		for _, k := range h.Top(hotKeysServed) {
+			out.HotKeys = append(out.HotKeys, metrics.HotKey{DB: k.DB, Key: k.Key, Count: k.Count})
+		}
+	}
 	for _, name := range s.latencyEvents() {
 		ts := s.latency[name]
 		last := ts.latest()
@@ -148,18 +161,27 @@ func (s *Server) replicationMetrics(out *metrics.Snapshot) {
 	r := &s.repl
 	nowT := time.Now()
 	out.ConnectedSlaves = int64(len(r.replicas))
-	out.MasterReplOffset = r.offset
+	out.MasterReplOffset, out.SecondReplOffset = r.offset, r.secondOffset
+	out.SyncFull, out.SyncPartialOK, out.SyncPartialErr = r.syncFull, r.syncPartialOK, r.syncPartialErr
 	for _, c := range r.replicas {
 		state := c.replicaStateName()
+		// As INFO's slaveN lag: 0 until the replica first acknowledges.
+		lag := int64(0)
+		if !c.rs.ackTime.IsZero() {
+			lag = int64(nowT.Sub(c.rs.ackTime).Seconds())
+		}
 		out.Replicas = append(out.Replicas, metrics.ReplicaStats{IP: c.replicaIP(), Port: strconv.Itoa(c.rs.listenPort),
-			State: state, Offset: c.rs.ackOff, LagSeconds: int64(nowT.Sub(c.rs.ackTime).Seconds())})
+			State: state, Offset: c.rs.ackOff, LagSeconds: lag, Acking: c.rs.state == replOnline && !c.rs.oldSync})
 	}
 	if lk := r.master; lk != nil {
 		out.Link = &metrics.LinkStats{Host: lk.host, Port: strconv.Itoa(lk.port), Up: lk.state == linkConnected,
-			SyncInProgress: lk.state == linkTransfer, LastIOSeconds: (now() - lk.lastIO.Load()) / 1000, SlaveReplOffset: r.offset}
+			SyncInProgress: lk.state == linkTransfer, LastIOSeconds: (now() - lk.lastIO.Load()) / 1000, SlaveReplOffset: r.offset,
+			ReadOnly: s.cfg.ReplicaReadOnly}
 	}
+	out.ReplBacklogSize = s.cfg.ReplBacklogSize
 	if b := r.backlog; b != nil {
 		out.BacklogSize, out.BacklogHistLen = int64(b.Size()), int64(b.HistLen())
 		out.BacklogCovers = s.backlogCoversSeconds(nowT)
+		out.BacklogActive, out.BacklogFirstByte, out.ReplBacklogSize = true, b.First(), int64(b.Size())
 	}
 }

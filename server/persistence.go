@@ -177,6 +177,7 @@ func (s *Server) startBackgroundSave() error {
 		return err
 	}
 	b := snapshot.StartBackground(s.ks, s.eng, &s.cfg.Values, s.snapshotInfo())
+	s.timeSteps(b)
 	// The directory may have changed while the file was written.
 	b.BeforeRename = func() error {
 		s.eng.Lock()
@@ -192,6 +193,7 @@ func (s *Server) startBackgroundSave() error {
 		s.log.Warningf("Background saving terminated by signal %d", int(sig))
 		p.bg = nil
 		b.Abort()
+		s.removeSaveTemp(b.TempPath(path))
 		p.lastBgSecs = int64(time.Since(p.bgStart).Seconds())
 		// SIGUSR1 is how Redis stops its own child: not a failure.
 		if sig != sigStopJob {
@@ -201,9 +203,23 @@ func (s *Server) startBackgroundSave() error {
 	b.TempName = aof.SnapshotTempName(pid)
 	s.stats.jobs++
 	p.bg, p.bgJob, p.bgStart, p.bgDirty, p.lastBgTry, p.scheduled = b, job, time.Now(), s.stats.dirty, time.Now(), false
+	s.noFsyncDuringJobs()
 	s.log.Noticef("Background saving started by pid %d", pid)
 	s.runJob(b, path, job, &p.bgFinish, func(err error) { s.backgroundSaveDone(b, path, err) })
 	return nil
+}
+
+// removeSaveTemp removes the temporary file of a background save whose
+// job was killed, at once, as Redis's backgroundSaveDoneHandlerDisk
+// does, timed as the latency event rdb-unlink-temp-file. The walk may
+// still hold the file open: unlinking it then only drops its name, and
+// the walk's own clean-up finds it gone. The caller holds the engine
+// lock.
+func (s *Server) removeSaveTemp(tmp string) {
+	start := time.Now()
+	os.Remove(tmp)
+	stretchForTest("rdb-unlink-temp-file")
+	s.latencyAdd("rdb-unlink-temp-file", time.Since(start))
 }
 
 // backgroundSaveDone ends a background save whose walk returned err

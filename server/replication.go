@@ -457,8 +457,10 @@ func (s *Server) startFullSyncOf(ctx *command.Ctx, batch []*client, filter int) 
 	// snapshot's own SELECTs do not matter to it.
 	r.selDB = -1
 	b := snapshot.StartBackground(s.ks, s.eng, &s.cfg.Values, info)
+	s.timeSteps(b)
 	r.jobs++
 	s.stats.jobs++
+	s.noFsyncDuringJobs()
 	delay := time.Duration(s.cfg.RDBKeySaveDelay) * time.Microsecond
 	s.wg.Add(1)
 	go func() {

@@ -54,6 +54,8 @@ type Server struct {
 	metrics metricsServer
 	// latency is the latency monitor's series, by event.
 	latency map[string]*latencySeries
+	// latencyQ holds samples measured outside the engine lock.
+	latencyQ latencyQueue
 	// running is the loop running commands under the engine lock, nil
 	// when none is (the cron, loading at start-up).
 	running *loop
@@ -555,6 +557,7 @@ func (s *Server) applyConfig() {
 	s.notifyMask = notifyMask(s.cfg.NotifyKeyspaceEvents)
 	s.eng.NotifyMask = s.notifyMask
 	s.watchdogPeriod.Store(s.cfg.WatchdogPeriod)
+	s.latencyQ.threshold.Store(s.cfg.LatencyMonitorThresh)
 	s.eng.Watch(s.cfg.WatchdogPeriod > 0)
 	s.eng.LazyExpire = s.cfg.LazyfreeLazyExpire
 	s.obuf = obufLimits(s.cfg.ClientOutputBufferLimits)

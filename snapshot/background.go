@@ -42,11 +42,15 @@ type Background struct {
 	// into place (the directory changed meanwhile): Run then fails with
 	// its error and removes the file.
 	BeforeRename func() error
-	walks        []*walk
-	unlisten     func()
-	cur          int         // the walk in progress
-	out          rdb.Encoder // records for the file, in order, not yet taken
-	aborted      bool
+	// OnStep, if set, is told how long each step of the walk held the
+	// lock; it is called with the lock still held. A step's hold is what
+	// the snapshot costs the clients that wait for the lock.
+	OnStep   func(held time.Duration)
+	walks    []*walk
+	unlisten func()
+	cur      int         // the walk in progress
+	out      rdb.Encoder // records for the file, in order, not yet taken
+	aborted  bool
 	// stop is closed by Abort, to cut a slowed walk's sleep short.
 	stop chan struct{}
 	// Keys counts the keys written so far, Total the keys at Start.
@@ -233,13 +237,17 @@ const groupsPerStep = 256
 // and releasing it to write, as saveFile does for SAVE. keyDelay slows
 // the walk by that much per key (rdb-key-save-delay, for tests).
 func (b *Background) Run(path string, lock sync.Locker, keyDelay time.Duration) error {
-	tmp := b.TempName
-	if !filepath.IsAbs(tmp) {
-		tmp = filepath.Join(filepath.Dir(path), tmp)
-	}
-	return writeRename(tmp, path, func(file io.Writer) error {
+	return writeRename(b.TempPath(path), path, func(file io.Writer) error {
 		return b.Stream(file, lock, keyDelay)
 	}, b.BeforeRename)
+}
+
+// TempPath is the temporary file Run writes before renaming it to path.
+func (b *Background) TempPath(path string) string {
+	if filepath.IsAbs(b.TempName) {
+		return b.TempName
+	}
+	return filepath.Join(filepath.Dir(path), b.TempName)
 }
 
 // Stream writes the snapshot to w, as Run writes it to a file: the
@@ -255,6 +263,7 @@ func (b *Background) Stream(w io.Writer, lock sync.Locker, keyDelay time.Duratio
 	}
 	for {
 		lock.Lock()
+		start := time.Now()
 		if b.aborted {
 			lock.Unlock()
 			return ErrAborted
@@ -263,6 +272,9 @@ func (b *Background) Stream(w io.Writer, lock sync.Locker, keyDelay time.Duratio
 		out, b.out.B = b.out.B, out[:0]
 		if over {
 			b.release()
+		}
+		if b.OnStep != nil {
+			b.OnStep(time.Since(start))
 		}
 		lock.Unlock()
 		if err := f.Write(out); err != nil {

@@ -38,3 +38,28 @@ func TestHotKeysFindTheHotOnes(t *testing.T) {
 		t.Fatalf("top 3: %+v", top)
 	}
 }
+
+// Keys read in turn, with a period that divides the sampling's, are all
+// seen: a fixed sampling period would count one of them only.
+func TestHotKeysSeeKeysReadInTurn(t *testing.T) {
+	ks := keyspace.New(16)
+	ks.Hot = &keyspace.HotKeys{Every: 8}
+	db := ks.DBs[0]
+	keys := []string{"a", "b", "c", "d"}
+	for _, k := range keys {
+		db.SetString([]byte(k), []byte("v"), false)
+	}
+	for i := range 80000 {
+		db.LookupRead([]byte(keys[i%len(keys)]))
+	}
+	top := ks.Hot.Top(4)
+	if len(top) != 4 {
+		t.Fatalf("top: %+v, want all four keys", top)
+	}
+	for _, h := range top {
+		// 20000 reads each, one in 8 counted: about 2500.
+		if h.Count < 1500 || h.Count > 3500 {
+			t.Fatalf("key %s counted %d times of 20000 reads sampled one in 8: %+v", h.Key, h.Count, top)
+		}
+	}
+}

@@ -48,3 +48,4 @@ func TestRDBFilterOnly(t *testing.T) {
 		})
 	}
 }
+

@@ -253,6 +253,12 @@ func (s *Server) startReplication() {
 			r.id, r.offset = got.ReplID, got.ReplOffset
 			s.createBacklog()
 			r.selDB = got.ReplStreamDB
+		} else {
+			// Nothing loaded says which history the data belongs to:
+			// ask for a full resync (PSYNC ? -1), as Redis does without
+			// a cached primary, not with an ID of our own that no
+			// primary can know.
+			r.noHistory = true
 		}
 		s.setPrimary(s.cfg.ReplicaOfHost, int(s.cfg.ReplicaOfPort))
 		return

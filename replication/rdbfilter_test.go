@@ -48,4 +48,3 @@ func TestRDBFilterOnly(t *testing.T) {
 		})
 	}
 }
-

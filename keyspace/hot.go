@@ -21,8 +21,8 @@ type HotKeys struct {
 	Every uint32
 	// n is the number of accesses until the next counted one; rnd is
 	// the state of the xorshift generator that draws it.
-	n   uint32
-	rnd uint32
+	n     uint32
+	rnd   uint32
 	slots [hotSlots]hotSlot
 	used  int
 }

@@ -190,3 +190,18 @@ func mustContain(t *testing.T, what, text string, wants ...string) {
 		}
 	}
 }
+
+// infoField reads a field of INFO section from a server.
+func infoField(t *testing.T, addr, section, field string) string {
+	t.Helper()
+	d, err := dialDoctor(addr, 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	v, err := d.do("INFO", section)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return parseInfo(v.Str)[field]
+}

@@ -1,3 +1,5 @@
+//go:build unix
+
 package main
 
 import (
@@ -11,21 +13,6 @@ import (
 	"github.com/redoubt-db/redoubt/internal/difftest"
 	"github.com/redoubt-db/redoubt/internal/refredis"
 )
-
-// infoField reads a field of INFO section from a server.
-func infoField(t *testing.T, addr, section, field string) string {
-	t.Helper()
-	d, err := dialDoctor(addr, 10*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
-	v, err := d.do("INFO", section)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return parseInfo(v.Str)[field]
-}
 
 // Incident 2: a replica that stopped acknowledging (SIGSTOP, as a
 // replica stalled on its disk would) while its primary writes more than

@@ -3,11 +3,8 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
 	"strings"
-	"syscall"
 	"time"
-	"unsafe"
 )
 
 // keyBar is the doctor's progress bar for the key sample, redrawn in
@@ -58,13 +55,4 @@ func (b *keyBar) finish() {
 		return
 	}
 	fmt.Fprint(b.w, "\r\x1b[K")
-}
-
-// isTerminal says whether f is a terminal: the TCGETS ioctl succeeds
-// only on one (a file, a pipe or /dev/null fail it; a character-device
-// test alone would take /dev/null for a terminal).
-func isTerminal(f *os.File) bool {
-	var t syscall.Termios
-	_, _, errno := syscall.Syscall(syscall.SYS_IOCTL, f.Fd(), syscall.TCGETS, uintptr(unsafe.Pointer(&t)))
-	return errno == 0
 }

@@ -61,6 +61,18 @@ type Values struct {
 	TrackingTableMaxKeys int64
 	// IoThreads is the number of event loops serving clients.
 	IoThreads int64
+	// TLS: the port, the certificates and keys (the server's, the
+	// client side's for outgoing links, the CAs), and the handshake's
+	// parameters; tls-auth-clients is no, yes or optional.
+	TLSPort                                     int64
+	TLSCertFile, TLSKeyFile, TLSKeyFilePass     string
+	TLSClientCertFile, TLSClientKeyFile         string
+	TLSClientKeyFilePass, TLSDHParamsFile       string
+	TLSCACertFile, TLSCACertDir, TLSAuthClients string
+	TLSProtocols, TLSCiphers, TLSCipherSuites   string
+	TLSSessionCacheSize, TLSSessionCacheTimeout int64
+	TLSPreferServerCiphers, TLSSessionCaching   bool
+	TLSReplication, TLSCluster                  bool
 	// IoPoller is how the event loops watch their sockets: "epoll",
 	// "portable" (Go's own poller, on any platform) or "auto".
 	IoPoller string
@@ -400,27 +412,27 @@ func table() []*Param {
 		intParam("auto-aof-rewrite-min-size", 64<<20, 0, longMax, memUnits, func(v *Values) *int64 { return &v.AutoAOFRewriteMinSize }),
 		intParam("loading-process-events-interval-bytes", 2<<20, 1024, intMax, 0, func(v *Values) *int64 { return &v.LoadingEventsInterval }).flag(Hidden),
 
-		// TLS: accepted and shown, though Redoubt does not speak TLS yet.
-		intParam("tls-port", 0, 0, 65535, 0, nil),
-		intParam("tls-session-cache-size", 20*1024, 0, intMax, 0, nil).applyGroup("tls"),
-		intParam("tls-session-cache-timeout", 300, 0, intMax, 0, nil).applyGroup("tls"),
-		boolParam("tls-cluster", false, nil).applyGroup("tls"),
-		boolParam("tls-replication", false, nil).applyGroup("tls"),
-		enumParam("tls-auth-clients", "yes", items("no", "yes", "optional"), 0, nil, nil),
-		boolParam("tls-prefer-server-ciphers", false, nil).applyGroup("tls"),
-		boolParam("tls-session-caching", true, nil).applyGroup("tls"),
-		stringParam("tls-cert-file", "", true, nil, nil).applyGroup("tls").alwaysApply(),
-		stringParam("tls-key-file", "", true, nil, nil).applyGroup("tls").alwaysApply(),
-		stringParam("tls-key-file-pass", "", true, nil, nil).applyGroup("tls"),
-		stringParam("tls-client-cert-file", "", true, nil, nil).applyGroup("tls").alwaysApply(),
-		stringParam("tls-client-key-file", "", true, nil, nil).applyGroup("tls").alwaysApply(),
-		stringParam("tls-client-key-file-pass", "", true, nil, nil).applyGroup("tls"),
-		stringParam("tls-dh-params-file", "", true, nil, nil).applyGroup("tls").alwaysApply(),
-		stringParam("tls-ca-cert-file", "", true, nil, nil).applyGroup("tls").alwaysApply(),
-		stringParam("tls-ca-cert-dir", "", true, nil, nil).applyGroup("tls").alwaysApply(),
-		stringParam("tls-protocols", "", true, nil, nil).applyGroup("tls"),
-		stringParam("tls-ciphers", "", true, nil, nil).applyGroup("tls"),
-		stringParam("tls-ciphersuites", "", true, nil, nil).applyGroup("tls"),
+		// TLS (server/tls.go).
+		intParam("tls-port", 0, 0, 65535, 0, func(v *Values) *int64 { return &v.TLSPort }),
+		intParam("tls-session-cache-size", 20*1024, 0, intMax, 0, func(v *Values) *int64 { return &v.TLSSessionCacheSize }).applyGroup("tls"),
+		intParam("tls-session-cache-timeout", 300, 0, intMax, 0, func(v *Values) *int64 { return &v.TLSSessionCacheTimeout }).applyGroup("tls"),
+		boolParam("tls-cluster", false, func(v *Values) *bool { return &v.TLSCluster }).applyGroup("tls"),
+		boolParam("tls-replication", false, func(v *Values) *bool { return &v.TLSReplication }).applyGroup("tls"),
+		enumParam("tls-auth-clients", "yes", items("no", "yes", "optional"), 0, nil, func(v *Values) *string { return &v.TLSAuthClients }).applyGroup("tls"),
+		boolParam("tls-prefer-server-ciphers", false, func(v *Values) *bool { return &v.TLSPreferServerCiphers }).applyGroup("tls"),
+		boolParam("tls-session-caching", true, func(v *Values) *bool { return &v.TLSSessionCaching }).applyGroup("tls"),
+		stringParam("tls-cert-file", "", true, nil, func(v *Values) *string { return &v.TLSCertFile }).applyGroup("tls").alwaysApply(),
+		stringParam("tls-key-file", "", true, nil, func(v *Values) *string { return &v.TLSKeyFile }).applyGroup("tls").alwaysApply(),
+		stringParam("tls-key-file-pass", "", true, nil, func(v *Values) *string { return &v.TLSKeyFilePass }).applyGroup("tls"),
+		stringParam("tls-client-cert-file", "", true, nil, func(v *Values) *string { return &v.TLSClientCertFile }).applyGroup("tls").alwaysApply(),
+		stringParam("tls-client-key-file", "", true, nil, func(v *Values) *string { return &v.TLSClientKeyFile }).applyGroup("tls").alwaysApply(),
+		stringParam("tls-client-key-file-pass", "", true, nil, func(v *Values) *string { return &v.TLSClientKeyFilePass }).applyGroup("tls"),
+		stringParam("tls-dh-params-file", "", true, nil, func(v *Values) *string { return &v.TLSDHParamsFile }).applyGroup("tls").alwaysApply(),
+		stringParam("tls-ca-cert-file", "", true, nil, func(v *Values) *string { return &v.TLSCACertFile }).applyGroup("tls").alwaysApply(),
+		stringParam("tls-ca-cert-dir", "", true, nil, func(v *Values) *string { return &v.TLSCACertDir }).applyGroup("tls").alwaysApply(),
+		stringParam("tls-protocols", "", true, nil, func(v *Values) *string { return &v.TLSProtocols }).applyGroup("tls"),
+		stringParam("tls-ciphers", "", true, nil, func(v *Values) *string { return &v.TLSCiphers }).applyGroup("tls"),
+		stringParam("tls-ciphersuites", "", true, nil, func(v *Values) *string { return &v.TLSCipherSuites }).applyGroup("tls"),
 
 		// Parameters with a syntax of their own.
 		dirParam(),

@@ -128,6 +128,9 @@ func (s *Server) registerConfigAppliers() {
 		if err := s.rebind(); err != nil {
 			return errors.New("Failed to bind to specified addresses.")
 		}
+		if err := s.rebindTLS(); err != nil {
+			return errors.New("Failed to bind to specified addresses.")
+		}
 		return nil
 	})
 	// Redoubt never changes the process's working directory (it may be

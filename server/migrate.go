@@ -47,6 +47,9 @@ func (s *Server) migrateConnTo(addr string, timeout time.Duration) (*migrateConn
 		}
 	}
 	conn, err := net.DialTimeout("tcp", addr, timeout)
+	if err == nil {
+		conn, err = s.dialTLS(conn, s.cfg.TLSCluster, timeout)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -50,9 +50,12 @@ type loop struct {
 	current *client
 }
 
-func newLoop(s *Server) (*loop, error) {
+func newLoop(s *Server) (*loop, error) { return newLoopOn(s, s.cfg.IoPoller) }
+
+// newLoopOn makes a loop with the poller kind names (io-poller's values).
+func newLoopOn(s *Server, kind string) (*loop, error) {
 	l := &loop{s: s, clients: map[int]*client{}, events: make([]pollEvent, 256)}
-	p, err := newPoller(l, s.cfg.IoPoller)
+	p, err := newPoller(l, kind)
 	if err != nil {
 		return nil, err
 	}
@@ -386,19 +389,30 @@ func (l *loop) shutdown() {
 	l.p.close()
 }
 
-// attach hands an accepted connection to a loop, whose poller takes it
-// over (adopt).
-func (s *Server) attach(conn net.Conn) {
+// setTCPOptions sets what Redis sets on an accepted TCP socket: no
+// Nagle delay, and tcp-keepalive.
+func setTCPOptions(conn net.Conn, keepalive int64) {
 	if tc, ok := conn.(*net.TCPConn); ok {
 		_ = tc.SetNoDelay(true)
-		if ka := s.cfg.TCPKeepalive; ka > 0 {
-			_ = tc.SetKeepAlivePeriod(time.Duration(ka) * time.Second)
+		if keepalive > 0 {
+			_ = tc.SetKeepAlivePeriod(time.Duration(keepalive) * time.Second)
 			_ = tc.SetKeepAlive(true)
 		}
 	}
+}
+
+// attachPlain hands a connection accepted on port or unixsocket to a loop.
+func (s *Server) attachPlain(conn net.Conn) {
+	setTCPOptions(conn, s.cfg.TCPKeepalive)
+	s.attach(conn, s.netLoops)
+}
+
+// attach hands a connection to one of loops, whose poller takes it over
+// (adopt).
+func (s *Server) attach(conn net.Conn, loops []*loop) {
 	remote, local := conn.RemoteAddr(), conn.LocalAddr()
 	_, unix := conn.(*net.UnixConn)
-	fd, pc, err := s.loops[0].p.adopt(conn)
+	fd, pc, err := loops[0].p.adopt(conn)
 	if err != nil {
 		s.log.Warningf("Accepting client connection: %v", err)
 		return
@@ -411,7 +425,7 @@ func (s *Server) attach(conn net.Conn) {
 		c.laddr = c.addr
 		c.flags |= flagUnixSocket
 	}
-	l := s.loops[c.id%int64(len(s.loops))]
+	l := loops[c.id%int64(len(loops))]
 	// A busy script admits new connections too (engine.Do).
 	var refused string
 	s.eng.Do(func() {

@@ -64,6 +64,14 @@ func (p *portablePoller) adopt(conn net.Conn) (int, *portConn, error) {
 			pc.raw = raw
 			fd = rawFD(raw)
 		}
+	} else if nc, ok := conn.(interface{ NetConn() net.Conn }); ok {
+		// A TLS connection: its descriptor is shown, but its bytes go
+		// through crypto/tls, so the loop never writes to it directly.
+		if sc, ok := nc.NetConn().(syscall.Conn); ok {
+			if raw, err := sc.SyscallConn(); err == nil {
+				fd = rawFD(raw)
+			}
+		}
 	}
 	return fd, pc, nil
 }

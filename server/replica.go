@@ -326,6 +326,9 @@ func (s *Server) followPrimary(lk *masterLink) error {
 	lk.state = linkConnecting
 	s.eng.Unlock()
 	conn, err := net.DialTimeout("tcp", net.JoinHostPort(lk.host, strconv.Itoa(lk.port)), timeout)
+	if err == nil {
+		conn, err = s.dialTLS(conn, s.tlsReplication(), timeout)
+	}
 	if err != nil {
 		return linkError(fmt.Sprintf("Error condition on socket for SYNC: %v", errText(err)))
 	}

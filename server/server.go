@@ -68,7 +68,9 @@ type Server struct {
 	// unixListener is the unixsocket listener, if any; port and bind
 	// changes leave it alone.
 	unixListener net.Listener
-	loops        []*loop
+	loops        []*loop // every event loop
+	netLoops     []*loop // the loops of port's and unixsocket's clients
+	tls          tlsState
 	clients      map[int64]*client
 	nextID       atomic.Int64
 	monitors     []*client
@@ -197,6 +199,7 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 	}
 	s.applyConfig()
 	s.registerConfigAppliers()
+	s.registerTLSAppliers()
 	s.registerMetricsAppliers()
 	s.startupHeap = liveHeap()
 	s.startupMemory = s.memory().used()
@@ -249,17 +252,28 @@ func (s *Server) Start() error {
 		}
 		s.loops = append(s.loops, l)
 	}
+	s.netLoops = s.loops
+	if err := s.startTLS(); err != nil {
+		for _, l := range s.listeners {
+			l.Close()
+		}
+		for _, l := range s.loops {
+			l.p.close()
+		}
+		return err
+	}
 	for _, l := range s.loops {
 		s.wg.Add(1)
 		go l.loopMain()
 	}
-	s.log.Noticef("Serving clients on %d event loop(s) with the %s poller", len(s.loops), pollerName(s.loops[0].p))
+	s.log.Noticef("Serving clients on %d event loop(s) with the %s poller", len(s.netLoops), pollerName(s.netLoops[0].p))
 	s.banner()
 	s.log.Noticef("Server initialized")
 	s.eng.Lock()
 	s.loading.active = true
 	s.eng.Unlock()
 	s.serveListeners(s.listeners)
+	s.serveTLSListeners(s.tls.listeners)
 	if s.unixListener != nil {
 		s.serveListeners([]net.Listener{s.unixListener})
 	}
@@ -506,13 +520,19 @@ func (s *Server) closeListeners() {
 	for _, l := range s.listeners {
 		l.Close()
 	}
+	for _, l := range s.tls.listeners {
+		l.Close()
+	}
 	if l := s.unixListener; l != nil {
 		l.Close()
 		os.Remove(s.cfg.UnixSocket)
 	}
 }
 
-func (s *Server) acceptLoop(l net.Listener) {
+func (s *Server) acceptLoop(l net.Listener) { s.acceptLoopWith(l, s.attachPlain) }
+
+// acceptLoopWith accepts connections on l and hands each to attach.
+func (s *Server) acceptLoopWith(l net.Listener, attach func(net.Conn)) {
 	defer s.wg.Done()
 	var delay time.Duration
 	for {
@@ -537,7 +557,7 @@ func (s *Server) acceptLoop(l net.Listener) {
 			return
 		}
 		delay = 0
-		s.attach(conn)
+		attach(conn)
 	}
 }
 

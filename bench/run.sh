@@ -41,8 +41,10 @@
 # alternating runs without scrapes and with a scrape of /metrics every
 # SCRAPE_EVERY seconds (Prometheus's default interval is 15 s; 1 s is
 # harsher), 2 x REPEATS runs each; and a scrape's own time under that load.
+# TLS: SET and GET at -P 1 and -P 16 over TLS (redis-benchmark --tls,
+# certificates made with openssl), both servers with tls-port only.
 # PHASES picks among throughput, memory, collections, snapshot, aof,
-# scripts, replication, eviction, poller, scrape (default: all). Results go to stdout and to bench/out/<timestamp>.md.
+# scripts, replication, eviction, poller, scrape, tls (default: all). Results go to stdout and to bench/out/<timestamp>.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -55,7 +57,7 @@ MEM_REQUESTS=${MEM_REQUESTS:-2000000}
 COLLECTIONS=${COLLECTIONS:-1000000}
 REPL_KEYS=${REPL_KEYS:-1000000}
 EVICT_MEM=${EVICT_MEM:-64mb}
-PHASES=${PHASES:-"throughput memory collections snapshot aof scripts replication eviction poller scrape"}
+PHASES=${PHASES:-"throughput memory collections snapshot aof scripts replication eviction poller scrape tls"}
 SCRAPE_EVERY=${SCRAPE_EVERY:-1}
 phase() { [[ " $PHASES " == *" $1 "* ]]; }
 
@@ -515,6 +517,45 @@ off=$(median <"$work/off.txt"); on=$(median <"$work/on.txt"); ctl=$(median <"$wo
 scrape_ms=$(awk '{print $1 * 1000}' "$work/scrape.txt" | median)
 echo "| set | $off | $on | $ctl | **$(ratio "$on" "$off")** | **$(ratio "$on" "$ctl")** | $scrape_ms |" | tee -a "$report"
 kill "$SPID" "$CPID" 2>/dev/null; wait "$SPID" "$CPID" 2>/dev/null || true
+fi
+if phase tls; then
+{
+    echo
+    echo "| TLS: test | -P | Redis ops/s | Redoubt ops/s | ratio | Redis p99 ms | Redoubt p99 ms |"
+    echo "|---|---|---|---|---|---|---|"
+} | tee -a "$report"
+certs="$work/certs"
+mkdir -p "$certs"
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=ca -keyout "$certs/ca.key" -out "$certs/ca.crt" 2>/dev/null
+openssl req -newkey rsa:2048 -nodes -subj /CN=localhost -keyout "$certs/server.key" -out "$certs/server.csr" 2>/dev/null
+openssl x509 -req -in "$certs/server.csr" -CA "$certs/ca.crt" -CAkey "$certs/ca.key" -CAcreateserial -days 2 -out "$certs/server.crt" 2>/dev/null
+tls_args=(--port 0 --tls-cert-file "$certs/server.crt" --tls-key-file "$certs/server.key" --tls-ca-cert-file "$certs/ca.crt" --tls-auth-clients no)
+RPORT=$(free_port); DPORT=$(free_port)
+mkdir -p "$work/r" "$work/d"
+redis-server --tls-port "$RPORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$work/r" "${tls_args[@]}" >"$work/redis.log" 2>&1 &
+RPID=$!
+"$work/redoubt-server" --tls-port "$DPORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$work/d" "${tls_args[@]}" >"$work/redoubt.log" 2>&1 &
+DPID=$!
+for port in "$RPORT" "$DPORT"; do
+    for _ in $(seq 100); do redis-cli --tls --cacert "$certs/ca.crt" -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+done
+bench_tls() {
+    redis-benchmark --tls --cacert "$certs/ca.crt" -p "$1" -t "$2" -n "$N" -c 50 -P "$3" --csv 2>/dev/null |
+        awk -F'","' 'NR==2 {gsub(/"/,"",$2); gsub(/"/,"",$7); print $2, $7}'
+}
+for P in 1 16; do
+    for t in set get; do
+        : >"$work/r.txt"; : >"$work/d.txt"
+        for _ in $(seq "$REPEATS"); do
+            bench_tls "$RPORT" "$t" "$P" >>"$work/r.txt"
+            bench_tls "$DPORT" "$t" "$P" >>"$work/d.txt"
+        done
+        r_rps=$(awk '{print $1}' "$work/r.txt" | median); d_rps=$(awk '{print $1}' "$work/d.txt" | median)
+        r_p99=$(awk '{print $2}' "$work/r.txt" | median); d_p99=$(awk '{print $2}' "$work/d.txt" | median)
+        echo "| $t | $P | $r_rps | $d_rps | **$(ratio "$d_rps" "$r_rps")** | $r_p99 | $d_p99 |" | tee -a "$report"
+    done
+done
+stop_servers
 fi
 echo
 echo "written to $report"

@@ -15,7 +15,7 @@ type setUserCase struct {
 }
 
 func steps(s ...[]string) [][]string { return s }
-func rules(r ...string) []string      { return r }
+func rules(r ...string) []string     { return r }
 
 // setUserCorpus is hand-written rules, malformed ones included, covering
 // every branch of the rule parser, then random mixes of command and

@@ -124,7 +124,8 @@ func (us *Users) Load(data []byte, name string) ([]*User, error) {
 
 // fileText is the file as Redis reads it: with fgets into a 1024-byte
 // buffer, each piece appended as a C string, so that a NUL byte drops
-// the rest of its line (or of its 1023-byte piece of a longer line).
+// the rest of its piece (a line, or 1023 bytes of a longer one), its
+// newline included: the next line continues it.
 func fileText(data []byte) string {
 	var b strings.Builder
 	for len(data) > 0 {

@@ -175,7 +175,7 @@ func (c *Commands) Category(name string) ([]string, error) {
 		if len(n) > 128 {
 			n = n[:128]
 		}
-		return nil, &Error{Msg: "Unknown category '" + n + "'"}
+		return nil, &Error{Msg: replyText("Unknown category '" + n + "'")}
 	}
 	var out []string
 	c.each(func(id int) {

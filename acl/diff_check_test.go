@@ -149,3 +149,56 @@ func sortedKeys[V any](m map[string]V) []string {
 	sort.Strings(out)
 	return out
 }
+
+// TestDiffDeniedLater compares what Redis says of a command refused
+// after it was queued in MULTI (EXEC's reply), inside a script, and by
+// SORT's BY option (CheckWithAllKeys).
+func TestDiffDeniedLater(t *testing.T) {
+	r := startRef(t, "")
+	us := NewUsers(refCommands())
+	tbl := fullTable()
+	setuser := func(name string, rules ...string) *User {
+		r.ok(append([]string{"ACL", "SETUSER", name}, rules...)...)
+		return newTestUser(t, us, name, rules...)
+	}
+	u := setuser("later", "on", "nopass", "+@all", "~*", "&*")
+	c := dialRef(t, r.srv)
+	c.ok("AUTH", "later", "x")
+
+	for _, revoke := range [][]string{{"-incr"}, {"resetkeys", "~other"}, {"resetchannels"}} {
+		setuser("later", "+@all", "allkeys", "allchannels")
+		args := []string{"INCR", "k"}
+		if revoke[0] == "resetchannels" {
+			args = []string{"PUBLISH", "ch", "m"}
+		}
+		c.ok("MULTI")
+		c.ok(args...)
+		setuser("later", revoke...)
+		exec := c.ok("EXEC")
+		v, _ := call(t, tbl, u, args...)
+		if len(exec.Elems) != 1 || exec.Elems[0].Str != v.ExecError() {
+			t.Errorf("EXEC after %q: got %q, want %v", revoke, v.ExecError(), exec)
+		}
+	}
+
+	setuser("later", "+@all", "allkeys", "-incr")
+	v, _ := call(t, tbl, u, "INCR", "foo")
+	e := c.do("EVAL", "return redis.call('incr','foo')", "0")
+	if !strings.Contains(e.Str, v.ScriptError()) {
+		t.Errorf("script: %q does not contain %q", e.Str, v.ScriptError())
+	}
+
+	args := toBytes([]string{"SORT", "mylist", "BY", "v*"})
+	sort := tbl.Get("sort")
+	keys, _ := sort.Spec.AppendKeys(nil, args)
+	for _, rules := range []string{"(+sort ~mylist)", "(+sort ~mylist ~v*)", "(+sort ~mylist %W~*)",
+		"(+sort ~mylist %R~*)", "+sort ~mylist (%R~*)", "+sort %RW~*", "+sort ~mylist %R~* %W~*"} {
+		u := setuser("sorter", append([]string{"reset", "on", "nopass"}, strings.Fields(rules)...)...)
+		c.ok("AUTH", "sorter", "x")
+		want := c.do("SORT", "mylist", "BY", "v*").Type != '-'
+		if got := u.CheckWithAllKeys(sort, args, keys, command.KeyAccess); got != want {
+			t.Errorf("SORT BY as %s: Redis allows it: %v, we: %v", rules, want, got)
+		}
+		c.ok("AUTH", "later", "x")
+	}
+}

@@ -45,7 +45,7 @@ func TestDiffCat(t *testing.T) {
 			}
 			continue
 		}
-		if err == nil || "ERR "+replyText(err.Error()) != v.Str {
+		if err == nil || "ERR "+err.Error() != v.Str {
 			t.Errorf("ACL CAT %q: got %v, want %q", bad, err, v.Str)
 		}
 	}

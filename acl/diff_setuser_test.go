@@ -29,7 +29,7 @@ func setUserCorpus() []setUserCase {
 		one(">a", ">b", "<a"), one("<nope"), one(">a", "nopass"), one("nopass", ">a"),
 		one("#" + hashA), one("#" + strings.ToUpper(hashA)), one("#short"), one("!" + hashA),
 		one(">a", "!"+hashA), one("!zz"), one(">"), one("<"), one("#"), one("!"),
-		one(">a\x00b"), one(">sp ace"), one("#"+hashA, ">a"),
+		one(">a\x00b"), one("\xffbad"), one("+\xff"), one("~\xff\r"), one(">sp ace"), one("#"+hashA, ">a"),
 		one("sanitize-payload"), one("skip-sanitize-payload"),
 		one("sanitize-payload", "skip-sanitize-payload"), one("reset"),
 		one("on", ">x", "~*", "+@all", "&*", "reset"),

@@ -60,6 +60,7 @@ func TestRules(t *testing.T) {
 		{[]string{"%RR~a"}, "Error in ACL SETUSER modifier '%RR~a': Syntax error"},
 		{[]string{"~a b"}, "Error in ACL SETUSER modifier '~a b': Syntax error"},
 		{[]string{"~a\nb"}, "Error in ACL SETUSER modifier '~a b': Syntax error"},
+		{[]string{"\xff\r"}, "Error in ACL SETUSER modifier '\xff ': Syntax error"},
 		{[]string{"(~a", "(~b"}, "Unmatched parenthesis in acl selector starting at '(~b'."},
 		{[]string{"(on)"}, "Error in ACL SETUSER modifier '(on)': Syntax error"},
 		{[]string{"(&* &b)"}, "Error in ACL SETUSER modifier '(&* &b)': Adding a pattern after the * pattern (or the 'allchannels' flag) is not valid and does not have any effect. Try 'resetchannels' to start with an empty list of channels"},

@@ -4,8 +4,6 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
-
-	"github.com/redoubt-db/redoubt/protocol"
 )
 
 // userFlags are a user's on/off, nopass and payload sanitization flags.
@@ -133,80 +131,6 @@ func (u *User) copyRules(src *User) {
 	u.flags, u.passwords, u.selectors, u.descr = c.flags, c.passwords, c.selectors, c.descr
 }
 
-// apply applies one rule (Redis's ACLSetUser). allChannels is
-// acl-pubsub-default, which decides the channels of a new selector and of
-// a reset user.
-func (u *User) apply(op string, allChannels bool) ruleErr {
-	u.descr = ""
-	if op == "" {
-		return 0
-	}
-	switch {
-	case is(op, "on"):
-		u.flags = u.flags&^flagDisabled | flagEnabled
-	case is(op, "off"):
-		u.flags = u.flags&^flagEnabled | flagDisabled
-	case is(op, "skip-sanitize-payload"):
-		u.flags = u.flags&^flagSanitize | flagSkipSanitize
-	case is(op, "sanitize-payload"):
-		u.flags = u.flags&^flagSkipSanitize | flagSanitize
-	case is(op, "nopass"):
-		u.flags |= flagNoPass
-		u.passwords = nil
-	case is(op, "resetpass"):
-		u.flags &^= flagNoPass
-		u.passwords = nil
-	case op[0] == '>' || op[0] == '#':
-		h := op[1:]
-		if op[0] == '>' {
-			h = hashPassword([]byte(h))
-		} else if !validHash(h) {
-			return errBadHash
-		}
-		if !u.hasPassword(h) {
-			u.passwords = append(u.passwords, h)
-		}
-		u.flags &^= flagNoPass
-	case op[0] == '<' || op[0] == '!':
-		h := op[1:]
-		if op[0] == '<' {
-			h = hashPassword([]byte(h))
-		} else if !validHash(h) {
-			return errBadHash
-		}
-		if !u.hasPassword(h) {
-			return errNoSuchPass
-		}
-		for i, p := range u.passwords {
-			if p == h {
-				u.passwords = append(u.passwords[:i:i], u.passwords[i+1:]...)
-				break
-			}
-		}
-	case op[0] == '(' && op[len(op)-1] == ')':
-		s, err := parseSelector(u.cmds, op, allChannels)
-		if err != 0 {
-			return err
-		}
-		u.selectors = append(u.selectors, s)
-	case is(op, "clearselectors"):
-		u.selectors = u.selectors[:1:1]
-	case is(op, "reset"):
-		for _, r := range []string{"resetpass", "resetkeys", "resetchannels"} {
-			u.apply(r, allChannels)
-		}
-		if allChannels {
-			u.apply("allchannels", allChannels)
-		}
-		for _, r := range []string{"off", "sanitize-payload", "clearselectors", "-@all"} {
-			u.apply(r, allChannels)
-		}
-	default:
-		return u.root().apply(u.cmds, op)
-	}
-	return 0
-}
-
 func (u *User) hasPassword(h string) bool {
 	for _, p := range u.passwords {
 		if p == h {
@@ -214,22 +138,4 @@ func (u *User) hasPassword(h string) bool {
 		}
 	}
 	return false
-}
-
-// parseSelector builds a selector from "(rule rule ...)". The rules
-// inside are split as redis-cli splits a line, quotes included; Redis
-// ignores a failure to split and builds an empty selector.
-func parseSelector(cmds *Commands, op string, allChannels bool) (*selector, ruleErr) {
-	s := newSelector(cmds, false, allChannels)
-	inner := []byte(op[1 : len(op)-1])
-	args, ok := protocol.SplitArgs(inner, nil)
-	if !ok {
-		return s, 0
-	}
-	for _, a := range args {
-		if err := s.apply(cmds, string(a)); err != 0 {
-			return nil, err
-		}
-	}
-	return s, 0
 }

@@ -140,41 +140,19 @@ func (us *Users) SetUser(name []byte, rules [][]byte) (Change, error) {
 }
 
 // replyText makes a text fit a RESP error line, as Redis does for the
-// errors that quote a user's input.
+// errors that quote a user's input: CR and LF become spaces, and every
+// other byte, valid UTF-8 or not, is kept.
 func replyText(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r == '\r' || r == '\n' {
-			return ' '
-		}
-		return r
-	}, s)
-}
-
-// mergeSelectorArgs joins a selector spread over several arguments,
-// "(~key" "+get)", into one, "(~key +get)", as Redis accepts it. It
-// returns the index of the argument that opened a selector never closed,
-// or -1. An argument opening a selector while another is open starts
-// afresh, dropping the first, as Redis does.
-func mergeSelectorArgs(args []string) (merged []string, unclosed int) {
-	open := -1
-	var sel string
-	for j, op := range args {
-		if op != "" && op[0] == '(' && op[len(op)-1] != ')' {
-			sel, open = op, j
-			continue
-		}
-		if open >= 0 {
-			// Redis appends with a %s format: the argument ends at a NUL.
-			sel += " " + cString(op)
-			if op != "" && op[len(op)-1] == ')' {
-				open = -1
-				merged = append(merged, sel)
-			}
-			continue
-		}
-		merged = append(merged, op)
+	if !strings.ContainsAny(s, "\r\n") {
+		return s
 	}
-	return merged, open
+	b := []byte(s)
+	for i, c := range b {
+		if c == '\r' || c == '\n' {
+			b[i] = ' '
+		}
+	}
+	return string(b)
 }
 
 // Delete is ACL DELUSER: it removes the named users and returns them,

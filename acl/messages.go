@@ -107,3 +107,15 @@ const (
 	// user is nopass.
 	MsgAuthNoPassword = "AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?"
 )
+
+// What Redis logs before it exits when its users cannot be loaded at
+// start-up.
+const (
+	// MsgFileAndDirectives: redis.conf has user lines and aclfile is
+	// set.
+	MsgFileAndDirectives = "Configuring Redis with users defined in redis.conf and at the same setting an ACL file path is invalid. This setup is very likely to lead to configuration errors and security holes, please define either an ACL file or declare users directly in your redis.conf, but not both."
+	// MsgDirectivesFailed follows the error of ApplyDirectives.
+	MsgDirectivesFailed = "Critical error while loading ACLs. Exiting."
+	// MsgFileFailed is followed by the error of ReadFile or Load.
+	MsgFileFailed = "Aborting Redis startup because of ACL errors: "
+)

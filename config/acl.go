@@ -143,6 +143,10 @@ func (c *Config) checkDefaultUser() error {
 	return nil
 }
 
+// HasUserDirectives reports whether the configuration declares users,
+// which an aclfile excludes.
+func (c *Config) HasUserDirectives() bool { return c.defaultUser != nil }
+
 // userLine describes the default user as Redis's CONFIG REWRITE does.
 func (c *Config) userLine() string {
 	var b strings.Builder

@@ -128,7 +128,6 @@ func TestUnsupportedDirectives(t *testing.T) {
 	for text, want := range map[string]string{
 		"loadmodule /x/y.so a b": "Reading the configuration file, at line 1\n>>> 'loadmodule /x/y.so a b'\nCan't load module from /x/y.so: Redoubt does not support modules",
 		"mymodule.option 5":      "Module Configuration detected without loadmodule directive or no ApplyConfig call: aborting",
-		"aclfile users.acl":      "Redoubt does not load ACL files: remove aclfile",
 	} {
 		if err := New().Load(text); err == nil || err.Error() != want {
 			t.Errorf("%q: error %v, want %q", text, err, want)

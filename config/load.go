@@ -85,10 +85,6 @@ func (c *Config) Load(text string) error {
 	if c.moduleConfig {
 		return &LoadError{Msg: "Module Configuration detected without loadmodule directive or no ApplyConfig call: aborting"}
 	}
-	// Users Redoubt would not load must not be silently left out.
-	if c.ACLFile != "" {
-		return &LoadError{Msg: "Redoubt does not load ACL files: remove aclfile"}
-	}
 	return c.checkDefaultUser()
 }
 

@@ -172,6 +172,7 @@ type Values struct {
 	UnixSocket       string
 	UnixSocketPerm   int64
 	ACLFile          string
+	ACLLogMaxLen     int64
 	ACLPubsubDefault string
 
 	extra map[string]any
@@ -368,7 +369,7 @@ func table() []*Param {
 		intParam("socket-mark-id", 0, 0, uintMax, unsigned, nil).flag(Immutable),
 		intParam("active-defrag-max-scan-fields", 1000, 1, longMax, 0, nil),
 		intParam("slowlog-max-len", 128, 0, longMax, 0, func(v *Values) *int64 { return &v.SlowlogMaxLen }),
-		intParam("acllog-max-len", 128, 0, longMax, 0, nil),
+		intParam("acllog-max-len", 128, 0, longMax, 0, func(v *Values) *int64 { return &v.ACLLogMaxLen }),
 		intParam("busy-reply-threshold", 5000, 0, longMax, 0, func(v *Values) *int64 { return &v.BusyReplyThreshold }).alias("lua-time-limit"),
 		intParam("cluster-node-timeout", 15000, 0, longMax, 0, nil),
 		intParam("slowlog-log-slower-than", 10000, -1, longMax, 0, func(v *Values) *int64 { return &v.SlowlogLogSlowerThan }),

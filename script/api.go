@@ -245,9 +245,9 @@ func (vm *VM) redisSetRepl(L *lua.LState) int {
 	return 0
 }
 
-// redisACLCheck is redis.acl_check_cmd. Until ACL users exist every
-// connection runs as the default user, who may run every command; an
-// unknown command is an error as in Redis.
+// redisACLCheck is redis.acl_check_cmd: whether the script's caller may
+// run a command, with those arguments; an unknown command is an error
+// as in Redis.
 func (vm *VM) redisACLCheck(L *lua.LState) int {
 	r := vm.run
 	if r == nil {
@@ -263,16 +263,20 @@ func (vm *VM) redisACLCheck(L *lua.LState) int {
 			raise(L, "Lua redis lib command arguments must be strings or integers")
 		}
 	}
-	if checker, ok := vm.host.(interface{ KnownCommand(args []string) bool }); ok {
+	allowed := true
+	if checker, ok := vm.host.(interface {
+		ACLCheckCommand(args []string) (known, allowed bool)
+	}); ok {
 		args := make([]string, L.GetTop())
 		for i := range args {
 			args[i] = L.ToString(i + 1)
 		}
-		if !checker.KnownCommand(args) {
+		var known bool
+		if known, allowed = checker.ACLCheckCommand(args); !known {
 			raise(L, "Invalid command passed to redis.acl_check_cmd()")
 		}
 	}
-	L.Push(lua.LTrue)
+	L.Push(lua.LBool(allowed))
 	return 1
 }
 

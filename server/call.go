@@ -49,6 +49,10 @@ func (s *Server) processCommand(c *client) bool {
 		s.reject(c, "NOAUTH Authentication required.")
 		return true
 	}
+	if msg := s.aclCheck(c, cmd, args); msg != "" {
+		s.reject(c, msg)
+		return true
+	}
 	if (s.loading.active && !cmd.Has(command.Loading)) || (s.loading.async && cmd.Has(command.NoAsyncLoading)) {
 		s.reject(c, errLoading)
 		return true

@@ -2,6 +2,7 @@ package server
 
 import (
 	"errors"
+	"github.com/redoubt-db/redoubt/acl"
 	"net"
 	"strconv"
 	"strings"
@@ -73,7 +74,9 @@ type client struct {
 	db     *keyspace.DB
 	resp   int
 	authd  bool
-	flags  clientFlags
+	// user is the ACL user the client acts as.
+	user  *acl.User
+	flags clientFlags
 	// closing is 0 or a close state.
 	closing atomic.Int32
 
@@ -160,7 +163,8 @@ func (s *Server) newClient(fd int, remote, local net.Addr) *client {
 	c.lastSeen.Store(now())
 	c.qbufCap.Store(readBufInitial)
 	c.reply.Resp = 2
-	c.authd = s.cfg.RequirePass == ""
+	c.user = s.acl.users.Default()
+	c.authd = s.defaultAuthenticated()
 	return c
 }
 
@@ -378,7 +382,7 @@ func (c *client) info() string {
 	}
 	b.WriteString(" events=" + events)
 	b.WriteString(" cmd=" + cmd)
-	b.WriteString(" user=default")
+	b.WriteString(" user=" + c.userName())
 	b.WriteString(" redir=" + strconv.FormatInt(c.trackingRedirect(), 10))
 	b.WriteString(" resp=" + strconv.Itoa(c.resp))
 	return b.String()

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"github.com/redoubt-db/redoubt/acl"
 	"math"
 	"strconv"
 	"time"
@@ -90,6 +91,7 @@ func (s *Server) newCommandTable() *command.Table {
 	s.registerScriptingCommands(h)
 	s.registerClusterCommands(h)
 	s.registerLatencyCommands(h)
+	s.registerACLCommands(h)
 	// Redis's may_replicate, which COMMAND INFO does not show: a
 	// script may write, and CLIENT PAUSE WRITE holds it.
 	for _, name := range []string{"eval", "evalsha", "fcall", "publish", "pfcount"} {
@@ -141,14 +143,9 @@ func resetCmd(s *Server, c *client, ctx *command.Ctx) {
 	c.db = s.ks.DBs[0]
 	c.setResp(2)
 	c.name = ""
-	c.authd = s.cfg.RequirePass == ""
+	c.user = s.acl.users.Default()
+	c.authd = s.defaultAuthenticated()
 	ctx.W.Simple("RESET")
-}
-
-// checkPassword validates AUTH credentials against requirepass (the
-// default user is the only user).
-func (s *Server) checkPassword(user, pass []byte) bool {
-	return (user == nil || string(user) == "default") && s.cfg.RequirePass != "" && string(pass) == s.cfg.RequirePass
 }
 
 const errWrongPass = "WRONGPASS invalid username-password pair or user is disabled."
@@ -163,20 +160,20 @@ func authCmd(s *Server, c *client, ctx *command.Ctx) {
 	}
 	var user, pass []byte
 	if len(ctx.Args) == 2 {
-		pass = ctx.Args[1]
-		if s.cfg.RequirePass == "" {
-			ctx.Err("ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?")
+		// The old form names the default user, and is an error while
+		// that user needs no password.
+		if s.acl.users.Default().NoPass() {
+			ctx.Err("ERR " + acl.MsgAuthNoPassword)
 			return
 		}
+		user, pass = []byte(acl.DefaultUserName), ctx.Args[1]
 	} else {
 		user, pass = ctx.Args[1], ctx.Args[2]
 	}
-	if !s.checkPassword(user, pass) && !(s.cfg.RequirePass == "" && string(user) == "default") {
-		s.guard.authFailures++
+	if !s.authenticate(c, string(ctx.Args[0]), user, pass) {
 		ctx.Err(errWrongPass)
 		return
 	}
-	c.authd = true
 	ctx.W.OK()
 }
 
@@ -213,13 +210,9 @@ func helloCmd(s *Server, c *client, ctx *command.Ctx) {
 			return
 		}
 	}
-	if auth {
-		if !s.checkPassword(user, pass) && !(s.cfg.RequirePass == "" && string(user) == "default") {
-			s.guard.authFailures++
-			ctx.Err(errWrongPass)
-			return
-		}
-		c.authd = true
+	if auth && !s.authenticate(c, string(args[0]), user, pass) {
+		ctx.Err(errWrongPass)
+		return
 	}
 	if !c.authd {
 		ctx.Err("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time")

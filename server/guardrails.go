@@ -237,6 +237,7 @@ func (s *Server) infoGuardrails(w *infoWriter) {
 	w.field("slow_keys_commands", s.bigKeys.slowKeys)
 	w.field("last_slow_keys", s.bigKeys.lastSlowKeys)
 	w.field("auth_failures", s.guard.authFailures)
+	s.aclInfo(w)
 }
 
 // guardDoctor is what MEMORY DOCTOR says of the guardrails.

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"github.com/redoubt-db/redoubt/acl"
 	"github.com/redoubt-db/redoubt/command"
 	"github.com/redoubt-db/redoubt/dict"
 	"github.com/redoubt-db/redoubt/keyspace"
@@ -131,6 +132,16 @@ func execCmd(s *Server, c *client, ctx *command.Ctx) {
 	ctx.W.Array(len(queue))
 	c.flags |= flagDenyBlocking
 	for _, q := range queue {
+		// The user's rules may have changed since the command was
+		// queued: checked again, as Redis's EXEC does.
+		if u := c.user; u != nil {
+			if v := u.Check(q.cmd, q.args, s.aclKeys(u, q.cmd, q.args)); !v.OK() {
+				s.aclDeny(c, v.Reason, acl.ContextMulti, v.Object(q.cmd, q.args), u.Name())
+				c.reply.Error(v.ExecError())
+				s.RecordError(v.ExecError())
+				continue
+			}
+		}
 		s.call(c, q.cmd, q.args)
 	}
 	c.flags &^= flagDenyBlocking

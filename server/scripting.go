@@ -1,6 +1,7 @@
 package server
 
 import (
+	"github.com/redoubt-db/redoubt/acl"
 	"runtime/metrics"
 	"strings"
 	"time"
@@ -254,6 +255,14 @@ func (s *Server) Call(r *script.Run, args [][]byte) []byte {
 	if cmd.Has(command.NoScript) && !s.scripts.allowNoScript {
 		return s.scriptReject(lc, cmd, "ERR This Redis command is not allowed from script")
 	}
+	// The caller's user must be allowed the command, its keys and
+	// channels, as if it had sent it (Redis's scriptCall).
+	if caller := s.scripts.caller; caller != nil && caller.user != nil {
+		if v := caller.user.Check(cmd, args, s.aclKeys(caller.user, cmd, args)); !v.OK() {
+			s.aclDeny(caller, v.Reason, acl.ContextLua, v.Object(cmd, args), caller.user.Name())
+			return s.scriptReject(lc, cmd, "ERR "+v.ScriptError())
+		}
+	}
 	write := cmd.Has(command.Write)
 	if r.ReadOnly && (write || cmd.Has(command.MayReplicate)) {
 		return s.scriptReject(lc, cmd, "ERR Write commands are not allowed from read-only scripts.")
@@ -317,14 +326,26 @@ func (s *Server) scriptReject(lc *client, cmd *command.Command, msg string) []by
 // Log implements script.Host (redis.log).
 func (s *Server) Log(level int, msg string) { s.log.Logf(level, "%s", msg) }
 
-// KnownCommand reports whether args name a command the server has, with
-// a valid arity (redis.acl_check_cmd).
-func (s *Server) KnownCommand(args []string) bool {
-	cmd := s.cmds.Lookup([]byte(args[0]))
-	if cmd != nil && cmd.Subs != nil && len(args) >= 2 {
-		cmd = cmd.LookupSub([]byte(args[1]))
+// ACLCheckCommand is redis.acl_check_cmd: whether args name a command
+// the server has, with a valid arity, and whether the script's caller
+// may run it on those keys and channels.
+func (s *Server) ACLCheckCommand(args []string) (known, allowed bool) {
+	bargs := make([][]byte, len(args))
+	for i, a := range args {
+		bargs[i] = []byte(a)
 	}
-	return cmd != nil && cmd.Handler != nil && cmd.ArityOK(len(args))
+	cmd := s.cmds.Lookup(bargs[0])
+	if cmd != nil && cmd.Subs != nil && len(args) >= 2 {
+		cmd = cmd.LookupSub(bargs[1])
+	}
+	if cmd == nil || cmd.Handler == nil || !cmd.ArityOK(len(args)) {
+		return false, false
+	}
+	caller := s.scripts.caller
+	if caller == nil || caller.user == nil {
+		return true, true
+	}
+	return true, caller.user.Check(cmd, bargs, s.aclKeys(caller.user, cmd, bargs)).OK()
 }
 
 // Interrupt implements script.Host: called every few thousand Lua

@@ -71,6 +71,7 @@ type Server struct {
 	loops        []*loop // every event loop
 	netLoops     []*loop // the loops of port's and unixsocket's clients
 	tls          tlsState
+	acl          aclState
 	clients      map[int64]*client
 	nextID       atomic.Int64
 	monitors     []*client
@@ -200,6 +201,9 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 	s.applyConfig()
 	s.registerConfigAppliers()
 	s.registerTLSAppliers()
+	if err := s.initACL(); err != nil {
+		return nil, err
+	}
 	s.registerMetricsAppliers()
 	s.startupHeap = liveHeap()
 	s.startupMemory = s.memory().used()

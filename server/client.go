@@ -173,20 +173,12 @@ func (s *Server) refuseReason(c *client) string {
 	if int64(len(s.clients)) >= s.cfg.MaxClients {
 		return "ERR max number of clients reached"
 	}
-	if s.cfg.ProtectedMode && s.cfg.RequirePass == "" && !isLoopback(c.remote) && !s.boundExplicitly() {
+	// Whatever bind says, as Redis 7.0 does: a default user without a
+	// password serves the loopback interface (and Unix sockets) only.
+	if s.cfg.ProtectedMode && s.acl.users.Default().NoPass() && !isLoopback(c.remote) {
 		return protectedModeMsg
 	}
 	return ""
-}
-
-func (s *Server) boundExplicitly() bool {
-	for _, b := range s.cfg.Bind {
-		b = strings.TrimPrefix(b, "-")
-		if b != "127.0.0.1" && b != "::1" && b != "localhost" {
-			return true
-		}
-	}
-	return false
 }
 
 func isLoopback(a net.Addr) bool {
@@ -194,7 +186,8 @@ func isLoopback(a net.Addr) bool {
 	return !ok || ta.IP.IsLoopback()
 }
 
-const protectedModeMsg = "DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Setup a bind address or an authentication password. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside."
+// protectedModeMsg is Redis 7.0's text, "Setup a an" included.
+const protectedModeMsg = "DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Setup a an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside."
 
 // makeRoom compacts or grows the read buffer when it is full. It reports
 // false if the client went over client-query-buffer-limit.
@@ -313,7 +306,7 @@ func (c *client) commitReply() {
 	}
 	c.pending.Store(int64(len(c.out) - c.outPos))
 	c.outMu.Unlock()
-	if c.s.obuf[obufNormal] != (config.OutputBufferLimit{}) && c.s.overOutputLimit(c) {
+	if (!c.authd || c.s.obuf[obufNormal] != (config.OutputBufferLimit{})) && c.s.overOutputLimit(c) {
 		c.s.log.Warningf("Client %s scheduled to be closed ASAP for overcoming of output buffer limits.", c.info())
 		c.s.killClient(c)
 	}

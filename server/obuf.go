@@ -11,6 +11,11 @@ import "github.com/redoubt-db/redoubt/config"
 // the config's order.
 type obufLimits [3]config.OutputBufferLimit
 
+// unauthOutputLimit is what an unauthenticated client may have waiting:
+// Redis's static reply buffer (16 KiB) and the 1 KiB its patched check
+// allows in the reply list beyond it.
+const unauthOutputLimit = 16<<10 + 1<<10
+
 const (
 	obufNormal  = 0
 	obufReplica = 1
@@ -20,6 +25,13 @@ const (
 // overOutputLimit reports whether a client's pending output breaks its
 // class's limits; it tracks how long the soft limit has been exceeded.
 func (s *Server) overOutputLimit(c *client) bool {
+	// A client that has not authenticated may hold little output
+	// whatever the limits say (Redis's fix of CVE-2025-21605): past its
+	// 16 KiB reply buffer and 1 KiB more, it is closed, so that sending
+	// commands it never reads the answers to cannot grow the server.
+	if !c.authd && c.pending.Load() > unauthOutputLimit {
+		return true
+	}
 	lim := s.obuf[obufNormal]
 	switch c.clientType() {
 	case "pubsub":

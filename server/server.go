@@ -404,11 +404,17 @@ func (s *Server) bind(addrs []string, port int) ([]net.Listener, error) {
 		optional := strings.HasPrefix(a, "-")
 		a = strings.TrimPrefix(a, "-")
 		network := "tcp"
-		switch {
+		switch ip := net.ParseIP(a); {
 		case a == "*":
 			a, network = "0.0.0.0", "tcp4"
 		case a == "::*":
 			a, network = "::", "tcp6"
+		case ip != nil && ip.To4() != nil:
+			// An IPv4 address binds IPv4 only: Go's "tcp" on 0.0.0.0
+			// would also open IPv6, which Redis's bind does not.
+			network = "tcp4"
+		case ip != nil:
+			network = "tcp6"
 		}
 		l, err := net.Listen(network, net.JoinHostPort(a, strconv.Itoa(port)))
 		if err != nil {

@@ -110,9 +110,11 @@ type Config struct {
 	appliers map[string]func() error // by apply group
 
 	renameLines []LoadError // where each rename-command was
-	// defaultUser is the last "user default" directive, checked against
-	// requirepass once everything is loaded.
-	defaultUser *aclUser
+	// UserDirectives are the "user" lines, for the server's ACL.
+	UserDirectives []UserDirective
+	// UserLines, set by the server, lists its users as CONFIG REWRITE
+	// writes them ("user <name> <rules>"); nil writes none.
+	UserLines func() []string
 	// moduleConfig is set by a "module.name value" directive.
 	moduleConfig bool
 }

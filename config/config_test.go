@@ -72,40 +72,23 @@ func TestOnApplyUnknownPanics(t *testing.T) {
 	New().OnApply("nosuch", func() error { return nil })
 }
 
+// User lines are kept as read, with their place and the
+// acl-pubsub-default they were read under, for the server to check and
+// apply (server/acl_test.go tries them).
 func TestUserDirective(t *testing.T) {
-	const fooHash = "2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae" // sha256("foo")
-	for _, tc := range []struct {
-		text, err, line string
-	}{
-		{text: "user default on nopass ~* &* +@all", line: "user default on nopass sanitize-payload ~* &* +@all"},
-		{text: "user default on nopass sanitize-payload ~* &* +@all", line: "user default on nopass sanitize-payload ~* &* +@all"},
-		{text: "user default reset on nopass allkeys allchannels allcommands skip-sanitize-payload", line: "user default on nopass skip-sanitize-payload ~* &* +@all"},
-		{text: "requirepass foo\nuser default on #" + fooHash + " ~* &* +@all", line: "user default on sanitize-payload #" + fooHash + " ~* &* +@all"},
-		{text: "user default on >foo ~* &* +@all\nrequirepass foo", line: "user default on sanitize-payload #" + fooHash + " ~* &* +@all"},
-		{text: "user default on nopass ~* +@all\nacl-pubsub-default allchannels", line: "user default on nopass sanitize-payload ~* &* +@all"},
-		{text: "requirepass foo", line: "user default on #" + fooHash + " ~* &* +@all"},
-		{text: "user alice on nopass ~* +@all", err: "Error in user declaration 'alice': Redoubt has no ACL users but default"},
-		{text: "user default on nopass ~key:* +@all", err: "Error in user declaration '~key:*': Redoubt cannot apply this ACL rule"},
-		{text: "user default off nopass ~* &* +@all", err: "Error in user declaration 'default': Redoubt's default user is on, with ~* &* +@all"},
-		{text: "user default on nopass ~* +@all", err: "Error in user declaration 'default': Redoubt's default user is on, with ~* &* +@all"},
-		{text: "user default on #abc ~* &* +@all", err: "Error in user declaration '#abc': The password hash must be exactly 64 characters and contain only lowercase hexadecimal characters"},
-		{text: "user default on nopass ~* &* +@all\nrequirepass foo", err: "Error in user declaration 'default': its password must be requirepass's in Redoubt"},
-		{text: "user default on >bar ~* &* +@all\nrequirepass foo", err: "Error in user declaration 'default': its password must be requirepass's in Redoubt"},
-		{text: "user default on >foo <foo ~* &* +@all\nrequirepass foo", err: "Error in user declaration 'default': its password must be requirepass's in Redoubt"},
-	} {
-		c := New()
-		err := c.Load(tc.text)
-		switch {
-		case tc.err != "":
-			var le *LoadError
-			if !errors.As(err, &le) || le.Msg != tc.err || le.Line != 1 {
-				t.Errorf("%q: error %v, want %q at line 1", tc.text, err, tc.err)
-			}
-		case err != nil:
-			t.Errorf("%q: %v", tc.text, err)
-		case c.userLine() != tc.line:
-			t.Errorf("%q: user line %q, want %q", tc.text, c.userLine(), tc.line)
-		}
+	c := New()
+	if err := c.Load("user alice on >pw ~* +@all\nacl-pubsub-default allchannels\nuser bob on nopass &chan +get"); err != nil {
+		t.Fatal(err)
+	}
+	if len(c.UserDirectives) != 2 || !c.HasUserDirectives() {
+		t.Fatalf("directives %+v", c.UserDirectives)
+	}
+	a, b := c.UserDirectives[0], c.UserDirectives[1]
+	if strings.Join(a.Args, " ") != "user alice on >pw ~* +@all" || a.At.Line != 1 || a.AllChannels {
+		t.Errorf("alice's directive %+v", a)
+	}
+	if b.At.Line != 3 || !b.AllChannels {
+		t.Errorf("bob's directive %+v", b)
 	}
 }
 

@@ -85,7 +85,7 @@ func (c *Config) Load(text string) error {
 	if c.moduleConfig {
 		return &LoadError{Msg: "Module Configuration detected without loadmodule directive or no ApplyConfig call: aborting"}
 	}
-	return c.checkDefaultUser()
+	return nil
 }
 
 // loadString loads the text of one file (or of the whole configuration).

@@ -57,7 +57,9 @@ func (c *Config) rewriteFile(forceAll bool) error {
 	// With an ACL file, users live there; otherwise the default user is
 	// written like any option.
 	if c.ACLFile == "" {
-		st.put("user", rewriteLine{c.userLine(), true})
+		for _, l := range c.userLines() {
+			st.put("user", rewriteLine{l, true})
+		}
 	}
 	st.done["user"] = true
 	// Redoubt loads no module: loadmodule lines go.

@@ -47,12 +47,17 @@ func (s *Server) initACL() error {
 		a.log.MaxLen = int(s.cfg.ACLLogMaxLen)
 		return nil
 	})
+	// CONFIG REWRITE writes the users as ACL LIST shows them.
+	s.cfg.UserLines = a.users.List
+	if s.cfg.HasUserDirectives() {
+		if s.cfg.ACLFile != "" {
+			s.log.Warningf("%s", acl.MsgFileAndDirectives)
+			return loggedError{errors.New(acl.MsgFileAndDirectives)}
+		}
+		return s.applyUserDirectives()
+	}
 	if s.cfg.ACLFile == "" {
 		return nil
-	}
-	if s.cfg.HasUserDirectives() {
-		s.log.Warningf("%s", acl.MsgFileAndDirectives)
-		return loggedError{errors.New(acl.MsgFileAndDirectives)}
 	}
 	data, err := acl.ReadFile(s.cfg.Path(s.cfg.ACLFile), s.cfg.ACLFile)
 	if err == nil {
@@ -60,6 +65,30 @@ func (s *Server) initACL() error {
 	}
 	if err != nil {
 		s.log.Warningf("%s%v", acl.MsgFileFailed, err)
+		return loggedError{err}
+	}
+	return nil
+}
+
+// applyUserDirectives checks the "user" lines of the configuration, each
+// failing the start as a configuration error of its line, then creates
+// the users they declare.
+func (s *Server) applyUserDirectives() error {
+	d := acl.NewDirectives(s.acl.users.Commands())
+	for _, ud := range s.cfg.UserDirectives {
+		if err := d.Add(ud.Args, ud.AllChannels); err != nil {
+			at := ud.At
+			at.Msg = err.Error()
+			return &at
+		}
+	}
+	notices, err := s.acl.users.ApplyDirectives(d)
+	for _, n := range notices {
+		s.log.Noticef("%s", n)
+	}
+	if err != nil {
+		s.log.Warningf("%v", err)
+		s.log.Warningf("%s", acl.MsgDirectivesFailed)
 		return loggedError{err}
 	}
 	return nil

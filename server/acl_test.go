@@ -2,6 +2,8 @@ package server_test
 
 import (
 	"context"
+	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -10,7 +12,9 @@ import (
 	"time"
 
 	"github.com/redoubt-db/redoubt"
+	"github.com/redoubt-db/redoubt/config"
 	"github.com/redoubt-db/redoubt/internal/difftest"
+	"github.com/redoubt-db/redoubt/server"
 )
 
 // A user's session, sent to both servers: AUTH as the user, commands,
@@ -133,5 +137,40 @@ func TestACLFileAtStart(t *testing.T) {
 	os.WriteFile(bad, []byte("user carol on >pw ~* +nosuchcommand\n"), 0o600)
 	if _, err := redoubt.Start(context.Background(), redoubt.Config{Settings: []string{"aclfile " + bad, "dir " + dir}}); err == nil {
 		t.Fatal("started with an aclfile holding a bad rule")
+	}
+}
+
+// User lines of redis.conf declare users at start; a bad one fails the
+// start with Redis's message for its line; CONFIG REWRITE writes the
+// users back; CLIENT KILL USER closes a user's connections.
+func TestACLUserLinesAndKillUser(t *testing.T) {
+	addr := startBound(t, "user alice on >pw ~app:* +@all", "user bob on nopass ~* +get")
+	admin := difftest.Dial(t, addr)
+	alice := difftest.Dial(t, addr)
+	if r := string(alice.Do("AUTH", "alice", "pw")); r != "+OK\r\n" {
+		t.Fatalf("AUTH as a user of a user line: %q", r)
+	}
+	if r := string(alice.Do("SET", "other", "v")); r != "-NOPERM this user has no permissions to access one of the keys used as arguments\r\n" {
+		t.Fatalf("alice's key pattern: %q", r)
+	}
+	if r := string(admin.Do("CLIENT", "KILL", "USER", "alice")); r != ":1\r\n" {
+		t.Fatalf("CLIENT KILL USER alice: %q", r)
+	}
+	if r := string(admin.Do("CLIENT", "KILL", "USER", "nobody")); r != "-ERR No such user 'nobody'\r\n" {
+		t.Fatalf("CLIENT KILL USER nobody: %q", r)
+	}
+	// A rule that cannot be read fails the start as an error of its line;
+	// an unknown command passes that check and fails when the users are
+	// created, as Redis checks and applies in two steps.
+	for text, lineErr := range map[string]bool{"user carol on >pw badrule": true, "user carol on >pw +nosuchcommand": false} {
+		cfg := config.New()
+		err := cfg.Load(text)
+		if err == nil {
+			_, err = server.New(cfg, server.Options{LogOutput: io.Discard})
+		}
+		var le *config.LoadError
+		if err == nil || errors.As(err, &le) != lineErr || (lineErr && le.Line != 1) {
+			t.Errorf("%q: %v", text, err)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"github.com/redoubt-db/redoubt/acl"
 	"math"
 	"sort"
 	"strings"
@@ -135,6 +136,7 @@ func clientKillCmd(s *Server, c *client, ctx *command.Ctx) {
 	args := ctx.Args
 	var addr, laddr, typ string
 	var id int64
+	var user *acl.User
 	skipme := true
 	switch {
 	case len(args) == 3:
@@ -169,7 +171,7 @@ func clientKillCmd(s *Server, c *client, ctx *command.Ctx) {
 			case ctx.Is(i, "laddr"):
 				laddr = string(val)
 			case ctx.Is(i, "user"):
-				if string(val) != "default" {
+				if user = s.acl.users.Get(val); user == nil {
 					ctx.Err("ERR No such user '" + string(val) + "'")
 					return
 				}
@@ -200,6 +202,7 @@ func clientKillCmd(s *Server, c *client, ctx *command.Ctx) {
 			laddr != "" && cl.laddr != laddr,
 			typ != "" && cl.clientType() != typ,
 			id != 0 && cl.id != id,
+			user != nil && cl.user != user,
 			cl == c && skipme:
 			continue
 		}
@@ -214,7 +217,7 @@ func clientKillCmd(s *Server, c *client, ctx *command.Ctx) {
 	// it drops the link, which reconnects and continues (PSYNC).
 	if lk := s.repl.master; lk != nil && lk.state == linkConnected &&
 		(addr == "" || addr == lk.client.addr) && (laddr == "" || laddr == lk.client.laddr) &&
-		(typ == "" || typ == "master") && (id == 0 || id == lk.client.id) {
+		(typ == "" || typ == "master") && (id == 0 || id == lk.client.id) && user == nil {
 		lk.dropConn()
 		killed++
 	}

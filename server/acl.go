@@ -131,6 +131,19 @@ func (s *Server) aclKeys(u *acl.User, cmd *command.Command, args [][]byte) []com
 	return keys
 }
 
+// FullKeyAccess reports whether the client's user may run the command of
+// ctx on every key (SORT's BY and GET patterns).
+func (c *client) FullKeyAccess(ctx *command.Ctx) bool {
+	u := c.user
+	if c == c.s.scripts.client && c.s.scripts.caller != nil {
+		u = c.s.scripts.caller.user
+	}
+	if u == nil {
+		return true
+	}
+	return u.CheckWithAllKeys(ctx.Cmd, ctx.Args, c.s.aclKeys(u, ctx.Cmd, ctx.Args), command.KeyAccess)
+}
+
 // aclDeny counts a denial and enters it in ACL LOG.
 func (s *Server) aclDeny(c *client, reason acl.Reason, ctxt acl.LogContext, object, user string) {
 	s.acl.denied[reason]++

@@ -101,6 +101,13 @@ func sortCmd(c *command.Ctx, readonly bool) {
 // is wrong.
 func parse(c *command.Ctx, readonly bool) (*request, bool) {
 	r := &request{count: -1}
+	// BY and GET patterns name keys the ACL cannot see in the
+	// arguments: they need a user allowed every key (Redis asks
+	// ACLUserCheckCmdWithUnrestrictedKeyAccess).
+	fullAccess := true
+	if a, ok := c.Client.(interface{ FullKeyAccess(*command.Ctx) bool }); ok {
+		fullAccess = a.FullKeyAccess(c)
+	}
 	for j := 2; j < len(c.Args); j++ {
 		left := len(c.Args) - j - 1
 		switch {
@@ -127,9 +134,16 @@ func parse(c *command.Ctx, readonly bool) (*request, bool) {
 			// A later BY with a '*' does not undo an earlier constant one.
 			if bytes.IndexByte(cstring(r.by), '*') < 0 {
 				r.dontsort = true
+			} else if !fullAccess {
+				c.Err("ERR BY option of SORT denied due to insufficient ACL permissions.")
+				return nil, false
 			}
 			j++
 		case c.Is(j, "get") && left >= 1:
+			if !fullAccess {
+				c.Err("ERR GET option of SORT denied due to insufficient ACL permissions.")
+				return nil, false
+			}
 			r.gets = append(r.gets, c.Args[j+1])
 			j++
 		default:

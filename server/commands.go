@@ -92,6 +92,7 @@ func (s *Server) newCommandTable() *command.Table {
 	s.registerClusterCommands(h)
 	s.registerLatencyCommands(h)
 	s.registerACLCommands(h)
+	s.registerModuleCommands(h)
 	// Redis's may_replicate, which COMMAND INFO does not show: a
 	// script may write, and CLIENT PAUSE WRITE holds it.
 	for _, name := range []string{"eval", "evalsha", "fcall", "publish", "pfcount"} {

@@ -137,3 +137,17 @@ func startBound(t *testing.T, settings ...string) string {
 	t.Cleanup(func() { srv.Close() })
 	return "127.0.0.1:" + strconv.Itoa(port)
 }
+
+// MODULE answers as a Redis whose module loads fail, behind
+// enable-module-command as in Redis.
+func TestModuleCommandMatchesRedis(t *testing.T) {
+	for _, setting := range []string{"no", "yes"} {
+		p := difftest.NewPair(t, "enable-module-command "+setting)
+		for _, cmd := range [][]string{
+			{"MODULE", "LIST"}, {"MODULE", "LOAD", "/nonexistent.so"}, {"MODULE", "LOADEX", "/nonexistent.so"},
+			{"MODULE", "UNLOAD", "x"}, {"MODULE", "HELP"}, {"MODULE", "NOSUCH"}, {"MODULE"},
+		} {
+			p.Do(cmd...)
+		}
+	}
+}

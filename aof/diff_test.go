@@ -380,6 +380,13 @@ func TestLoaderAgreesOnCorruption(t *testing.T) {
 		}
 		dir, _ := aofDir(t, []byte(tc.in))
 		s, log := refredis.Start(t, dir, "appendonly yes", "aof-load-truncated yes")
+		if s != nil && !tc.redisLoad {
+			// Seen once on a loaded machine: Redis answered while it
+			// read the file, then refused it and exited.
+			if l, exited := s.ExitsWithin(5 * time.Second); exited {
+				s, log = nil, l
+			}
+		}
 		switch {
 		case tc.redisLoad && s == nil:
 			t.Errorf("%q: Redis refuses it now:\n%s", tc.in, log)

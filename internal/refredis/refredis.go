@@ -46,12 +46,13 @@ func FreePort(t testing.TB) int {
 // Server is a reference redis-server a test started, working in a
 // directory of the test's, with a connection open to it.
 type Server struct {
-	t    testing.TB
-	cmd  *exec.Cmd
-	conn net.Conn
-	r    *bufio.Reader
-	done chan error
-	addr string
+	t       testing.TB
+	cmd     *exec.Cmd
+	conn    net.Conn
+	r       *bufio.Reader
+	done    chan error
+	addr    string
+	logPath string
 }
 
 // Start starts redis-server in dir with settings (redis.conf lines, "name
@@ -80,7 +81,7 @@ func tryStart(t testing.TB, dir string, settings ...string) (*Server, string, bo
 		args = append(args, "--"+name, val)
 	}
 	s := &Server{t: t, cmd: exec.Command(Tool(t, "redis-server"), args...), done: make(chan error, 1),
-		addr: fmt.Sprintf("127.0.0.1:%d", port)}
+		addr: fmt.Sprintf("127.0.0.1:%d", port), logPath: logf}
 	s.cmd.SysProcAttr = DieWithParent()
 	if err := s.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -146,6 +147,20 @@ func (s *Server) loaded() bool {
 			return true
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// ExitsWithin reports whether the server's process ends within d, with
+// its log: a server that refuses its files may still have answered a
+// command or two while it read them.
+func (s *Server) ExitsWithin(d time.Duration) (log string, exited bool) {
+	select {
+	case err := <-s.done:
+		s.done <- err // for the clean-up
+		out, _ := os.ReadFile(s.logPath)
+		return string(out), true
+	case <-time.After(d):
+		return "", false
 	}
 }
 

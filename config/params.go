@@ -61,6 +61,9 @@ type Values struct {
 	TrackingTableMaxKeys int64
 	// IoThreads is the number of event loops serving clients.
 	IoThreads int64
+	// AuthFailureBackoff is the first back-off, in milliseconds, of a
+	// source whose AUTH failed (server/authguard.go); 0 turns it off.
+	AuthFailureBackoff int64
 	// TLS: the port, the certificates and keys (the server's, the
 	// client side's for outgoing links, the CAs), and the handshake's
 	// parameters; tls-auth-clients is no, yes or optional.
@@ -406,6 +409,7 @@ func table() []*Param {
 		intParam("large-reply-alarm-bytes", 8<<20, 0, longMax, memUnits, func(v *Values) *int64 { return &v.BigReplyAlarmBytes }).flag(Extension),
 		// Incident 3's guardrail: one access in this many is counted
 		// for the hot keys (0: off).
+		intParam("failed-auth-backoff", 0, 0, 60000, 0, func(v *Values) *int64 { return &v.AuthFailureBackoff }).flag(Extension),
 		intParam("hotkeys-sample-every", 8, 0, intMax, 0, func(v *Values) *int64 { return &v.HotKeysSampleEvery }).flag(Extension),
 		intParam("oom-forecast-horizon", 3600, 0, longMax, 0, func(v *Values) *int64 { return &v.OOMForecastHorizon }).flag(Extension),
 		intParam("eviction-young-age", 60, 0, longMax, 0, func(v *Values) *int64 { return &v.EvictionYoungAge }).flag(Extension),

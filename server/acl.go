@@ -154,8 +154,12 @@ func (s *Server) aclDeny(c *client, reason acl.Reason, ctxt acl.LogContext, obje
 // authenticate is AUTH's and HELLO AUTH's check: the client becomes the
 // user, or the failure is counted, logged and false.
 func (s *Server) authenticate(c *client, cmdName string, user, pass []byte) bool {
-	u := s.acl.users.Authenticate(user, pass)
+	var u *acl.User
+	if !s.authRefused(c) {
+		u = s.acl.users.Authenticate(user, pass)
+	}
 	if u == nil {
+		s.authFailed(c)
 		s.guard.authFailures++
 		ctxt := acl.ContextToplevel
 		if c.flags&flagMulti != 0 {
@@ -164,6 +168,7 @@ func (s *Server) authenticate(c *client, cmdName string, user, pass []byte) bool
 		s.aclDeny(c, acl.DeniedAuth, ctxt, cmdName, string(user))
 		return false
 	}
+	s.authSucceeded(c)
 	c.user = u
 	c.authd = true
 	return true

@@ -237,6 +237,9 @@ func (s *Server) infoGuardrails(w *infoWriter) {
 	w.field("slow_keys_commands", s.bigKeys.slowKeys)
 	w.field("last_slow_keys", s.bigKeys.lastSlowKeys)
 	w.field("auth_failures", s.guard.authFailures)
+	w.field("auth_failure_sources", len(s.authGuard.sources))
+	w.field("auth_failure_top_sources", s.authSourcesLine(5))
+	w.field("auth_backoff_refusals", s.authGuard.refusals)
 	s.aclInfo(w)
 }
 

@@ -151,3 +151,37 @@ func TestModuleCommandMatchesRedis(t *testing.T) {
 		}
 	}
 }
+
+// Failed AUTHs are counted per source in INFO guardrails; with
+// failed-auth-backoff, a source that keeps failing is refused for a
+// while (its guesses are not even checked), and a success resets it.
+func TestFailedAuthBackoff(t *testing.T) {
+	addr := difftest.StartRedoubt(t, "requirepass secret", "failed-auth-backoff 60000")
+	c := difftest.Dial(t, addr)
+	if r := string(c.Do("AUTH", "wrong")); !strings.HasPrefix(r, "-WRONGPASS") {
+		t.Fatalf("a wrong password: %q", r)
+	}
+	// The right password during the back-off is refused too.
+	if r := string(c.Do("AUTH", "secret")); !strings.HasPrefix(r, "-WRONGPASS") {
+		t.Fatalf("AUTH during the back-off: %q", r)
+	}
+	info := string(difftest.Dial(t, difftest.StartRedoubt(t)).Do("INFO", "guardrails"))
+	if !strings.Contains(info, "auth_failure_sources:0") {
+		t.Errorf("a fresh server's guardrails: %s", info)
+	}
+
+	open := difftest.StartRedoubt(t, "requirepass secret")
+	c2 := difftest.Dial(t, open)
+	for range 3 {
+		c2.Do("AUTH", "wrong")
+	}
+	if r := string(c2.Do("AUTH", "secret")); r != "+OK\r\n" {
+		t.Fatalf("without failed-auth-backoff, the right password after failures: %q", r)
+	}
+	info = string(c2.Do("INFO", "guardrails"))
+	for _, want := range []string{"auth_failures:3", "auth_failure_sources:1", "auth_failure_top_sources:127.0.0.1=3", "auth_backoff_refusals:0"} {
+		if !strings.Contains(info, want) {
+			t.Errorf("INFO guardrails lacks %q:\n%s", want, info)
+		}
+	}
+}

@@ -72,6 +72,7 @@ type Server struct {
 	netLoops     []*loop // the loops of port's and unixsocket's clients
 	tls          tlsState
 	acl          aclState
+	authGuard    authGuard
 	clients      map[int64]*client
 	nextID       atomic.Int64
 	monitors     []*client

@@ -242,6 +242,11 @@ func (c *client) userName() string {
 }
 
 func aclSetUserCmd(s *Server, c *client, ctx *command.Ctx) {
+	// Rules carry passwords: SLOWLOG and MONITOR show none of them, nor
+	// the user's name, as in Redis.
+	for j := 2; j < len(ctx.Args); j++ {
+		ctx.Redact(j)
+	}
 	ch, err := s.acl.users.SetUser(ctx.Args[2], ctx.Args[3:])
 	if err != nil {
 		ctx.Err("ERR " + err.Error())

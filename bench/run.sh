@@ -43,8 +43,11 @@
 # harsher), 2 x REPEATS runs each; and a scrape's own time under that load.
 # TLS: SET and GET at -P 1 and -P 16 over TLS (redis-benchmark --tls,
 # certificates made with openssl), both servers with tls-port only.
+# ACL: SET and GET at -P 16 on Redoubt as the default user and as a user
+# with 20 key patterns (the keys match the last one), as a ratio to
+# itself, beside the same on Redis.
 # PHASES picks among throughput, memory, collections, snapshot, aof,
-# scripts, replication, eviction, poller, scrape, tls (default: all). Results go to stdout and to bench/out/<timestamp>.md.
+# scripts, replication, eviction, poller, scrape, tls, acl (default: all). Results go to stdout and to bench/out/<timestamp>.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -57,7 +60,7 @@ MEM_REQUESTS=${MEM_REQUESTS:-2000000}
 COLLECTIONS=${COLLECTIONS:-1000000}
 REPL_KEYS=${REPL_KEYS:-1000000}
 EVICT_MEM=${EVICT_MEM:-64mb}
-PHASES=${PHASES:-"throughput memory collections snapshot aof scripts replication eviction poller scrape tls"}
+PHASES=${PHASES:-"throughput memory collections snapshot aof scripts replication eviction poller scrape tls acl"}
 SCRAPE_EVERY=${SCRAPE_EVERY:-1}
 phase() { [[ " $PHASES " == *" $1 "* ]]; }
 
@@ -572,6 +575,39 @@ for P in 1 16; do
         r_p99=$(awk '{print $2}' "$work/r.txt" | median); d_p99=$(awk '{print $2}' "$work/d.txt" | median)
         echo "| $t | $P | $r_rps | $d_rps | **$(ratio "$d_rps" "$r_rps")** | $r_p99 | $d_p99 |" | tee -a "$report"
     done
+done
+stop_servers
+fi
+if phase acl; then
+{
+    echo
+    echo "| ACL: test -P 16 | Redis default user | Redis 20-pattern user | ratio | Redoubt default user | Redoubt 20-pattern user | ratio |"
+    echo "|---|---|---|---|---|---|---|"
+} | tee -a "$report"
+start_servers
+patterns=()
+for i in $(seq 19); do patterns+=("~other$i:*"); done
+patterns+=("~key:*")
+for port in "$RPORT" "$DPORT"; do
+    redis-cli -p "$port" ACL SETUSER bench on '>pw' "${patterns[@]}" '+@all' >/dev/null
+done
+acl_bench() { # PORT TEST [USER]
+    local port=$1 t=$2; shift 2
+    redis-benchmark -p "$port" -t "$t" -n "$N" -c 50 -P 16 "$@" --csv 2>/dev/null |
+        awk -F'","' 'NR==2 {gsub(/"/,"",$2); print $2}'
+}
+for t in set get; do
+    declare -A acl_r=()
+    for who in default bench; do
+        for port in "$RPORT" "$DPORT"; do
+            args=()
+            [ "$who" = bench ] && args=(--user bench -a pw)
+            : >"$work/acl.txt"
+            for _ in $(seq "$REPEATS"); do acl_bench "$port" "$t" "${args[@]}" >>"$work/acl.txt"; done
+            acl_r[$port.$who]=$(median <"$work/acl.txt")
+        done
+    done
+    echo "| $t | ${acl_r[$RPORT.default]} | ${acl_r[$RPORT.bench]} | $(ratio "${acl_r[$RPORT.bench]}" "${acl_r[$RPORT.default]}") | ${acl_r[$DPORT.default]} | ${acl_r[$DPORT.bench]} | **$(ratio "${acl_r[$DPORT.bench]}" "${acl_r[$DPORT.default]}")** |" | tee -a "$report"
 done
 stop_servers
 fi

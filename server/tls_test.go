@@ -310,3 +310,45 @@ func TestTLSConfiguration(t *testing.T) {
 		t.Fatalf("the new tls-port: %v", err)
 	}
 }
+
+// A replica with tls-replication yes follows a primary on its TLS port,
+// presenting its certificate to a primary that requires one; Redis's
+// replica of a Redoubt primary over TLS too.
+func TestTLSReplication(t *testing.T) {
+	certs := newTestCerts(t)
+	ctx := context.Background()
+	port := difftest.FreePort(t)
+	primary, _ := startTLS(t, certs.settings(port, "tls-auth-clients yes", "repl-diskless-sync-delay 0"))
+	replica, _ := startTLS(t, []string{"tls-cert-file " + certs.client, "tls-key-file " + certs.clientKey,
+		"tls-ca-cert-file " + certs.ca, "tls-replication yes", "replicaof 127.0.0.1 " + strconv.Itoa(port)})
+	p := redis.NewClient(&redis.Options{Addr: primary.Addr()})
+	defer p.Close()
+	r := redis.NewClient(&redis.Options{Addr: replica.Addr()})
+	defer r.Close()
+	p.Set(ctx, "k", "over tls", 0)
+	deadline := time.Now().Add(20 * time.Second)
+	for r.Get(ctx, "k").Val() != "over tls" {
+		if time.Now().After(deadline) {
+			t.Fatalf("the replica never got the key: %s", r.Info(ctx, "replication").Val())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+
+	// The reference as a replica of Redoubt over TLS.
+	rport := difftest.FreePort(t)
+	ref := exec.Command(refredis.Tool(t, "redis-server"), "--port", strconv.Itoa(rport), "--bind", "127.0.0.1", "--save", "",
+		"--dir", t.TempDir(), "--tls-replication", "yes", "--tls-cert-file", certs.client, "--tls-key-file", certs.clientKey,
+		"--tls-ca-cert-file", certs.ca, "--replicaof", "127.0.0.1", strconv.Itoa(port))
+	if err := ref.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ref.Process.Kill(); ref.Wait() })
+	rr := redis.NewClient(&redis.Options{Addr: "127.0.0.1:" + strconv.Itoa(rport)})
+	defer rr.Close()
+	for rr.Get(ctx, "k").Val() != "over tls" {
+		if time.Now().After(deadline.Add(20 * time.Second)) {
+			t.Fatalf("Redis as a replica never got the key: %s", rr.Info(ctx, "replication").Val())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

@@ -58,10 +58,10 @@ func ExampleServer_SetTime() {
 	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr()})
 	defer rdb.Close()
 
-	newYear := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
-	srv.SetTime(newYear)
+	launch := time.Date(2030, 6, 1, 12, 0, 0, 0, time.UTC)
+	srv.SetTime(launch)
 	rdb.Set(ctx, "k", "v", 0)
-	rdb.ExpireAt(ctx, "k", newYear.Add(time.Hour))
+	rdb.ExpireAt(ctx, "k", launch.Add(time.Hour))
 	fmt.Println(rdb.Time(ctx).Val().Year())
 	fmt.Println(rdb.TTL(ctx, "k").Val().Round(time.Minute))
 	// Output:

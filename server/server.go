@@ -609,7 +609,9 @@ func now() int64 { return time.Now().UnixMilli() }
 // SetTimeSkew moves the time the dataset sees by skew from the wall
 // clock (engine.SetSkew): TTLs, expiry and TIME. It is for tests that
 // travel in time; the server's own timers keep the wall clock.
-func (s *Server) SetTimeSkew(skew time.Duration) { s.eng.SetSkew(skew.Round(time.Millisecond).Milliseconds()) }
+func (s *Server) SetTimeSkew(skew time.Duration) {
+	s.eng.SetSkew(skew.Round(time.Millisecond).Milliseconds())
+}
 
 // TimeSkew is the skew set by SetTimeSkew.
 func (s *Server) TimeSkew() time.Duration { return time.Duration(s.eng.Skew()) * time.Millisecond }

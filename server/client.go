@@ -163,8 +163,6 @@ func (s *Server) newClient(fd int, remote, local net.Addr) *client {
 	c.lastSeen.Store(now())
 	c.qbufCap.Store(readBufInitial)
 	c.reply.Resp = 2
-	c.user = s.acl.users.Default()
-	c.authd = s.defaultAuthenticated()
 	return c
 }
 

@@ -429,6 +429,9 @@ func (s *Server) attach(conn net.Conn, loops []*loop) {
 	// A busy script admits new connections too (engine.Do).
 	var refused string
 	s.eng.Do(func() {
+		// The users change under the engine lock (ACL SETUSER, LOAD).
+		c.user = s.acl.users.Default()
+		c.authd = s.defaultAuthenticated()
 		if refused = s.refuseReason(c); refused != "" {
 			s.stats.rejectedConns++
 			return

@@ -48,6 +48,11 @@ type loop struct {
 	// current is the client whose commands the loop is running, under
 	// the engine lock.
 	current *client
+	// single marks a loop made for one connection (a TLS client's, on
+	// the connPoller): it ends once that client is closed, and exit,
+	// if set, runs when it has.
+	single bool
+	exit   func()
 }
 
 func newLoop(s *Server) (*loop, error) { return newLoopOn(s, s.cfg.IoPoller) }
@@ -62,6 +67,15 @@ func newLoopOn(s *Server, kind string) (*loop, error) {
 	l.p = p
 	l.run = l.runReady
 	return l, nil
+}
+
+// newConnLoop makes a loop for one connection, on the connPoller
+// (poller_conn.go).
+func newConnLoop(s *Server) *loop {
+	l := &loop{s: s, clients: map[int]*client{}, events: make([]pollEvent, 1), single: true}
+	l.p = newConnPoller(l)
+	l.run = l.runReady
+	return l
 }
 
 // add starts serving a client.
@@ -90,7 +104,9 @@ func (l *loop) schedule(c *client) {
 	wake := l.waiting
 	l.waiting = false
 	l.mu.Unlock()
-	if wake {
+	// A one-connection loop may be blocked writing to a client that
+	// does not read: a close must reach it there too.
+	if wake || l.single && c.closing.Load() == closeASAP {
 		l.p.wake()
 	}
 }
@@ -102,6 +118,9 @@ func (l *loop) loopMain() {
 	defer l.s.wg.Done()
 	l.serve()
 	l.shutdown()
+	if l.exit != nil {
+		l.exit()
+	}
 }
 
 func (l *loop) serve() {
@@ -126,7 +145,17 @@ func (l *loop) serve() {
 			return
 		}
 		l.iterate(l.events[:n])
+		if l.single && l.empty() {
+			return
+		}
 	}
+}
+
+// empty reports whether the loop has no client left.
+func (l *loop) empty() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.clients) == 0
 }
 
 // iterate handles one batch of events.
@@ -408,14 +437,14 @@ func (s *Server) attachPlain(conn net.Conn) {
 }
 
 // attach hands a connection to one of loops, whose poller takes it over
-// (adopt).
-func (s *Server) attach(conn net.Conn, loops []*loop) {
+// (adopt), and reports whether the client was added.
+func (s *Server) attach(conn net.Conn, loops []*loop) bool {
 	remote, local := conn.RemoteAddr(), conn.LocalAddr()
 	_, unix := conn.(*net.UnixConn)
 	fd, pc, err := loops[0].p.adopt(conn)
 	if err != nil {
 		s.log.Warningf("Accepting client connection: %v", err)
-		return
+		return false
 	}
 	c := s.newClient(fd, remote, local)
 	c.port = pc
@@ -440,13 +469,15 @@ func (s *Server) attach(conn net.Conn, loops []*loop) {
 	if refused != "" {
 		l.p.write(c, []byte("-"+refused+"\r\n"))
 		l.p.closeConn(c)
-		return
+		return false
 	}
 	if err := l.add(c); err != nil {
 		s.log.Warningf("Registering client connection: %v", err)
 		s.eng.Do(func() { s.detachClient(c) })
 		l.p.closeConn(c)
+		return false
 	}
+	return true
 }
 
 func isClosed(ch chan struct{}) bool {

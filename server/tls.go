@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -48,8 +49,10 @@ type tlsState struct {
 	client atomic.Pointer[tls.Config]
 	// listeners are tls-port's sockets.
 	listeners []net.Listener
-	// loops serve the TLS clients.
-	loops []*loop
+	// mu guards conns, the loops of the TLS clients: one loop each,
+	// made at attachTLS and gone when the client is.
+	mu    sync.Mutex
+	conns map[*loop]struct{}
 }
 
 // tlsWanted reports whether the settings ask for TLS anywhere, which is

@@ -14,12 +14,12 @@ import (
 	"github.com/redoubt-db/redoubt/protocol"
 )
 
-// A script that loops, sent by a TLS client or a plain one: TLS clients,
-// each on a loop of its own, are answered -BUSY while it runs (their
-// batches run inside the script, engine.Do, and their loops write the
-// replies), a TLS client that connects meanwhile too; SCRIPT KILL from a
-// TLS client ends it, and the caller then gets the script's error and
-// the reply of the command it pipelined after it.
+// A script that loops, sent by a TLS client or a plain one: the other
+// TLS clients are answered -BUSY while it runs (served by the script's
+// own loop, or run inside the script by engine.Do for the loop that
+// read them), a TLS client that connects meanwhile too; SCRIPT KILL
+// from a TLS client ends it, and the caller then gets the script's
+// error and the reply of the command it pipelined after it.
 func TestBusyScriptOverTLS(t *testing.T) {
 	certs := newTestCerts(t)
 	port := difftest.FreePort(t)
@@ -65,13 +65,14 @@ func TestBusyScriptOverTLS(t *testing.T) {
 }
 
 // TestBusyScriptsUnderLoad over TLS, a plain client beside: scripts that
-// loop until killed, kills, short scripts and new TLS connections, each
-// TLS client on its own loop; every command gets a reply, and the
-// counters the scripts keep only move by whole scripts.
+// loop until killed, kills, short scripts and new TLS connections (whose
+// first command may come with the handshake's end); every command gets
+// a reply, and the counters the scripts keep only move by whole
+// scripts.
 func TestBusyScriptsUnderLoadOverTLS(t *testing.T) {
 	certs := newTestCerts(t)
 	port := difftest.FreePort(t)
-	srv, _ := startTLS(t, certs.settings(port, "tls-auth-clients no", "busy-reply-threshold 20"))
+	srv, _ := startTLS(t, certs.settings(port, "tls-auth-clients no", "busy-reply-threshold 20", "io-threads 2"))
 	addr := "127.0.0.1:" + strconv.Itoa(port)
 	cfg := certs.clientConfig(t, "", "")
 	done := make(chan struct{})

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"crypto/tls"
 	"net"
 	"slices"
 	"sync"
@@ -48,11 +49,6 @@ type loop struct {
 	// current is the client whose commands the loop is running, under
 	// the engine lock.
 	current *client
-	// single marks a loop made for one connection (a TLS client's, on
-	// the connPoller): it ends once that client is closed, and exit,
-	// if set, runs when it has.
-	single bool
-	exit   func()
 }
 
 func newLoop(s *Server) (*loop, error) { return newLoopOn(s, s.cfg.IoPoller) }
@@ -67,15 +63,6 @@ func newLoopOn(s *Server, kind string) (*loop, error) {
 	l.p = p
 	l.run = l.runReady
 	return l, nil
-}
-
-// newConnLoop makes a loop for one connection, on the connPoller
-// (poller_conn.go).
-func newConnLoop(s *Server) *loop {
-	l := &loop{s: s, clients: map[int]*client{}, events: make([]pollEvent, 1), single: true}
-	l.p = newConnPoller(l)
-	l.run = l.runReady
-	return l
 }
 
 // add starts serving a client.
@@ -104,9 +91,7 @@ func (l *loop) schedule(c *client) {
 	wake := l.waiting
 	l.waiting = false
 	l.mu.Unlock()
-	// A one-connection loop may be blocked writing to a client that
-	// does not read: a close must reach it there too.
-	if wake || l.single && c.closing.Load() == closeASAP {
+	if wake {
 		l.p.wake()
 	}
 }
@@ -118,9 +103,6 @@ func (l *loop) loopMain() {
 	defer l.s.wg.Done()
 	l.serve()
 	l.shutdown()
-	if l.exit != nil {
-		l.exit()
-	}
 }
 
 func (l *loop) serve() {
@@ -145,17 +127,7 @@ func (l *loop) serve() {
 			return
 		}
 		l.iterate(l.events[:n])
-		if l.single && l.empty() {
-			return
-		}
 	}
-}
-
-// empty reports whether the loop has no client left.
-func (l *loop) empty() bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return len(l.clients) == 0
 }
 
 // iterate handles one batch of events.
@@ -437,17 +409,18 @@ func (s *Server) attachPlain(conn net.Conn) {
 }
 
 // attach hands a connection to one of loops, whose poller takes it over
-// (adopt), and reports whether the client was added.
-func (s *Server) attach(conn net.Conn, loops []*loop) bool {
+// (adopt).
+func (s *Server) attach(conn net.Conn, loops []*loop) {
 	remote, local := conn.RemoteAddr(), conn.LocalAddr()
 	_, unix := conn.(*net.UnixConn)
 	fd, pc, err := loops[0].p.adopt(conn)
 	if err != nil {
 		s.log.Warningf("Accepting client connection: %v", err)
-		return false
+		return
 	}
 	c := s.newClient(fd, remote, local)
 	c.port = pc
+	c.tls, _ = conn.(*tls.Conn)
 	if unix {
 		// Redis names a Unix socket client by the socket's path.
 		c.addr = s.cfg.UnixSocket + ":0"
@@ -469,15 +442,13 @@ func (s *Server) attach(conn net.Conn, loops []*loop) bool {
 	if refused != "" {
 		l.p.write(c, []byte("-"+refused+"\r\n"))
 		l.p.closeConn(c)
-		return false
+		return
 	}
 	if err := l.add(c); err != nil {
 		s.log.Warningf("Registering client connection: %v", err)
 		s.eng.Do(func() { s.detachClient(c) })
 		l.p.closeConn(c)
-		return false
 	}
-	return true
 }
 
 func isClosed(ch chan struct{}) bool {

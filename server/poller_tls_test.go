@@ -101,14 +101,15 @@ func waitClients(t *testing.T, rdb *redis.Client, n int) {
 	}
 }
 
-// TestTLSPoller is TestPollers over TLS, where every client is served by
-// a loop of its own that blocks in the connection's Read and Write
-// (poller_conn.go): a client that does not read its big replies for a
-// while gets them all, intact and in order, while another is served;
-// Pub/Sub reaches a TLS subscriber from a plain publisher (a wake-up
-// that interrupts a Read); QUIT closes after its reply; clients that
-// leave, or are killed, with output pending are cleaned up; SHUTDOWN
-// ends with TLS clients connected in every state.
+// TestTLSPoller is TestPollers over TLS (poller_tls.go on epoll, the
+// portable path under REDOUBT_IO_POLLER=portable), on two TLS loops: a
+// 1 MiB SET arrives in many records; a client that does not read its
+// big replies for a while gets them all, intact and in order, while
+// another is served; Pub/Sub reaches a TLS subscriber from a plain
+// publisher; QUIT closes after its reply, which waited with the rest;
+// clients that leave, or are killed, with output pending are cleaned up
+// without waiting for them to read; SHUTDOWN ends with TLS clients
+// connected in every state.
 func TestTLSPoller(t *testing.T) {
 	certs := newTestCerts(t)
 	port := difftest.FreePort(t)
@@ -179,7 +180,7 @@ func TestTLSPoller(t *testing.T) {
 	gone.conn.Close()
 	waitClients(t, pub, base)
 
-	// A client killed while its loop waits to write to it.
+	// A client killed while its output waits for it to read.
 	stalled := dialRaw(t, addr, cfg)
 	id := stalled.do("CLIENT", "ID").Int
 	stalled.conn.Write(req)
@@ -190,7 +191,7 @@ func TestTLSPoller(t *testing.T) {
 	waitClients(t, pub, base)
 	// Its connection closes without its output: what the sockets held.
 	if n := stalled.repliesLeft(); n >= gets {
-		t.Fatalf("the killed client got all its %d replies: its loop waited for it to read", n)
+		t.Fatalf("the killed client got all its %d replies: its close waited for it to read", n)
 	}
 
 	// SHUTDOWN with TLS clients idle (rc's), subscribed (sub), blocked,
@@ -214,5 +215,60 @@ func TestTLSPoller(t *testing.T) {
 		if !c.closed() {
 			t.Errorf("the %s client's connection stayed open", name)
 		}
+	}
+}
+
+// holdConn holds what a TLS client writes after its first flight until
+// it writes application data, and sends both at once.
+type holdConn struct {
+	net.Conn
+	writes int
+	held   []byte
+	// release is set once the handshake is over: the next write carries
+	// the held bytes.
+	release bool
+}
+
+func (h *holdConn) Write(b []byte) (int, error) {
+	h.writes++
+	switch {
+	case h.writes == 1:
+		return h.Conn.Write(b)
+	case !h.release:
+		h.held = append(h.held, b...)
+		return len(b), nil
+	}
+	if _, err := h.Conn.Write(append(h.held, b...)); err != nil {
+		return 0, err
+	}
+	h.held = nil
+	return len(b), nil
+}
+
+// A command that arrives with the client's last handshake message is
+// read by the handshake, which hands the connection over with it still
+// inside crypto/tls, where no poller can see it: it is served all the
+// same.
+func TestTLSCommandWithHandshake(t *testing.T) {
+	certs := newTestCerts(t)
+	port := difftest.FreePort(t)
+	startTLS(t, certs.settings(port, "tls-auth-clients no"))
+	raw, err := net.Dial("tcp", "127.0.0.1:"+strconv.Itoa(port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	hc := &holdConn{Conn: raw}
+	tc := tls.Client(hc, certs.clientConfig(t, "", ""))
+	if err := tc.Handshake(); err != nil {
+		t.Fatal(err)
+	}
+	if hc.held == nil {
+		t.Fatal("nothing of the handshake was held back")
+	}
+	hc.release = true
+	c := &rawConn{t: t, conn: tc, r: bufio.NewReader(tc)}
+	if v := c.do("PING"); v.Str != "PONG" {
+		t.Fatalf("PING sent with the handshake's end: %+v", v)
 	}
 }

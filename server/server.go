@@ -501,7 +501,6 @@ func (s *Server) shutdown(code int) {
 		for _, l := range s.loops {
 			l.p.wake()
 		}
-		s.wakeTLSLoops()
 		go func() {
 			s.wg.Wait()
 			// The dataset lives in memory mapped outside the Go heap:

@@ -8,9 +8,21 @@ import (
 	"time"
 )
 
-// startTLS configures TLS if the settings ask for it and listens on
-// tls-port. It runs at Start.
+// startTLS configures TLS if the settings ask for it, starts the TLS
+// event loops and listens on tls-port. It runs at Start. The loops use
+// io-poller's poller: on epoll, one that runs crypto/tls's record layer
+// in the loop (poller_tls.go); on the portable poller, the portable
+// path, whose reader and writer goroutines block in crypto/tls.
 func (s *Server) startTLS() error {
+	for range s.cfg.IoThreads {
+		l, err := newLoop(s)
+		if err != nil {
+			return err
+		}
+		l.p = tlsLoopPoller(l.p)
+		s.tls.loops = append(s.tls.loops, l)
+		s.loops = append(s.loops, l)
+	}
 	if !tlsWanted(&s.cfg.Values) {
 		return nil
 	}
@@ -37,14 +49,18 @@ func (s *Server) serveTLSListeners(ls []net.Listener) {
 }
 
 // handshake completes a TLS connection's handshake, in a goroutine of
-// its own and within tlsHandshakeTimeout, then gives it a loop of its
-// own (attachTLS).
+// its own and within tlsHandshakeTimeout, then hands it to a TLS loop.
 // A client speaking plain text to the TLS port, or presenting a
 // certificate the CAs do not vouch for, is closed after a log line
 // (verbose, as Redis logs a failed accept).
 func (s *Server) handshake(conn net.Conn) {
 	setTCPOptions(conn, s.cfg.TCPKeepalive)
 	go func() {
+		// On the epoll loops, the handshake runs over the transport
+		// the loop will read and write without blocking (poller_tls.go).
+		if w, ok := s.tls.loops[0].p.(interface{ wrapConn(net.Conn) net.Conn }); ok {
+			conn = w.wrapConn(conn)
+		}
 		tc := tls.Server(conn, &tls.Config{GetConfigForClient: func(*tls.ClientHelloInfo) (*tls.Config, error) {
 			if c := s.tls.server.Load(); c != nil {
 				return c, nil
@@ -59,50 +75,8 @@ func (s *Server) handshake(conn net.Conn) {
 			conn.Close()
 			return
 		}
-		s.attachTLS(tc)
+		s.attach(tc, s.tls.loops)
 	}()
-}
-
-// attachTLS serves a TLS client on a loop of its own, on the connPoller
-// (poller_conn.go), which ends with the client. Shutdown wakes the
-// loops it finds in s.tls.conns; a connection whose handshake ends
-// after shutdown began is closed instead.
-func (s *Server) attachTLS(tc *tls.Conn) {
-	l := newConnLoop(s)
-	s.tls.mu.Lock()
-	if isClosed(s.quit) {
-		s.tls.mu.Unlock()
-		tc.Close()
-		return
-	}
-	// Added before shutdown, which closes quit and then takes mu, can
-	// wait for the group.
-	s.wg.Add(1)
-	if s.tls.conns == nil {
-		s.tls.conns = map[*loop]struct{}{}
-	}
-	s.tls.conns[l] = struct{}{}
-	s.tls.mu.Unlock()
-	l.exit = func() {
-		s.tls.mu.Lock()
-		delete(s.tls.conns, l)
-		s.tls.mu.Unlock()
-	}
-	if !s.attach(tc, []*loop{l}) {
-		l.exit()
-		s.wg.Done()
-		return
-	}
-	go l.loopMain()
-}
-
-// wakeTLSLoops has every TLS client's loop see that the server quits.
-func (s *Server) wakeTLSLoops() {
-	s.tls.mu.Lock()
-	defer s.tls.mu.Unlock()
-	for l := range s.tls.conns {
-		l.p.wake()
-	}
 }
 
 // rebindTLS applies a new tls-port (or bind) at run time, as rebind does

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"crypto/tls"
 	"errors"
 	"github.com/redoubt-db/redoubt/acl"
 	"net"
@@ -99,6 +100,8 @@ type client struct {
 	gone bool
 	// port is the connection on the portable poller's path, nil on epoll's.
 	port *portConn
+	// tls is the client's TLS connection, nil for a plain one.
+	tls *tls.Conn
 
 	// reply collects the replies of the command being executed; it is
 	// moved to out after each command.

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"crypto/tls"
 	"net"
 	"slices"
 	"sync"
@@ -419,6 +420,7 @@ func (s *Server) attach(conn net.Conn, loops []*loop) {
 	}
 	c := s.newClient(fd, remote, local)
 	c.port = pc
+	c.tls, _ = conn.(*tls.Conn)
 	if unix {
 		// Redis names a Unix socket client by the socket's path.
 		c.addr = s.cfg.UnixSocket + ":0"

@@ -23,6 +23,12 @@ import (
 // the engine lock, and only its goroutine parses and runs a client's
 // input, so everything above this file behaves identically.
 //
+// TLS clients are served by loops apart (tlsconn.go), on the same kind
+// of poller. On epoll it is the epoll poller with crypto/tls's record
+// layer run by the loop over the descriptor it owns (poller_tls.go);
+// on the portable poller, the reader and writer goroutines simply block
+// in the TLS connection's Read and Write.
+//
 // io-poller chooses: "epoll", "portable", or "auto": epoll where it
 // exists, unless the environment variable REDOUBT_IO_POLLER names the
 // other, which is how CI runs every test a second time on the portable

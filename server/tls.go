@@ -22,11 +22,20 @@ import (
 // handshake is the same server. The handshake runs in a goroutine of its
 // own, bounded by tlsHandshakeTimeout, so a client that never finishes
 // it holds neither the accept loop nor a slot for long. A connection
-// that completed it is served by the TLS event loops: loops like the
-// others, but on the portable poller (poller_portable.go), because a
-// TLS connection's bytes pass through crypto/tls's record layer, which
-// reads and writes through its net.Conn. docs/ARCHITECTURE.md says why
-// this design, and bench/run.sh's tls phase measures it.
+// that completed it is served by the TLS event loops (io-threads of
+// them), loops like the others on io-poller's poller. On epoll, the
+// loop runs crypto/tls's record layer itself over the descriptor it
+// owns, through a transport that never blocks (poller_tls.go): a
+// request costs a read(2), a write(2) and the cryptography, and a busy
+// script, Pub/Sub, kills and shutdown reach TLS clients as they reach
+// the others. The portable poller serves TLS through its goroutines,
+// which block in the connection's Read and Write. This replaced TLS on
+// the portable path everywhere, whose two goroutine hand-offs per
+// request (reader to loop, loop to writer) left the server idle half
+// the time; a loop per connection blocking in Read and Write itself was
+// tried too, and paid the Go scheduler per request instead.
+// docs/ARCHITECTURE.md (Request path) says more, bench/README.md (TLS)
+// has the figures, and bench/run.sh's tls phase measures them.
 //
 // The settings are Redis's tls-* ones. A change by CONFIG SET builds a
 // whole new configuration, which handshakes from then on use; a

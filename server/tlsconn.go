@@ -9,13 +9,17 @@ import (
 )
 
 // startTLS configures TLS if the settings ask for it, starts the TLS
-// event loops and listens on tls-port. It runs at Start.
+// event loops and listens on tls-port. It runs at Start. The loops use
+// io-poller's poller: on epoll, one that runs crypto/tls's record layer
+// in the loop (poller_tls.go); on the portable poller, the portable
+// path, whose reader and writer goroutines block in crypto/tls.
 func (s *Server) startTLS() error {
 	for range s.cfg.IoThreads {
-		l, err := newLoopOn(s, "portable")
+		l, err := newLoop(s)
 		if err != nil {
 			return err
 		}
+		l.p = tlsLoopPoller(l.p)
 		s.tls.loops = append(s.tls.loops, l)
 		s.loops = append(s.loops, l)
 	}
@@ -52,6 +56,11 @@ func (s *Server) serveTLSListeners(ls []net.Listener) {
 func (s *Server) handshake(conn net.Conn) {
 	setTCPOptions(conn, s.cfg.TCPKeepalive)
 	go func() {
+		// On the epoll loops, the handshake runs over the transport
+		// the loop will read and write without blocking (poller_tls.go).
+		if w, ok := s.tls.loops[0].p.(interface{ wrapConn(net.Conn) net.Conn }); ok {
+			conn = w.wrapConn(conn)
+		}
 		tc := tls.Server(conn, &tls.Config{GetConfigForClient: func(*tls.ClientHelloInfo) (*tls.Config, error) {
 			if c := s.tls.server.Load(); c != nil {
 				return c, nil

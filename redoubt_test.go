@@ -1,17 +1,16 @@
 package redoubt_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 	"github.com/redoubt-db/redoubt"
+	"github.com/redoubt-db/redoubt/redoubttest"
 )
 
 // start runs an embedded server for one test and closes it afterwards.
@@ -147,23 +146,8 @@ func TestShutdownCommandStopsTheServer(t *testing.T) {
 	stopped(t, srv)
 }
 
-// syncBuffer is an io.Writer the server's goroutines may share.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+// syncBuffer is the log a test reads while the server writes it.
+type syncBuffer = redoubttest.LogBuffer
 
 func TestLogGoesToTheGivenWriter(t *testing.T) {
 	var log syncBuffer

@@ -88,6 +88,18 @@ start_servers() {
     DPID=$!
     wait_up "$RPORT"; wait_up "$DPORT"
 }
+# start_one KIND DIR [options...]: one server, redis-server (r) or
+# Redoubt (d), in DIR with its log in DIR/log -> sets ONE_PORT and ONE_PID.
+start_one() {
+    local kind=$1 dir=$2; shift 2
+    local bin=redis-server
+    [ "$kind" = d ] && bin="$work/redoubt-server"
+    ONE_PORT=$(free_port)
+    mkdir -p "$dir"
+    "$bin" --port "$ONE_PORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$dir" "$@" >"$dir/log" 2>&1 &
+    ONE_PID=$!
+    wait_up "$ONE_PORT"
+}
 stop_servers() { kill "$RPID" "$DPID" 2>/dev/null; wait "$RPID" "$DPID" 2>/dev/null || true; }
 
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
@@ -342,17 +354,7 @@ done
 stop_servers
 fi
 if phase replication; then
-# start_one KIND DIR [options...] -> sets ONE_PORT and ONE_PID
-start_one() {
-    local kind=$1 dir=$2; shift 2
-    local bin=redis-server
-    [ "$kind" = d ] && bin="$work/redoubt-server"
-    ONE_PORT=$(free_port)
-    mkdir -p "$dir"
-    "$bin" --port "$ONE_PORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$dir" --repl-diskless-sync-delay 0 --enable-debug-command yes "$@" >"$dir/log" 2>&1 &
-    ONE_PID=$!
-    wait_up "$ONE_PORT"
-}
+repl_opts=(--repl-diskless-sync-delay 0 --enable-debug-command yes)
 rinfo() { redis-cli -p "$1" info replication | tr -d '\r' | awk -F: -v k="$2" '$1 == k {print $2}'; }
 wait_link() {
     for _ in $(seq 6000); do [ "$(rinfo "$1" master_link_status)" = up ] && return; sleep 0.05; done
@@ -366,9 +368,9 @@ wait_link() {
 for nrep in 0 1 2; do
     declare -A rps=()
     for kind in r d; do
-        start_one $kind "$work/p$kind"; pport=$ONE_PORT; pids=($ONE_PID)
+        start_one $kind "$work/p$kind" "${repl_opts[@]}"; pport=$ONE_PORT; pids=($ONE_PID)
         for i in $(seq "$nrep"); do
-            start_one $kind "$work/s$kind$i" --replicaof 127.0.0.1 "$pport"; pids+=($ONE_PID)
+            start_one $kind "$work/s$kind$i" "${repl_opts[@]}" --replicaof 127.0.0.1 "$pport"; pids+=($ONE_PID)
             wait_link "$ONE_PORT"
         done
         : >"$work/x.txt"
@@ -381,14 +383,14 @@ for nrep in 0 1 2; do
 done
 declare -A fs=()
 for kind in r d; do
-    start_one $kind "$work/p$kind"; pport=$ONE_PORT; ppid=$ONE_PID
+    start_one $kind "$work/p$kind" "${repl_opts[@]}"; pport=$ONE_PORT; ppid=$ONE_PID
     redis-cli -p "$pport" debug populate "$REPL_KEYS" key 16 >/dev/null
     redis-benchmark -p "$pport" -t set -n 100000000 -c 50 -P 16 -r 1000000 -d 16 >/dev/null 2>&1 &
     load=$!
     sleep 1
     before=$(rss "$ppid"); peak=$before
     t0=$(tnow)
-    start_one $kind "$work/s$kind" --replicaof 127.0.0.1 "$pport"; rpid=$ONE_PID; rport=$ONE_PORT
+    start_one $kind "$work/s$kind" "${repl_opts[@]}" --replicaof 127.0.0.1 "$pport"; rpid=$ONE_PID; rport=$ONE_PORT
     while [ "$(rinfo "$rport" master_link_status)" != up ]; do
         peak=$(( $(rss "$ppid") > peak ? $(rss "$ppid") : peak )); sleep 0.05
     done
@@ -450,11 +452,7 @@ if phase poller; then
     echo "|---|---|---|---|---|---|---|"
 } | tee -a "$report"
 start_servers
-PPORT=$(free_port)
-mkdir -p "$work/p"
-"$work/redoubt-server" --port "$PPORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$work/p" --io-poller portable >"$work/portable.log" 2>&1 &
-PPID_=$!
-wait_up "$PPORT"
+start_one d "$work/p" --io-poller portable; PPORT=$ONE_PORT; PPID_=$ONE_PID
 for P in 1 16; do
     for t in set get; do
         : >"$work/r.txt"; : >"$work/d.txt"; : >"$work/p.txt"
@@ -477,11 +475,9 @@ if phase scrape; then
     echo "| SET -P 16, -c 50, Redoubt with metrics-port | ops/s, no scrapes | ops/s, scraping Redoubt every ${SCRAPE_EVERY}s | ops/s, scraping a static copy every ${SCRAPE_EVERY}s | scraping Redoubt / no scrapes | scraping Redoubt / scraping the copy | scrape time under load, median ms |"
     echo "|---|---|---|---|---|---|---|"
 } | tee -a "$report"
-MPORT=$(free_port); SPORT=$(free_port); CPORT=$(free_port)
-mkdir -p "$work/s" "$work/copy"
-"$work/redoubt-server" --port "$SPORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$work/s" --metrics-port "$MPORT" >"$work/scrape.log" 2>&1 &
-SPID=$!
-wait_up "$SPORT"
+MPORT=$(free_port); CPORT=$(free_port)
+mkdir -p "$work/copy"
+start_one d "$work/s" --metrics-port "$MPORT"; SPORT=$ONE_PORT; SPID=$ONE_PID
 redis-benchmark -p "$SPORT" -t set,get,incr,lpush -n 100000 -q >/dev/null 2>&1 # series for every command
 curl -s -o "$work/copy/metrics" "http://127.0.0.1:$MPORT/metrics"
 # The control: the same scraper reading the same bytes from another

@@ -46,7 +46,7 @@ func TestDrillIncident9StaleRewriteFiles(t *testing.T) {
 			t.Fatalf("round %d: BGREWRITEAOF: %q", round, got)
 		}
 		waitNewTempFile(t, dir, known)
-		child := children(t, srv.cmd.Process.Pid)
+		child := children(t, srv.Cmd.Process.Pid)
 		srv.kill()
 		for _, pid := range child {
 			syscall.Kill(pid, syscall.SIGKILL)
@@ -286,7 +286,7 @@ func drill10(t *testing.T, kind string) {
 		}
 	}
 	// The rollout stops the pod.
-	if err := srv.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := srv.Cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	code, exited := srv.waitExit(5 * time.Second)

@@ -1,12 +1,7 @@
 package durability
 
 import (
-	"bufio"
-	"errors"
 	"fmt"
-	"net"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -15,6 +10,7 @@ import (
 	"time"
 
 	"github.com/redoubt-db/redoubt/internal/difftest"
+	"github.com/redoubt-db/redoubt/internal/proctest"
 	"github.com/redoubt-db/redoubt/internal/refredis"
 )
 
@@ -23,14 +19,11 @@ import (
 // so that the test can kill it, restart it on the same directory, or
 // hand the directory to the other server.
 type server struct {
-	t       testing.TB
-	kind    string // "redoubt" or "redis"
-	dir     string
-	addr    string
-	logPath string
-	cmd     *exec.Cmd
-	exited  chan struct{}
-	waitErr error
+	*proctest.Proc
+	t    testing.TB
+	kind string // "redoubt" or "redis"
+	dir  string
+	addr string
 }
 
 const (
@@ -65,103 +58,34 @@ func launch(t testing.TB, kind, dir string, settings ...string) *server {
 		name, val, _ := strings.Cut(s, " ")
 		args = append(args, "--"+name, val)
 	}
-	s := &server{t: t, kind: kind, dir: dir, addr: fmt.Sprintf("127.0.0.1:%d", port), exited: make(chan struct{})}
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	// The log stays out of the data directory, whose listing tests compare.
-	s.logPath = filepath.Join(t.TempDir(), kind+".log")
-	logf, err := os.Create(s.logPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.cmd = exec.Command(bin, args...)
-	s.cmd.Stdout, s.cmd.Stderr = logf, logf
-	if err := s.cmd.Start(); err != nil {
-		logf.Close()
-		t.Fatalf("starting %s: %v", bin, err)
-	}
-	go func() {
-		s.waitErr = s.cmd.Wait()
-		logf.Close()
-		close(s.exited)
-	}()
-	t.Cleanup(func() {
-		s.cmd.Process.Kill()
-		<-s.exited
-	})
-	return s
+	logPath := filepath.Join(t.TempDir(), kind+".log")
+	return &server{Proc: proctest.Start(t, bin, args, addr, logPath), t: t, kind: kind, dir: dir, addr: addr}
 }
 
 // waitReady waits until the server answers PING with PONG: it listens
 // and has loaded its data (a server loading answers -LOADING).
-func (s *server) waitReady() error {
-	deadline := time.Now().Add(60 * time.Second)
-	var last error
-	for time.Now().Before(deadline) {
-		select {
-		case <-s.exited:
-			return fmt.Errorf("exited (%v)", s.waitErr)
-		default:
-		}
-		if last = s.ping(); last == nil {
-			return nil
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	return fmt.Errorf("not ready after 60 s: %v", last)
-}
-
-// ping returns nil once the server answers PONG.
-func (s *server) ping() error {
-	c, err := net.DialTimeout("tcp", s.addr, time.Second)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(5 * time.Second))
-	if _, err := c.Write([]byte("*1\r\n$4\r\nPING\r\n")); err != nil {
-		return err
-	}
-	line, err := bufio.NewReader(c).ReadString('\n')
-	if err != nil {
-		return err
-	}
-	if line != "+PONG\r\n" {
-		return fmt.Errorf("PING: %q", line)
-	}
-	return nil
-}
+func (s *server) waitReady() error { return s.WaitReady(60 * time.Second) }
 
 // waitExit waits for the process to end by itself and returns its exit
 // code (-1 when a signal ended it).
-func (s *server) waitExit(timeout time.Duration) (int, bool) {
-	select {
-	case <-s.exited:
-	case <-time.After(timeout):
-		return 0, false
-	}
-	var ee *exec.ExitError
-	if errors.As(s.waitErr, &ee) {
-		return ee.ExitCode(), true
-	}
-	if s.waitErr != nil {
-		return -1, true
-	}
-	return 0, true
-}
+func (s *server) waitExit(timeout time.Duration) (int, bool) { return s.WaitExit(timeout) }
 
 // kill ends the process with SIGKILL, a crash: no shutdown code runs.
 func (s *server) kill() {
 	s.t.Helper()
-	if err := s.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+	if err := s.Cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		s.t.Fatalf("kill -9 %s: %v", s.kind, err)
 	}
-	<-s.exited
+	<-s.Exited
 }
 
 // stop shuts the server down cleanly (SIGTERM, as an init system does)
 // and fails the test unless it exits with 0.
 func (s *server) stop() {
 	s.t.Helper()
-	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := s.Cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		s.t.Fatalf("SIGTERM %s: %v", s.kind, err)
 	}
 	code, ok := s.waitExit(30 * time.Second)
@@ -174,10 +98,7 @@ func (s *server) stop() {
 }
 
 // log is what the server has logged so far.
-func (s *server) log() string {
-	b, _ := os.ReadFile(s.logPath)
-	return string(b)
-}
+func (s *server) log() string { return s.Log() }
 
 // logLines returns the messages of the log lines containing substr,
 // without Redis's "pid:role date time level " prefix, so that two

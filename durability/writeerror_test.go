@@ -61,7 +61,7 @@ func TestAOFWriteErrorAlways(t *testing.T) {
 	dir := t.TempDir()
 	settings := []string{"appendonly yes", "appendfsync always"}
 	srv := startServer(t, redoubtKind, dir, settings...)
-	setFileSizeLimit(t, srv.cmd.Process.Pid, fsizeLimit)
+	setFileSizeLimit(t, srv.Cmd.Process.Pid, fsizeLimit)
 	ws, wait := startLimitedWriters(srv.addr)
 	code, exited := srv.waitExit(60 * time.Second)
 	if !exited {
@@ -97,7 +97,7 @@ func TestAOFWriteErrorEverysec(t *testing.T) {
 	dir := t.TempDir()
 	settings := []string{"appendonly yes", "appendfsync everysec"}
 	srv := startServer(t, redoubtKind, dir, settings...)
-	setFileSizeLimit(t, srv.cmd.Process.Pid, fsizeLimit)
+	setFileSizeLimit(t, srv.Cmd.Process.Pid, fsizeLimit)
 	ws, wait := startLimitedWriters(srv.addr)
 	// Every writer ends on MISCONF once the file cannot grow.
 	done := make(chan struct{})
@@ -130,7 +130,7 @@ func TestAOFWriteErrorEverysec(t *testing.T) {
 	}
 	// Lifted: what was acknowledged and kept in memory is written, and
 	// writes are accepted again.
-	setFileSizeLimit(t, srv.cmd.Process.Pid, unlimited)
+	setFileSizeLimit(t, srv.Cmd.Process.Pid, unlimited)
 	deadline := time.Now().Add(30 * time.Second)
 	for srv.info("persistence")["aof_last_write_status"] != "ok" {
 		if time.Now().After(deadline) {

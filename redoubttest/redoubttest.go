@@ -34,7 +34,7 @@ import (
 // test at once.
 func Run(t testing.TB, settings ...string) *redoubt.Server {
 	t.Helper()
-	log := &logBuffer{}
+	log := &LogBuffer{}
 	srv, err := redoubt.Start(context.Background(), redoubt.Config{
 		Settings: append([]string{"dir " + t.TempDir()}, settings...),
 		Log:      log,
@@ -52,19 +52,20 @@ func Run(t testing.TB, settings ...string) *redoubt.Server {
 	return srv
 }
 
-// logBuffer keeps the server's log, written by the server's goroutines.
-type logBuffer struct {
+// LogBuffer is an io.Writer for a server's log (redoubt.Config.Log)
+// that the server's goroutines write while a test reads it.
+type LogBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
 }
 
-func (l *logBuffer) Write(p []byte) (int, error) {
+func (l *LogBuffer) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.Write(p)
 }
 
-func (l *logBuffer) String() string {
+func (l *LogBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()

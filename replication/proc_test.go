@@ -5,13 +5,13 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/redoubt-db/redoubt/internal/proctest"
 	"github.com/redoubt-db/redoubt/internal/refredis"
 	"github.com/redoubt-db/redoubt/protocol"
 )
@@ -68,8 +68,8 @@ func (c *cluster) diag() string {
 	for _, s := range c.servers {
 		state := "running"
 		select {
-		case <-s.exited:
-			state = fmt.Sprintf("exited: %v", s.waitErr)
+		case <-s.Exited:
+			state = fmt.Sprintf("exited: %v", s.WaitErr)
 		default:
 		}
 		fmt.Fprintf(&b, "===== %s: %s-server on %s (%s)\n", s.name, s.kind, s.addr, state)
@@ -108,17 +108,14 @@ func tail(s string, n int) string {
 // A server is a redoubt-server or redis-server process on a free
 // loopback port over a data directory of its own.
 type server struct {
-	c       *cluster
-	name    string // its part in the test: "primary", "replica", "R1", ...
-	kind    string // redisKind or redoubtKind
-	dir     string
-	port    int
-	addr    string
-	logPath string
-	cmd     *exec.Cmd
-	exited  chan struct{}
-	waitErr error
-	main    *conn // the connection of do and info, opened on first use
+	*proctest.Proc
+	c    *cluster
+	name string // its part in the test: "primary", "replica", "R1", ...
+	kind string // redisKind or redoubtKind
+	dir  string
+	port int
+	addr string
+	main *conn // the connection of do and info, opened on first use
 }
 
 // baseSettings are the redis.conf lines every server starts with; a
@@ -150,7 +147,7 @@ func (c *cluster) startOn(dir, name, kind string, settings ...string) *server {
 			return s
 		}
 		// Another process may have taken the free port first.
-		if attempt < 3 && strings.Contains(s.log(), "already in use") {
+		if attempt < 3 && s.PortTaken() {
 			c.servers = c.servers[:len(c.servers)-1]
 			continue
 		}
@@ -167,80 +164,29 @@ func (c *cluster) launch(dir, name, kind string, settings []string) *server {
 		bin = redoubtServer(c.t)
 	}
 	port := refredis.FreePort(c.t)
-	s := &server{c: c, name: name, kind: kind, dir: dir, port: port,
-		addr: fmt.Sprintf("127.0.0.1:%d", port), exited: make(chan struct{})}
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	confDir := c.t.TempDir()
 	lines := append([]string{"port " + strconv.Itoa(port), "dir " + strconv.Quote(dir)}, baseSettings...)
 	conf := filepath.Join(confDir, "redis.conf")
 	if err := os.WriteFile(conf, []byte(strings.Join(append(lines, settings...), "\n")+"\n"), 0o644); err != nil {
 		c.t.Fatal(err)
 	}
-	s.logPath = filepath.Join(confDir, "server.log")
-	logf, err := os.Create(s.logPath)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	s.cmd = exec.Command(bin, conf)
-	s.cmd.Stdout, s.cmd.Stderr = logf, logf
-	s.cmd.SysProcAttr = refredis.DieWithParent()
-	if err := s.cmd.Start(); err != nil {
-		logf.Close()
-		c.t.Fatalf("starting %s: %v", bin, err)
-	}
-	go func() {
-		s.waitErr = s.cmd.Wait()
-		logf.Close()
-		close(s.exited)
-	}()
+	s := &server{c: c, name: name, kind: kind, dir: dir, port: port, addr: addr}
+	// The main connection closes before the process is killed (cleanups
+	// run last-registered first).
+	s.Proc = proctest.Start(c.t, bin, []string{conf}, addr, filepath.Join(confDir, "server.log"))
 	c.t.Cleanup(func() {
 		if s.main != nil {
 			s.main.cl.close()
 		}
-		s.cmd.Process.Kill()
-		<-s.exited
 	})
 	c.servers = append(c.servers, s)
 	return s
 }
 
-// waitReady waits until the server answers PING with PONG.
-func (s *server) waitReady() error {
-	deadline := time.Now().Add(20 * time.Second)
-	var last error
-	for time.Now().Before(deadline) {
-		select {
-		case <-s.exited:
-			return fmt.Errorf("exited (%v)", s.waitErr)
-		default:
-		}
-		if last = s.answers(); last == nil {
-			return nil
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	return fmt.Errorf("not ready after 20 s: %v", last)
-}
-
-// answers returns nil if the server answers PING with PONG and is the
-// process the test started (another may have taken the port first).
-func (s *server) answers() error {
-	cl, err := dial(s.addr)
-	if err != nil {
-		return err
-	}
-	defer cl.close()
-	if v, err := cl.do("PING"); err != nil || v.Str != "PONG" {
-		return fmt.Errorf("PING: %s %v", v, err)
-	}
-	v, err := cl.do("INFO", "server")
-	if err != nil {
-		return err
-	}
-	if pid := fmt.Sprintf("process_id:%d\r\n", s.cmd.Process.Pid); !strings.Contains(v.Str, pid) {
-		return fmt.Errorf("%s is another server's (no %q in INFO server)", s.addr, strings.TrimSpace(pid))
-	}
-	return nil
-}
+// waitReady waits until the server answers PING with PONG, as the
+// process the test started.
+func (s *server) waitReady() error { return s.WaitReady(20 * time.Second) }
 
 // shutdown sends SHUTDOWN (after which the connection just closes) and
 // waits for a clean exit.
@@ -255,20 +201,17 @@ func (s *server) shutdown(args ...string) {
 		s.c.fatalf("%s: SHUTDOWN replied %s", s.name, v)
 	}
 	select {
-	case <-s.exited:
+	case <-s.Exited:
 	case <-time.After(10 * time.Second):
 		s.c.fatalf("%s did not exit within 10 s of SHUTDOWN", s.name)
 	}
-	if s.waitErr != nil {
-		s.c.fatalf("%s exited with %v after SHUTDOWN", s.name, s.waitErr)
+	if s.WaitErr != nil {
+		s.c.fatalf("%s exited with %v after SHUTDOWN", s.name, s.WaitErr)
 	}
 }
 
 // log is what the server has logged so far.
-func (s *server) log() string {
-	b, _ := os.ReadFile(s.logPath)
-	return string(b)
-}
+func (s *server) log() string { return s.Log() }
 
 // conn opens a connection of the test's own (for SELECT, MULTI, ...).
 func (s *server) conn() *conn {

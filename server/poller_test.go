@@ -2,37 +2,21 @@ package server_test
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"net"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 	"github.com/redoubt-db/redoubt"
 	"github.com/redoubt-db/redoubt/protocol"
+	"github.com/redoubt-db/redoubt/redoubttest"
 )
 
-// syncBuffer is a log the server writes while the test reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+// syncBuffer is the log a test reads while the server writes it.
+type syncBuffer = redoubttest.LogBuffer
 
 // TestPollers runs the same traffic on both pollers (poller.go): the log
 // names the one io-poller chose; a client that does not read its big

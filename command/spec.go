@@ -95,9 +95,10 @@ func NewerThanReference(name string) bool {
 	return newerNames[name]
 }
 
-// specNewerJSON describes the few commands Redoubt has that appeared after
-// Redis 7.0 (so they are not in the captured table), written from the
-// Redis version that introduced them.
+// specNewerJSON describes the few commands Redoubt has that Redis 7.0
+// lacks (so they are not in the captured table): those that appeared in
+// a later Redis, written from the version that introduced them, and
+// Redoubt's own (OBJECT HOTKEYS), whose summary says so.
 //
 //go:embed spec_newer.json
 var specNewerJSON []byte

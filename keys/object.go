@@ -92,3 +92,42 @@ func objectHelp(c *command.Ctx) {
 		"    <key>.",
 	})
 }
+
+// objectHotkeys is OBJECT HOTKEYS [COUNT count], Redoubt's own (incident
+// 3): the most accessed keys under any eviction policy, from the
+// keyspace's sampled summary (keyspace.HotKeys), where Redis has only
+// OBJECT FREQ under an LFU policy. Each entry is the key, its database
+// and its sampled accesses (one access in hotkeys-sample-every is
+// counted, and the counts are halved every 10 seconds), the most
+// accessed first.
+func objectHotkeys(c *command.Ctx) {
+	count := int64(10)
+	for i := 2; i < len(c.Args); i += 2 {
+		if !c.Is(i, "count") || i+1 >= len(c.Args) {
+			c.Err("ERR syntax error")
+			return
+		}
+		n, ok := c.Int(i + 1)
+		if !ok {
+			return
+		}
+		if n <= 0 {
+			c.Err("ERR value is out of range, must be positive")
+			return
+		}
+		count = n
+	}
+	h := c.KS.Hot
+	if h == nil {
+		c.Err("ERR hot keys are not sampled: hotkeys-sample-every is 0")
+		return
+	}
+	top := h.Top(int(min(count, 1<<20)))
+	c.W.Array(len(top))
+	for _, k := range top {
+		c.W.Array(3)
+		c.W.BulkString(k.Key)
+		c.W.Int(int64(k.DB))
+		c.W.Int(int64(k.Count))
+	}
+}

@@ -9,9 +9,10 @@ import (
 	"github.com/redoubt-db/redoubt/keyspace"
 )
 
-// keysCmd is KEYS pattern. Keys past their deadline are left out but not
-// deleted, as Redis does.
-func keysCmd(c *command.Ctx) {
+// KeysCmd is KEYS pattern, all at once. Keys past their deadline are
+// left out but not deleted, as Redis does. (The server runs a KEYS over a
+// big database in steps instead, with a Walk.)
+func KeysCmd(c *command.Ctx) {
 	pat := c.Args[1]
 	all := len(pat) == 1 && pat[0] == '*'
 	d := c.W.Defer()

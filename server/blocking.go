@@ -33,6 +33,8 @@ type blockState struct {
 	// WAIT waits for waitNum replicas to acknowledge waitOff.
 	waitOff int64
 	waitNum int
+	// walk is a KEYS listing a big database in steps (keyswalk.go).
+	walk *keysWalk
 }
 
 // Block implements engine.Host: it registers the calling client as
@@ -159,7 +161,9 @@ func (s *Server) unblock(c *client) {
 		s.repl.waiting = removeClient(s.repl.waiting, c)
 	}
 	c.blocked = nil
-	s.blockedClients--
+	if b.walk == nil {
+		s.blockedClients--
+	}
 	c.wake()
 }
 
@@ -180,7 +184,7 @@ func clientUnblockCmd(s *Server, c *client, ctx *command.Ctx) {
 		}
 	}
 	target := s.clients[id]
-	if target == nil || target.blocked == nil {
+	if target == nil || target.blocked == nil || target.blocked.walk != nil {
 		ctx.W.Int(0)
 		return
 	}

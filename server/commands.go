@@ -51,6 +51,7 @@ func (s *Server) newCommandTable() *command.Table {
 		t.Handle(name, func(ctx *command.Ctx) { fn(s, ctx.Client.(*client), ctx) })
 	}
 	h("ping", pingCmd)
+	h("keys", keysCmd)
 	h("echo", echoCmd)
 	h("quit", quitCmd)
 	h("reset", resetCmd)

@@ -228,7 +228,7 @@ func (lk *masterLink) dropConn() {
 // unblockAll ends every blocked client's wait with an error.
 func (s *Server) unblockAll(msg string) {
 	for _, c := range s.clients {
-		if c.blocked != nil {
+		if c.blocked != nil && c.blocked.walk == nil {
 			c.reply.Error(msg)
 			s.RecordError(msg)
 			s.endBlock(c, 0)

@@ -46,6 +46,7 @@ type Values struct {
 	LazyfreeLazyUserDel   bool
 	LazyfreeLazyUserFlush bool
 	LazyfreeLazyServerDel bool
+	ReplicaLazyFlush      bool
 	// NotifyKeyspaceEvents holds every flag set, 'A' standing for all the
 	// classes; CONFIG GET shows it as Redis does (without 'n' after 'A').
 	NotifyKeyspaceEvents string
@@ -260,7 +261,7 @@ func table() []*Param {
 		boolParam("aof-use-rdb-preamble", true, func(v *Values) *bool { return &v.AOFUseRDBPreamble }),
 		boolParam("aof-timestamp-enabled", false, func(v *Values) *bool { return &v.AOFTimestampEnabled }),
 		boolParam("cluster-replica-no-failover", false, nil).alias("cluster-slave-no-failover"),
-		boolParam("replica-lazy-flush", false, nil).alias("slave-lazy-flush"),
+		boolParam("replica-lazy-flush", false, func(v *Values) *bool { return &v.ReplicaLazyFlush }).alias("slave-lazy-flush"),
 		boolParam("replica-serve-stale-data", true, func(v *Values) *bool { return &v.ReplicaServeStaleData }).alias("slave-serve-stale-data"),
 		boolParam("replica-read-only", true, func(v *Values) *bool { return &v.ReplicaReadOnly }).alias("slave-read-only"),
 		boolParam("replica-ignore-maxmemory", true, func(v *Values) *bool { return &v.ReplicaIgnoreMaxmemory }).alias("slave-ignore-maxmemory"),

@@ -226,6 +226,11 @@ type Keyspace struct {
 	// Loading is set while an AOF is replayed: no key expires, and a
 	// deadline already past is set rather than acted on, as Redis loads.
 	Loading bool
+	// LazyExpire (lazyfree-lazy-expire) frees the big values of expired
+	// keys in the background, and LazyServerDel (lazyfree-lazy-server-del)
+	// those a write replaces (SET over a big hash, RENAME onto one), as
+	// UNLINK does.
+	LazyExpire, LazyServerDel bool
 
 	Stats Stats
 	rng   *rand.Rand
@@ -378,7 +383,11 @@ func (db *DB) deleteExpired(id uint32) {
 	key := db.dict.Key(id)
 	// The key's bytes die with the entry; hooks get a copy.
 	k := append([]byte(nil), key...)
-	db.Delete(id)
+	if db.ks.LazyExpire {
+		db.Unlink(id)
+	} else {
+		db.Delete(id)
+	}
 	db.ks.Stats.ExpiredKeys++
 	db.ks.env.Expired(db, k)
 }
@@ -444,7 +453,11 @@ func (db *DB) Overwrite(id uint32, k Kind, e Encoding, val uint64) {
 	ent.Val = val
 	ent.Meta = meta(k, e, lru)
 	db.streamGoing(id, oldMeta)
-	db.ks.freeValue(Kind(oldMeta>>kindShift), Encoding(oldMeta>>encShift&0xf), old)
+	if db.ks.LazyServerDel {
+		db.ks.lazyFree(Kind(oldMeta>>kindShift), Encoding(oldMeta>>encShift&0xf), old)
+	} else {
+		db.ks.freeValue(Kind(oldMeta>>kindShift), Encoding(oldMeta>>encShift&0xf), old)
+	}
 }
 
 // Delete removes a key and frees its value.
@@ -573,8 +586,13 @@ func (db *DB) Flush(async bool) {
 	db.beforeFlush()
 	if async && db.dict.Len() > 0 {
 		old := db.dict
-		db.ks.lazy.dicts = append(db.ks.lazy.dicts, old)
-		db.ks.lazy.pending += int64(old.Len())
+		// Big values among its keys are queued in turn when their key is
+		// drained, and freed in steps too.
+		ks := db.ks
+		ks.lazy.dicts = append(ks.lazy.dicts, lazyDict{d: old, entry: func(e *dict.Entry) {
+			ks.lazyFree(Kind(e.Meta>>kindShift), Encoding(e.Meta>>encShift&0xf), e.Val)
+		}})
+		ks.lazy.pending += int64(old.Len())
 		db.dict = dict.New(db.ks.Arena)
 		db.dict.OnMove = db.entryMoved
 	} else {

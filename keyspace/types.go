@@ -4,6 +4,7 @@ import (
 	"hash"
 
 	"github.com/redoubt-db/redoubt/arena"
+	"github.com/redoubt-db/redoubt/dict"
 	"github.com/redoubt-db/redoubt/rdb"
 )
 
@@ -34,6 +35,12 @@ type ValueOps struct {
 	// Len is the number of elements; big values are freed in the
 	// background (UNLINK, lazyfree-lazy-*).
 	Len func(ks *Keyspace, e Encoding, val uint64) int
+	// Table, if set, returns the table a big encoding of the value is
+	// built on, or nil: lazy freeing drains it a step at a time, calling
+	// entry (which may be nil) for each element before its key is freed,
+	// then clears it and releases the value's object handle. Whatever
+	// else the value holds must be garbage once the handle is released.
+	Table func(ks *Keyspace, e Encoding, val uint64) (d *dict.Dict, entry func(e *dict.Entry))
 	// Digest feeds the value's logical content (independent of its
 	// encoding) to h, for DEBUG DIGEST.
 	Digest func(ks *Keyspace, e Encoding, val uint64, h hash.Hash)

@@ -138,19 +138,28 @@ func (ks *Keyspace) freeValue(k Kind, e Encoding, val uint64) {
 }
 
 // lazyFree releases a value now if it is cheap to, or queues it for the
-// background step otherwise (a collection of many elements).
+// background step otherwise (a collection of many elements). A big
+// collection built on a table is drained from it a budget of elements at
+// a time, so that freeing a million elements never holds the lock for
+// the whole of them.
 func (ks *Keyspace) lazyFree(k Kind, e Encoding, val uint64) {
 	if k == KindString || ks.valueLen(k, e, val) <= lazyFreeThreshold {
 		ks.freeValue(k, e, val)
 		return
 	}
-	ks.lazy.values = append(ks.lazy.values, lazyValue{k, e, val})
 	ks.lazy.pending++
+	if ops := opsOf(k); ops.Table != nil {
+		if d, entry := ops.Table(ks, e, val); d != nil {
+			ks.lazy.dicts = append(ks.lazy.dicts, lazyDict{d: d, entry: entry, value: true, obj: val})
+			return
+		}
+	}
+	ks.lazy.values = append(ks.lazy.values, lazyValue{k, e, val})
 }
 
 // lazyQueue holds what FLUSHALL ASYNC and UNLINK left to free.
 type lazyQueue struct {
-	dicts   []*dict.Dict
+	dicts   []lazyDict
 	values  []lazyValue
 	pending int64
 }
@@ -161,13 +170,28 @@ type lazyValue struct {
 	val uint64
 }
 
+// lazyDict is a table being drained: a database's, whose entries are
+// keys (each a pending object), or a big value's, which is one pending
+// object until its last element is freed and its handle released.
+type lazyDict struct {
+	d     *dict.Dict
+	entry func(e *dict.Entry) // frees what an entry holds beyond its key
+	value bool
+	obj   uint64 // the value's object handle
+}
+
+func noEntry(*dict.Entry) {}
+
 // LazyFreePending is the number of objects waiting to be freed in the
 // background (INFO lazyfree_pending_objects).
 func (ks *Keyspace) LazyFreePending() int64 { return ks.lazy.pending }
 
-// LazyFreeStep frees up to budget queued objects; the server's cron calls
-// it, so a flush of millions of keys never blocks a command.
-func (ks *Keyspace) LazyFreeStep(budget int) {
+// LazyFreeStep frees up to about budget queued elements, and returns how
+// many it freed; the server's cron calls it, so a flush of millions of
+// keys, or the UNLINK of a collection of millions of elements, never
+// blocks a command for long.
+func (ks *Keyspace) LazyFreeStep(budget int) (freed int) {
+	start := budget
 	for budget > 0 && len(ks.lazy.values) > 0 {
 		v := ks.lazy.values[0]
 		ks.lazy.values = ks.lazy.values[1:]
@@ -177,18 +201,28 @@ func (ks *Keyspace) LazyFreeStep(budget int) {
 		ks.Stats.LazyfreedObjects++
 	}
 	for budget > 0 && len(ks.lazy.dicts) > 0 {
-		d := ks.lazy.dicts[0]
-		n := d.Drain(budget, func(e *dict.Entry) {
-			ks.freeValue(Kind(e.Meta>>kindShift), Encoding(e.Meta>>encShift&0xf), e.Val)
-		})
-		budget -= n
-		ks.lazy.pending -= int64(n)
-		ks.Stats.LazyfreedObjects += int64(n)
-		if d.Len() == 0 {
-			d.Clear()
+		ld := &ks.lazy.dicts[0]
+		entry := ld.entry
+		if entry == nil {
+			entry = noEntry
+		}
+		n := ld.d.Drain(budget, entry)
+		budget -= n + 1
+		if !ld.value {
+			ks.lazy.pending -= int64(n)
+			ks.Stats.LazyfreedObjects += int64(n)
+		}
+		if ld.d.Len() == 0 {
+			ld.d.Clear()
+			if ld.value {
+				ks.ReleaseObject(ld.obj)
+				ks.lazy.pending--
+				ks.Stats.LazyfreedObjects++
+			}
 			ks.lazy.dicts = ks.lazy.dicts[1:]
 		}
 	}
+	return start - budget
 }
 
 // ValueLen is how many elements a key's collection holds (1 for a

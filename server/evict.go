@@ -172,7 +172,7 @@ func (s *Server) performEvictions() int {
 
 // lazyFreeEvictStep is how many elements one step of eviction's
 // foreground lazy free frees before memory is looked at again (a value
-// is freed whole, whatever its size).
+// without a table, a list say, is freed whole, whatever its size).
 const lazyFreeEvictStep = 1024
 
 // evictLazyFreed is what Redis does when nothing is left to evict while
@@ -187,16 +187,14 @@ const lazyFreeEvictStep = 1024
 func (s *Server) evictLazyFreed(start time.Time, tlimit time.Duration, rest, limit int64) bool {
 	lstart := time.Now()
 	defer func() { s.latencyAdd("eviction-lazyfree", time.Since(lstart)) }()
-	for pending := s.ks.LazyFreePending(); pending > 0 && time.Since(start) < tlimit; {
-		s.ks.LazyFreeStep(lazyFreeEvictStep)
+	for s.ks.LazyFreePending() > 0 && time.Since(start) < tlimit {
+		freed := s.ks.LazyFreeStep(lazyFreeEvictStep)
 		if rest+s.datasetMemory() <= limit {
 			return true
 		}
 		// The time limit may be none (maxmemory-eviction-tenacity
 		// 100): stop if a step freed nothing.
-		if left := s.ks.LazyFreePending(); left < pending {
-			pending = left
-		} else {
+		if freed == 0 {
 			break
 		}
 	}

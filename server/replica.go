@@ -657,7 +657,7 @@ func (s *Server) loadFromPrimary(lk *masterLink, data []byte, tmp, id string, of
 	s.log.Noticef("MASTER <-> REPLICA sync: Flushing old data")
 	s.abortBackgroundSave()
 	for _, db := range s.ks.DBs {
-		s.flush(db, false)
+		s.flush(db, s.cfg.ReplicaLazyFlush)
 	}
 	s.scripts.fvm.FlushFunctions()
 	r.localKeys = nil

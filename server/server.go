@@ -591,6 +591,8 @@ func (s *Server) applyConfig() {
 	s.latencyQ.threshold.Store(s.cfg.LatencyMonitorThresh)
 	s.eng.Watch(s.cfg.WatchdogPeriod > 0)
 	s.eng.LazyExpire = s.cfg.LazyfreeLazyExpire
+	s.ks.LazyExpire = s.cfg.LazyfreeLazyExpire
+	s.ks.LazyServerDel = s.cfg.LazyfreeLazyServerDel
 	s.obuf = obufLimits(s.cfg.ClientOutputBufferLimits)
 	s.ks.WritableReplica = !s.cfg.ReplicaReadOnly
 	switch every := s.cfg.HotKeysSampleEvery; {

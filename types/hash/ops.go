@@ -19,6 +19,7 @@ func init() {
 		Len:    length,
 		Digest: digestValue,
 		Save:   saveValue,
+		Table:  lazyTable,
 	})
 }
 
@@ -103,4 +104,14 @@ func digestValue(ks *keyspace.Keyspace, enc keyspace.Encoding, val uint64, h has
 		})
 	}
 	h.Write(acc[:])
+}
+
+// lazyTable gives lazy freeing the table of a hashtable-encoded hash, to
+// drain in steps: each entry's value blob is freed with its field.
+func lazyTable(ks *keyspace.Keyspace, enc keyspace.Encoding, val uint64) (*dict.Dict, func(*dict.Entry)) {
+	if enc == keyspace.EncListpack {
+		return nil, nil
+	}
+	a := ks.Arena
+	return table(ks, val), func(e *dict.Entry) { a.Free(arena.Ref(e.Val)) }
 }

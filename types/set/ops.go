@@ -18,6 +18,7 @@ func init() {
 		Len:    Len,
 		Digest: digestValue,
 		Save:   saveValue,
+		Table:  lazyTable,
 	})
 }
 
@@ -93,4 +94,13 @@ func digestValue(ks *keyspace.Keyspace, enc keyspace.Encoding, val uint64, h has
 		return true
 	})
 	h.Write(acc[:])
+}
+
+// lazyTable gives lazy freeing the table of a hashtable-encoded set, to
+// drain in steps: a member is all an entry holds.
+func lazyTable(ks *keyspace.Keyspace, enc keyspace.Encoding, val uint64) (*dict.Dict, func(*dict.Entry)) {
+	if enc != keyspace.EncHashtable {
+		return nil, nil
+	}
+	return decode(ks, enc, val).d, nil
 }

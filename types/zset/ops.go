@@ -5,6 +5,7 @@ import (
 	"hash"
 
 	"github.com/redoubt-db/redoubt/arena"
+	"github.com/redoubt-db/redoubt/dict"
 	"github.com/redoubt-db/redoubt/keyspace"
 )
 
@@ -18,6 +19,15 @@ func init() {
 		},
 		Digest: digestValue,
 		Save:   saveValue,
+		// A skiplist-encoded set's members are its table's keys; the
+		// nodes are Go slices, garbage once the handle is released.
+		Table: func(ks *keyspace.Keyspace, enc keyspace.Encoding, val uint64) (*dict.Dict, func(*dict.Entry)) {
+			v := &value{ks, enc, val}
+			if v.isListpack() {
+				return nil, nil
+			}
+			return v.sl().d, nil
+		},
 	})
 }
 

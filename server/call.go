@@ -141,6 +141,14 @@ func (s *Server) reject(c *client, msg string) {
 	s.stats.rejectedCalls++
 	if c.flags&flagMulti != 0 {
 		c.flags |= flagDirtyExec
+		// An EXEC refused (busy script, OOM, ...) ends the transaction,
+		// with the refusal as its reason (Redis's execCommandAbort): the
+		// client does not stay in MULTI waiting for an EXEC that would
+		// come again.
+		if c.curCmd != nil && c.curCmd.Name == "exec" {
+			c.discardTransaction()
+			msg = "EXECABORT Transaction discarded because of: " + msg
+		}
 	}
 	c.reply.Error(msg)
 	s.RecordError(msg)

@@ -159,9 +159,10 @@ func (s *Server) setPrimary(host string, port int) {
 	// Clients blocked in commands that may now never be served (the
 	// data will come from the primary) are told so, as Redis does.
 	s.unblockAll("UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)")
-	// Our replicas reconnect and learn the new history; they may be
-	// able to continue partially.
-	s.dropReplicas()
+	// Our replicas stay: they may continue partially with us once we
+	// are in sync; a full sync, or a partial one into a new history,
+	// drops them then (Redis 7.0 keeps them here too, and a command
+	// queued before REPLICAOF in a transaction still reaches them).
 	if r.backlog == nil {
 		s.createBacklog()
 	}

@@ -202,12 +202,15 @@ func (h *debugHook) Done() <-chan struct{} {
 	}
 	bp := st.isBreakpoint(line) || st.luabp
 	timeout := false
-	if !lineEvent && !st.step && !bp {
-		if time.Since(st.start) < st.timeLimit {
+	// Lua runs the count hook before the line hook of the same
+	// instruction: a loop's count events mostly fall on line events.
+	if countEvent && !st.step && !bp {
+		if time.Since(st.start) >= st.timeLimit {
+			timeout = true
+			st.step = true
+		} else if !lineEvent {
 			return nil
 		}
-		timeout = true
-		st.step = true
 	}
 	if !st.step && !bp {
 		return nil
@@ -1019,6 +1022,13 @@ func appendCNumber(b []byte, f float64) []byte {
 // the ERR code its reply gets), else the reply.
 func (vm *VM) ldbLogCallReply(r *Run, reply []byte) {
 	if !r.Rejected {
+		if len(reply) > 0 && reply[0] == '-' {
+			// Turning an error reply into its Lua table logs it, as
+			// Redis's redisProtocolToLuaType_Error does, before the
+			// reply itself.
+			line, _ := splitLine(reply[1:])
+			vm.ldb.log("<error> -" + string(line))
+		}
 		vm.ldbLogReply(reply)
 		return
 	}

@@ -162,12 +162,16 @@ type ldbConn struct {
 
 var errLdbKilled = errors.New("script killed")
 
-// flushPending writes the client's pending output before the session's
-// own: it would come after it otherwise, and on a TLS connection the
-// poller accounts for records in flight against that output.
+// flushPending writes a TLS client's pending output before the
+// session's own. On a plain connection Redis's order is kept: replies
+// still buffered (pipelined before the EVAL) follow the session's
+// output, as in Redis, which writes the session straight to the socket.
+// A TLS connection cannot have the session's records overtake records
+// the poller is still sending, whose bytes it accounts for against that
+// output.
 func (lc *ldbConn) flushPending() {
 	c := lc.c
-	if c.pending.Load() == 0 {
+	if c.tls == nil || c.pending.Load() == 0 {
 		return
 	}
 	_ = c.writeOut(func(_ *client, b []byte) (int, error) {

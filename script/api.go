@@ -44,7 +44,7 @@ func (vm *VM) redisAPI() *lua.LTable {
 	t.RawSetString("REDIS_VERSION", lua.LString(Version))
 	set("setresp", vm.redisSetResp)
 	set("sha1hex", redisSha1hex)
-	set("error_reply", redisErrorReply)
+	set("error_reply", vm.redisErrorReply)
 	set("status_reply", redisStatusReply)
 	set("set_repl", vm.redisSetRepl)
 	t.RawSetString("REPL_NONE", lua.LNumber(0))
@@ -53,8 +53,8 @@ func (vm *VM) redisAPI() *lua.LTable {
 	t.RawSetString("REPL_REPLICA", lua.LNumber(ReplReplica))
 	t.RawSetString("REPL_ALL", lua.LNumber(ReplAll))
 	set("acl_check_cmd", vm.redisACLCheck)
-	set("breakpoint", func(L *lua.LState) int { L.Push(lua.LFalse); return 1 })
-	set("debug", func(L *lua.LState) int { return 0 })
+	set("breakpoint", vm.redisBreakpoint)
+	set("debug", vm.redisDebug)
 	set("replicate_commands", func(L *lua.LState) int { L.Push(lua.LTrue); return 1 })
 	return t
 }
@@ -72,6 +72,7 @@ func (vm *VM) redisCall(L *lua.LState, raiseErr bool) int {
 	}
 	argc := L.GetTop()
 	if argc == 0 {
+		vm.ldbLogError("Please specify at least one argument for this redis lib call")
 		t := errorTable(L, "Please specify at least one argument for this redis lib call", false)
 		if raiseErr {
 			L.Error(t, 0)
@@ -93,6 +94,7 @@ func (vm *VM) redisCall(L *lua.LState, raiseErr bool) int {
 			buf = protocolAppendG(buf, float64(v))
 		default:
 			vm.argBuf = buf
+			vm.ldbLogError("Lua redis lib command arguments must be strings or integers")
 			t := errorTable(L, "Lua redis lib command arguments must be strings or integers", false)
 			if raiseErr {
 				L.Error(t, 0)
@@ -110,7 +112,15 @@ func (vm *VM) redisCall(L *lua.LState, raiseErr bool) int {
 		start = end
 	}
 	vm.args = args
+	logging := vm.ldbLogging()
+	if logging {
+		vm.ldbLogCommand(args)
+		r.Rejected = false
+	}
 	reply := vm.host.Call(r, args)
+	if logging {
+		vm.ldbLogCallReply(r, reply)
+	}
 	v, _ := vm.fromRESP(reply)
 	if raiseErr && len(reply) > 0 && reply[0] == '-' {
 		L.Error(v, 0)
@@ -301,9 +311,10 @@ func SHA1Hex(b []byte) string {
 	return hex.EncodeToString(sum[:])
 }
 
-func redisErrorReply(L *lua.LState) int {
+func (vm *VM) redisErrorReply(L *lua.LState) int {
 	s, ok := L.Get(1).(lua.LString)
 	if L.GetTop() != 1 || !ok {
+		vm.ldbLogError("wrong number or type of arguments")
 		L.Push(errorTable(L, "wrong number or type of arguments", false))
 		return 1
 	}
@@ -311,6 +322,7 @@ func redisErrorReply(L *lua.LState) int {
 	if !strings.HasPrefix(msg, "-") {
 		msg = "-" + msg
 	}
+	vm.ldbLogError(msg)
 	L.Push(errorTable(L, msg, false))
 	return 1
 }

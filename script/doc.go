@@ -31,6 +31,17 @@
 // hook is set to fire on every line after a kill. Coroutines get the
 // same context, so a loop inside a coroutine is interrupted too.
 //
+// # The debugger
+//
+// SCRIPT DEBUG's sessions (ldb.go) replace the hook for the session's
+// EVAL with one that runs on every instruction, works out where Lua
+// 5.1's line hook would fire from the running frame (ldbframe.go reads
+// it from gopher-lua's unexported fields) and, at a stop, talks with the
+// client through the host's DebugConn until a command resumes the
+// script. The ordinary hook is back once the session ends. A debugged
+// script is not interrupted for busy-reply-threshold: the host serves
+// other clients while the session waits for its client.
+//
 // # The sandbox
 //
 // Redis 7.0.15 locks the global table and every table reachable from it

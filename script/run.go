@@ -72,6 +72,10 @@ type Run struct {
 	// the script's caller.
 	Killed  bool
 	KillMsg string
+	// Rejected is set by the host when Call refused the command before
+	// running it (Redis's scriptCall errors), which a debugging session
+	// logs as an error rather than as the command's reply.
+	Rejected bool
 	// loadDeadline bounds a library's load (FUNCTION LOAD).
 	loadDeadline time.Time
 }
@@ -174,6 +178,9 @@ func (vm *VM) newErrHandler() *lua.LFunction {
 				msg = run.KillMsg
 			}
 			e = errorTable(L, msg, false)
+		} else if vm.ldb != nil && vm.ldb.abortMsg != "" {
+			// The debugger ended the script (abort, a protocol error).
+			e = errorTable(L, vm.ldb.abortMsg, false)
 		}
 		t, ok := e.(*lua.LTable)
 		if !ok {

@@ -43,6 +43,8 @@ type VM struct {
 
 	hook hookCtx
 	run  *Run
+	// ldb is the debugging session, nil outside SCRIPT DEBUG's.
+	ldb *ldbState
 	// errh is the message handler of a script's pcall.
 	errh *lua.LFunction
 
@@ -327,10 +329,16 @@ func (vm *VM) coCreate(orig lua.LValue) lua.LGFunction {
 		}
 		L.Call(top, 1)
 		v := L.Get(-1)
-		if th, ok := v.(*lua.LState); ok {
-			th.SetContext(&vm.hook)
-		} else if f, ok := v.(*lua.LFunction); ok && f.IsG && len(f.Upvalues) > 0 {
-			if th, ok := f.Upvalues[0].Value().(*lua.LState); ok {
+		th, ok := v.(*lua.LState)
+		if f, isFn := v.(*lua.LFunction); isFn && f.IsG && len(f.Upvalues) > 0 {
+			th, ok = f.Upvalues[0].Value().(*lua.LState)
+		}
+		if ok {
+			if vm.ldb != nil {
+				// A debugged script's coroutines stop at lines too, as
+				// Lua threads inherit the hook of their creator.
+				th.SetContext(vm.newThreadHook(th))
+			} else {
 				th.SetContext(&vm.hook)
 			}
 		}

@@ -69,6 +69,10 @@ type scripting struct {
 	// heapAtStart is the Go heap at the running script's first
 	// interruption (-1 before it), for script-memory-limit.
 	heapAtStart int64
+	// ldbClients are the clients in a SCRIPT DEBUG mode (ldb.go), and
+	// ldbRollback is set during a YES session, whose writes are undone.
+	ldbClients  map[*client]uint8
+	ldbRollback bool
 }
 
 // heapBytes is the Go heap's live and not yet swept objects, read
@@ -112,6 +116,25 @@ func (s *Server) busyScript() *script.Run {
 }
 
 func evalCmd(s *Server, c *client, ctx *command.Ctx) {
+	if mode := s.ldbMode(c); mode != ldbOff {
+		// As Redis: EVALSHA of a name that cannot be a SHA1 still
+		// answers NOSCRIPT; the session starts before EVAL's own checks.
+		if strings.HasPrefix(ctx.Cmd.Name, "evalsha") {
+			if len(ctx.Args[1]) != 40 {
+				ctx.Err(errNoScript)
+			} else {
+				ctx.Err("ERR Please use EVAL instead of EVALSHA for debugging")
+			}
+			return
+		}
+		s.evalDebug(c, ctx, mode)
+		return
+	}
+	evalRun(s, c, ctx)
+}
+
+// evalRun is EVAL, EVALSHA and their _RO forms.
+func evalRun(s *Server, c *client, ctx *command.Ctx) {
 	name := ctx.Cmd.Name
 	evalsha := strings.HasPrefix(name, "evalsha")
 	ro := strings.HasSuffix(name, "_ro")
@@ -201,12 +224,21 @@ func (s *Server) runScript(c *client, ctx *command.Ctx, r *script.Run, fn func()
 	undo := &s.scripts.undo
 	// Scripts from the AOF or a primary are never killed: no log.
 	s.scripts.undoing = s.cfg.ScriptKillRollback && c.flags&flagReplayed == 0
+	undoLimit := s.cfg.ScriptUndoMaxBytes
+	if s.scripts.ldbRollback {
+		// A SCRIPT DEBUG YES session: every write is undone at its end,
+		// however big (the commands the log cannot undo are refused).
+		s.scripts.undoing, undoLimit = true, 0
+	}
 	if s.scripts.undoing {
-		undo.begin(s.cfg.ScriptUndoMaxBytes)
+		undo.begin(undoLimit)
 	}
 	errMsg, counted := fn()
 	if s.scripts.undoing {
-		if r.Killed && r.WriteDirty && !undo.broken {
+		if s.scripts.ldbRollback {
+			undo.rollback()
+			s.eng.Discard(mark)
+		} else if r.Killed && r.WriteDirty && !undo.broken {
 			undo.rollback()
 			s.eng.Discard(mark)
 			s.log.Warningf("Script %s killed by SCRIPT KILL after it wrote: its writes were rolled back.", r.Name)
@@ -263,6 +295,9 @@ func (s *Server) Call(r *script.Run, args [][]byte) []byte {
 			return s.scriptReject(lc, cmd, "ERR "+v.ScriptError())
 		}
 	}
+	if msg := s.ldbRefused(cmd); msg != "" {
+		return s.scriptReject(lc, cmd, msg)
+	}
 	write := cmd.Has(command.Write)
 	if r.ReadOnly && (write || cmd.Has(command.MayReplicate)) {
 		return s.scriptReject(lc, cmd, "ERR Write commands are not allowed from read-only scripts.")
@@ -315,6 +350,9 @@ func (s *Server) Call(r *script.Run, args [][]byte) []byte {
 // scriptReject answers a command the script may not run, counting the
 // error as Redis does.
 func (s *Server) scriptReject(lc *client, cmd *command.Command, msg string) []byte {
+	if r := s.scripts.run; r != nil {
+		r.Rejected = true
+	}
 	if cmd != nil {
 		cmd.Stats.Rejected++
 	}
@@ -459,17 +497,6 @@ func (s *Server) scriptKill(ctx *command.Ctx, eval bool) {
 		}
 		r.Killed = true
 		ctx.W.OK()
-	}
-}
-
-func scriptDebugCmd(s *Server, c *client, ctx *command.Ctx) {
-	switch strings.ToLower(string(ctx.Args[2])) {
-	case "no":
-		ctx.W.OK()
-	case "yes", "sync":
-		ctx.Err("ERR SCRIPT DEBUG is not supported by this server; use redis.log and redis.pcall to debug scripts")
-	default:
-		ctx.Err("ERR Use SCRIPT DEBUG YES/SYNC/NO")
 	}
 }
 

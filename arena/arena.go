@@ -96,6 +96,9 @@ type page struct {
 	used  uint32 // live slots
 	free  uint32 // offset+1 of the first free slot; slots link through their first 4 bytes
 	bump  uint32 // offset of the first never-used slot
+	// draining pages are emptied by a compaction pass (compact.go):
+	// nothing is allocated in them, and they are released when empty.
+	draining bool
 }
 
 // Arena is a slab allocator. The zero value is not usable; call New.
@@ -105,6 +108,7 @@ type Arena struct {
 	avail     [][]uint32 // per class: pages with at least one free slot
 	allocated int64      // bytes of live slots, large mappings included
 	mapped    int64      // bytes mapped from the OS by this arena
+	draining  int        // pages marked draining by a compaction pass
 }
 
 // New returns an empty arena.
@@ -275,6 +279,13 @@ func (a *Arena) Free(r Ref) {
 	binary.LittleEndian.PutUint32(p.mem[off:], p.free)
 	p.free = off + 1
 	p.used--
+	if p.draining {
+		if p.used == 0 {
+			a.draining--
+			a.releasePage(id)
+		}
+		return
+	}
 	if p.avail == 0 {
 		a.pushAvail(int(p.class), id)
 	}

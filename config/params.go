@@ -115,6 +115,15 @@ type Values struct {
 	// bounds the copies the rollback keeps.
 	ScriptKillRollback bool
 	ScriptUndoMaxBytes int64
+	// MemoryCompaction drains the arena's sparse pages when it maps much
+	// more than its blobs hold (server/compact.go), by the thresholds of
+	// Redis's active defragmentation (active-defrag-*).
+	MemoryCompaction           bool
+	ActiveDefragIgnoreBytes    int64
+	ActiveDefragThresholdLower int64
+	ActiveDefragThresholdUpper int64
+	ActiveDefragCycleMin       int64
+	ActiveDefragCycleMax       int64
 	// ScriptMemoryLimit stops a script whose Lua state grew by more
 	// than this many bytes (0: no limit).
 	ScriptMemoryLimit int64
@@ -237,6 +246,7 @@ func table() []*Param {
 		boolParam("io-threads-do-reads", false, nil).flag(Immutable),
 		boolParam("datadir-guard", true, func(v *Values) *bool { return &v.DatadirGuard }).flag(Extension),
 		boolParam("script-kill-rollback", true, func(v *Values) *bool { return &v.ScriptKillRollback }).flag(Extension),
+		boolParam("memory-compaction", true, func(v *Values) *bool { return &v.MemoryCompaction }).flag(Extension),
 		stringParam("node-name", "", true, validNodeName, func(v *Values) *string { return &v.NodeName }).flag(Immutable | Extension),
 		boolParam("always-show-logo", false, func(v *Values) *bool { return &v.AlwaysShowLogo }).flag(Immutable),
 		boolParam("protected-mode", true, func(v *Values) *bool { return &v.ProtectedMode }),
@@ -339,10 +349,10 @@ func table() []*Param {
 		intParam("list-max-listpack-size", -2, intMin, intMax, 0, func(v *Values) *int64 { return &v.ListMaxListpackSize }).alias("list-max-ziplist-size"),
 		intParam("tcp-keepalive", 300, 0, intMax, 0, func(v *Values) *int64 { return &v.TCPKeepalive }),
 		intParam("cluster-migration-barrier", 1, 0, intMax, 0, nil),
-		intParam("active-defrag-cycle-min", 1, 1, 99, 0, nil),
-		intParam("active-defrag-cycle-max", 25, 1, 99, 0, nil),
-		intParam("active-defrag-threshold-lower", 10, 0, 1000, 0, nil),
-		intParam("active-defrag-threshold-upper", 100, 0, 1000, 0, nil),
+		intParam("active-defrag-cycle-min", 1, 1, 99, 0, func(v *Values) *int64 { return &v.ActiveDefragCycleMin }),
+		intParam("active-defrag-cycle-max", 25, 1, 99, 0, func(v *Values) *int64 { return &v.ActiveDefragCycleMax }),
+		intParam("active-defrag-threshold-lower", 10, 0, 1000, 0, func(v *Values) *int64 { return &v.ActiveDefragThresholdLower }),
+		intParam("active-defrag-threshold-upper", 100, 0, 1000, 0, func(v *Values) *int64 { return &v.ActiveDefragThresholdUpper }),
 		intParam("lfu-log-factor", 10, 0, intMax, 0, func(v *Values) *int64 { return &v.LFULogFactor }),
 		intParam("lfu-decay-time", 1, 0, intMax, 0, func(v *Values) *int64 { return &v.LFUDecayTime }),
 		intParam("replica-priority", 100, 0, intMax, 0, func(v *Values) *int64 { return &v.ReplicaPriority }).alias("slave-priority"),
@@ -390,7 +400,7 @@ func table() []*Param {
 		intParam("hash-max-listpack-entries", 512, 0, longMax, unsigned, func(v *Values) *int64 { return &v.HashMaxListpackEntries }).alias("hash-max-ziplist-entries"),
 		intParam("set-max-intset-entries", 512, 0, longMax, unsigned, func(v *Values) *int64 { return &v.SetMaxIntsetEntries }),
 		intParam("zset-max-listpack-entries", 128, 0, longMax, unsigned, func(v *Values) *int64 { return &v.ZsetMaxListpackEntries }).alias("zset-max-ziplist-entries"),
-		intParam("active-defrag-ignore-bytes", 100<<20, 1, longMax, memUnits|unsigned, nil),
+		intParam("active-defrag-ignore-bytes", 100<<20, 1, longMax, memUnits|unsigned, func(v *Values) *int64 { return &v.ActiveDefragIgnoreBytes }),
 		intParam("hash-max-listpack-value", 64, 0, longMax, memUnits|unsigned, func(v *Values) *int64 { return &v.HashMaxListpackValue }).alias("hash-max-ziplist-value"),
 		intParam("stream-node-max-bytes", 4096, 0, longMax, memUnits|unsigned, func(v *Values) *int64 { return &v.StreamNodeMaxBytes }),
 		intParam("zset-max-listpack-value", 64, 0, longMax, memUnits|unsigned, func(v *Values) *int64 { return &v.ZsetMaxListpackValue }).alias("zset-max-ziplist-value"),

@@ -232,6 +232,9 @@ type Keyspace struct {
 	// UNLINK does.
 	LazyExpire, LazyServerDel bool
 
+	compact         compaction
+	CompactionStats CompactionStats
+
 	Stats Stats
 	rng   *rand.Rand
 	lazy  lazyQueue

@@ -75,6 +75,8 @@ func (s *Server) cronLoop() {
 		s.notePeak(m.used())
 		s.evictCron(m.clients)
 		s.evictClients()
+		s.followGoMemoryLimit()
+		s.compactCron(time.Second / time.Duration(hz))
 		s.guardCron(t)
 		s.closeIdleMigrateConns(t)
 		s.replCron(t)

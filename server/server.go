@@ -131,6 +131,8 @@ type Server struct {
 	// exitCode is what the process should exit with after a shutdown.
 	exitCode    int
 	exitOnFatal bool
+	goLimit     goLimit
+	compact     compactState
 	// shutdownASAP is a signal asking for a shutdown that the cron has
 	// not carried out yet (sigTerm, sigInt), or 0.
 	shutdownASAP atomic.Int32
@@ -155,6 +157,11 @@ type Options struct {
 	// exits; otherwise the server shuts down with exit code 1 and the
 	// embedding program decides.
 	ExitOnFatal bool
+	// GoMemoryLimit lets the server set the Go runtime's soft memory
+	// limit from maxmemory (gomemlimit.go). The limit is the process's,
+	// so only a server that owns its process sets it: redoubt-server
+	// does, an embedding program decides.
+	GoMemoryLimit bool
 }
 
 // New creates a server from a loaded configuration; it does not listen
@@ -212,6 +219,7 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 		s.listeners = append(s.listeners, opts.Listener)
 	}
 	s.exitOnFatal = opts.ExitOnFatal
+	s.goLimit.on = opts.GoMemoryLimit && os.Getenv("GOMEMLIMIT") == ""
 	s.jobBinary = opts.JobBinary
 	return s, nil
 }

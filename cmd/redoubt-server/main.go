@@ -135,7 +135,7 @@ func run(args []string) int {
 	}
 
 	self, _ := os.Executable()
-	srv, err := server.New(cfg, server.Options{ExitOnFatal: true, JobBinary: self})
+	srv, err := server.New(cfg, server.Options{ExitOnFatal: true, JobBinary: self, GoMemoryLimit: true})
 	if err != nil {
 		var le *config.LoadError
 		if errors.As(err, &le) {

@@ -11,11 +11,14 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -150,4 +153,54 @@ func (p *Proc) WaitExit(timeout time.Duration) (code int, ok bool) {
 func (p *Proc) Log() string {
 	b, _ := os.ReadFile(p.LogPath)
 	return string(b)
+}
+
+var (
+	buildMu sync.Mutex
+	built   = map[string]string{}
+)
+
+// Build builds the main package pkg of this module (a path from the
+// module root, "./cmd/redoubt-server") once per test binary, and returns
+// the executable's path. The module root is found from the working
+// directory, which go test sets to the package's own. The executable
+// goes to a directory of the system's temporary one named after the
+// testing package.
+func Build(t testing.TB, pkg string) string {
+	t.Helper()
+	buildMu.Lock()
+	defer buildMu.Unlock()
+	if bin, ok := built[pkg]; ok {
+		return bin
+	}
+	root, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(root, "go.mod")); err == nil {
+			break
+		}
+		parent := filepath.Dir(root)
+		if parent == root {
+			t.Fatal("proctest: no go.mod above the working directory")
+		}
+		root = parent
+	}
+	// One directory per testing package, reused by every run, so that
+	// runs leave nothing behind but it, and packages that go test runs
+	// at once do not write the same file.
+	wd, _ := os.Getwd()
+	dir := filepath.Join(os.TempDir(), fmt.Sprintf("redoubt-proctest-%x", crc32.ChecksumIEEE([]byte(wd))))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(dir, filepath.Base(pkg))
+	cmd := exec.Command("go", "build", "-o", bin, pkg)
+	cmd.Dir = root
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("building %s: %v\n%s", pkg, err, out)
+	}
+	built[pkg] = bin
+	return bin
 }

@@ -65,11 +65,15 @@ type Dict struct {
 	a      *arena.Arena
 	seed   maphash.Seed
 	chunks [][]Entry
-	hi     uint32   // ids below hi have been handed out at least once
-	free   []uint64 // bitmap of free ids below hi
-	nfree  uint32
-	low    uint32 // no free id is below low
-	t      [2]table
+	// slots is the entries the slabs have room for (the sum of their
+	// lengths), so that MemoryUsage is O(1): eviction asks for it
+	// after every key it evicts.
+	slots int
+	hi    uint32   // ids below hi have been handed out at least once
+	free  []uint64 // bitmap of free ids below hi
+	nfree uint32
+	low   uint32 // no free id is below low
+	t     [2]table
 	// rehash is the next bucket of t[0] to move to t[1], or -1.
 	rehash int64
 	paused int
@@ -95,6 +99,9 @@ func (d *Dict) Rehashing() bool { return d.rehash >= 0 }
 // At returns the entry with the given id. The pointer is valid until the
 // next Insert or Compact.
 func (d *Dict) At(id uint32) *Entry { return &d.chunks[id>>chunkShift][id&chunkMask] }
+
+// Live reports whether id names an entry in use.
+func (d *Dict) Live(id uint32) bool { return id < d.hi && d.At(id).Key != 0 }
 
 // Key returns the key of an entry (aliasing arena memory).
 func (d *Dict) Key(id uint32) []byte { return d.a.Get(d.At(id).Key) }
@@ -248,6 +255,7 @@ func (d *Dict) trimTail() {
 	}
 	keep := int(d.hi+chunkSize-1)>>chunkShift + 1
 	for len(d.chunks) > keep {
+		d.slots -= len(d.chunks[len(d.chunks)-1])
 		freeEntries(d.chunks[len(d.chunks)-1])
 		d.chunks = d.chunks[:len(d.chunks)-1]
 	}
@@ -267,6 +275,7 @@ func (d *Dict) growChunks(id uint32) {
 		copy(c, old)
 		freeEntries(old)
 		d.chunks[ci] = c
+		d.slots += n - len(old)
 		return
 	}
 	n := chunkSize
@@ -274,6 +283,7 @@ func (d *Dict) growChunks(id uint32) {
 		n = 8
 	}
 	d.chunks = append(d.chunks, allocEntries(n))
+	d.slots += n
 }
 
 // Compact moves up to budget entries from the top of the id space into
@@ -594,10 +604,7 @@ func mapOrPanic(size int) []byte {
 // MemoryUsage is the memory held by the table's slabs and buckets (not
 // counting keys and values in the arena).
 func (d *Dict) MemoryUsage() int64 {
-	var n int64
-	for _, c := range d.chunks {
-		n += int64(len(c)) * int64(unsafe.Sizeof(Entry{}))
-	}
+	n := int64(d.slots) * int64(unsafe.Sizeof(Entry{}))
 	n += int64(len(d.t[0].b)+len(d.t[1].b)) * 4
 	n += int64(len(d.free)) * 8
 	return n

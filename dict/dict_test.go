@@ -236,3 +236,35 @@ func TestGroupsCoverAPausedTable(t *testing.T) {
 		t.Fatal("no case paused a table in the middle of a rehash")
 	}
 }
+
+// MemoryUsage's running count of slab slots agrees with the slabs
+// through growth, deletions that release slabs, and Clear.
+func TestMemoryUsageFollowsTheSlabs(t *testing.T) {
+	a := arena.New()
+	defer a.Release()
+	d := New(a)
+	check := func(when string) {
+		t.Helper()
+		n := 0
+		for _, c := range d.chunks {
+			n += len(c)
+		}
+		if d.slots != n {
+			t.Fatalf("%s: %d slots counted, %d in the slabs", when, d.slots, n)
+		}
+	}
+	var ids []uint32
+	for i := range 20000 {
+		ids = append(ids, d.Insert([]byte("k"+strconv.Itoa(i))))
+		if i%997 == 0 {
+			check("growing")
+		}
+	}
+	check("grown")
+	for i := len(ids) - 1; i >= 1000; i-- {
+		d.Delete(ids[i])
+	}
+	check("after deleting the top ids")
+	d.Clear()
+	check("cleared")
+}

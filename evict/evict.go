@@ -61,7 +61,10 @@ type candidate struct {
 	// 255 minus the LFU counter, or the inverse of the deadline).
 	idle uint64
 	db   int
-	key  []byte
+	// id is the entry the key had when sampled; key its name, to tell
+	// the entry from a later one that reused the id.
+	id  uint32
+	key []byte
 }
 
 // Evictor keeps the pool of candidates between calls, as Redis keeps
@@ -116,7 +119,14 @@ func (e *Evictor) Pick(ks *keyspace.Keyspace, p Policy, samples int) (db *keyspa
 		for i := e.n - 1; i >= 0; i-- {
 			c := &e.pool[i]
 			d := ks.DBs[c.db]
-			id := d.Find(c.key)
+			// The entry it was sampled at, if it still holds the key
+			// (cheaper than a look-up by name, which Redis does);
+			// otherwise the key may have been deleted, or moved to
+			// another entry by a rehash or a rename back.
+			id := c.id
+			if !d.HoldsKey(id, c.key) {
+				id = d.Find(c.key)
+			}
 			e.remove(i)
 			if id == dict.None || (p.Volatile() && d.Expire(id) < 0) {
 				continue // gone, or no longer volatile: a ghost
@@ -152,26 +162,28 @@ func (e *Evictor) populate(d *keyspace.DB, p Policy, samples int) {
 		case VolatileTTL:
 			idle = math.MaxUint64 - uint64(when)
 		}
-		e.insert(idle, d.ID, d.Key(id))
+		e.insert(idle, d, id)
 	}
 }
 
 // insert puts a candidate in the pool, which is sorted by ascending
 // idle: a full pool drops its worst candidate for a better one.
-func (e *Evictor) insert(idle uint64, db int, key []byte) {
-	// Already there? (Redis may insert duplicates; keeping one is
-	// simpler and changes nothing.)
-	for i := 0; i < e.n; i++ {
-		if c := &e.pool[i]; c.db == db && string(c.key) == string(key) {
-			return
-		}
-	}
+func (e *Evictor) insert(idle uint64, d *keyspace.DB, id uint32) {
 	k := 0
 	for k < e.n && e.pool[k].idle < idle {
 		k++
 	}
 	if k == 0 && e.n == poolSize {
 		return // worse than every candidate of a full pool
+	}
+	// Already there? (Redis may insert duplicates; keeping one is
+	// simpler and changes nothing.) The same entry is the same key
+	// while it is in the pool, but for the rare entry reused since.
+	key := d.Key(id)
+	for i := 0; i < e.n; i++ {
+		if c := &e.pool[i]; c.db == d.ID && c.id == id && string(c.key) == string(key) {
+			return
+		}
 	}
 	var spare []byte
 	if e.n < poolSize {
@@ -184,7 +196,7 @@ func (e *Evictor) insert(idle uint64, db int, key []byte) {
 		k--
 		copy(e.pool[:k], e.pool[1:k+1])
 	}
-	e.pool[k] = candidate{idle: idle, db: db, key: append(spare[:0], key...)}
+	e.pool[k] = candidate{idle: idle, db: d.ID, id: id, key: append(spare[:0], key...)}
 }
 
 // remove takes candidate i out of the pool.

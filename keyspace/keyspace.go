@@ -398,6 +398,12 @@ func (db *DB) deleteExpired(id uint32) {
 // Key returns the key of an entry, aliasing arena memory.
 func (db *DB) Key(id uint32) []byte { return db.dict.Key(id) }
 
+// HoldsKey reports whether entry id exists and holds key: a cheap check
+// of an id remembered with its key (eviction's candidates).
+func (db *DB) HoldsKey(id uint32, key []byte) bool {
+	return db.dict.Live(id) && string(db.dict.Key(id)) == string(key)
+}
+
 // Kind returns the kind of a key's value.
 func (db *DB) Kind(id uint32) Kind { return Kind(db.dict.At(id).Meta >> kindShift) }
 

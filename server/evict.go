@@ -52,13 +52,25 @@ type evictState struct {
 }
 
 // notCountedForEvict is Redis's freeMemoryGetNotCountedMemory: the
-// backlog and the replicas' output.
+// replicas' output, and the backlog's part past repl-backlog-size (its
+// cover, or what a slow replica held back). The backlog up to its size
+// is counted, as Redis 7.0 counts it: it is there to stay, so it causes
+// eviction once rather than a loop.
 func (s *Server) notCountedForEvict() int64 {
 	n := s.replicaBuffers()
-	if b := s.repl.backlog; b != nil {
-		n += int64(b.HistLen())
+	if extra := s.backlogMemory() - s.cfg.ReplBacklogSize; extra > 0 {
+		n += extra
 	}
 	return n
+}
+
+// backlogMemory is what the replication backlog holds (part of
+// used_memory, as in Redis).
+func (s *Server) backlogMemory() int64 {
+	if b := s.repl.backlog; b != nil {
+		return int64(b.HistLen())
+	}
+	return 0
 }
 
 // datasetMemory is the arena and the tables: what an eviction frees.
@@ -74,7 +86,7 @@ func (s *Server) datasetMemory() int64 {
 // less what is not counted for eviction. The clients' buffers are
 // summed afresh only near the limit; further away the cron's sum does.
 func (s *Server) evictUsed() int64 {
-	used := s.startupHeap + s.ks.Arena.Allocated() - s.notCountedForEvict()
+	used := s.startupHeap + s.ks.Arena.Allocated() + s.backlogMemory() - s.notCountedForEvict()
 	for _, db := range s.ks.DBs {
 		used += db.MemoryOverhead()
 	}

@@ -291,21 +291,25 @@ func seconds(d time.Duration) string {
 // else), and what the OS reports as resident.
 type memoryFigures struct {
 	arena, arenaMapped, tables, goHeap, goHeapInUse, clients, rss int64
+	// backlog is the replication backlog's history.
+	backlog int64
 	// base is the live Go heap right after start.
 	base int64
 }
 
 // used is Redis's used_memory: the dataset (arena and tables, exact),
-// the clients' buffers, and the Go heap the server had at start. The
+// the clients' buffers, the replication backlog, and the Go heap the
+// server had at start. The
 // heap's own growth beyond that (garbage awaiting the GC, Lua, caches)
 // is left out, as Redis leaves Lua's out: it swings by the garbage of
 // every reply, and maxmemory, which compares this figure, cannot act
 // on it. INFO's allocator_* and rss fields show the whole process.
-func (m memoryFigures) used() int64 { return m.base + m.arena + m.tables + m.clients }
+func (m memoryFigures) used() int64 { return m.base + m.arena + m.tables + m.clients + m.backlog }
 
 func (s *Server) memory() memoryFigures {
 	m := memoryFigures{base: s.startupHeap}
 	m.arena = s.ks.Arena.Allocated()
+	m.backlog = s.backlogMemory()
 	m.arenaMapped = s.ks.Arena.Mapped()
 	for _, db := range s.ks.DBs {
 		m.tables += db.MemoryOverhead()
@@ -421,10 +425,7 @@ func (s *Server) infoMemory(w *infoWriter) {
 	w.field("mem_fragmentation_ratio", ratio(m.rss, used))
 	w.field("mem_fragmentation_bytes", m.rss-used)
 	w.field("mem_not_counted_for_evict", s.notCountedForEvict())
-	backlog := int64(0)
-	if b := s.repl.backlog; b != nil {
-		backlog = int64(b.HistLen())
-	}
+	backlog := m.backlog
 	replicaBufs := s.replicaBuffers()
 	w.field("mem_replication_backlog", backlog)
 	w.field("mem_total_replication_buffers", backlog+replicaBufs)

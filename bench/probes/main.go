@@ -181,7 +181,10 @@ func runOn(kind, bin string, p func(*server) result) result {
 		os.Exit(1)
 	}
 	defer s.stop()
+	idle := s.rss()
 	r := p(s)
+	// What the server holds idle, to read the "after" figures against.
+	r.set("rss_idle_mb", float64(idle)/mb)
 	if s.dead.Load() {
 		r.killed = true
 		if r.note == "" {
@@ -364,6 +367,19 @@ func (c *conn) reply() (string, error) {
 
 func (c *conn) close() { c.c.Close() }
 
+// writeBig sends a command whose last argument is v, without copying v.
+func (c *conn) writeBig(v []byte, args ...string) error {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "*%d\r\n", len(args)+1)
+	for _, a := range args {
+		fmt.Fprintf(&b, "$%d\r\n%s\r\n", len(a), a)
+	}
+	fmt.Fprintf(&b, "$%d\r\n", len(v))
+	bufs := net.Buffers{b.Bytes(), v, []byte("\r\n")}
+	_, err := bufs.WriteTo(c.c)
+	return err
+}
+
 // usedMemory reads INFO memory's used_memory on a fresh connection.
 func usedMemory(s *server) float64 {
 	c, err := dial(s)
@@ -437,8 +453,8 @@ func probeBigSet(s *server, clients int) result {
 				return
 			}
 			defer c.close()
-			key := []byte("big" + strconv.Itoa(i))
-			c.c.Write(encode([]byte("SET"), key, val))
+			key := "big" + strconv.Itoa(i)
+			c.writeBig(val, "SET", key)
 			if rep, err := c.reply(); err != nil || rep != "+OK" {
 				r.note = fmt.Sprintf("SET: %q %v", rep, err)
 			}
@@ -470,7 +486,7 @@ func probeGetNoRead(s *server) result {
 	if err != nil {
 		return r
 	}
-	c.c.Write(encode([]byte("SET"), []byte("v10"), payload(10*mb)))
+	c.writeBig(payload(10*mb), "SET", "v10")
 	c.reply()
 	var pipe bytes.Buffer
 	for i := 0; i < 100; i++ {
@@ -565,7 +581,7 @@ func probeStall(s *server) result {
 		return r
 	}
 	defer c.close()
-	c.c.Write(encode([]byte("SET"), []byte("v10"), payload(10*mb)))
+	c.writeBig(payload(10*mb), "SET", "v10")
 	c.reply()
 	stop := make(chan struct{})
 	gap := pinger(s, stop)

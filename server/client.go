@@ -375,12 +375,13 @@ func (c *client) replyLimit() int {
 	if !c.authd {
 		return int(max(unauthOutputLimit-c.pending.Load(), 1))
 	}
+	// The classes of clientType, from the flags (this runs per command).
 	hard := c.s.obuf[obufNormal].Hard
-	switch c.clientType() {
-	case "pubsub":
-		hard = c.s.obuf[obufPubsub].Hard
-	case "replica":
+	switch {
+	case c.flags&flagReplica != 0:
 		hard = c.s.obuf[obufReplica].Hard
+	case c.flags&flagPubSub != 0:
+		hard = c.s.obuf[obufPubsub].Hard
 	}
 	if hard == 0 {
 		return 0

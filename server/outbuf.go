@@ -85,7 +85,7 @@ func (p *bufPool) Block(n int) []byte {
 	if size == protocol.ChunkSize {
 		return make([]byte, 0, size)
 	}
-	m, err := arena.Map(size)
+	m, err := arena.MapFilled(size)
 	if err != nil {
 		// Out of address space or mappings: the Go heap, then.
 		return make([]byte, 0, size)

@@ -171,6 +171,12 @@ func (w *Writer) more(n int) {
 		return
 	}
 	size := max(n, w.next)
+	if w.limit > 0 {
+		// The block ends at the limit, so that the write that would
+		// pass it asks for another block and is seen: growing blocks
+		// would otherwise let a reply pass the limit by up to a block.
+		size = max(n, min(size, w.limit-w.sealedLen-len(w.Buf)))
+	}
 	if len(w.Buf) == 0 {
 		// An empty block too small for n: replaced, not sealed.
 		w.src.Release(w.Buf)

@@ -163,7 +163,12 @@ func (l *loop) iterate(events []pollEvent) {
 	}
 
 	for _, c := range l.ready {
-		c.writeSocket()
+		// A client to close at once gets nothing more written, as
+		// Redis does for CLIENT_CLOSE_ASAP: not the replies before the
+		// one that passed its output limit either.
+		if c.closing.Load() != closeASAP {
+			c.writeSocket()
+		}
 		if c.closing.Load() == closeASAP || (c.closing.Load() == closeAfterReply && c.pending.Load() == 0) {
 			l.closeClient(c)
 		}

@@ -103,6 +103,13 @@ type page struct {
 
 // Arena is a slab allocator. The zero value is not usable; call New.
 type Arena struct {
+	// gifts are mappings offered by Donate, laid out as large blobs;
+	// adopted are those New took since the last Reclaim. The donor's
+	// caller may still read an adopted blob's bytes (a command's
+	// arguments), so one freed before Reclaim is not unmapped but goes
+	// back to gifts.
+	gifts     [][]byte
+	adopted   [][]byte
 	pages     []page
 	freeIDs   []uint32   // page numbers available for reuse
 	avail     [][]uint32 // per class: pages with at least one free slot
@@ -133,11 +140,83 @@ func uvarintLen(n int) int {
 	return l
 }
 
-// New copies b into a new blob.
+// New copies b into a new blob, or makes a donated mapping whose bytes b
+// are the blob without copying them.
 func (a *Arena) New(b []byte) Ref {
+	if len(a.gifts) > 0 && len(b) > MaxSlot {
+		if r, ok := a.adopt(b); ok {
+			return r
+		}
+	}
 	r, dst := a.Alloc(len(b))
 	copy(dst, b)
 	return r
+}
+
+// BigBlob makes a mapping laid out as a large blob of n bytes, for a
+// caller that fills it outside the arena (a server reading a big
+// argument off a socket) and may Donate it. It returns the mapping and
+// the blob's bytes, with a capacity of two bytes more.
+func BigBlob(n int) (m, b []byte, err error) {
+	h := uvarintLen(n)
+	// Room for two bytes more than the blob: a protocol's CRLF may be
+	// read into it too.
+	m, err = Map((h + n + 2 + osPage - 1) &^ (osPage - 1))
+	if err != nil {
+		return nil, nil, err
+	}
+	binary.PutUvarint(m, uint64(n))
+	return m, m[h : h+n : h+n+2], nil
+}
+
+// Donate offers a mapping made by BigBlob: the next New of exactly its
+// bytes takes the mapping as the blob instead of copying them, as Redis
+// keeps a big argument's buffer as the value it stores. Reclaim hands
+// back what no New took.
+func (a *Arena) Donate(m []byte) { a.gifts = append(a.gifts, m) }
+
+// Reclaim forgets the donations no New took and returns them, for the
+// donor to unmap; the slice is reused by the next call.
+func (a *Arena) Reclaim() [][]byte {
+	g := a.gifts
+	a.gifts = a.gifts[:0]
+	clear(a.adopted)
+	a.adopted = a.adopted[:0]
+	return g
+}
+
+// adopt takes the donation whose blob is b.
+func (a *Arena) adopt(b []byte) (Ref, bool) {
+	for i, m := range a.gifts {
+		h := uvarintLen(len(b))
+		if len(m) < h+len(b) || &m[h] != &b[0] {
+			continue
+		}
+		if n, _ := binary.Uvarint(m); int(n) != len(b) {
+			continue
+		}
+		a.gifts = append(a.gifts[:i], a.gifts[i+1:]...)
+		a.adopted = append(a.adopted, m)
+		id := a.pageID()
+		a.pages[id] = page{mem: m, class: large}
+		a.allocated += int64(len(m))
+		a.mapped += int64(len(m))
+		return makeRef(id, 0), true
+	}
+	return 0, false
+}
+
+// keepAdopted moves a freed mapping adopted since the last Reclaim back
+// to the gifts, and reports whether it was one.
+func (a *Arena) keepAdopted(m []byte) bool {
+	for i, am := range a.adopted {
+		if &am[0] == &m[0] {
+			a.adopted = append(a.adopted[:i], a.adopted[i+1:]...)
+			a.gifts = append(a.gifts, m)
+			return true
+		}
+	}
+	return false
 }
 
 // NewString copies s into a new blob.
@@ -270,6 +349,12 @@ func (a *Arena) Free(r Ref) {
 	p := &a.pages[id]
 	if p.class == large {
 		a.allocated -= int64(len(p.mem))
+		if len(a.adopted) > 0 && a.keepAdopted(p.mem) {
+			a.mapped -= int64(len(p.mem))
+			*p = page{}
+			a.freeIDs = append(a.freeIDs, id)
+			return
+		}
 		a.releasePage(id)
 		return
 	}

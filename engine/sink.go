@@ -18,6 +18,9 @@ type sink struct {
 
 type span struct{ off, n int }
 
+// sinkKeep is the most room the sink keeps between units.
+const sinkKeep = 1 << 20
+
 type note struct {
 	class command.Event
 	event string
@@ -112,6 +115,11 @@ func (e *Engine) Flush() {
 	}
 	s.notes = s.notes[:0]
 	s.buf = s.buf[:0]
+	if cap(s.buf) > sinkKeep {
+		// A unit that propagated a big value does not leave its copy's
+		// room behind for good.
+		s.buf = nil
+	}
 	if len(s.keys) == 0 || e.serving {
 		return
 	}

@@ -55,7 +55,39 @@ type Parser struct {
 	bulkLen int   // length of the argument being read, -1 if unknown
 	pos     int   // offset of the next unparsed byte
 	offs    []int // start offset of each complete argument
-	lens    []int
+	lens    []int // its length, or -1-i for ext[i]
+	// ext are arguments held outside the buffer (External); done is set
+	// when the last argument of a request was one.
+	ext  [][]byte
+	done bool
+}
+
+// BigArg is the length from which a bulk argument is worth reading into
+// an allocation of its own rather than the query buffer: Redis's
+// PROTO_MBULK_BIG_ARG.
+const BigArg = 32 << 10
+
+// Bulk reports the bulk argument being read, if its length is known and
+// its bytes have not all arrived: its length, and the offset of its
+// first byte from the request's first byte.
+func (p *Parser) Bulk() (n, off int, ok bool) {
+	if p.pending == 0 || p.bulkLen < 0 {
+		return 0, 0, false
+	}
+	return p.bulkLen, p.pos, true
+}
+
+// External completes the bulk argument being read (Bulk) with b, which
+// the caller read outside the buffer: the request goes on with the
+// buffer's bytes from the argument's offset, which the argument does not
+// take.
+func (p *Parser) External(b []byte) {
+	p.ext = append(p.ext, b)
+	p.offs = append(p.offs, 0)
+	p.lens = append(p.lens, -len(p.ext))
+	p.bulkLen = -1
+	p.pending--
+	p.done = p.pending == 0
 }
 
 // NewParser returns a parser with Redis's default bulk limit.
@@ -70,7 +102,7 @@ func NewParser() *Parser {
 // far it got: the next call must pass the same bytes again, possibly moved
 // to the start of a larger buffer, followed by more data.
 func (p *Parser) Next(buf []byte) (args [][]byte, consumed int, err error) {
-	if p.pending == 0 {
+	if p.pending == 0 && !p.done {
 		if len(buf) == 0 {
 			return nil, 0, ErrIncomplete
 		}
@@ -83,12 +115,14 @@ func (p *Parser) Next(buf []byte) (args [][]byte, consumed int, err error) {
 }
 
 // Pending reports whether a multibulk request is partially parsed.
-func (p *Parser) Pending() bool { return p.pending > 0 }
+func (p *Parser) Pending() bool { return p.pending > 0 || p.done }
 
 // Reset forgets any partially parsed request.
 func (p *Parser) Reset() {
 	p.pending, p.bulkLen, p.pos = 0, -1, 0
 	p.offs, p.lens = p.offs[:0], p.lens[:0]
+	clear(p.ext)
+	p.ext, p.done = p.ext[:0], false
 }
 
 // NeedBytes is how many bytes the request in progress still needs before it
@@ -172,11 +206,17 @@ func (p *Parser) continueMultibulk(buf []byte) ([][]byte, int, error) {
 	}
 	p.args = p.args[:0]
 	for i, off := range p.offs {
+		if l := p.lens[i]; l < 0 {
+			p.args = append(p.args, p.ext[-1-l])
+			continue
+		}
 		end := off + p.lens[i]
 		p.args = append(p.args, buf[off:end:end])
 	}
 	consumed := p.pos
 	p.pos = 0
+	clear(p.ext)
+	p.ext, p.done = p.ext[:0], false
 	return p.args, consumed, nil
 }
 

@@ -454,7 +454,7 @@ func (s *Server) killClientsOfUser(u *acl.User, caller *client) {
 		if c.user != u {
 			continue
 		}
-		if c == caller {
+		if c == caller || s.isCurrent(c) {
 			c.closing.Store(closeAfterReply)
 			continue
 		}
@@ -462,11 +462,24 @@ func (s *Server) killClientsOfUser(u *acl.User, caller *client) {
 	}
 }
 
+// isCurrent reports whether c is the client whose command is running: a
+// command that closes its own client's connection (ACL LOAD replacing
+// its user) closes it after its reply, as Redis's
+// CLIENT_CLOSE_AFTER_COMMAND, since a client closed at once gets
+// nothing more written.
+func (s *Server) isCurrent(c *client) bool {
+	return s.running != nil && s.running.current == c
+}
+
 // killRevokedSubscribers closes the connections of u subscribed to a
 // channel or pattern its new rules refuse.
 func (s *Server) killRevokedSubscribers(u *acl.User, r *acl.Revocation) {
 	for _, c := range s.clients {
 		if c.user != u || !s.subscribedOutside(c, r) {
+			continue
+		}
+		if s.isCurrent(c) {
+			c.closing.Store(closeAfterReply)
 			continue
 		}
 		s.killClient(c)

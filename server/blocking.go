@@ -118,6 +118,7 @@ func (s *Server) retryBlocked(c *client, key string) {
 	c.stillBlocked = false
 	saved := c.clock
 	c.clock = time.Now()
+	c.reply.SetLimit(c.replyLimit())
 	d := s.execute(c, b.cmd, b.args, []byte(key))
 	c.clock = saved
 	if c.stillBlocked {

@@ -92,6 +92,12 @@ type client struct {
 	parser *protocol.Parser
 	rbuf   []byte
 	r, w   int // unparsed bytes are rbuf[r:w]
+	// big is the big argument being read into an allocation of its own
+	// (bigarg.go); bigArgs are the mappings of the next command's big
+	// arguments, and held its arguments when it waits for a pause.
+	big     *bigArg
+	bigArgs [][]byte
+	held    [][]byte
 	// Loop bookkeeping: scheduled is guarded by the loop's mutex, the
 	// others are the loop goroutine's own.
 	scheduled     bool
@@ -112,14 +118,16 @@ type client struct {
 	args [][]byte // arguments of the command being executed
 
 	// outMu guards out: commands of other clients (MONITOR, Pub/Sub) append
-	// to it while the loop writes it to the socket.
+	// to it while the loop writes it to the socket. A partial write moves
+	// on in its first block rather than moving what is left.
 	outMu sync.Mutex
-	out   []byte
-	// outPos is how much of out was written: a partial write moves on
-	// rather than moving what is left, which would make a client that
-	// reads slowly cost its whole buffer per write.
-	outPos  int
-	pending atomic.Int64 // bytes accepted but not yet written (omem)
+	out   outBuf
+	// writeMu is held while out's first block is being written, so that
+	// a close does not release the block under a write in flight (the
+	// portable poller's writer goroutine).
+	writeMu sync.Mutex
+	pending atomic.Int64 // bytes accepted but not yet written
+	outMem  atomic.Int64 // capacity of the output's blocks (omem)
 
 	multi   multiState
 	watched []watchKey
@@ -166,6 +174,8 @@ func (s *Server) newClient(fd int, remote, local net.Addr) *client {
 	c.lastSeen.Store(now())
 	c.qbufCap.Store(readBufInitial)
 	c.reply.Resp = 2
+	// A network client's replies are chains of pooled blocks (outbuf.go).
+	c.reply.SetBlocks(blockPool, nil)
 	return c
 }
 
@@ -223,36 +233,55 @@ func (c *client) makeRoom() bool {
 // caller (the client's loop) holds the engine lock.
 func (c *client) processInput() {
 	s := c.s
-	for c.r < c.w && c.closing.Load() == 0 && c.blocked == nil && !c.paused {
-		c.parser.Unauthenticated = !c.authd
-		c.parser.MaxBulkLen = s.cfg.ProtoMaxBulkLen
-		args, n, err := c.parser.Next(c.rbuf[c.r:c.w])
-		if err != nil {
-			var pe *protocol.ProtocolError
-			if errors.As(err, &pe) {
-				c.protocolError(pe.Msg)
-			}
-			break
-		}
+	for (c.r < c.w || c.held != nil) && c.closing.Load() == 0 && c.blocked == nil && !c.paused {
+		var args [][]byte
 		start := c.r
-		c.r += n
+		if c.held != nil {
+			// A command with big arguments that waited for a pause.
+			args, c.held = c.held, nil
+		} else {
+			c.parser.Unauthenticated = !c.authd
+			c.parser.MaxBulkLen = s.cfg.ProtoMaxBulkLen
+			var n int
+			var err error
+			args, n, err = c.parser.Next(c.rbuf[c.r:c.w])
+			if err != nil {
+				var pe *protocol.ProtocolError
+				if errors.As(err, &pe) {
+					c.protocolError(pe.Msg)
+				}
+				break
+			}
+			c.r += n
+		}
 		if len(args) == 0 {
 			continue
 		}
 		// While a command runs, CLIENT LIST counts it in qbuf, as Redis
 		// does (the command is still in its query buffer).
-		c.qbuf.Store(int64(c.w - start))
+		c.qbuf.Store(int64(c.w-start) + c.bigMem())
 		c.args = args
+		c.reply.SetLimit(c.replyLimit())
+		c.donateBigArgs()
 		if !s.processCommand(c) {
 			// Paused: the command runs again when the pause ends.
-			c.r = start
 			c.args = nil
+			if len(c.bigArgs) > 0 {
+				// Its big arguments are not in the query buffer
+				// any more: it keeps them, and copies the others,
+				// which the buffer's next compaction would move.
+				s.ks.Arena.Reclaim()
+				c.held = c.holdArgs(args)
+			} else {
+				c.r = start
+			}
 			break
 		}
-		if lim := s.cfg.BigReplyAlarmBytes; lim > 0 && int64(len(c.reply.Buf)) > lim {
-			s.noteBigReply(c, c.args, len(c.reply.Buf))
+		if lim := s.cfg.BigReplyAlarmBytes; lim > 0 && int64(c.reply.Len()) > lim {
+			s.noteBigReply(c, c.args, c.reply.Len())
 		}
 		c.args = nil
+		c.releaseBigArgs()
 		c.commitReply()
 		if len(s.tracking.pending) > 0 {
 			s.trackingSendPending(c)
@@ -265,14 +294,17 @@ func (c *client) processInput() {
 			c.flags = c.flags&^flagReplySkipNext | flagReplySkip
 		}
 	}
+	// Between batches the reply buffer goes back to the pool.
+	c.reply.Idle()
+	c.startBigArg()
 	if c.r == c.w {
 		c.r, c.w = 0, 0
 		if len(c.rbuf) > readBufIdleMax {
 			c.rbuf = make([]byte, readBufInitial)
 		}
 	}
-	c.qbuf.Store(int64(c.w - c.r))
-	c.qbufCap.Store(int64(len(c.rbuf)))
+	c.qbuf.Store(int64(c.w-c.r) + c.bigMem())
+	c.qbufCap.Store(int64(len(c.rbuf)) + c.bigMem())
 }
 
 // protocolError replies with the error and closes the connection after
@@ -287,30 +319,74 @@ func (c *client) protocolError(msg string) {
 }
 
 // commitReply moves the current command's reply to the output buffer,
-// honouring CLIENT REPLY OFF/SKIP.
+// honouring CLIENT REPLY OFF/SKIP. A reply that passed the output limit
+// while it was built (the Writer dropped it) closes the client at once
+// with nothing more written, as Redis's closeClientOnOutputBufferLimitReached
+// does from inside the reply.
 func (c *client) commitReply() {
-	if len(c.reply.Buf) == 0 {
+	if c.reply.Over() {
+		c.reply.Reset()
+		c.outputLimitReached()
+		return
+	}
+	if c.reply.Len() == 0 {
 		return
 	}
 	if c.flags&(flagReplyOff|flagReplySkip) != 0 {
-		c.reply.Buf = c.reply.Buf[:0]
+		c.reply.Reset()
 		return
 	}
 	c.s.aofMark(c)
 	c.outMu.Lock()
-	if len(c.out) == c.outPos {
-		c.outPos = 0
-		c.out, c.reply.Buf = c.reply.Buf, c.out[:0]
-	} else {
-		c.out = append(c.out, c.reply.Buf...)
-		c.reply.Buf = c.reply.Buf[:0]
-	}
-	c.pending.Store(int64(len(c.out) - c.outPos))
+	c.out.take(&c.reply)
+	c.outCounts()
 	c.outMu.Unlock()
 	if (!c.authd || c.s.obuf[obufNormal] != (config.OutputBufferLimit{})) && c.s.overOutputLimit(c) {
-		c.s.log.Warningf("Client %s scheduled to be closed ASAP for overcoming of output buffer limits.", c.info())
-		c.s.killClient(c)
+		c.outputLimitReached()
 	}
+}
+
+// outputLimitReached closes a client over its output limits.
+func (c *client) outputLimitReached() {
+	if c.closing.Load() == closeASAP {
+		return
+	}
+	c.s.log.Warningf("Client %s scheduled to be closed ASAP for overcoming of output buffer limits.", c.info())
+	c.s.killClient(c)
+}
+
+// outCounts publishes the output's figures; the caller holds outMu.
+func (c *client) outCounts() {
+	c.pending.Store(c.out.bytes)
+	c.outMem.Store(c.out.mem)
+}
+
+// omem is CLIENT LIST's omem, the figure the output limits compare: the
+// output's blocks, less the standard one, which stands for the 16 KiB
+// static buffer Redis leaves out of it.
+func (c *client) omem() int64 {
+	return max(c.outMem.Load()-protocol.ChunkSize, 0)
+}
+
+// replyLimit is how big the reply being built may grow before the client
+// is to be closed (0: no limit): the hard limit of its class, or the
+// unauthenticated client's cap, less what its output holds already.
+func (c *client) replyLimit() int {
+	if !c.authd {
+		return int(max(unauthOutputLimit-c.pending.Load(), 1))
+	}
+	// The classes of clientType, from the flags (this runs per command).
+	hard := c.s.obuf[obufNormal].Hard
+	switch {
+	case c.flags&flagReplica != 0:
+		hard = c.s.obuf[obufReplica].Hard
+	case c.flags&flagPubSub != 0:
+		hard = c.s.obuf[obufPubsub].Hard
+	}
+	if hard == 0 {
+		return 0
+	}
+	return int(max(int64(hard)-c.omem(), 1))
 }
 
 // push appends output that was not produced by the client's own command
@@ -319,10 +395,33 @@ func (c *client) commitReply() {
 func (c *client) push(b []byte) {
 	c.s.aofMark(c)
 	c.outMu.Lock()
-	c.out = append(c.out, b...)
-	c.pending.Store(int64(len(c.out) - c.outPos))
+	c.out.add(b)
+	c.outCounts()
 	c.outMu.Unlock()
 	c.wake()
+}
+
+// pushReply moves what a command wrote so far to the output, as push.
+func (c *client) pushReply(w *protocol.Writer) {
+	c.s.aofMark(c)
+	c.outMu.Lock()
+	c.out.take(w)
+	c.outCounts()
+	c.outMu.Unlock()
+	c.wake()
+}
+
+// releaseBuffers gives a closed client's blocks back. The caller holds
+// the engine lock and writeMu: nothing writes the client's output.
+func (c *client) releaseBuffers() {
+	c.freeBigArgs()
+	c.reply.Reset()
+	blockPool.Release(c.reply.Buf)
+	c.reply.Buf = nil
+	c.outMu.Lock()
+	c.out.release()
+	c.outCounts()
+	c.outMu.Unlock()
 }
 
 // wake asks the client's loop to look at it.
@@ -364,14 +463,14 @@ func (c *client) info() string {
 	b.WriteString(" qbuf-free=" + strconv.FormatInt(c.qbufCap.Load()-qbuf, 10))
 	b.WriteString(" argv-mem=" + strconv.Itoa(c.argvMem()))
 	b.WriteString(" multi-mem=" + strconv.Itoa(c.multi.mem))
-	omem := c.pending.Load()
+	omem := c.omem()
 	b.WriteString(" rbs=" + strconv.FormatInt(c.qbufCap.Load(), 10))
 	b.WriteString(" rbp=" + strconv.FormatInt(qbuf, 10))
 	b.WriteString(" obl=0 oll=0")
 	b.WriteString(" omem=" + strconv.FormatInt(omem, 10))
-	b.WriteString(" tot-mem=" + strconv.FormatInt(c.qbufCap.Load()+omem+int64(c.multi.mem)+int64(cap(c.reply.Buf)), 10))
+	b.WriteString(" tot-mem=" + strconv.FormatInt(c.memUsage(), 10))
 	events := "r"
-	if omem > 0 {
+	if c.pending.Load() > 0 {
 		events = "rw"
 	}
 	b.WriteString(" events=" + events)

@@ -20,9 +20,12 @@ func (s *Server) clientEvictLimit() int64 {
 	return v
 }
 
-// memUsage is what a client's buffers hold (CLIENT LIST's tot-mem).
+// memUsage is what a client's buffers hold (CLIENT LIST's tot-mem): the
+// query buffer, the output's blocks and the reply being built, counted
+// by capacity, and the queued transaction. The caller holds the engine
+// lock.
 func (c *client) memUsage() int64 {
-	return c.qbufCap.Load() + c.pending.Load() + int64(c.multi.mem) + int64(cap(c.reply.Buf))
+	return c.qbufCap.Load() + c.outMem.Load() + int64(c.reply.Cap()) + int64(c.multi.mem)
 }
 
 // evictClients disconnects the biggest clients while the clients'

@@ -334,7 +334,7 @@ func (s *Server) memory() memoryFigures {
 func (s *Server) clientsMemory() int64 {
 	var n int64
 	for _, c := range s.clients {
-		n += c.qbufCap.Load() + c.pending.Load() + int64(cap(c.reply.Buf))
+		n += c.memUsage()
 	}
 	return n
 }

@@ -163,7 +163,12 @@ func (l *loop) iterate(events []pollEvent) {
 	}
 
 	for _, c := range l.ready {
-		c.writeSocket()
+		// A client to close at once gets nothing more written, as
+		// Redis does for CLIENT_CLOSE_ASAP: not the replies before the
+		// one that passed its output limit either.
+		if c.closing.Load() != closeASAP {
+			c.writeSocket()
+		}
 		if c.closing.Load() == closeASAP || (c.closing.Load() == closeAfterReply && c.pending.Load() == 0) {
 			l.closeClient(c)
 		}
@@ -260,6 +265,10 @@ func (l *loop) serveWhileBusy(caller *client) {
 // readSocket reads once from a client's socket into its query buffer. A
 // closed or failed socket marks the client for closing.
 func (c *client) readSocket(nowMs int64) {
+	if c.big != nil {
+		c.readBig(nowMs)
+		return
+	}
 	if c.w == len(c.rbuf) && !c.makeRoom() {
 		c.closing.Store(closeASAP)
 		return
@@ -280,7 +289,7 @@ func (c *client) readSocket(nowMs int64) {
 // hasWork reports whether a client has commands to run now: buffered
 // input, and not waiting on a block or a pause.
 func (c *client) hasWork() bool {
-	return c.r < c.w && c.blocked == nil && !c.paused
+	return (c.r < c.w && c.big == nil || c.held != nil) && c.blocked == nil && !c.paused
 }
 
 // writeSocket writes as much pending output as the socket takes; what
@@ -300,10 +309,18 @@ func (c *client) writeSocket() {
 // the socket takes no more (EAGAIN, also for a short write) or it fails.
 // Only one goroutine writes a client's output at a time: its loop, or
 // on the portable path the connection's writer goroutine, which blocks
-// in write. So the write happens outside outMu, which commands of other
-// clients take to append (MONITOR, Pub/Sub): appends never touch the
-// bytes being written, and a reallocation leaves them where they are.
+// in write; writeMu says so to a close, which releases the blocks. The
+// write happens outside outMu, which commands of other clients take to
+// append (MONITOR, Pub/Sub): appends go after the bytes being written,
+// or to blocks of their own, and never move them.
 func (c *client) writeOut(write func(*client, []byte) (int, error)) error {
+	// The loop leaves the socket to the portable poller's writer
+	// goroutine while it writes (its poller would say EAGAIN anyway),
+	// rather than wait for a client that may not read.
+	if !c.writeMu.TryLock() {
+		return syscall.EAGAIN
+	}
+	defer c.writeMu.Unlock()
 	for {
 		// Replies leave only once the AOF holds what they depend on, as
 		// appendfsync promises; output added meanwhile may depend on more.
@@ -312,7 +329,7 @@ func (c *client) writeOut(write func(*client, []byte) (int, error)) error {
 			c.s.aofSync(c)
 		}
 		c.outMu.Lock()
-		buf := c.out[c.outPos:]
+		buf := c.out.next()
 		if len(buf) == 0 {
 			c.outMu.Unlock()
 			return nil
@@ -327,7 +344,8 @@ func (c *client) writeOut(write func(*client, []byte) (int, error)) error {
 			c.netOut.Add(int64(n))
 			c.s.stats.writes.Add(1)
 			c.outMu.Lock()
-			c.wrote(n)
+			c.out.wrote(n)
+			c.outCounts()
 			c.outMu.Unlock()
 		}
 		switch {
@@ -338,27 +356,6 @@ func (c *client) writeOut(write func(*client, []byte) (int, error)) error {
 			return syscall.EAGAIN
 		}
 	}
-}
-
-// wrote drops n written bytes from the output; the caller holds outMu.
-func (c *client) wrote(n int) {
-	c.outPos += n
-	switch {
-	case c.outPos == len(c.out):
-		// Keep the buffer for reuse unless a big reply grew it.
-		if cap(c.out) <= spareMax {
-			c.out = c.out[:0]
-		} else {
-			c.out = nil
-		}
-		c.outPos = 0
-	case c.outPos >= len(c.out)/2:
-		// Once most of it is written, what is left moves to the
-		// front: each byte moves at most once on average.
-		c.out = append(c.out[:0], c.out[c.outPos:]...)
-		c.outPos = 0
-	}
-	c.pending.Store(int64(len(c.out) - c.outPos))
 }
 
 // closeClient closes a client's socket and removes it from the server.
@@ -374,6 +371,12 @@ func (l *loop) closeClient(c *client) {
 	c.closing.Store(closeASAP)
 	l.s.eng.Do(func() { l.s.detachClient(c) })
 	l.p.closeConn(c)
+	// With the connection closed, a write in flight returns (the
+	// portable poller's writer goroutine): then the blocks go back to
+	// the pool, the reply's under the engine lock, which guards it.
+	c.writeMu.Lock()
+	l.s.eng.Do(c.releaseBuffers)
+	c.writeMu.Unlock()
 }
 
 // shutdown closes every client of the loop and the loop's poller.

@@ -373,8 +373,7 @@ func (s *Server) registerPubsubCommands(h func(string, srvHandler)) {
 // in the EXEC reply.
 func confirm(c *client, ctx *command.Ctx) {
 	if c.flags&(flagReplyOff|flagReplySkip) != 0 && c.s.eng.Depth() == 1 {
-		c.push(ctx.W.Buf)
-		ctx.W.Truncate(0)
+		c.pushReply(ctx.W)
 	}
 }
 

@@ -611,8 +611,8 @@ const (
 // snapshot's bytes, which nothing else writes to a replica meanwhile.
 func (c *client) pushRaw(b []byte) {
 	c.outMu.Lock()
-	c.out = append(c.out, b...)
-	c.pending.Store(int64(len(c.out) - c.outPos))
+	c.out.add(b)
+	c.outCounts()
 	c.outMu.Unlock()
 	c.wake()
 }

@@ -427,7 +427,9 @@ func hrandfield(c *command.Ctx) {
 		lp := c.DB.Blob(id)
 		switch {
 		case !distinct:
-			for ; count > 0; count-- {
+			// Stopped once the reply passed the output limit: the
+			// client is to be closed (Redis checks CLIENT_CLOSE_ASAP).
+			for ; count > 0 && !c.W.Over(); count-- {
 				writePair(lp, listpack.Seek(lp, 2*int(c.KS.Rand(uint32(size)))), nil, 0)
 			}
 		case count == size:
@@ -441,7 +443,7 @@ func hrandfield(c *command.Ctx) {
 	}
 	d := table(c.KS, c.DB.Value(id))
 	if !distinct {
-		for ; count > 0; count-- {
+		for ; count > 0 && !c.W.Over(); count-- {
 			writePair(nil, 0, d, d.Random(c.KS.Rand))
 		}
 		return

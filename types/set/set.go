@@ -349,7 +349,13 @@ func srandmember(c *command.Ctx) {
 	case l < 0 || l == 1:
 		count := max(l, -l)
 		c.W.Array(int(count))
+		// The count is the client's: once the reply passes the output
+		// limit the client is to be closed, and the rest is not built
+		// (Redis checks CLIENT_CLOSE_ASAP in this loop).
 		for range count {
+			if c.W.Over() {
+				break
+			}
 			writeRandom(c, v)
 		}
 	case l >= size:

@@ -407,7 +407,9 @@ func zrandmember(c *command.Ctx) {
 	}
 	switch {
 	case !distinct || count == 1:
-		for ; count > 0; count-- {
+		// Stopped once the reply passed the output limit: the client is
+		// to be closed (Redis checks CLIENT_CLOSE_ASAP).
+		for ; count > 0 && !c.W.Over(); count-- {
 			cur := v.random(c)
 			write(&cur)
 		}

@@ -46,8 +46,13 @@
 # ACL: SET and GET at -P 16 on Redoubt as the default user and as a user
 # with 20 key patterns (the keys match the last one), as a ratio to
 # itself, beside the same on Redis.
+# Stalls: another client's PINGs (redis-benchmark -c 1) while a
+# 1,000,000-field hash is UNLINKed (and, for contrast, DELed), and while
+# KEYS * runs over 1,000,000 keys: their p99 and their longest wait, the
+# median of REPEATS runs.
 # PHASES picks among throughput, memory, collections, snapshot, aof,
-# scripts, replication, eviction, poller, scrape, tls, acl (default: all). Results go to stdout and to bench/out/<timestamp>.md.
+# scripts, replication, eviction, poller, scrape, tls, acl, stalls
+# (default: all). Results go to stdout and to bench/out/<timestamp>.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -60,7 +65,7 @@ MEM_REQUESTS=${MEM_REQUESTS:-2000000}
 COLLECTIONS=${COLLECTIONS:-1000000}
 REPL_KEYS=${REPL_KEYS:-1000000}
 EVICT_MEM=${EVICT_MEM:-64mb}
-PHASES=${PHASES:-"throughput memory collections snapshot aof scripts replication eviction poller scrape tls acl"}
+PHASES=${PHASES:-"throughput memory collections snapshot aof scripts replication eviction poller scrape tls acl stalls"}
 SCRAPE_EVERY=${SCRAPE_EVERY:-1}
 phase() { [[ " $PHASES " == *" $1 "* ]]; }
 
@@ -608,4 +613,51 @@ done
 stop_servers
 fi
 echo
+if phase stalls; then
+{
+    echo
+    echo "| while | Redis PING p99 ms | Redoubt PING p99 ms | Redis longest PING ms | Redoubt longest PING ms |"
+    echo "|---|---|---|---|---|"
+} | tee -a "$report"
+python3 - >"$work/bighash.txt" <<'PY'
+import sys
+for c in range(1000):
+    args = ["HSET", "big"]
+    for i in range(1000):
+        args += ["field:%d" % (c * 1000 + i), "v"]
+    sys.stdout.write("*%d\r\n" % len(args) + "".join("$%d\r\n%s\r\n" % (len(a), a) for a in args))
+PY
+# stall PORT SETUP CMD...: after SETUP ("hash" or "keys"), PINGs from one
+# client around CMD -> "p99 max" in ms
+stall() {
+    local port=$1 setup=$2; shift 2
+    redis-cli -p "$port" flushall >/dev/null
+    if [ "$setup" = hash ]; then
+        redis-cli -p "$port" --pipe <"$work/bighash.txt" >/dev/null
+    else
+        redis-cli -p "$port" debug populate 1000000 >/dev/null
+    fi
+    redis-benchmark -p "$port" -t ping_mbulk -c 1 -n 100000 --csv >"$work/stall.csv" 2>/dev/null &
+    local bp=$!
+    sleep 0.3
+    redis-cli -p "$port" "$@" >/dev/null
+    wait "$bp"
+    awk -F'","' 'NR==2 {gsub(/"/,"",$7); gsub(/"/,"",$8); print $7, $8}' "$work/stall.csv"
+}
+start_servers --enable-debug-command yes
+for what in "hash unlink big" "hash del big" "keys keys *"; do
+    read -r setup cmd arg <<<"$what"
+    : >"$work/r.txt"; : >"$work/d.txt"
+    for _ in $(seq "$REPEATS"); do
+        stall "$RPORT" "$setup" "$cmd" "$arg" >>"$work/r.txt"
+        stall "$DPORT" "$setup" "$cmd" "$arg" >>"$work/d.txt"
+    done
+    r_p99=$(awk '{print $1}' "$work/r.txt" | median); d_p99=$(awk '{print $1}' "$work/d.txt" | median)
+    r_max=$(awk '{print $2}' "$work/r.txt" | median); d_max=$(awk '{print $2}' "$work/d.txt" | median)
+    label="${cmd^^} of a 1,000,000-field hash"
+    [ "$setup" = keys ] && label="KEYS * over 1,000,000 keys"
+    echo "| $label | $r_p99 | $d_p99 | $r_max | $d_max |" | tee -a "$report"
+done
+stop_servers
+fi
 echo "written to $report"

@@ -106,6 +106,12 @@ func (s *Server) processCommand(c *client) bool {
 	}
 	c.lastCmd = cmd
 	s.call(c, cmd, args)
+	// CONFIG SET maxmemory (or EXEC of one) under what is used evicts at
+	// once, as Redis's does, not at the next write.
+	if s.evictState.now && s.eng.Depth() == 0 {
+		s.evictState.now = false
+		s.performEvictions()
+	}
 	// CLIENT CACHING applies to the next command (or transaction) only.
 	if c.flags&flagMulti == 0 && !strings.HasPrefix(cmd.FullName(), "client|") {
 		c.flags &^= flagTrackingCaching

@@ -53,6 +53,14 @@ func (s *Server) registerConfigCommands(h func(string, srvHandler)) {
 			return
 		}
 		s.applyConfig()
+		for _, kv := range pairs {
+			if strings.EqualFold(kv[0], "maxmemory") && s.cfg.MaxMemory > 0 {
+				if used := s.evictUsed(); used > s.cfg.MaxMemory {
+					s.log.Warningf("WARNING: the new maxmemory value set via CONFIG SET (%d) is smaller than the current memory usage (%d). This will result in key eviction and/or the inability to accept new write commands depending on the maxmemory-policy.", s.cfg.MaxMemory, used)
+				}
+				s.evictState.now = true
+			}
+		}
 		ctx.W.OK()
 	})
 	h("config|resetstat", func(s *Server, c *client, ctx *command.Ctx) {

@@ -49,6 +49,9 @@ type evictState struct {
 	overSince time.Time
 	overTotal time.Duration
 	running   bool
+	// now asks for an eviction round once the command ends (CONFIG SET
+	// maxmemory).
+	now bool
 }
 
 // notCountedForEvict is Redis's freeMemoryGetNotCountedMemory: the

@@ -222,3 +222,21 @@ func TestClientEviction(t *testing.T) {
 		}
 	}
 }
+
+// CONFIG SET maxmemory under what is used evicts at once, as Redis's
+// does, not at the next write: a subscriber hears the evicted event
+// without another command (unit/pubsub's evicted events test).
+func TestConfigSetMaxmemoryEvictsAtOnce(t *testing.T) {
+	for _, addr := range []string{difftest.StartRedis(t), difftest.StartRedoubt(t)} {
+		c, sub := difftest.Dial(t, addr), difftest.Dial(t, addr)
+		c.Do("config", "set", "notify-keyspace-events", "Ee")
+		c.Do("config", "set", "maxmemory-policy", "allkeys-lru")
+		sub.Do("psubscribe", "*")
+		c.Do("set", "foo", "bar")
+		c.Do("config", "set", "maxmemory", "1")
+		if got, want := string(sub.ReadRaw()), "*4\r\n$8\r\npmessage\r\n$1\r\n*\r\n$22\r\n__keyevent@0__:evicted\r\n$3\r\nfoo\r\n"; got != want {
+			t.Fatalf("%s: the subscriber got %q, want %q", addr, got, want)
+		}
+		c.Do("config", "set", "maxmemory", "0")
+	}
+}

@@ -352,3 +352,46 @@ func TestTLSReplication(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// MIGRATE goes over TLS with tls-cluster yes, as Redis's does, to a
+// Redoubt and to a Redis that require client certificates.
+func TestTLSMigrate(t *testing.T) {
+	certs := newTestCerts(t)
+	ctx := context.Background()
+	src, _ := startTLS(t, []string{"tls-cert-file " + certs.client, "tls-key-file " + certs.clientKey,
+		"tls-ca-cert-file " + certs.ca, "tls-cluster yes"})
+	dport := difftest.FreePort(t)
+	startTLS(t, certs.settings(dport, "tls-auth-clients yes"))
+	rport := difftest.FreePort(t)
+	ref := exec.Command(refredis.Tool(t, "redis-server"), "--port", "0", "--tls-port", strconv.Itoa(rport), "--bind", "127.0.0.1",
+		"--save", "", "--dir", t.TempDir(), "--tls-cert-file", certs.server, "--tls-key-file", certs.serverKey,
+		"--tls-ca-cert-file", certs.ca, "--tls-auth-clients", "yes")
+	if err := ref.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ref.Process.Kill(); ref.Wait() })
+	c := redis.NewClient(&redis.Options{Addr: src.Addr()})
+	defer c.Close()
+	for name, port := range map[string]int{"redoubt": dport, "redis": rport} {
+		tc := redis.NewClient(&redis.Options{Addr: "127.0.0.1:" + strconv.Itoa(port),
+			TLSConfig: certs.clientConfig(t, certs.client, certs.clientKey)})
+		defer tc.Close()
+		deadline := time.Now().Add(10 * time.Second)
+		for tc.Ping(ctx).Err() != nil {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s over TLS: %v", name, tc.Ping(ctx).Err())
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		c.RPush(ctx, "list", "a", "b", "c")
+		if err := c.Migrate(ctx, "127.0.0.1", strconv.Itoa(port), "list", 0, 5*time.Second).Err(); err != nil {
+			t.Fatalf("MIGRATE to %s over TLS: %v", name, err)
+		}
+		if got := tc.LRange(ctx, "list", 0, -1).Val(); strings.Join(got, ",") != "a,b,c" {
+			t.Fatalf("%s after MIGRATE: %v", name, got)
+		}
+		if n := c.Exists(ctx, "list").Val(); n != 0 {
+			t.Fatalf("the source kept the key after MIGRATE to %s", name)
+		}
+	}
+}

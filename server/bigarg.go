@@ -79,6 +79,7 @@ func (c *client) readBig(nowMs int64) {
 	}
 	c.qbuf.Store(int64(c.w-c.r) + c.bigMem())
 	c.qbufCap.Store(int64(len(c.rbuf)) + c.bigMem())
+	c.syncMem()
 }
 
 // bigMem is what the client's big arguments hold: what arrived of the

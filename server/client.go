@@ -128,6 +128,12 @@ type client struct {
 	writeMu sync.Mutex
 	pending atomic.Int64 // bytes accepted but not yet written
 	outMem  atomic.Int64 // capacity of the output's blocks (omem)
+	// memCounted and memMulti are what the client last added to the
+	// server's clientsMem; memGone is set once it is detached
+	// (clientevict.go).
+	memMu                sync.Mutex
+	memCounted, memMulti int64
+	memGone              bool
 
 	multi   multiState
 	watched []watchKey
@@ -173,6 +179,7 @@ func (s *Server) newClient(fd int, remote, local net.Addr) *client {
 	}
 	c.lastSeen.Store(now())
 	c.qbufCap.Store(readBufInitial)
+	c.syncMem()
 	c.reply.Resp = 2
 	// A network client's replies are chains of pooled blocks (outbuf.go).
 	c.reply.SetBlocks(blockPool, nil)
@@ -305,6 +312,7 @@ func (c *client) processInput() {
 	}
 	c.qbuf.Store(int64(c.w-c.r) + c.bigMem())
 	c.qbufCap.Store(int64(len(c.rbuf)) + c.bigMem())
+	c.syncMem()
 }
 
 // protocolError replies with the error and closes the connection after
@@ -359,6 +367,7 @@ func (c *client) outputLimitReached() {
 func (c *client) outCounts() {
 	c.pending.Store(c.out.bytes)
 	c.outMem.Store(c.out.mem)
+	c.syncMem()
 }
 
 // omem is CLIENT LIST's omem, the figure the output limits compare: the

@@ -253,6 +253,7 @@ func (s *Server) detachClient(c *client) {
 	s.unsubscribeAll(c)
 	s.disableTracking(c)
 	s.unblock(c)
+	c.dropMem()
 	s.ldbForget(c)
 	if c.flags&flagMonitor != 0 {
 		s.removeMonitor(c)

@@ -28,6 +28,45 @@ func (c *client) memUsage() int64 {
 	return c.qbufCap.Load() + c.outMem.Load() + int64(c.reply.Cap()) + int64(c.multi.mem)
 }
 
+// The server keeps the total of the clients' memory (clientsMem) up to
+// date as buffers change, so that INFO and eviction read it in O(1)
+// instead of walking the clients. Each client adds what changed: its
+// query buffer and output blocks (syncMem, from whichever goroutine
+// changed them) and its queued transaction (addMultiMem, under the
+// engine lock). The reply of the command running is left out: it is
+// handed to the output when the command ends. A detached client counts
+// no more (dropMem).
+
+// syncMem publishes the client's query buffer and output blocks.
+func (c *client) syncMem() {
+	c.memMu.Lock()
+	if !c.memGone {
+		n := c.qbufCap.Load() + c.outMem.Load()
+		c.s.clientsMem.Add(n - c.memCounted)
+		c.memCounted = n
+	}
+	c.memMu.Unlock()
+}
+
+// addMultiMem publishes a change of the queued transaction's size.
+func (c *client) addMultiMem(delta int64) {
+	c.memMu.Lock()
+	if !c.memGone {
+		c.s.clientsMem.Add(delta)
+		c.memMulti += delta
+	}
+	c.memMu.Unlock()
+}
+
+// dropMem takes the client out of the total for good.
+func (c *client) dropMem() {
+	c.memMu.Lock()
+	c.memGone = true
+	c.s.clientsMem.Add(-c.memCounted - c.memMulti)
+	c.memCounted, c.memMulti = 0, 0
+	c.memMu.Unlock()
+}
+
 // evictClients disconnects the biggest clients while the clients'
 // memory is at or over maxmemory-clients. The caller holds the engine
 // lock.

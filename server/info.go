@@ -331,13 +331,7 @@ func (s *Server) memory() memoryFigures {
 }
 
 // clientsMemory is what the clients' buffers hold.
-func (s *Server) clientsMemory() int64 {
-	var n int64
-	for _, c := range s.clients {
-		n += c.memUsage()
-	}
-	return n
-}
+func (s *Server) clientsMemory() int64 { return max(s.clientsMem.Load(), 0) }
 
 // notePeak records the peak of used_memory (cron and INFO call it).
 func (s *Server) notePeak(used int64) {

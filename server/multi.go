@@ -52,6 +52,7 @@ func (c *client) queue(cmd *command.Command, args [][]byte) {
 	}
 	c.multi.queue = append(c.multi.queue, queuedCmd{cmd: cmd, args: copied})
 	c.multi.mem += n
+	c.addMultiMem(int64(n))
 }
 
 // queuedWrite reports whether the transaction queued a write command.
@@ -87,6 +88,7 @@ func (c *client) queuedDenyStale() bool {
 }
 
 func (c *client) discardTransaction() {
+	c.addMultiMem(-int64(c.multi.mem))
 	c.multi = multiState{}
 	c.flags &^= flagMulti | flagDirtyCAS | flagDirtyExec
 	c.s.unwatchAll(c)

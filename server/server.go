@@ -132,7 +132,10 @@ type Server struct {
 	exitCode    int
 	exitOnFatal bool
 	goLimit     goLimit
-	compact     compactState
+	// clientsMem is the clients' buffers, kept up to date by each client
+	// (client.syncMem).
+	clientsMem atomic.Int64
+	compact    compactState
 	// shutdownASAP is a signal asking for a shutdown that the cron has
 	// not carried out yet (sigTerm, sigInt), or 0.
 	shutdownASAP atomic.Int32

@@ -12,6 +12,7 @@ package command
 
 import (
 	"fmt"
+	"math/bits"
 	"sort"
 	"strings"
 	"time"
@@ -281,29 +282,65 @@ func (c *Command) sortedSubs() []*Command {
 	return subs
 }
 
-// Histogram counts latencies in power-of-two microsecond buckets, enough
-// for INFO latencystats percentiles.
+// Histogram counts latencies in power-of-two microsecond buckets, the
+// form LATENCY HISTOGRAM reports, and, for INFO latencystats'
+// percentiles, in finer ones: sixteen per power of two, so that a
+// percentile is within about 6% of the latencies it stands for, as
+// Redis's HdrHistogram (two significant digits) reports them nearly
+// exact. The fine buckets are allocated on a command's first call.
 type Histogram struct {
 	Buckets [40]int64
 	Count   int64
+	fine    *[fineBuckets]int64
+}
+
+const (
+	fineSub     = 16 // sub-buckets per power of two
+	fineShift   = 4  // log2(fineSub)
+	fineBuckets = (40 - fineShift + 1) * fineSub
+)
+
+// fineIndex is the fine bucket of a latency of us microseconds: below
+// fineSub one bucket per microsecond, above it fineSub per power of two.
+func fineIndex(us int64) int {
+	if us < fineSub {
+		return int(max(us, 0))
+	}
+	e := bits.Len64(uint64(us)) - 1 // us is in [2^e, 2^(e+1))
+	sub := int(us>>(e-fineShift)) & (fineSub - 1)
+	return min((e-fineShift+1)*fineSub+sub, fineBuckets-1)
+}
+
+// fineUpper is the highest latency fine bucket i holds.
+func fineUpper(i int) int64 {
+	if i < fineSub {
+		return int64(i)
+	}
+	e := i/fineSub + fineShift - 1
+	sub := int64(i % fineSub)
+	return (int64(fineSub)+sub+1)<<(e-fineShift) - 1
 }
 
 // Record adds one observation.
 func (h *Histogram) Record(d time.Duration) {
 	us := d.Microseconds()
 	i := 0
-	for us > 1 && i < len(h.Buckets)-1 {
-		us >>= 1
+	for v := us; v > 1 && i < len(h.Buckets)-1; v >>= 1 {
 		i++
 	}
 	h.Buckets[i]++
 	h.Count++
+	if h.fine == nil {
+		h.fine = new([fineBuckets]int64)
+	}
+	h.fine[fineIndex(us)]++
 }
 
-// Percentile returns the upper bound, in microseconds, of the bucket that
-// holds the p-th percentile.
+// Percentile returns the p-th percentile in microseconds: the highest
+// latency of the fine bucket that holds it, as HdrHistogram reports its
+// buckets' highest equivalent value.
 func (h *Histogram) Percentile(p float64) float64 {
-	if h.Count == 0 {
+	if h.Count == 0 || h.fine == nil {
 		return 0
 	}
 	rank := int64(p/100*float64(h.Count) + 0.5)
@@ -311,11 +348,11 @@ func (h *Histogram) Percentile(p float64) float64 {
 		rank = 1
 	}
 	var seen int64
-	for i, n := range h.Buckets {
+	for i, n := range h.fine {
 		seen += n
 		if seen >= rank {
-			return float64(int64(1) << i)
+			return float64(fineUpper(i))
 		}
 	}
-	return float64(int64(1) << (len(h.Buckets) - 1))
+	return float64(fineUpper(fineBuckets - 1))
 }

@@ -79,6 +79,11 @@ type Dict struct {
 	paused int
 	// OnMove is called when Compact moves an entry to a new id.
 	OnMove func(from, to uint32)
+	// AllowGrow, if set, may refuse a growth of the bucket array by
+	// more bytes while the chains are still short (Redis's
+	// dictExpandAllowed: a database's table does not grow past
+	// maxmemory, which would evict keys to make room for buckets).
+	AllowGrow func(more int64) bool
 }
 
 // New returns an empty table whose keys are allocated in a.
@@ -202,7 +207,7 @@ func (d *Dict) Clear() {
 	}
 	freeU32(d.t[0].b)
 	freeU32(d.t[1].b)
-	*d = Dict{a: d.a, seed: d.seed, rehash: -1, OnMove: d.OnMove, paused: d.paused}
+	*d = Dict{a: d.a, seed: d.seed, rehash: -1, OnMove: d.OnMove, AllowGrow: d.AllowGrow, paused: d.paused}
 }
 
 // ---- ids ----
@@ -387,7 +392,13 @@ func (d *Dict) growIfNeeded() {
 	// A paused table (KEYS or a snapshot walking it) grows only when its
 	// chains get really long, like Redis's dict_force_resize_ratio.
 	if n > d.t[0].size() && (d.paused == 0 || n/d.t[0].size() > 5) {
-		d.startRehash(nextPow2(n))
+		size := nextPow2(n)
+		// Past a load factor of 1.618 (Redis's
+		// HASHTABLE_MAX_LOAD_FACTOR) the table grows whatever it costs.
+		if d.AllowGrow != nil && n*1000 <= d.t[0].size()*1618 && !d.AllowGrow(int64(size)*4) {
+			return
+		}
+		d.startRehash(size)
 	}
 }
 

@@ -234,6 +234,10 @@ type Keyspace struct {
 
 	compact         compaction
 	CompactionStats CompactionStats
+	// GrowAllowed, if set, may refuse a database's table a growth of its
+	// buckets by more bytes (dict.Dict.AllowGrow): the server refuses
+	// one that would take used memory past maxmemory.
+	GrowAllowed func(more int64) bool
 
 	Stats Stats
 	rng   *rand.Rand
@@ -264,6 +268,7 @@ func New(n int) *Keyspace {
 func (ks *Keyspace) newDB(id int) *DB {
 	db := &DB{ID: id, ks: ks, dict: dict.New(ks.Arena)}
 	db.dict.OnMove = db.entryMoved
+	db.dict.AllowGrow = ks.allowGrow
 	return db
 }
 
@@ -604,6 +609,7 @@ func (db *DB) Flush(async bool) {
 		ks.lazy.pending += int64(old.Len())
 		db.dict = dict.New(db.ks.Arena)
 		db.dict.OnMove = db.entryMoved
+		db.dict.AllowGrow = db.ks.allowGrow
 	} else {
 		db.dict.ForEach(func(id uint32) bool {
 			e := db.dict.At(id)
@@ -689,4 +695,8 @@ func (db *DB) SampleVolatile() (uint32, int64) {
 	}
 	r := db.expires[db.ks.Rand(uint32(len(db.expires)))]
 	return r.id, r.when
+}
+
+func (ks *Keyspace) allowGrow(more int64) bool {
+	return ks.GrowAllowed == nil || ks.GrowAllowed(more)
 }

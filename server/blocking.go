@@ -192,6 +192,8 @@ func clientUnblockCmd(s *Server, c *client, ctx *command.Ctx) {
 	if withError {
 		target.reply.Error("UNBLOCKED client unblocked via CLIENT UNBLOCK")
 		s.RecordError("UNBLOCKED")
+		// The blocked command failed (Redis's updateStatsOnUnblock).
+		target.blocked.cmd.Stats.Failed++
 	} else {
 		target.reply.NullArray()
 	}

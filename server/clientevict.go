@@ -37,11 +37,16 @@ func (c *client) memUsage() int64 {
 // handed to the output when the command ends. A detached client counts
 // no more (dropMem).
 
-// syncMem publishes the client's query buffer and output blocks.
+// syncMem publishes the client's query buffer and output blocks. The
+// output's first block is left out, as omem leaves it out: it stands for
+// the 16 KiB static buffer Redis gives every client and counts as part
+// of the client itself, so that replies that fit in it (invalidation
+// messages a few keys long) do not move used_memory, nor make eviction
+// evict again for the messages its evictions sent.
 func (c *client) syncMem() {
 	c.memMu.Lock()
 	if !c.memGone {
-		n := c.qbufCap.Load() + c.outMem.Load()
+		n := c.qbufCap.Load() + c.omem()
 		c.s.clientsMem.Add(n - c.memCounted)
 		c.memCounted = n
 	}

@@ -119,6 +119,15 @@ func (s *Server) activeExpire(hz int, now int64) {
 func (s *Server) clientsCron(t time.Time) {
 	s.eng.Lock()
 	defer s.eng.Unlock()
+	// A client over its soft output limit is closed once the limit's
+	// seconds pass even if nothing more is written to it (Redis 7.0's
+	// clientsCron checks the limits too): only then would a subscriber
+	// that stopped reading when the traffic stopped be let go.
+	for _, c := range s.clients {
+		if c.softLimitSince != 0 && s.overOutputLimit(c) {
+			c.outputLimitReached()
+		}
+	}
 	timeout := s.cfg.Timeout
 	if timeout <= 0 {
 		return

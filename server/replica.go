@@ -232,6 +232,7 @@ func (s *Server) unblockAll(msg string) {
 		if c.blocked != nil && c.blocked.walk == nil {
 			c.reply.Error(msg)
 			s.RecordError(msg)
+			c.blocked.cmd.Stats.Failed++
 			s.endBlock(c, 0)
 		}
 	}

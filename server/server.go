@@ -203,6 +203,12 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 	s.eng = engine.New(s.ks, s)
 	s.initRepl()
 	s.initScripting()
+	// A database's table does not grow its buckets past maxmemory while
+	// its chains are short (Redis's dictExpandAllowed).
+	s.ks.GrowAllowed = func(more int64) bool {
+		m := s.cfg.MaxMemory
+		return m <= 0 || s.evictUsed()+more <= m
+	}
 	s.cmds = s.newCommandTable()
 	for i, r := range cfg.Renames {
 		if err := s.cmds.Rename(r[0], r[1]); err != nil {

@@ -613,9 +613,16 @@ func mapOrPanic(size int) []byte {
 }
 
 // MemoryUsage is the memory held by the table's slabs and buckets (not
-// counting keys and values in the arena).
+// counting keys and values in the arena). A slab is mapped whole but its
+// pages are only resident once entries are written there: the entries
+// counted are those below the highest id handed out, to the page, so
+// that the figure grows with the keys as Redis's per-entry allocations
+// do, not by a whole slab at a time (which made one SET push used
+// memory up by 64 KB past a tight maxmemory).
 func (d *Dict) MemoryUsage() int64 {
-	n := int64(d.slots) * int64(unsafe.Sizeof(Entry{}))
+	const perPage = 4096 / int64(unsafe.Sizeof(Entry{}))
+	touched := (int64(d.hi) + perPage - 1) / perPage * perPage
+	n := min(int64(d.slots), touched) * int64(unsafe.Sizeof(Entry{}))
 	n += int64(len(d.t[0].b)+len(d.t[1].b)) * 4
 	n += int64(len(d.free)) * 8
 	return n

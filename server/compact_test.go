@@ -42,7 +42,6 @@ func TestMemoryCompactionKeepsTheData(t *testing.T) {
 		}
 	}
 	digest := c.Do("debug", "digest")
-	before := infoInt(c, "memory", "allocator_frag_bytes")
 	c.Do("config", "set", "active-defrag-ignore-bytes", "1")
 	c.Do("config", "set", "active-defrag-threshold-lower", "0")
 	deadline := time.Now().Add(20 * time.Second)
@@ -78,7 +77,10 @@ func TestMemoryCompactionKeepsTheData(t *testing.T) {
 			t.Fatalf("%s after the pass: %q, want %q", k, got, want)
 		}
 	}
-	if after := infoInt(c, "memory", "allocator_frag_bytes"); after >= before {
-		t.Errorf("allocator_frag_bytes %d before the pass, %d after", before, after)
+	// That the pass gives pages back is the arena's test
+	// (arena.TestCompactionReleasesSparsePages); INFO's fragmentation
+	// figure here also moves with the Go heap.
+	if hits := infoInt(c, "stats", "active_defrag_key_hits"); hits == 0 {
+		t.Errorf("the pass moved no key")
 	}
 }

@@ -73,7 +73,7 @@ func (s *Server) cronLoop() {
 		s.ks.LazyFreeStep(lazyFreeBudget)
 		m := s.memory()
 		s.notePeak(m.used())
-		s.evictCron(m.clients)
+		s.evictCron()
 		s.evictClients()
 		s.followGoMemoryLimit()
 		s.compactCron(time.Second / time.Duration(hz))

@@ -39,8 +39,6 @@ const (
 // evictState is eviction's state and statistics.
 type evictState struct {
 	e evict.Evictor
-	// clients is the clients' buffers as last summed.
-	clients int64
 	// evicted counts evicted keys (evicted_keys).
 	evicted int64
 	// overSince is when used memory went over maxmemory (zero under
@@ -86,22 +84,15 @@ func (s *Server) datasetMemory() int64 {
 }
 
 // evictUsed is the memory eviction compares with maxmemory: used_memory
-// less what is not counted for eviction. The clients' buffers are
-// summed afresh only near the limit; further away the cron's sum does.
+// less what is not counted for eviction. The clients' buffers are the
+// running total the clients keep (clientevict.go).
 func (s *Server) evictUsed() int64 {
 	used := s.startupHeap + s.ks.Arena.Allocated() + s.backlogMemory() - s.notCountedForEvict()
 	for _, db := range s.ks.DBs {
 		used += db.MemoryOverhead()
 	}
-	if used+s.evictState.clients > s.cfg.MaxMemory-clientsMargin {
-		s.evictState.clients = s.clientsMemory()
-	}
-	return max(used+s.evictState.clients, 0)
+	return max(used+s.clientsMemory(), 0)
 }
-
-// clientsMargin is how close to maxmemory the clients' buffers are
-// summed again rather than taken from the cron's sum.
-const clientsMargin = 1 << 20
 
 var liveHeapSample = []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
 
@@ -252,8 +243,7 @@ func (s *Server) evictKey(db *keyspace.DB, id uint32) {
 
 // evictCron keeps the clients' sum for the counting, and goes on with
 // an eviction the time limit stopped. The caller holds the engine lock.
-func (s *Server) evictCron(clients int64) {
-	s.evictState.clients = clients
+func (s *Server) evictCron() {
 	if s.evictState.running {
 		s.performEvictions()
 	}

@@ -82,10 +82,11 @@ func TestDrillIncidentBForecast(t *testing.T) {
 			if reply[0] == '-' {
 				break
 			}
-			if i%100 == 0 && infoInt(s.c, "stats", "evicted_keys") > 0 {
+			if i%10 == 0 && infoInt(s.c, "stats", "evicted_keys") > 0 {
 				// Once evictions begin, a modest pace, as in the
-				// incident, so that there is a rate to forecast from.
-				time.Sleep(100 * time.Millisecond)
+				// incident, so that there is a rate to forecast from:
+				// each write now evicts one of the few volatile keys.
+				time.Sleep(50 * time.Millisecond)
 				if s.name == "redoubt" {
 					f, _ := strconv.Atoi(infoField(string(s.c.Do("info", "guardrails")), "oom_forecast_seconds"))
 					if f > 0 {

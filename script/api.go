@@ -151,11 +151,21 @@ func (vm *VM) luaPcall(L *lua.LState) int {
 	L.CheckAny(1)
 	top := L.GetTop()
 	fn := L.Get(1)
+	switch fn.(type) {
+	case *lua.LTable, *lua.LUserData:
+		// Lua's error, without a position (see callerr.go).
+		if L.GetMetaField(fn, "__call") == lua.LNil {
+			L.SetTop(top)
+			L.Push(lua.LFalse)
+			L.Push(lua.LString("attempt to call a " + typeName(fn) + " value"))
+			return 2
+		}
+	}
 	L.Push(fn)
 	for i := 2; i <= top; i++ {
 		L.Push(L.Get(i))
 	}
-	err := L.PCall(top-1, lua.MultRet, nil)
+	err := L.PCall(top-1, lua.MultRet, vm.pcallh)
 	if err != nil {
 		var e lua.LValue = lua.LNil
 		if ae, ok := err.(*lua.ApiError); ok {

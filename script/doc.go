@@ -60,6 +60,12 @@
 // varargs, which gopher-lua would build on every run): a script reading
 // arg finds no such global.
 //
+// A call of a value that is not a function raises Lua's message, with
+// the value's name and type (callerr.go); a table or userdata's is
+// reworded from gopher-lua's by the error handlers and may call a
+// userdata a table. string.dump returns Lua 5.1's bytecode header only;
+// loadstring refuses binary chunks as Redis's Lua does.
+//
 // Numbers print with %.14g through tostring (Redis's Lua), but string
 // concatenation of a number uses gopher-lua's formatting, which prints
 // some fractions with more digits. Table iteration order (pairs, next)

@@ -115,6 +115,12 @@ func ShebangFlags(body []byte) (Flags, int, string) {
 		if !ok {
 			return 0, 0, "Unknown lua shebang option: " + string(p)
 		}
+		// An empty list is no flags, as Redis splits it (sdssplitlen
+		// of nothing is no element): "#!lua flags=" declares a script
+		// that may write and must not run on OOM.
+		if len(list) == 0 {
+			continue
+		}
 		for _, name := range strings.Split(string(list), ",") {
 			f, ok := ParseFlag(name)
 			if !ok {

@@ -141,7 +141,9 @@ func TestShebang(t *testing.T) {
 		{"return 1", FlagEvalCompat, 0, ""},
 		{"#!lua\nreturn 1", 0, 5, ""},
 		{"#!lua flags=no-writes,allow-oom\nreturn 1", FlagNoWrites | FlagAllowOOM, 31, ""},
-		{"#!lua flags=\nreturn 1", 0, 0, "Unexpected flag in script shebang: "},
+		{"#!lua flags=\nreturn 1", 0, 12, ""},
+		{"#!lua FLAGS=no-writes\nreturn 1", 0, 0, "Unknown lua shebang option: FLAGS=no-writes"},
+		{"#!lua flags=no-writes,\nreturn 1", 0, 0, "Unexpected flag in script shebang: "},
 		{"#!lua", 0, 0, "Invalid script shebang"},
 		{"#!js\n", 0, 0, "Unexpected engine in script shebang: #!js"},
 		{"#!lua x\n", 0, 0, "Unknown lua shebang option: x"},
@@ -171,5 +173,16 @@ func TestReadOnlyGlobals(t *testing.T) {
 	}
 	if v := vm.globals.RawGetString("x"); v != lua.LNil {
 		t.Errorf("a global x was created: %v", v)
+	}
+}
+
+// A fresh Lua state is small, as Redis's (32 KB): Redis's test "EVAL
+// does not leak in the Lua stack" wants used_memory_lua under 100 KB
+// after 10,000 scripts.
+func TestFreshStateMemory(t *testing.T) {
+	for _, vm := range []*VM{New(&fakeHost{}), NewFunctions(&fakeHost{})} {
+		if m := vm.Memory(); m > 90<<10 || m <= 16<<10 {
+			t.Errorf("fresh state: %d bytes", m)
+		}
 	}
 }

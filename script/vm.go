@@ -1,8 +1,9 @@
 package script
 
 import (
-	"runtime/metrics"
+	"runtime"
 	"strings"
+	"sync"
 
 	lua "github.com/yuin/gopher-lua"
 
@@ -45,8 +46,13 @@ type VM struct {
 	run  *Run
 	// ldb is the debugging session, nil outside SCRIPT DEBUG's.
 	ldb *ldbState
-	// errh is the message handler of a script's pcall.
-	errh *lua.LFunction
+	// errh is the message handler of a script's pcall, pcallh that of
+	// the pcalls a script makes.
+	errh, pcallh *lua.LFunction
+	// shownMeta maps the metatables installCallErrors gave nil,
+	// booleans, numbers, strings and threads to what getmetatable
+	// shows for them.
+	shownMeta map[*lua.LTable]lua.LValue
 
 	// Scratch for redis.call's arguments, reused across calls.
 	argBuf []byte
@@ -58,21 +64,41 @@ type VM struct {
 	eval evalCache
 	// fn is the function libraries' state, on a VM made by NewFunctions.
 	fn *funcState
-	// baseMem is what creating the Lua state allocated.
-	baseMem int64
 	// keysT and argvT are EVAL's KEYS and ARGV, reused.
 	keysT, argvT *lua.LTable
 }
 
-// allocated is the bytes the process has allocated on the Go heap so
-// far (a cumulative counter, read without stopping the world).
-func allocated() int64 {
-	s := []metrics.Sample{{Name: "/gc/heap/allocs:bytes"}}
-	metrics.Read(s)
-	return int64(s[0].Value.Uint64())
-}
+// stateMem is the heap a Lua state with Redis's environment holds,
+// measured once, on a state made for the purpose, as the live heap
+// after a collection with it and before it: every state is built the
+// same way, and two collections are worth paying once, not at each
+// SCRIPT FLUSH (runtime/metrics' counters without them lag by the spans
+// each processor holds, tens of kilobytes here).
+var stateMem = sync.OnceValue(func() int64 {
+	var before, after runtime.MemStats
+	// A first state pays for what the packages initialise once.
+	newState := func() *VM {
+		vm := &VM{proxies: map[*lua.LTable]*lua.LTable{}, guarded: map[*lua.LTable]bool{}}
+		vm.init()
+		return vm
+	}
+	newState().L.Close()
+	// Two collections each time: a closed state's call stack goes back
+	// to gopher-lua's sync.Pool, which keeps it (and through its frames
+	// the whole state) until the second.
+	runtime.GC()
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	vm := newState()
+	runtime.GC()
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	runtime.KeepAlive(vm)
+	vm.L.Close()
+	return max(int64(after.HeapAlloc)-int64(before.HeapAlloc), 0)
+})
 
-// Memory estimates the Lua state's memory: what creating it allocated,
+// Memory estimates the Lua state's memory: what a fresh one holds,
 // and its compiled scripts or libraries at four times their source
 // size. gopher-lua's state lives on the Go heap, where nothing counts
 // one state's share exactly.
@@ -81,14 +107,25 @@ func (vm *VM) Memory() int64 {
 	if vm.fn != nil {
 		code += vm.LibrariesMemory()
 	}
-	return vm.baseMem + 4*code
+	return stateMem() + 4*code
 }
 
 // Lua's limits. Redis's Lua allows 200 nested C calls and about 16,000
 // Lua frames; gopher-lua counts frames only.
+//
+// Both stacks start small and grow, as C Lua's do: preallocated at
+// their limits (2,000 frames of 80 bytes, 20,480 registers of 16) they
+// made a fresh state 560 KB where Redis's is 32 KB (ours is now about
+// 70 KB, gopher-lua's tables being bigger than Lua's), above the 100 KB
+// that Redis's test "EVAL does not leak in the Lua stack" allows
+// used_memory_lua. The registry grows by registryGrowStep registers at
+// a time (gopher-lua grows it linearly), the call stack by segments of
+// 8 frames from a pool, which the usual script's depth (its body, a
+// redis.call, a pcall) never leaves.
 const (
 	callStackSize      = 2000
-	registrySize       = 1024 * 20
+	registrySize       = 256
+	registryGrowStep   = 1024
 	registryMaxSize    = 1024 * 1024 * 8
 	interruptEvery     = 1 << 12
 	sourceUserScript   = "user_script"
@@ -105,6 +142,9 @@ func init() {
 
 // New returns a VM with Redis's environment.
 func New(host Host) *VM {
+	// The state's size is measured with the first VM (at start-up),
+	// not at the first INFO: its collections are cheap on a young heap.
+	stateMem()
 	vm := &VM{host: host, proxies: map[*lua.LTable]*lua.LTable{}, guarded: map[*lua.LTable]bool{}}
 	vm.rand48 = rand48Init
 	vm.init()
@@ -124,16 +164,13 @@ func (vm *VM) Reset() {
 }
 
 func (vm *VM) init() {
-	before := allocated()
-	defer func() { vm.baseMem = allocated() - before }()
 	L := lua.NewState(lua.Options{
-		SkipOpenLibs:    true,
-		CallStackSize:   callStackSize,
-		RegistrySize:    registrySize,
-		RegistryMaxSize: registryMaxSize,
-		// A fixed call stack: growing and shrinking it costs each
-		// script's first calls an allocation.
-		MinimizeStackMemory: false,
+		SkipOpenLibs:        true,
+		CallStackSize:       callStackSize,
+		RegistrySize:        registrySize,
+		RegistryGrowStep:    registryGrowStep,
+		RegistryMaxSize:     registryMaxSize,
+		MinimizeStackMemory: true,
 	})
 	vm.L = L
 	vm.hook = hookCtx{vm: vm}
@@ -181,7 +218,9 @@ func (vm *VM) init() {
 	co.RawSetString("wrap", L.NewFunction(vm.coCreate(co.RawGetString("wrap"))))
 	str := g.RawGetString("string").(*lua.LTable)
 	str.RawSetString("rep", L.NewFunction(luaStringRep))
-	str.RawSetString("dump", lua.LNil)
+	str.RawSetString("dump", L.NewFunction(luaStringDump))
+	base := g.RawGetString("loadstring").(*lua.LFunction)
+	g.RawSetString("loadstring", L.NewFunction(func(L *lua.LState) int { return luaLoadString(L, base) }))
 	math := g.RawGetString("math").(*lua.LTable)
 	// gopher-lua's math.huge is the largest finite double; Lua's is
 	// infinity.
@@ -190,11 +229,13 @@ func (vm *VM) init() {
 	math.RawSetString("randomseed", L.NewFunction(vm.mathRandomSeed))
 
 	g.RawSetString("redis", vm.redisAPI())
+	vm.installCallErrors()
+	vm.pcallh = vm.newPcallHandler()
 
 	// Lock everything: scripts see the globals through a proxy.
 	vm.env = vm.protect(g)
 	g.RawSetString("_G", vm.env)
-	mt := L.NewTable()
+	mt := L.CreateTable(0, 1)
 	mt.RawSetString("__index", L.NewFunction(func(L *lua.LState) int {
 		L.RaiseError("Script attempted to access nonexistent global variable '%s'", L.CheckString(2))
 		return 0
@@ -214,7 +255,10 @@ func (vm *VM) protect(t *lua.LTable) *lua.LTable {
 		return p
 	}
 	L := vm.L
-	p := L.NewTable()
+	// A proxy holds nothing and its metatable two fields: small tables
+	// (NewTable's default room for 32 elements of each kind made the
+	// proxies of the sandbox most of a fresh state's memory).
+	p := L.CreateTable(0, 0)
 	vm.proxies[t] = p
 	var fields []lua.LValue
 	t.ForEach(func(k, v lua.LValue) {
@@ -229,7 +273,7 @@ func (vm *VM) protect(t *lua.LTable) *lua.LTable {
 		}
 		t.RawSet(fields[i], vm.protect(sub))
 	}
-	mt := L.NewTable()
+	mt := L.CreateTable(0, 2)
 	mt.RawSetString("__index", t)
 	mt.RawSetString("__newindex", L.NewFunction(readonlyError))
 	L.SetMetatable(p, mt)
@@ -273,6 +317,10 @@ func (vm *VM) luaSetMetatable(L *lua.LState) int {
 	if t, ok := L.Get(1).(*lua.LTable); ok && vm.readonly(t) {
 		errReadonly(L)
 	}
+	// Lua's setmetatable takes tables only: gopher-lua's would replace
+	// the metatable every string (or number, nil...) shares, for every
+	// later script too.
+	L.CheckTable(1)
 	L.CheckTypes(2, lua.LTNil, lua.LTTable)
 	obj := L.Get(1)
 	if obj == lua.LNil {
@@ -288,6 +336,11 @@ func (vm *VM) luaSetMetatable(L *lua.LState) int {
 
 func (vm *VM) luaGetMetatable(L *lua.LState) int {
 	mt := L.GetMetatable(L.CheckAny(1))
+	if t, ok := mt.(*lua.LTable); ok {
+		if shown, ok := vm.shownMeta[t]; ok {
+			mt = shown
+		}
+	}
 	if t, ok := mt.(*lua.LTable); ok {
 		if v := t.RawGetString("__metatable"); v != lua.LNil {
 			L.Push(v)

@@ -61,6 +61,16 @@ func (s *Server) notCountedForEvict() int64 {
 	return n
 }
 
+// replicaPending is the replicas' output not yet written, which the
+// clients' buffers count.
+func (s *Server) replicaPending() int64 {
+	var n int64
+	for _, c := range s.repl.replicas {
+		n += c.pending.Load()
+	}
+	return n
+}
+
 // datasetMemory is the arena and the tables: what an eviction frees.
 func (s *Server) datasetMemory() int64 {
 	n := s.ks.Arena.Allocated()
@@ -73,8 +83,15 @@ func (s *Server) datasetMemory() int64 {
 // evictUsed is the memory eviction compares with maxmemory: used_memory
 // less what is not counted for eviction. The clients' buffers are
 // summed afresh only near the limit; further away the cron's sum does.
+//
+// Only the part of notCountedForEvict that used_memory holds is taken
+// off: the replicas' pending output, which is in the clients' buffers.
+// The backlog and the stream held for a syncing replica live on the Go
+// heap, outside used_memory (memoryFigures.used); taking them off too
+// made the figure negative once a backlog existed (70 KB of history
+// against 17 KB used), and maxmemory never refused a command again.
 func (s *Server) evictUsed() int64 {
-	used := s.startupHeap + s.ks.Arena.Allocated() - s.notCountedForEvict()
+	used := s.startupHeap + s.ks.Arena.Allocated() - s.replicaPending()
 	for _, db := range s.ks.DBs {
 		used += db.MemoryOverhead()
 	}

@@ -659,3 +659,71 @@ func TestScriptUndoLimit(t *testing.T) {
 	c.Send("shutdown", "nosave")
 	looper.ReadRaw()
 }
+
+// Redis's OOM refusals around scripts (the cases of its tests "allow-oom
+// shebang flag" and "Consistent eval error reporting"), with a
+// replication backlog in place: the backlog's history once made
+// eviction's figure negative, and maxmemory refused nothing.
+func TestScriptOOMMatchesRedis(t *testing.T) {
+	p := difftest.NewPair(t)
+	for _, addr := range []string{p.Redoubt.Addr(), p.Redis.Addr()} {
+		difftest.AttachStream(t, addr)
+	}
+	// Overwrites: the backlog's history grows, the dataset does not.
+	for i := 0; i < 200; i++ {
+		p.Do("set", "fill", strings.Repeat("v", 400))
+	}
+	p.Script(`
+		set x 123
+		config set maxmemory 1
+		set y 1
+		eval "redis.call('set','x',1) return 1" 1 x
+		eval "return redis.call('get','x')" 1 x
+		eval "#!lua flags=\nreturn 1" 0
+		eval "#!lua\nreturn 1" 0
+		eval "#!lua flags=allow-oom\nredis.call('set','x',1) return 1" 1 x
+		eval "#!lua flags=allow-oom,no-writes\nreturn redis.call('get','x')" 1 x
+		eval "#!lua flags=no-writes\nreturn redis.call('get','x')" 1 x
+		eval "return redis.pcall('set','x','y')" 1 x
+		eval "#!lua flags=no-writes,\nreturn 1" 0
+		config set maxmemory 0
+		eval "#!lua flags=\nreturn redis.call('set','x',2)" 1 x
+	`)
+}
+
+// A call of something that is not a function is reported with Lua's
+// words, naming the value as Lua does, caught by pcall or not; binary
+// chunks do not load.
+func TestScriptCallErrorsMatchRedis(t *testing.T) {
+	p := difftest.NewPair(t)
+	for _, body := range []string{
+		"return loadstring(string.dump(function() return 1 end))()",
+		"return {select(2, loadstring(string.dump(function() return 1 end)))}",
+		"return type(string.dump(function() return 1 end))",
+		"return {pcall(string.dump, string.upper)}",
+		"local x = nil; x()",
+		"local t = {} t()",
+		"local t = {} t.foo()",
+		"redis.foo()",
+		"local s = 'x' s:nope()",
+		"(5)()",
+		"return {pcall(nil)}",
+		"return {pcall({})}",
+		"return {pcall(true)}",
+		"return {pcall(function() local t = {a={}} t.a() end)}",
+		"return {pcall(function() local n = 1 n() end)}",
+		"local u = {} local function f() u() end f()",
+		"KEYS()",
+		"local t = {} t[1]()",
+		"for i=1,2 do local z = 3 z() end",
+		"for i=1,2 do i() end",
+		"for k, v in pairs({1}) do v() end",
+		"local a, b = 1, 2 b()",
+		"local co = coroutine.create(function() end) co()",
+		"return tostring(getmetatable(nil))",
+		"return tostring(getmetatable(1))",
+		"return ('x'):upper()",
+	} {
+		p.Do("eval", body, "0")
+	}
+}

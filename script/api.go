@@ -121,12 +121,33 @@ func (vm *VM) redisCall(L *lua.LState, raiseErr bool) int {
 	if logging {
 		vm.ldbLogCallReply(r, reply)
 	}
+	if len(reply) > 0 && reply[0] != '-' && resultDiscarded(L) {
+		// redis.call('set', k, v) as a statement: nobody sees the
+		// reply, whose table ({ok = 'OK'}: a table, two maps, a slice
+		// and boxed keys in gopher-lua) would be most of what a short
+		// script allocates.
+		L.Push(lua.LNil)
+		return 1
+	}
 	v, _ := vm.fromRESP(reply)
 	if raiseErr && len(reply) > 0 && reply[0] == '-' {
 		L.Error(v, 0)
 	}
 	L.Push(v)
 	return 1
+}
+
+// resultDiscarded reports whether the running Go function was called by
+// a Lua function's CALL that keeps no result (a call as a statement):
+// its C operand is 1 (Lua 5.1's "C-1 results"). From a Go caller
+// (pcall), a TAILCALL, or without access to frames, it is false.
+func resultDiscarded(L *lua.LState) bool {
+	fn, pc := callerFrame(L)
+	if fn == nil || fn.IsG || pc < 0 || pc >= len(fn.Proto.Code) {
+		return false
+	}
+	inst := fn.Proto.Code[pc]
+	return int(inst>>26) == lua.OP_CALL && int(inst>>9)&0x1ff == 1
 }
 
 func protocolAppendG(b []byte, f float64) []byte {

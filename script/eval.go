@@ -26,12 +26,19 @@ type evalCache struct {
 	// mem is the bytes of the cached bodies and names, for INFO's
 	// used_memory_scripts_eval.
 	mem int64
+	// last is the script Lookup found last.
+	last *Script
 }
 
 // Lookup returns the cached script with this SHA1 (any case), or nil.
 func (vm *VM) Lookup(sha []byte) *Script {
 	if len(sha) != 40 {
 		return nil
+	}
+	// EVALSHA of the script found last, spelled the same (clients send
+	// the SHA1 as SCRIPT LOAD answered it): no folding, no hashing.
+	if last := vm.eval.last; last != nil && last.SHA == string(sha) {
+		return last
 	}
 	var lower [40]byte
 	for i, c := range sha {
@@ -40,7 +47,11 @@ func (vm *VM) Lookup(sha []byte) *Script {
 		}
 		lower[i] = c
 	}
-	return vm.eval.scripts[string(lower[:])]
+	s := vm.eval.scripts[string(lower[:])]
+	if s != nil {
+		vm.eval.last = s
+	}
+	return s
 }
 
 // Scripts is the number of cached scripts.
@@ -155,8 +166,8 @@ func (vm *VM) Eval(w *protocol.Writer, r *Run, s *Script, keys, argv [][]byte) (
 		g.RawSetString("KEYS", vm.keysT)
 		g.RawSetString("ARGV", vm.argvT)
 	}
-	fill(vm.keysT, keys)
-	fill(vm.argvT, argv)
+	vm.fill(vm.keysT, keys)
+	vm.fill(vm.argvT, argv)
 	// A script may have replaced or cleared their metatables or fields
 	// through rawset: they are fresh for each run.
 	if g.RawGetString("KEYS") != vm.keysT || g.RawGetString("ARGV") != vm.argvT {
@@ -167,7 +178,7 @@ func (vm *VM) Eval(w *protocol.Writer, r *Run, s *Script, keys, argv [][]byte) (
 }
 
 // fill makes t the array of items: t[1..n], nothing else.
-func fill(t *lua.LTable, items [][]byte) {
+func (vm *VM) fill(t *lua.LTable, items [][]byte) {
 	t.Metatable = lua.LNil
 	// Keys past the array part (a script may have added some) go; the
 	// common case, an untouched array, is found without a walk.
@@ -192,7 +203,7 @@ func fill(t *lua.LTable, items [][]byte) {
 		if old, ok := t.RawGetInt(i + 1).(lua.LString); ok && string(old) == string(it) {
 			continue
 		}
-		t.RawSetInt(i+1, lua.LString(it))
+		t.RawSetInt(i+1, vm.strs.str(it))
 	}
 	for i := len(items) + 1; t.RawGetInt(i) != lua.LNil; i++ {
 		t.RawSetInt(i, lua.LNil)

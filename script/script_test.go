@@ -186,3 +186,28 @@ func TestFreshStateMemory(t *testing.T) {
 		}
 	}
 }
+
+// A reply is left unconverted only where no one can see it: each of
+// these scripts reads the status reply of the call somehow.
+func TestDiscardedReplies(t *testing.T) {
+	vm := New(&fakeHost{reply: "+OK\r\n"})
+	for _, c := range []struct{ script, want string }{
+		{"redis.call('set','k','v') return 1", ":1\r\n"},
+		{"return redis.call('set','k','v')", "+OK\r\n"},
+		{"local r = redis.call('set','k','v') return r", "+OK\r\n"},
+		{"local a, b = redis.call('set','k','v') return {a, b}", "*1\r\n+OK\r\n"},
+		{"return (redis.call('set','k','v'))", "+OK\r\n"},
+		{"return {redis.call('set','k','v')}", "*1\r\n+OK\r\n"},
+		{"return redis.call('set','k','v').ok", "$2\r\nOK\r\n"},
+		{"return type(redis.call('set','k','v'))", "$5\r\ntable\r\n"},
+		{"if redis.call('set','k','v') then return 1 end return 0", ":1\r\n"},
+		{"local ok, r = pcall(redis.call, 'set', 'k', 'v') return r", "+OK\r\n"},
+		{"local f = function() return redis.call('set','k','v') end return f()", "+OK\r\n"},
+		{"redis.pcall('set','k','v') return 2", ":2\r\n"},
+		{"local co = coroutine.wrap(function() return redis.call('set','k','v') end) return co()", "+OK\r\n"},
+	} {
+		if got := eval(t, vm, c.script, 2); got != c.want {
+			t.Errorf("%q: %q, want %q", c.script, got, c.want)
+		}
+	}
+}

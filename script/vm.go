@@ -66,6 +66,9 @@ type VM struct {
 	fn *funcState
 	// keysT and argvT are EVAL's KEYS and ARGV, reused.
 	keysT, argvT *lua.LTable
+	// strs shares the Lua strings of recent short replies and
+	// arguments.
+	strs strCache
 }
 
 // stateMem is the heap a Lua state with Redis's environment holds,

@@ -154,8 +154,10 @@ func protocolAppendG(b []byte, f float64) []byte {
 	if math.IsInf(f, 0) || f != f {
 		// C's %.17g spelling.
 		switch {
-		case f != f:
+		case f != f && math.Signbit(f):
 			return append(b, "-nan"...)
+		case f != f:
+			return append(b, "nan"...)
 		case f > 0:
 			return append(b, "inf"...)
 		default:

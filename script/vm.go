@@ -1,6 +1,7 @@
 package script
 
 import (
+	"math"
 	"runtime"
 	"strings"
 	"sync"
@@ -207,6 +208,7 @@ func (vm *VM) init() {
 	}
 	g.RawSetString("_VERSION", lua.LString("Lua 5.1"))
 	g.RawSetString("tostring", L.NewFunction(luaToString))
+	g.RawSetString("tonumber", L.NewFunction(luaToNumber))
 	g.RawSetString("gcinfo", L.NewFunction(func(L *lua.LState) int {
 		L.Push(lua.LNumber(0))
 		return 1
@@ -454,8 +456,12 @@ func formatNumber(f float64) string {
 
 func appendNumber(b []byte, f float64) []byte {
 	if f != f {
-		// glibc prints the NaN that 0/0 gives on x86 as "-nan".
-		return append(b, "-nan"...)
+		// glibc prints a NaN's sign: 0/0 gives a negative one on x86
+		// ("-nan"), strtod's "nan" (tonumber) a positive one.
+		if math.Signbit(f) {
+			return append(b, "-nan"...)
+		}
+		return append(b, "nan"...)
 	}
 	return protocol.AppendG(b, f, 14)
 }

@@ -727,3 +727,23 @@ func TestScriptCallErrorsMatchRedis(t *testing.T) {
 		p.Do("eval", body, "0")
 	}
 }
+
+// tonumber reads strings as Lua 5.1's does, through strtod and strtoul.
+func TestScriptToNumberMatchesRedis(t *testing.T) {
+	p := difftest.NewPair(t)
+	for _, arg := range []string{
+		"'1e3'", "' 0x1A '", "'  12  '", "'1.5e2'", "'inf'", "'-inf'", "'nan'", "''", "'.5'", "'5.'",
+		"'0x'", "'1 2'", "'\\n12\\r'", "'-0x10'", "'12abc'", "nil", "'99999999999999999999'",
+		"'1e500'", "'12\\0abc'", "3.25", "'+7'", "'0x1p4'", "true", "{}",
+		"'10', 2", "'z', 36", "'ff', 16", "'8', 8", "' 0x1f ', 16", "'-1', 2", "'1.5', 10",
+		"'12', 1", "'12', 37", "12, 16", "'', 16", "'-', 16", "'0x', 16",
+		"'ffffffffffffffffffff', 16", "'7', '8'",
+	} {
+		p.Do("eval", "return tostring(tonumber("+arg+"))", "0")
+	}
+	for _, expr := range []string{"0/0", "-(0/0)", "tonumber('nan')", "-tonumber('nan')", "math.huge - math.huge"} {
+		p.Do("eval", "return tostring("+expr+")", "0")
+		// As a command's argument (%.17g).
+		p.Do("eval", "return redis.call('echo', "+expr+")", "0")
+	}
+}

@@ -51,8 +51,10 @@
 // readonly table"; setmetatable, rawset and getmetatable see through the
 // proxies and refuse the same way. Reading a global that does not exist
 // fails with "Script attempted to access nonexistent global variable".
-// loadfile, dofile, print, require, module and the io, os and package
-// libraries are absent, as in Redis.
+// loadfile, dofile, print, require, module, getfenv, setfenv, newproxy
+// and the io, os and package libraries are absent, as in Redis
+// (gopher-lua's getfenv of a Go function answered the real global
+// table, past the proxy).
 //
 // # Differences from Redis's Lua
 //

@@ -9,6 +9,7 @@ import (
 	lua "github.com/yuin/gopher-lua"
 
 	"github.com/redoubt-db/redoubt/protocol"
+	"github.com/redoubt-db/redoubt/script/lualib/lua51"
 )
 
 // Host is the server as scripts see it.
@@ -197,7 +198,11 @@ func (vm *VM) init() {
 	}
 	g := L.G.Global
 	vm.globals = g
-	for _, name := range []string{"dofile", "loadfile", "print", "require", "module", "_printregs", "_GOPHER_LUA_VERSION"} {
+	// getfenv and setfenv are absent from Redis's Lua: gopher-lua's
+	// getfenv of a Go function answers the real global table, past the
+	// sandbox's proxy, where a script could write globals for every
+	// later script. newproxy is absent too.
+	for _, name := range []string{"dofile", "loadfile", "print", "require", "module", "_printregs", "_GOPHER_LUA_VERSION", "getfenv", "setfenv", "newproxy"} {
 		g.RawSetString(name, lua.LNil)
 	}
 	for _, lib := range libraries {
@@ -226,6 +231,16 @@ func (vm *VM) init() {
 	str.RawSetString("dump", L.NewFunction(luaStringDump))
 	base := g.RawGetString("loadstring").(*lua.LFunction)
 	g.RawSetString("loadstring", L.NewFunction(func(L *lua.LState) int { return luaLoadString(L, base) }))
+	tbl := g.RawGetString("table").(*lua.LTable)
+	tbl.RawSetString("foreach", L.NewFunction(luaTableForeach))
+	tbl.RawSetString("foreachi", L.NewFunction(luaTableForeachi))
+	tbl.RawSetString("setn", L.NewFunction(func(L *lua.LState) int {
+		if _, ok := L.Get(1).(*lua.LTable); !ok {
+			lua51.TypeError(L, 1, "table")
+		}
+		lua51.Raise(L, "'setn' is obsolete")
+		return 0
+	}))
 	math := g.RawGetString("math").(*lua.LTable)
 	// gopher-lua's math.huge is the largest finite double; Lua's is
 	// infinity.
@@ -464,4 +479,52 @@ func appendNumber(b []byte, f float64) []byte {
 		return append(b, "nan"...)
 	}
 	return protocol.AppendG(b, f, 14)
+}
+
+// luaTableForeach is Lua 5.1's deprecated table.foreach, which Redis's
+// Lua keeps (gopher-lua has not): f(k, v) for each pair, stopping at
+// the first non-nil result, which it returns.
+func luaTableForeach(L *lua.LState) int {
+	t, f := tableAndFunction(L)
+	for k, v := t.Next(lua.LNil); k != lua.LNil; k, v = t.Next(k) {
+		L.Push(f)
+		L.Push(k)
+		L.Push(v)
+		L.Call(2, 1)
+		if r := L.Get(-1); r != lua.LNil {
+			return 1
+		}
+		L.Pop(1)
+	}
+	return 0
+}
+
+// luaTableForeachi is table.foreachi: f(i, t[i]) for i from 1 to #t.
+func luaTableForeachi(L *lua.LState) int {
+	t, f := tableAndFunction(L)
+	n := t.Len()
+	for i := 1; i <= n; i++ {
+		L.Push(f)
+		L.Push(lua.LNumber(i))
+		L.Push(t.RawGetInt(i))
+		L.Call(2, 1)
+		if r := L.Get(-1); r != lua.LNil {
+			return 1
+		}
+		L.Pop(1)
+	}
+	return 0
+}
+
+// tableAndFunction checks foreach's arguments with Lua's messages.
+func tableAndFunction(L *lua.LState) (*lua.LTable, *lua.LFunction) {
+	t, ok := L.Get(1).(*lua.LTable)
+	if !ok {
+		lua51.TypeError(L, 1, "table")
+	}
+	f, ok := L.Get(2).(*lua.LFunction)
+	if !ok {
+		lua51.TypeError(L, 2, "function")
+	}
+	return t, f
 }

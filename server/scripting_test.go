@@ -721,6 +721,17 @@ func TestScriptCallErrorsMatchRedis(t *testing.T) {
 		"local a, b = 1, 2 b()",
 		"local co = coroutine.create(function() end) co()",
 		"return tostring(getmetatable(nil))",
+		// The sandbox: no getfenv (gopher-lua's answered the real
+		// globals for a Go function), setfenv or newproxy.
+		"local g = getfenv(tostring) g.zz = 1 return tostring(zz)",
+		"setfenv(1, {}) return 1",
+		"return type(newproxy)",
+		"return tostring(zz)",
+		"return table.setn({}, 3)",
+		"local r = {} table.foreach({a=1}, function(k, v) r[#r+1] = k .. v end) return r",
+		"return table.foreachi({5,6}, function(i, v) if v == 6 then return i * 10 end end)",
+		"return table.foreach({}, 1)",
+		"return table.foreachi({1}, 'x')",
 		"return tostring(getmetatable(1))",
 		"return ('x'):upper()",
 	} {

@@ -52,7 +52,7 @@ func (vm *VM) luaCallError(L *lua.LState) int {
 	msg := "attempt to call a " + typeName(v) + " value"
 	if fn != nil && !fn.IsG && pc >= 0 && pc < len(fn.Proto.Code) {
 		p := fn.Proto
-		if kind, name := objName(p, pc, callReg(p.Code[pc])); kind != "" {
+		if kind, name := objName(p, vm.folded[p], pc, callReg(p.Code[pc])); kind != "" {
 			msg = "attempt to call " + kind + " '" + name + "' (a " + typeName(v) + " value)"
 		}
 		// Lua adds the position of the Lua function that made the
@@ -83,7 +83,7 @@ func (vm *VM) callErrorMessage(L *lua.LState, msg string) string {
 	if reg < 0 {
 		return msg
 	}
-	kind, name := objName(p, pc, reg)
+	kind, name := objName(p, vm.folded[p], pc, reg)
 	typ := "table"
 	switch kind {
 	case "local":
@@ -153,8 +153,9 @@ func typeName(v lua.LValue) string {
 // objName names what register reg holds at instruction pc, as Lua 5.1's
 // getobjname: an active local, else from the instruction that last set
 // the register (symbExec): a global, a field, an upvalue, a method.
-// kind is "" when none applies.
-func objName(p *lua.FunctionProto, pc, reg int) (kind, name string) {
+// kind is "" when none applies. folded names the constants that stand
+// for globals (foldGlobals).
+func objName(p *lua.FunctionProto, folded map[int]string, pc, reg int) (kind, name string) {
 	if name := activeLocal(p, reg+1, pc); name != "" {
 		return "local", name
 	}
@@ -167,10 +168,14 @@ func objName(p *lua.FunctionProto, pc, reg int) (kind, name string) {
 		}
 	case lua.OP_MOVE, lua.OP_MOVEN:
 		if b < a {
-			return objName(p, pc, b)
+			return objName(p, folded, pc, b)
 		}
 	case lua.OP_GETTABLE, lua.OP_GETTABLEKS:
 		return "field", constName(p, c)
+	case lua.OP_LOADK:
+		if name, ok := folded[int(inst&0x3ffff)]; ok {
+			return "global", name
+		}
 	case lua.OP_GETUPVAL:
 		if b < len(p.DbgUpvalues) {
 			return "upvalue", p.DbgUpvalues[b]

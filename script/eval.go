@@ -78,6 +78,7 @@ func (vm *VM) Create(body []byte) (*Script, string) {
 	if cerr != nil {
 		return nil, "ERR Error compiling script (new function): " + compileErrorIn(cerr, body[skip:], sourceUserScript)
 	}
+	vm.foldGlobals(fn.Proto)
 	s := &Script{SHA: sha, Body: bytes.Clone(body), Flags: flags, fn: fn}
 	vm.eval.scripts[sha] = s
 	vm.eval.mem += int64(len(body) + len(sha))
@@ -160,20 +161,13 @@ func (vm *VM) Eval(w *protocol.Writer, r *Run, s *Script, keys, argv [][]byte) (
 	// KEYS and ARGV are reused from script to script: the globals are
 	// read-only, so a script cannot keep a reference to them past its
 	// end, and each run refills them.
-	g := vm.globals
-	if vm.keysT == nil {
-		vm.keysT, vm.argvT = vm.L.CreateTable(8, 0), vm.L.CreateTable(8, 0)
-		g.RawSetString("KEYS", vm.keysT)
-		g.RawSetString("ARGV", vm.argvT)
-	}
+	// A script may have changed their metatables or fields (rawset,
+	// setmetatable): fill makes them fresh for each run. The globals
+	// KEYS and ARGV themselves cannot be replaced (the global table is
+	// read-only), and compiled scripts hold these two tables as
+	// constants (fold.go).
 	vm.fill(vm.keysT, keys)
 	vm.fill(vm.argvT, argv)
-	// A script may have replaced or cleared their metatables or fields
-	// through rawset: they are fresh for each run.
-	if g.RawGetString("KEYS") != vm.keysT || g.RawGetString("ARGV") != vm.argvT {
-		g.RawSetString("KEYS", vm.keysT)
-		g.RawSetString("ARGV", vm.argvT)
-	}
 	return vm.call(w, r, s.fn)
 }
 

@@ -57,6 +57,11 @@ func NewFunctions(host Host) *VM {
 
 func (vm *VM) initFunctions() {
 	L := vm.L
+	// Functions get their keys and arguments as parameters: no KEYS
+	// and ARGV globals, as in Redis.
+	vm.globals.RawSetString("KEYS", lua.LNil)
+	vm.globals.RawSetString("ARGV", lua.LNil)
+	vm.keysT, vm.argvT = nil, nil
 	vm.fn = &funcState{libs: map[string]*Library{}, funcs: map[string]*Function{}}
 	api := L.CreateTable(0, 1)
 	r := L.NewTable()

@@ -211,3 +211,33 @@ func TestDiscardedReplies(t *testing.T) {
 		}
 	}
 }
+
+// Globals that exist when a script is compiled are read as constants
+// (fold.go), in nested functions too; others still raise Redis's error,
+// and SCRIPT FLUSH's new state folds its own values.
+func TestFoldedGlobals(t *testing.T) {
+	vm := New(&fakeHost{reply: "+OK\r\n"})
+	for round := 0; round < 2; round++ {
+		for _, c := range []struct{ script, want string }{
+			{"return type(redis.call)", "$8\r\nfunction\r\n"},
+			{"local function f() return #KEYS .. string.upper('x') end return f()", "$2\r\n0X\r\n"},
+			{"return rawequal(_G.redis, redis) and 1 or 0", ":1\r\n"},
+			{"redis = 1", "Attempt to modify a readonly table"},
+			{"return nope", "Script attempted to access nonexistent global variable 'nope'"},
+			{"KEYS()", "attempt to call global 'KEYS' (a table value)"},
+		} {
+			if got := eval(t, vm, c.script, 2); !strings.Contains(got, c.want) {
+				t.Errorf("round %d, %q: %q, want %q", round, c.script, got, c.want)
+			}
+		}
+		s, _ := vm.Create([]byte("local function f() return redis, KEYS, cjson end return f"))
+		for _, p := range append([]*lua.FunctionProto{s.fn.Proto}, s.fn.Proto.FunctionPrototypes...) {
+			for _, inst := range p.Code {
+				if int(inst>>26) == lua.OP_GETGLOBAL {
+					t.Errorf("round %d: a GETGLOBAL left in\n%s", round, p)
+				}
+			}
+		}
+		vm.Reset()
+	}
+}

@@ -71,6 +71,9 @@ type VM struct {
 	// strs shares the Lua strings of recent short replies and
 	// arguments.
 	strs strCache
+	// folded names, for each compiled function, the constants that
+	// stand for globals (fold.go).
+	folded map[*lua.FunctionProto]map[int]string
 }
 
 // stateMem is the heap a Lua state with Redis's environment holds,
@@ -163,9 +166,9 @@ func (vm *VM) Reset() {
 	vm.L.Close()
 	vm.proxies = map[*lua.LTable]*lua.LTable{}
 	vm.guarded = map[*lua.LTable]bool{}
+	vm.folded = nil
 	vm.init()
 	vm.eval = evalCache{scripts: map[string]*Script{}}
-	vm.keysT, vm.argvT = nil, nil
 }
 
 func (vm *VM) init() {
@@ -254,6 +257,13 @@ func (vm *VM) init() {
 
 	// Lock everything: scripts see the globals through a proxy.
 	vm.env = vm.protect(g)
+	// EVAL's KEYS and ARGV exist from the start (so that scripts
+	// compiled before the first EVAL read them as constants too), and
+	// are not protected: scripts may change them, as Redis's, whose
+	// are new for each run (fill empties them).
+	vm.keysT, vm.argvT = L.CreateTable(8, 0), L.CreateTable(8, 0)
+	g.RawSetString("KEYS", vm.keysT)
+	g.RawSetString("ARGV", vm.argvT)
 	g.RawSetString("_G", vm.env)
 	mt := L.CreateTable(0, 1)
 	mt.RawSetString("__index", L.NewFunction(func(L *lua.LState) int {

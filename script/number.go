@@ -15,7 +15,13 @@ var mathInf = math.Inf(1)
 
 // appendG17 formats a number as redis.call passes it to a command:
 // C's %.17g, which keeps every bit of a double.
-func appendG17(b []byte, f float64) []byte { return protocol.AppendG(b, f, 17) }
+func appendG17(b []byte, f float64) []byte {
+	// Integers of up to 17 digits print as themselves.
+	if f == math.Trunc(f) && f != 0 && f > -1e17 && f < 1e17 {
+		return strconv.AppendInt(b, int64(f), 10)
+	}
+	return protocol.AppendG(b, f, 17)
+}
 
 // parseNumber reads a number as Lua's tonumber does for decimal strings.
 func parseNumber(s string) (float64, error) { return strconv.ParseFloat(s, 64) }

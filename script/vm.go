@@ -3,6 +3,7 @@ package script
 import (
 	"math"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -487,6 +488,11 @@ func appendNumber(b []byte, f float64) []byte {
 			return append(b, "-nan"...)
 		}
 		return append(b, "nan"...)
+	}
+	// Integers of up to 14 digits print as themselves in %.14g: the
+	// common case (counters, timestamps) without a float formatting.
+	if f == math.Trunc(f) && f != 0 && f > -1e14 && f < 1e14 {
+		return strconv.AppendInt(b, int64(f), 10)
 	}
 	return protocol.AppendG(b, f, 14)
 }

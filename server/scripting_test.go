@@ -746,13 +746,15 @@ func TestScriptToNumberMatchesRedis(t *testing.T) {
 		"'1e3'", "' 0x1A '", "'  12  '", "'1.5e2'", "'inf'", "'-inf'", "'nan'", "''", "'.5'", "'5.'",
 		"'0x'", "'1 2'", "'\\n12\\r'", "'-0x10'", "'12abc'", "nil", "'99999999999999999999'",
 		"'1e500'", "'12\\0abc'", "3.25", "'+7'", "'0x1p4'", "true", "{}",
+		"'-0'", "'007'", "'-'", "'123456789012345'", "'-1234567890123456'", "'12 '",
 		"'10', 2", "'z', 36", "'ff', 16", "'8', 8", "' 0x1f ', 16", "'-1', 2", "'1.5', 10",
 		"'12', 1", "'12', 37", "12, 16", "'', 16", "'-', 16", "'0x', 16",
 		"'ffffffffffffffffffff', 16", "'7', '8'",
 	} {
 		p.Do("eval", "return tostring(tonumber("+arg+"))", "0")
 	}
-	for _, expr := range []string{"0/0", "-(0/0)", "tonumber('nan')", "-tonumber('nan')", "math.huge - math.huge"} {
+	for _, expr := range []string{"0/0", "-(0/0)", "tonumber('nan')", "-tonumber('nan')", "math.huge - math.huge",
+		"0", "-0", "1", "-1", "99999999999999", "-99999999999999", "100000000000000", "1e16", "99999999999999999", "1e17", "2^53", "2^53+1", "-2^63", "12.5", "1e-5"} {
 		p.Do("eval", "return tostring("+expr+")", "0")
 		// As a command's argument (%.17g).
 		p.Do("eval", "return redis.call('echo', "+expr+")", "0")

@@ -258,6 +258,14 @@ func (vm *VM) init() {
 
 	// Lock everything: scripts see the globals through a proxy.
 	vm.env = vm.protect(g)
+	// The string library's own __index field (gopher-lua makes the
+	// library its strings' metatable) is what getmetatable('').__index
+	// shows: the library as scripts see it, as in Redis, where it is
+	// the global string. Strings find their methods through the
+	// metatable installCallErrors made, which holds the real library.
+	if p, ok := vm.proxies[str]; ok {
+		str.RawSetString("__index", p)
+	}
 	// EVAL's KEYS and ARGV exist from the start (so that scripts
 	// compiled before the first EVAL read them as constants too), and
 	// are not protected: scripts may change them, as Redis's, whose

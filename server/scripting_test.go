@@ -734,6 +734,9 @@ func TestScriptCallErrorsMatchRedis(t *testing.T) {
 		"return table.foreachi({1}, 'x')",
 		"return tostring(getmetatable(1))",
 		"return ('x'):upper()",
+		"return getmetatable('').__index == string",
+		"return rawequal(getmetatable('').__index, string)",
+		"return ('%d'):format(7) .. ('abc'):sub(2)",
 	} {
 		p.Do("eval", body, "0")
 	}

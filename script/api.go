@@ -121,6 +121,14 @@ func (vm *VM) redisCall(L *lua.LState, raiseErr bool) int {
 	if logging {
 		vm.ldbLogCallReply(r, reply)
 	}
+	if len(reply) > 0 && reply[0] != '-' && resultDiscarded(L) {
+		// redis.call('set', k, v) as a statement: nobody sees the
+		// reply, whose table ({ok = 'OK'}: a table, two maps, a slice
+		// and boxed keys in gopher-lua) would be most of what a short
+		// script allocates.
+		L.Push(lua.LNil)
+		return 1
+	}
 	v, _ := vm.fromRESP(reply)
 	if raiseErr && len(reply) > 0 && reply[0] == '-' {
 		L.Error(v, 0)
@@ -129,12 +137,27 @@ func (vm *VM) redisCall(L *lua.LState, raiseErr bool) int {
 	return 1
 }
 
+// resultDiscarded reports whether the running Go function was called by
+// a Lua function's CALL that keeps no result (a call as a statement):
+// its C operand is 1 (Lua 5.1's "C-1 results"). From a Go caller
+// (pcall), a TAILCALL, or without access to frames, it is false.
+func resultDiscarded(L *lua.LState) bool {
+	fn, pc := callerFrame(L)
+	if fn == nil || fn.IsG || pc < 0 || pc >= len(fn.Proto.Code) {
+		return false
+	}
+	inst := fn.Proto.Code[pc]
+	return int(inst>>26) == lua.OP_CALL && int(inst>>9)&0x1ff == 1
+}
+
 func protocolAppendG(b []byte, f float64) []byte {
 	if math.IsInf(f, 0) || f != f {
 		// C's %.17g spelling.
 		switch {
-		case f != f:
+		case f != f && math.Signbit(f):
 			return append(b, "-nan"...)
+		case f != f:
+			return append(b, "nan"...)
 		case f > 0:
 			return append(b, "inf"...)
 		default:
@@ -151,11 +174,21 @@ func (vm *VM) luaPcall(L *lua.LState) int {
 	L.CheckAny(1)
 	top := L.GetTop()
 	fn := L.Get(1)
+	switch fn.(type) {
+	case *lua.LTable, *lua.LUserData:
+		// Lua's error, without a position (see callerr.go).
+		if L.GetMetaField(fn, "__call") == lua.LNil {
+			L.SetTop(top)
+			L.Push(lua.LFalse)
+			L.Push(lua.LString("attempt to call a " + typeName(fn) + " value"))
+			return 2
+		}
+	}
 	L.Push(fn)
 	for i := 2; i <= top; i++ {
 		L.Push(L.Get(i))
 	}
-	err := L.PCall(top-1, lua.MultRet, nil)
+	err := L.PCall(top-1, lua.MultRet, vm.pcallh)
 	if err != nil {
 		var e lua.LValue = lua.LNil
 		if ae, ok := err.(*lua.ApiError); ok {

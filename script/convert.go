@@ -20,7 +20,7 @@ func (vm *VM) fromRESP(b []byte) (lua.LValue, []byte) {
 	switch b[0] {
 	case '+':
 		t := L.CreateTable(0, 1)
-		t.RawSetString("ok", lua.LString(line))
+		t.RawSetString("ok", vm.strs.str(line))
 		return t, rest
 	case '-':
 		return errorTable(L, "-"+string(line), true), rest
@@ -32,7 +32,7 @@ func (vm *VM) fromRESP(b []byte) (lua.LValue, []byte) {
 		if n < 0 {
 			return lua.LFalse, rest
 		}
-		return lua.LString(rest[:n]), rest[n+2:]
+		return vm.strs.str(rest[:n]), rest[n+2:]
 	case '*', '~', '%', '>':
 		n, _ := strconv.Atoi(string(line))
 		if n < 0 {

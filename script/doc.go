@@ -51,14 +51,34 @@
 // readonly table"; setmetatable, rawset and getmetatable see through the
 // proxies and refuse the same way. Reading a global that does not exist
 // fails with "Script attempted to access nonexistent global variable".
-// loadfile, dofile, print, require, module and the io, os and package
-// libraries are absent, as in Redis.
+// loadfile, dofile, print, require, module, getfenv, setfenv, newproxy
+// and the io, os and package libraries are absent, as in Redis
+// (gopher-lua's getfenv of a Go function answered the real global
+// table, past the proxy).
+//
+// # The common path
+//
+// A short script's run costs what its commands cost and little more
+// (bench/README.md): KEYS and ARGV are two tables refilled for each run;
+// globals that exist when a script is compiled are read as constants
+// (fold.go), the sandbox's proxies being in the way of every global
+// read otherwise; a reply no one reads (redis.call as a statement) is
+// not converted (resultDiscarded); short strings from replies and
+// arguments share their Lua values (strCache). TestEvalAllocations pins
+// the allocations of an EVALSHA doing a GET and a SET: none, or the
+// string of a key not seen lately.
 //
 // # Differences from Redis's Lua
 //
 // The body of a script has no "arg" table (Lua 5.1's compatibility
 // varargs, which gopher-lua would build on every run): a script reading
 // arg finds no such global.
+//
+// A call of a value that is not a function raises Lua's message, with
+// the value's name and type (callerr.go); a table or userdata's is
+// reworded from gopher-lua's by the error handlers and may call a
+// userdata a table. string.dump returns Lua 5.1's bytecode header only;
+// loadstring refuses binary chunks as Redis's Lua does.
 //
 // Numbers print with %.14g through tostring (Redis's Lua), but string
 // concatenation of a number uses gopher-lua's formatting, which prints

@@ -26,12 +26,19 @@ type evalCache struct {
 	// mem is the bytes of the cached bodies and names, for INFO's
 	// used_memory_scripts_eval.
 	mem int64
+	// last is the script Lookup found last.
+	last *Script
 }
 
 // Lookup returns the cached script with this SHA1 (any case), or nil.
 func (vm *VM) Lookup(sha []byte) *Script {
 	if len(sha) != 40 {
 		return nil
+	}
+	// EVALSHA of the script found last, spelled the same (clients send
+	// the SHA1 as SCRIPT LOAD answered it): no folding, no hashing.
+	if last := vm.eval.last; last != nil && last.SHA == string(sha) {
+		return last
 	}
 	var lower [40]byte
 	for i, c := range sha {
@@ -40,7 +47,11 @@ func (vm *VM) Lookup(sha []byte) *Script {
 		}
 		lower[i] = c
 	}
-	return vm.eval.scripts[string(lower[:])]
+	s := vm.eval.scripts[string(lower[:])]
+	if s != nil {
+		vm.eval.last = s
+	}
+	return s
 }
 
 // Scripts is the number of cached scripts.
@@ -67,6 +78,7 @@ func (vm *VM) Create(body []byte) (*Script, string) {
 	if cerr != nil {
 		return nil, "ERR Error compiling script (new function): " + compileErrorIn(cerr, body[skip:], sourceUserScript)
 	}
+	vm.foldGlobals(fn.Proto)
 	s := &Script{SHA: sha, Body: bytes.Clone(body), Flags: flags, fn: fn}
 	vm.eval.scripts[sha] = s
 	vm.eval.mem += int64(len(body) + len(sha))
@@ -115,6 +127,12 @@ func ShebangFlags(body []byte) (Flags, int, string) {
 		if !ok {
 			return 0, 0, "Unknown lua shebang option: " + string(p)
 		}
+		// An empty list is no flags, as Redis splits it (sdssplitlen
+		// of nothing is no element): "#!lua flags=" declares a script
+		// that may write and must not run on OOM.
+		if len(list) == 0 {
+			continue
+		}
 		for _, name := range strings.Split(string(list), ",") {
 			f, ok := ParseFlag(name)
 			if !ok {
@@ -143,25 +161,18 @@ func (vm *VM) Eval(w *protocol.Writer, r *Run, s *Script, keys, argv [][]byte) (
 	// KEYS and ARGV are reused from script to script: the globals are
 	// read-only, so a script cannot keep a reference to them past its
 	// end, and each run refills them.
-	g := vm.globals
-	if vm.keysT == nil {
-		vm.keysT, vm.argvT = vm.L.CreateTable(8, 0), vm.L.CreateTable(8, 0)
-		g.RawSetString("KEYS", vm.keysT)
-		g.RawSetString("ARGV", vm.argvT)
-	}
-	fill(vm.keysT, keys)
-	fill(vm.argvT, argv)
-	// A script may have replaced or cleared their metatables or fields
-	// through rawset: they are fresh for each run.
-	if g.RawGetString("KEYS") != vm.keysT || g.RawGetString("ARGV") != vm.argvT {
-		g.RawSetString("KEYS", vm.keysT)
-		g.RawSetString("ARGV", vm.argvT)
-	}
+	// A script may have changed their metatables or fields (rawset,
+	// setmetatable): fill makes them fresh for each run. The globals
+	// KEYS and ARGV themselves cannot be replaced (the global table is
+	// read-only), and compiled scripts hold these two tables as
+	// constants (fold.go).
+	vm.fill(vm.keysT, keys)
+	vm.fill(vm.argvT, argv)
 	return vm.call(w, r, s.fn)
 }
 
 // fill makes t the array of items: t[1..n], nothing else.
-func fill(t *lua.LTable, items [][]byte) {
+func (vm *VM) fill(t *lua.LTable, items [][]byte) {
 	t.Metatable = lua.LNil
 	// Keys past the array part (a script may have added some) go; the
 	// common case, an untouched array, is found without a walk.
@@ -186,7 +197,7 @@ func fill(t *lua.LTable, items [][]byte) {
 		if old, ok := t.RawGetInt(i + 1).(lua.LString); ok && string(old) == string(it) {
 			continue
 		}
-		t.RawSetInt(i+1, lua.LString(it))
+		t.RawSetInt(i+1, vm.strs.str(it))
 	}
 	for i := len(items) + 1; t.RawGetInt(i) != lua.LNil; i++ {
 		t.RawSetInt(i, lua.LNil)

@@ -57,8 +57,13 @@ func NewFunctions(host Host) *VM {
 
 func (vm *VM) initFunctions() {
 	L := vm.L
+	// Functions get their keys and arguments as parameters: no KEYS
+	// and ARGV globals, as in Redis.
+	vm.globals.RawSetString("KEYS", lua.LNil)
+	vm.globals.RawSetString("ARGV", lua.LNil)
+	vm.keysT, vm.argvT = nil, nil
 	vm.fn = &funcState{libs: map[string]*Library{}, funcs: map[string]*Function{}}
-	api := L.NewTable()
+	api := L.CreateTable(0, 1)
 	r := L.NewTable()
 	r.RawSetString("register_function", L.NewFunction(vm.registerFunction))
 	r.RawSetString("log", L.NewFunction(vm.redisLog))
@@ -66,7 +71,7 @@ func (vm *VM) initFunctions() {
 		real := vm.real(vm.globals.RawGetString("redis").(*lua.LTable))
 		r.RawSetString(name, real.RawGetString(name))
 	}
-	missing := L.NewTable()
+	missing := L.CreateTable(0, 1)
 	missing.RawSetString("__index", L.NewFunction(func(L *lua.LState) int {
 		L.RaiseError("Script attempted to access nonexistent global variable '%s'", L.CheckString(2))
 		return 0

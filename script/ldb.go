@@ -3,6 +3,7 @@ package script
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -1011,8 +1012,10 @@ func (vm *VM) appendLdbValue(s []byte, v lua.LValue, level int) []byte {
 
 // appendCNumber formats f as C's printf("%g").
 func appendCNumber(b []byte, f float64) []byte {
-	if f != f {
+	if f != f && math.Signbit(f) {
 		return append(b, "-nan"...)
+	} else if f != f {
+		return append(b, "nan"...)
 	}
 	return protocol.AppendG(b, f, 6)
 }

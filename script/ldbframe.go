@@ -145,3 +145,24 @@ func debugLocals(p *lua.FunctionProto) []lua.DbgLocalInfo {
 // prototypes live as long as the script cache, and the entries are
 // only made in debugging sessions.
 var localsCache sync.Map
+
+// callerFrame returns the function and the index of the running
+// instruction of the frame that called L's running one (a Go function's
+// caller, in the middle of its CALL), or nil and -1 when frames cannot
+// be read.
+func callerFrame(L *lua.LState) (*lua.LFunction, int) {
+	if !frameAccess.ok {
+		return nil, -1
+	}
+	frame, _, _ := currentFrame(L)
+	if frame == nil {
+		return nil, -1
+	}
+	parent := *(*unsafe.Pointer)(unsafe.Add(frame, frameAccess.parent))
+	if parent == nil {
+		return nil, -1
+	}
+	fn := *(**lua.LFunction)(unsafe.Add(parent, frameAccess.fn))
+	pc := *(*int)(unsafe.Add(parent, frameAccess.pc)) - 1
+	return fn, pc
+}

@@ -184,11 +184,11 @@ func (vm *VM) newErrHandler() *lua.LFunction {
 		}
 		t, ok := e.(*lua.LTable)
 		if !ok {
-			t = L.NewTable()
+			t = L.CreateTable(0, 3)
 			var s string
 			switch v := e.(type) {
 			case lua.LString:
-				s = string(v)
+				s = vm.callErrorMessage(L, string(v))
 			case lua.LNumber:
 				s = formatNumber(float64(v))
 			default:

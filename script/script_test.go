@@ -141,7 +141,9 @@ func TestShebang(t *testing.T) {
 		{"return 1", FlagEvalCompat, 0, ""},
 		{"#!lua\nreturn 1", 0, 5, ""},
 		{"#!lua flags=no-writes,allow-oom\nreturn 1", FlagNoWrites | FlagAllowOOM, 31, ""},
-		{"#!lua flags=\nreturn 1", 0, 0, "Unexpected flag in script shebang: "},
+		{"#!lua flags=\nreturn 1", 0, 12, ""},
+		{"#!lua FLAGS=no-writes\nreturn 1", 0, 0, "Unknown lua shebang option: FLAGS=no-writes"},
+		{"#!lua flags=no-writes,\nreturn 1", 0, 0, "Unexpected flag in script shebang: "},
 		{"#!lua", 0, 0, "Invalid script shebang"},
 		{"#!js\n", 0, 0, "Unexpected engine in script shebang: #!js"},
 		{"#!lua x\n", 0, 0, "Unknown lua shebang option: x"},
@@ -171,5 +173,71 @@ func TestReadOnlyGlobals(t *testing.T) {
 	}
 	if v := vm.globals.RawGetString("x"); v != lua.LNil {
 		t.Errorf("a global x was created: %v", v)
+	}
+}
+
+// A fresh Lua state is small, as Redis's (32 KB): Redis's test "EVAL
+// does not leak in the Lua stack" wants used_memory_lua under 100 KB
+// after 10,000 scripts.
+func TestFreshStateMemory(t *testing.T) {
+	for _, vm := range []*VM{New(&fakeHost{}), NewFunctions(&fakeHost{})} {
+		if m := vm.Memory(); m > 90<<10 || m <= 16<<10 {
+			t.Errorf("fresh state: %d bytes", m)
+		}
+	}
+}
+
+// A reply is left unconverted only where no one can see it: each of
+// these scripts reads the status reply of the call somehow.
+func TestDiscardedReplies(t *testing.T) {
+	vm := New(&fakeHost{reply: "+OK\r\n"})
+	for _, c := range []struct{ script, want string }{
+		{"redis.call('set','k','v') return 1", ":1\r\n"},
+		{"return redis.call('set','k','v')", "+OK\r\n"},
+		{"local r = redis.call('set','k','v') return r", "+OK\r\n"},
+		{"local a, b = redis.call('set','k','v') return {a, b}", "*1\r\n+OK\r\n"},
+		{"return (redis.call('set','k','v'))", "+OK\r\n"},
+		{"return {redis.call('set','k','v')}", "*1\r\n+OK\r\n"},
+		{"return redis.call('set','k','v').ok", "$2\r\nOK\r\n"},
+		{"return type(redis.call('set','k','v'))", "$5\r\ntable\r\n"},
+		{"if redis.call('set','k','v') then return 1 end return 0", ":1\r\n"},
+		{"local ok, r = pcall(redis.call, 'set', 'k', 'v') return r", "+OK\r\n"},
+		{"local f = function() return redis.call('set','k','v') end return f()", "+OK\r\n"},
+		{"redis.pcall('set','k','v') return 2", ":2\r\n"},
+		{"local co = coroutine.wrap(function() return redis.call('set','k','v') end) return co()", "+OK\r\n"},
+	} {
+		if got := eval(t, vm, c.script, 2); got != c.want {
+			t.Errorf("%q: %q, want %q", c.script, got, c.want)
+		}
+	}
+}
+
+// Globals that exist when a script is compiled are read as constants
+// (fold.go), in nested functions too; others still raise Redis's error,
+// and SCRIPT FLUSH's new state folds its own values.
+func TestFoldedGlobals(t *testing.T) {
+	vm := New(&fakeHost{reply: "+OK\r\n"})
+	for round := 0; round < 2; round++ {
+		for _, c := range []struct{ script, want string }{
+			{"return type(redis.call)", "$8\r\nfunction\r\n"},
+			{"local function f() return #KEYS .. string.upper('x') end return f()", "$2\r\n0X\r\n"},
+			{"return rawequal(_G.redis, redis) and 1 or 0", ":1\r\n"},
+			{"redis = 1", "Attempt to modify a readonly table"},
+			{"return nope", "Script attempted to access nonexistent global variable 'nope'"},
+			{"KEYS()", "attempt to call global 'KEYS' (a table value)"},
+		} {
+			if got := eval(t, vm, c.script, 2); !strings.Contains(got, c.want) {
+				t.Errorf("round %d, %q: %q, want %q", round, c.script, got, c.want)
+			}
+		}
+		s, _ := vm.Create([]byte("local function f() return redis, KEYS, cjson end return f"))
+		for _, p := range append([]*lua.FunctionProto{s.fn.Proto}, s.fn.Proto.FunctionPrototypes...) {
+			for _, inst := range p.Code {
+				if int(inst>>26) == lua.OP_GETGLOBAL {
+					t.Errorf("round %d: a GETGLOBAL left in\n%s", round, p)
+				}
+			}
+		}
+		vm.Reset()
 	}
 }

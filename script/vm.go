@@ -1,12 +1,16 @@
 package script
 
 import (
-	"runtime/metrics"
+	"math"
+	"runtime"
+	"strconv"
 	"strings"
+	"sync"
 
 	lua "github.com/yuin/gopher-lua"
 
 	"github.com/redoubt-db/redoubt/protocol"
+	"github.com/redoubt-db/redoubt/script/lualib/lua51"
 )
 
 // Host is the server as scripts see it.
@@ -45,8 +49,13 @@ type VM struct {
 	run  *Run
 	// ldb is the debugging session, nil outside SCRIPT DEBUG's.
 	ldb *ldbState
-	// errh is the message handler of a script's pcall.
-	errh *lua.LFunction
+	// errh is the message handler of a script's pcall, pcallh that of
+	// the pcalls a script makes.
+	errh, pcallh *lua.LFunction
+	// shownMeta maps the metatables installCallErrors gave nil,
+	// booleans, numbers, strings and threads to what getmetatable
+	// shows for them.
+	shownMeta map[*lua.LTable]lua.LValue
 
 	// Scratch for redis.call's arguments, reused across calls.
 	argBuf []byte
@@ -58,21 +67,47 @@ type VM struct {
 	eval evalCache
 	// fn is the function libraries' state, on a VM made by NewFunctions.
 	fn *funcState
-	// baseMem is what creating the Lua state allocated.
-	baseMem int64
 	// keysT and argvT are EVAL's KEYS and ARGV, reused.
 	keysT, argvT *lua.LTable
+	// strs shares the Lua strings of recent short replies and
+	// arguments.
+	strs strCache
+	// folded names, for each compiled function, the constants that
+	// stand for globals (fold.go).
+	folded map[*lua.FunctionProto]map[int]string
 }
 
-// allocated is the bytes the process has allocated on the Go heap so
-// far (a cumulative counter, read without stopping the world).
-func allocated() int64 {
-	s := []metrics.Sample{{Name: "/gc/heap/allocs:bytes"}}
-	metrics.Read(s)
-	return int64(s[0].Value.Uint64())
-}
+// stateMem is the heap a Lua state with Redis's environment holds,
+// measured once, on a state made for the purpose, as the live heap
+// after a collection with it and before it: every state is built the
+// same way, and two collections are worth paying once, not at each
+// SCRIPT FLUSH (runtime/metrics' counters without them lag by the spans
+// each processor holds, tens of kilobytes here).
+var stateMem = sync.OnceValue(func() int64 {
+	var before, after runtime.MemStats
+	// A first state pays for what the packages initialise once.
+	newState := func() *VM {
+		vm := &VM{proxies: map[*lua.LTable]*lua.LTable{}, guarded: map[*lua.LTable]bool{}}
+		vm.init()
+		return vm
+	}
+	newState().L.Close()
+	// Two collections each time: a closed state's call stack goes back
+	// to gopher-lua's sync.Pool, which keeps it (and through its frames
+	// the whole state) until the second.
+	runtime.GC()
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	vm := newState()
+	runtime.GC()
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	runtime.KeepAlive(vm)
+	vm.L.Close()
+	return max(int64(after.HeapAlloc)-int64(before.HeapAlloc), 0)
+})
 
-// Memory estimates the Lua state's memory: what creating it allocated,
+// Memory estimates the Lua state's memory: what a fresh one holds,
 // and its compiled scripts or libraries at four times their source
 // size. gopher-lua's state lives on the Go heap, where nothing counts
 // one state's share exactly.
@@ -81,14 +116,25 @@ func (vm *VM) Memory() int64 {
 	if vm.fn != nil {
 		code += vm.LibrariesMemory()
 	}
-	return vm.baseMem + 4*code
+	return stateMem() + 4*code
 }
 
 // Lua's limits. Redis's Lua allows 200 nested C calls and about 16,000
 // Lua frames; gopher-lua counts frames only.
+//
+// Both stacks start small and grow, as C Lua's do: preallocated at
+// their limits (2,000 frames of 80 bytes, 20,480 registers of 16) they
+// made a fresh state 560 KB where Redis's is 32 KB (ours is now about
+// 70 KB, gopher-lua's tables being bigger than Lua's), above the 100 KB
+// that Redis's test "EVAL does not leak in the Lua stack" allows
+// used_memory_lua. The registry grows by registryGrowStep registers at
+// a time (gopher-lua grows it linearly), the call stack by segments of
+// 8 frames from a pool, which the usual script's depth (its body, a
+// redis.call, a pcall) never leaves.
 const (
 	callStackSize      = 2000
-	registrySize       = 1024 * 20
+	registrySize       = 256
+	registryGrowStep   = 1024
 	registryMaxSize    = 1024 * 1024 * 8
 	interruptEvery     = 1 << 12
 	sourceUserScript   = "user_script"
@@ -105,6 +151,9 @@ func init() {
 
 // New returns a VM with Redis's environment.
 func New(host Host) *VM {
+	// The state's size is measured with the first VM (at start-up),
+	// not at the first INFO: its collections are cheap on a young heap.
+	stateMem()
 	vm := &VM{host: host, proxies: map[*lua.LTable]*lua.LTable{}, guarded: map[*lua.LTable]bool{}}
 	vm.rand48 = rand48Init
 	vm.init()
@@ -118,22 +167,19 @@ func (vm *VM) Reset() {
 	vm.L.Close()
 	vm.proxies = map[*lua.LTable]*lua.LTable{}
 	vm.guarded = map[*lua.LTable]bool{}
+	vm.folded = nil
 	vm.init()
 	vm.eval = evalCache{scripts: map[string]*Script{}}
-	vm.keysT, vm.argvT = nil, nil
 }
 
 func (vm *VM) init() {
-	before := allocated()
-	defer func() { vm.baseMem = allocated() - before }()
 	L := lua.NewState(lua.Options{
-		SkipOpenLibs:    true,
-		CallStackSize:   callStackSize,
-		RegistrySize:    registrySize,
-		RegistryMaxSize: registryMaxSize,
-		// A fixed call stack: growing and shrinking it costs each
-		// script's first calls an allocation.
-		MinimizeStackMemory: false,
+		SkipOpenLibs:        true,
+		CallStackSize:       callStackSize,
+		RegistrySize:        registrySize,
+		RegistryGrowStep:    registryGrowStep,
+		RegistryMaxSize:     registryMaxSize,
+		MinimizeStackMemory: true,
 	})
 	vm.L = L
 	vm.hook = hookCtx{vm: vm}
@@ -156,7 +202,11 @@ func (vm *VM) init() {
 	}
 	g := L.G.Global
 	vm.globals = g
-	for _, name := range []string{"dofile", "loadfile", "print", "require", "module", "_printregs", "_GOPHER_LUA_VERSION"} {
+	// getfenv and setfenv are absent from Redis's Lua: gopher-lua's
+	// getfenv of a Go function answers the real global table, past the
+	// sandbox's proxy, where a script could write globals for every
+	// later script. newproxy is absent too.
+	for _, name := range []string{"dofile", "loadfile", "print", "require", "module", "_printregs", "_GOPHER_LUA_VERSION", "getfenv", "setfenv", "newproxy"} {
 		g.RawSetString(name, lua.LNil)
 	}
 	for _, lib := range libraries {
@@ -167,6 +217,7 @@ func (vm *VM) init() {
 	}
 	g.RawSetString("_VERSION", lua.LString("Lua 5.1"))
 	g.RawSetString("tostring", L.NewFunction(luaToString))
+	g.RawSetString("tonumber", L.NewFunction(luaToNumber))
 	g.RawSetString("gcinfo", L.NewFunction(func(L *lua.LState) int {
 		L.Push(lua.LNumber(0))
 		return 1
@@ -181,7 +232,19 @@ func (vm *VM) init() {
 	co.RawSetString("wrap", L.NewFunction(vm.coCreate(co.RawGetString("wrap"))))
 	str := g.RawGetString("string").(*lua.LTable)
 	str.RawSetString("rep", L.NewFunction(luaStringRep))
-	str.RawSetString("dump", lua.LNil)
+	str.RawSetString("dump", L.NewFunction(luaStringDump))
+	base := g.RawGetString("loadstring").(*lua.LFunction)
+	g.RawSetString("loadstring", L.NewFunction(func(L *lua.LState) int { return luaLoadString(L, base) }))
+	tbl := g.RawGetString("table").(*lua.LTable)
+	tbl.RawSetString("foreach", L.NewFunction(luaTableForeach))
+	tbl.RawSetString("foreachi", L.NewFunction(luaTableForeachi))
+	tbl.RawSetString("setn", L.NewFunction(func(L *lua.LState) int {
+		if _, ok := L.Get(1).(*lua.LTable); !ok {
+			lua51.TypeError(L, 1, "table")
+		}
+		lua51.Raise(L, "'setn' is obsolete")
+		return 0
+	}))
 	math := g.RawGetString("math").(*lua.LTable)
 	// gopher-lua's math.huge is the largest finite double; Lua's is
 	// infinity.
@@ -190,11 +253,28 @@ func (vm *VM) init() {
 	math.RawSetString("randomseed", L.NewFunction(vm.mathRandomSeed))
 
 	g.RawSetString("redis", vm.redisAPI())
+	vm.installCallErrors()
+	vm.pcallh = vm.newPcallHandler()
 
 	// Lock everything: scripts see the globals through a proxy.
 	vm.env = vm.protect(g)
+	// The string library's own __index field (gopher-lua makes the
+	// library its strings' metatable) is what getmetatable('').__index
+	// shows: the library as scripts see it, as in Redis, where it is
+	// the global string. Strings find their methods through the
+	// metatable installCallErrors made, which holds the real library.
+	if p, ok := vm.proxies[str]; ok {
+		str.RawSetString("__index", p)
+	}
+	// EVAL's KEYS and ARGV exist from the start (so that scripts
+	// compiled before the first EVAL read them as constants too), and
+	// are not protected: scripts may change them, as Redis's, whose
+	// are new for each run (fill empties them).
+	vm.keysT, vm.argvT = L.CreateTable(8, 0), L.CreateTable(8, 0)
+	g.RawSetString("KEYS", vm.keysT)
+	g.RawSetString("ARGV", vm.argvT)
 	g.RawSetString("_G", vm.env)
-	mt := L.NewTable()
+	mt := L.CreateTable(0, 1)
 	mt.RawSetString("__index", L.NewFunction(func(L *lua.LState) int {
 		L.RaiseError("Script attempted to access nonexistent global variable '%s'", L.CheckString(2))
 		return 0
@@ -214,7 +294,10 @@ func (vm *VM) protect(t *lua.LTable) *lua.LTable {
 		return p
 	}
 	L := vm.L
-	p := L.NewTable()
+	// A proxy holds nothing and its metatable two fields: small tables
+	// (NewTable's default room for 32 elements of each kind made the
+	// proxies of the sandbox most of a fresh state's memory).
+	p := L.CreateTable(0, 0)
 	vm.proxies[t] = p
 	var fields []lua.LValue
 	t.ForEach(func(k, v lua.LValue) {
@@ -229,7 +312,7 @@ func (vm *VM) protect(t *lua.LTable) *lua.LTable {
 		}
 		t.RawSet(fields[i], vm.protect(sub))
 	}
-	mt := L.NewTable()
+	mt := L.CreateTable(0, 2)
 	mt.RawSetString("__index", t)
 	mt.RawSetString("__newindex", L.NewFunction(readonlyError))
 	L.SetMetatable(p, mt)
@@ -273,6 +356,10 @@ func (vm *VM) luaSetMetatable(L *lua.LState) int {
 	if t, ok := L.Get(1).(*lua.LTable); ok && vm.readonly(t) {
 		errReadonly(L)
 	}
+	// Lua's setmetatable takes tables only: gopher-lua's would replace
+	// the metatable every string (or number, nil...) shares, for every
+	// later script too.
+	L.CheckTable(1)
 	L.CheckTypes(2, lua.LTNil, lua.LTTable)
 	obj := L.Get(1)
 	if obj == lua.LNil {
@@ -288,6 +375,11 @@ func (vm *VM) luaSetMetatable(L *lua.LState) int {
 
 func (vm *VM) luaGetMetatable(L *lua.LState) int {
 	mt := L.GetMetatable(L.CheckAny(1))
+	if t, ok := mt.(*lua.LTable); ok {
+		if shown, ok := vm.shownMeta[t]; ok {
+			mt = shown
+		}
+	}
 	if t, ok := mt.(*lua.LTable); ok {
 		if v := t.RawGetString("__metatable"); v != lua.LNil {
 			L.Push(v)
@@ -398,8 +490,65 @@ func formatNumber(f float64) string {
 
 func appendNumber(b []byte, f float64) []byte {
 	if f != f {
-		// glibc prints the NaN that 0/0 gives on x86 as "-nan".
-		return append(b, "-nan"...)
+		// glibc prints a NaN's sign: 0/0 gives a negative one on x86
+		// ("-nan"), strtod's "nan" (tonumber) a positive one.
+		if math.Signbit(f) {
+			return append(b, "-nan"...)
+		}
+		return append(b, "nan"...)
+	}
+	// Integers of up to 14 digits print as themselves in %.14g: the
+	// common case (counters, timestamps) without a float formatting.
+	if f == math.Trunc(f) && f != 0 && f > -1e14 && f < 1e14 {
+		return strconv.AppendInt(b, int64(f), 10)
 	}
 	return protocol.AppendG(b, f, 14)
+}
+
+// luaTableForeach is Lua 5.1's deprecated table.foreach, which Redis's
+// Lua keeps (gopher-lua has not): f(k, v) for each pair, stopping at
+// the first non-nil result, which it returns.
+func luaTableForeach(L *lua.LState) int {
+	t, f := tableAndFunction(L)
+	for k, v := t.Next(lua.LNil); k != lua.LNil; k, v = t.Next(k) {
+		L.Push(f)
+		L.Push(k)
+		L.Push(v)
+		L.Call(2, 1)
+		if r := L.Get(-1); r != lua.LNil {
+			return 1
+		}
+		L.Pop(1)
+	}
+	return 0
+}
+
+// luaTableForeachi is table.foreachi: f(i, t[i]) for i from 1 to #t.
+func luaTableForeachi(L *lua.LState) int {
+	t, f := tableAndFunction(L)
+	n := t.Len()
+	for i := 1; i <= n; i++ {
+		L.Push(f)
+		L.Push(lua.LNumber(i))
+		L.Push(t.RawGetInt(i))
+		L.Call(2, 1)
+		if r := L.Get(-1); r != lua.LNil {
+			return 1
+		}
+		L.Pop(1)
+	}
+	return 0
+}
+
+// tableAndFunction checks foreach's arguments with Lua's messages.
+func tableAndFunction(L *lua.LState) (*lua.LTable, *lua.LFunction) {
+	t, ok := L.Get(1).(*lua.LTable)
+	if !ok {
+		lua51.TypeError(L, 1, "table")
+	}
+	f, ok := L.Get(2).(*lua.LFunction)
+	if !ok {
+		lua51.TypeError(L, 2, "function")
+	}
+	return t, f
 }

@@ -56,9 +56,10 @@ type evictState struct {
 // replicas' output, and the backlog's part past repl-backlog-size (its
 // cover, or what a slow replica held back). The backlog up to its size
 // is counted, as Redis 7.0 counts it: it is there to stay, so it causes
-// eviction once rather than a loop.
+// eviction once rather than a loop. The stream held for a replica that
+// is syncing lives outside used_memory, so it is not taken off either.
 func (s *Server) notCountedForEvict() int64 {
-	n := s.replicaBuffers()
+	n := s.replicaPending()
 	if extra := s.backlogMemory() - s.cfg.ReplBacklogSize; extra > 0 {
 		n += extra
 	}
@@ -72,6 +73,16 @@ func (s *Server) backlogMemory() int64 {
 		return int64(b.HistLen())
 	}
 	return 0
+}
+
+// replicaPending is the replicas' output not yet written, which the
+// clients' buffers count.
+func (s *Server) replicaPending() int64 {
+	var n int64
+	for _, c := range s.repl.replicas {
+		n += c.pending.Load()
+	}
+	return n
 }
 
 // datasetMemory is the arena and the tables: what an eviction frees.

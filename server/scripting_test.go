@@ -659,3 +659,107 @@ func TestScriptUndoLimit(t *testing.T) {
 	c.Send("shutdown", "nosave")
 	looper.ReadRaw()
 }
+
+// Redis's OOM refusals around scripts (the cases of its tests "allow-oom
+// shebang flag" and "Consistent eval error reporting"), with a
+// replication backlog in place: the backlog's history once made
+// eviction's figure negative, and maxmemory refused nothing.
+func TestScriptOOMMatchesRedis(t *testing.T) {
+	p := difftest.NewPair(t)
+	for _, addr := range []string{p.Redoubt.Addr(), p.Redis.Addr()} {
+		difftest.AttachStream(t, addr)
+	}
+	// Overwrites: the backlog's history grows, the dataset does not.
+	for i := 0; i < 200; i++ {
+		p.Do("set", "fill", strings.Repeat("v", 400))
+	}
+	p.Script(`
+		set x 123
+		config set maxmemory 1
+		set y 1
+		eval "redis.call('set','x',1) return 1" 1 x
+		eval "return redis.call('get','x')" 1 x
+		eval "#!lua flags=\nreturn 1" 0
+		eval "#!lua\nreturn 1" 0
+		eval "#!lua flags=allow-oom\nredis.call('set','x',1) return 1" 1 x
+		eval "#!lua flags=allow-oom,no-writes\nreturn redis.call('get','x')" 1 x
+		eval "#!lua flags=no-writes\nreturn redis.call('get','x')" 1 x
+		eval "return redis.pcall('set','x','y')" 1 x
+		eval "#!lua flags=no-writes,\nreturn 1" 0
+		config set maxmemory 0
+		eval "#!lua flags=\nreturn redis.call('set','x',2)" 1 x
+	`)
+}
+
+// A call of something that is not a function is reported with Lua's
+// words, naming the value as Lua does, caught by pcall or not; binary
+// chunks do not load.
+func TestScriptCallErrorsMatchRedis(t *testing.T) {
+	p := difftest.NewPair(t)
+	for _, body := range []string{
+		"return loadstring(string.dump(function() return 1 end))()",
+		"return {select(2, loadstring(string.dump(function() return 1 end)))}",
+		"return type(string.dump(function() return 1 end))",
+		"return {pcall(string.dump, string.upper)}",
+		"local x = nil; x()",
+		"local t = {} t()",
+		"local t = {} t.foo()",
+		"redis.foo()",
+		"local s = 'x' s:nope()",
+		"(5)()",
+		"return {pcall(nil)}",
+		"return {pcall({})}",
+		"return {pcall(true)}",
+		"return {pcall(function() local t = {a={}} t.a() end)}",
+		"return {pcall(function() local n = 1 n() end)}",
+		"local u = {} local function f() u() end f()",
+		"KEYS()",
+		"local t = {} t[1]()",
+		"for i=1,2 do local z = 3 z() end",
+		"for i=1,2 do i() end",
+		"for k, v in pairs({1}) do v() end",
+		"local a, b = 1, 2 b()",
+		"local co = coroutine.create(function() end) co()",
+		"return tostring(getmetatable(nil))",
+		// The sandbox: no getfenv (gopher-lua's answered the real
+		// globals for a Go function), setfenv or newproxy.
+		"local g = getfenv(tostring) g.zz = 1 return tostring(zz)",
+		"setfenv(1, {}) return 1",
+		"return type(newproxy)",
+		"return tostring(zz)",
+		"return table.setn({}, 3)",
+		"local r = {} table.foreach({a=1}, function(k, v) r[#r+1] = k .. v end) return r",
+		"return table.foreachi({5,6}, function(i, v) if v == 6 then return i * 10 end end)",
+		"return table.foreach({}, 1)",
+		"return table.foreachi({1}, 'x')",
+		"return tostring(getmetatable(1))",
+		"return ('x'):upper()",
+		"return getmetatable('').__index == string",
+		"return rawequal(getmetatable('').__index, string)",
+		"return ('%d'):format(7) .. ('abc'):sub(2)",
+	} {
+		p.Do("eval", body, "0")
+	}
+}
+
+// tonumber reads strings as Lua 5.1's does, through strtod and strtoul.
+func TestScriptToNumberMatchesRedis(t *testing.T) {
+	p := difftest.NewPair(t)
+	for _, arg := range []string{
+		"'1e3'", "' 0x1A '", "'  12  '", "'1.5e2'", "'inf'", "'-inf'", "'nan'", "''", "'.5'", "'5.'",
+		"'0x'", "'1 2'", "'\\n12\\r'", "'-0x10'", "'12abc'", "nil", "'99999999999999999999'",
+		"'1e500'", "'12\\0abc'", "3.25", "'+7'", "'0x1p4'", "true", "{}",
+		"'-0'", "'007'", "'-'", "'123456789012345'", "'-1234567890123456'", "'12 '",
+		"'10', 2", "'z', 36", "'ff', 16", "'8', 8", "' 0x1f ', 16", "'-1', 2", "'1.5', 10",
+		"'12', 1", "'12', 37", "12, 16", "'', 16", "'-', 16", "'0x', 16",
+		"'ffffffffffffffffffff', 16", "'7', '8'",
+	} {
+		p.Do("eval", "return tostring(tonumber("+arg+"))", "0")
+	}
+	for _, expr := range []string{"0/0", "-(0/0)", "tonumber('nan')", "-tonumber('nan')", "math.huge - math.huge",
+		"0", "-0", "1", "-1", "99999999999999", "-99999999999999", "100000000000000", "1e16", "99999999999999999", "1e17", "2^53", "2^53+1", "-2^63", "12.5", "1e-5"} {
+		p.Do("eval", "return tostring("+expr+")", "0")
+		// As a command's argument (%.17g).
+		p.Do("eval", "return redis.call('echo', "+expr+")", "0")
+	}
+}

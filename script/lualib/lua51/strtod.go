@@ -243,6 +243,9 @@ func nanPayload(seq string) (uint64, bool) {
 // (lua_tonumber): the C string ends at its first NUL, and strtod's number
 // may have white space around it but nothing else.
 func Str2Number(s string) (float64, bool) {
+	if f, ok := smallInteger(s); ok {
+		return f, true
+	}
 	if k := strings.IndexByte(s, 0); k >= 0 {
 		s = s[:k]
 	}
@@ -258,4 +261,30 @@ func Str2Number(s string) (float64, bool) {
 		end++
 	}
 	return v, end == len(s)
+}
+
+// smallInteger reads the common case without strtod: an optional minus
+// and 1 to 15 decimal digits, which a double holds exactly (counters,
+// timestamps, a rate limiter's settings). Anything else is left to the
+// caller.
+func smallInteger(s string) (float64, bool) {
+	i := 0
+	if len(s) > 0 && s[0] == '-' {
+		i = 1
+	}
+	if len(s) == i || len(s)-i > 15 {
+		return 0, false
+	}
+	var v int64
+	for _, c := range []byte(s[i:]) {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		v = v*10 + int64(c-'0')
+	}
+	f := float64(v)
+	if i == 1 {
+		f = -f
+	}
+	return f, true
 }

@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/redoubt-db/redoubt/cnum"
+	"github.com/redoubt-db/redoubt/protocol"
 )
 
 // Encode returns the manifest as Redis writes it (getAofManifestAsString):
@@ -31,7 +32,7 @@ func (m *Manifest) Encode() []byte {
 func appendFileInfo(b []byte, fi FileInfo) []byte {
 	b = append(b, "file "...)
 	if needsRepr(fi.Name) {
-		b = appendRepr(b, fi.Name)
+		b = protocol.AppendRepr(b, []byte(fi.Name))
 	} else {
 		b = append(b, fi.Name...)
 	}
@@ -54,35 +55,6 @@ func needsRepr(s string) bool {
 		}
 	}
 	return false
-}
-
-// appendRepr is sdscatrepr: s in double quotes, with \\ \" \n \r \t \a \b
-// escapes and \xHH for other unprintable bytes.
-func appendRepr(b []byte, s string) []byte {
-	b = append(b, '"')
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; c {
-		case '\\', '"':
-			b = append(b, '\\', c)
-		case '\n':
-			b = append(b, `\n`...)
-		case '\r':
-			b = append(b, `\r`...)
-		case '\t':
-			b = append(b, `\t`...)
-		case '\a':
-			b = append(b, `\a`...)
-		case '\b':
-			b = append(b, `\b`...)
-		default:
-			if isPrint(c) {
-				b = append(b, c)
-			} else {
-				b = fmt.Appendf(b, `\x%02x`, c)
-			}
-		}
-	}
-	return append(b, '"')
 }
 
 // Clone returns a deep copy, to change while the original stays in use

@@ -375,32 +375,4 @@ func (p *Param) alwaysApply() *Param { p.volatile = true; return p }
 
 // repr quotes s as Redis's sdscatrepr does, so that the config parser
 // reads it back unchanged.
-func repr(s string) string {
-	var b strings.Builder
-	b.WriteByte('"')
-	for i := 0; i < len(s); i++ {
-		switch ch := s[i]; ch {
-		case '\\', '"':
-			b.WriteByte('\\')
-			b.WriteByte(ch)
-		case '\n':
-			b.WriteString(`\n`)
-		case '\r':
-			b.WriteString(`\r`)
-		case '\t':
-			b.WriteString(`\t`)
-		case '\a':
-			b.WriteString(`\a`)
-		case '\b':
-			b.WriteString(`\b`)
-		default:
-			if ch >= 0x20 && ch <= 0x7e {
-				b.WriteByte(ch)
-			} else {
-				fmt.Fprintf(&b, `\x%02x`, ch)
-			}
-		}
-	}
-	b.WriteByte('"')
-	return b.String()
-}
+func repr(s string) string { return string(protocol.AppendRepr(nil, []byte(s))) }

@@ -127,3 +127,36 @@ func hexVal(c byte) byte {
 		return c - 'A' + 10
 	}
 }
+
+// AppendRepr appends s in double quotes as Redis's sdscatrepr writes it,
+// the form SplitArgs reads back: \\ \" \n \r \t \a \b escaped, other
+// bytes outside printable ASCII as \xHH. MONITOR, the slow log's
+// clients, CONFIG REWRITE, the AOF manifest and the Lua debugger all
+// quote with it.
+func AppendRepr(b, s []byte) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	for _, c := range s {
+		switch c {
+		case '\\', '"':
+			b = append(b, '\\', c)
+		case '\n':
+			b = append(b, '\\', 'n')
+		case '\r':
+			b = append(b, '\\', 'r')
+		case '\t':
+			b = append(b, '\\', 't')
+		case '\a':
+			b = append(b, '\\', 'a')
+		case '\b':
+			b = append(b, '\\', 'b')
+		default:
+			if c >= 0x20 && c < 0x7f {
+				b = append(b, c)
+			} else {
+				b = append(b, '\\', 'x', hex[c>>4], hex[c&15])
+			}
+		}
+	}
+	return append(b, '"')
+}

@@ -854,13 +854,13 @@ func replyToHuman(o, r []byte) ([]byte, []byte) {
 		if n > len(rest) {
 			n = len(rest)
 		}
-		o = appendRepr(o, rest[:n])
+		o = protocol.AppendRepr(o, rest[:n])
 		rest = rest[n:]
 		if len(rest) >= 2 {
 			rest = rest[2:]
 		}
 	case '+', '-':
-		o = appendRepr(o, r[:len(line)+1])
+		o = protocol.AppendRepr(o, r[:len(line)+1])
 	case '*', '~':
 		n := atoi(line)
 		if r[0] == '*' && n < 0 {
@@ -915,34 +915,6 @@ func replyToHuman(o, r []byte) ([]byte, []byte) {
 	return o, rest
 }
 
-// appendRepr appends s quoted as Redis's sdscatrepr does.
-func appendRepr(o, s []byte) []byte {
-	o = append(o, '"')
-	for _, c := range s {
-		switch c {
-		case '\\', '"':
-			o = append(o, '\\', c)
-		case '\n':
-			o = append(o, '\\', 'n')
-		case '\r':
-			o = append(o, '\\', 'r')
-		case '\t':
-			o = append(o, '\\', 't')
-		case '\a':
-			o = append(o, '\\', 'a')
-		case '\b':
-			o = append(o, '\\', 'b')
-		default:
-			if c >= 0x20 && c < 0x7f {
-				o = append(o, c)
-			} else {
-				o = fmt.Appendf(o, "\\x%02x", c)
-			}
-		}
-	}
-	return append(o, '"')
-}
-
 // ldbValue shows a Lua value as the debugger does (ldbCatStackValue):
 // strings quoted, numbers with %g, tables as {a; b} or {[k]=v}. A
 // protected table shows what it protects.
@@ -957,7 +929,7 @@ func (vm *VM) appendLdbValue(s []byte, v lua.LValue, level int) []byte {
 	level++
 	switch x := v.(type) {
 	case lua.LString:
-		return appendRepr(s, []byte(x))
+		return protocol.AppendRepr(s, []byte(x))
 	case lua.LBool:
 		if x {
 			return append(s, "true"...)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/redoubt-db/redoubt/command"
+	"github.com/redoubt-db/redoubt/protocol"
 )
 
 const errLoading = "LOADING Redis is loading the dataset in memory"
@@ -310,41 +311,12 @@ func (s *Server) feedMonitors(c *client, args [][]byte) {
 	b = append(b, ']')
 	for _, a := range args {
 		b = append(b, ' ')
-		b = appendRepr(b, a)
+		b = protocol.AppendRepr(b, a)
 	}
 	b = append(b, '\r', '\n')
 	for _, m := range s.monitors {
 		m.push(b)
 	}
-}
-
-// appendRepr quotes a string the way Redis's sdscatrepr does.
-func appendRepr(b, s []byte) []byte {
-	const hex = "0123456789abcdef"
-	b = append(b, '"')
-	for _, ch := range s {
-		switch ch {
-		case '\\', '"':
-			b = append(b, '\\', ch)
-		case '\n':
-			b = append(b, '\\', 'n')
-		case '\r':
-			b = append(b, '\\', 'r')
-		case '\t':
-			b = append(b, '\\', 't')
-		case '\a':
-			b = append(b, '\\', 'a')
-		case '\b':
-			b = append(b, '\\', 'b')
-		default:
-			if ch >= 0x20 && ch < 0x7f {
-				b = append(b, ch)
-			} else {
-				b = append(b, '\\', 'x', hex[ch>>4], hex[ch&15])
-			}
-		}
-	}
-	return append(b, '"')
 }
 
 func (s *Server) removeMonitor(c *client) {

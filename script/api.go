@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"github.com/redoubt-db/redoubt/script/lualib/lua51"
 )
 
 // Version is the Redis version scripts see (REDIS_VERSION); set it
@@ -180,7 +182,7 @@ func (vm *VM) luaPcall(L *lua.LState) int {
 		if L.GetMetaField(fn, "__call") == lua.LNil {
 			L.SetTop(top)
 			L.Push(lua.LFalse)
-			L.Push(lua.LString("attempt to call a " + typeName(fn) + " value"))
+			L.Push(lua.LString("attempt to call a " + lua51.ValueTypeName(fn) + " value"))
 			return 2
 		}
 	}

@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"github.com/redoubt-db/redoubt/script/lualib/lua51"
 )
 
 // Calling a value that is not a function. Lua 5.1 says what was called
@@ -49,11 +51,11 @@ func (vm *VM) installCallErrors() {
 func (vm *VM) luaCallError(L *lua.LState) int {
 	v := L.Get(1)
 	fn, pc := callerFrame(L)
-	msg := "attempt to call a " + typeName(v) + " value"
+	msg := "attempt to call a " + lua51.ValueTypeName(v) + " value"
 	if fn != nil && !fn.IsG && pc >= 0 && pc < len(fn.Proto.Code) {
 		p := fn.Proto
 		if kind, name := objName(p, vm.folded[p], pc, callReg(p.Code[pc])); kind != "" {
-			msg = "attempt to call " + kind + " '" + name + "' (a " + typeName(v) + " value)"
+			msg = "attempt to call " + kind + " '" + name + "' (a " + lua51.ValueTypeName(v) + " value)"
 		}
 		// Lua adds the position of the Lua function that made the
 		// call; a call made by a Go function (pcall(nil)) has none.
@@ -89,17 +91,17 @@ func (vm *VM) callErrorMessage(L *lua.LState, msg string) string {
 	case "local":
 		if dbg, ok := L.GetStack(1); ok {
 			if _, v := frameLocal(L, dbg, reg+1); v != lua.LNil {
-				typ = typeName(v)
+				typ = lua51.ValueTypeName(v)
 			}
 		}
 	case "global":
 		if fn.Env != nil {
-			typ = typeName(vm.real(fn.Env).RawGetString(name))
+			typ = lua51.ValueTypeName(vm.real(fn.Env).RawGetString(name))
 		}
 	case "upvalue":
 		for i, n := range p.DbgUpvalues {
 			if n == name && i < len(fn.Upvalues) {
-				typ = typeName(fn.Upvalues[i].Value())
+				typ = lua51.ValueTypeName(fn.Upvalues[i].Value())
 				break
 			}
 		}
@@ -127,27 +129,6 @@ func position(p *lua.FunctionProto, pc int) string {
 		line = p.DbgSourcePositions[pc]
 	}
 	return p.SourceName + ":" + strconv.Itoa(line) + ":"
-}
-
-// typeName is Lua 5.1's name of a value's type.
-func typeName(v lua.LValue) string {
-	switch v.Type() {
-	case lua.LTNil:
-		return "nil"
-	case lua.LTBool:
-		return "boolean"
-	case lua.LTNumber:
-		return "number"
-	case lua.LTString:
-		return "string"
-	case lua.LTTable:
-		return "table"
-	case lua.LTFunction:
-		return "function"
-	case lua.LTThread:
-		return "thread"
-	}
-	return "userdata"
 }
 
 // objName names what register reg holds at instruction pc, as Lua 5.1's

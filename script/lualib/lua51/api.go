@@ -79,7 +79,12 @@ func TypeName(L *lua.LState, n int) string {
 	if n > L.GetTop() {
 		return "no value"
 	}
-	switch L.Get(n).Type() {
+	return ValueTypeName(L.Get(n))
+}
+
+// ValueTypeName is Lua 5.1's name of a value's type (lua_typename).
+func ValueTypeName(v lua.LValue) string {
+	switch v.Type() {
 	case lua.LTNil:
 		return "nil"
 	case lua.LTBool:

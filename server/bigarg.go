@@ -1,8 +1,6 @@
 package server
 
 import (
-	"syscall"
-
 	"github.com/redoubt-db/redoubt/arena"
 	"github.com/redoubt-db/redoubt/protocol"
 )
@@ -61,17 +59,7 @@ func (c *client) startBigArg() {
 // parser, and the client has a command to run.
 func (c *client) readBig(nowMs int64) {
 	big := c.big
-	n, err := c.loop.p.read(c, big.b[big.got:cap(big.b)])
-	switch {
-	case n > 0:
-		big.got += n
-		c.netIn.Add(int64(n))
-		c.lastSeen.Store(nowMs)
-		c.s.stats.reads.Add(1)
-	case err == syscall.EAGAIN || err == syscall.EINTR:
-	default: // EOF or error
-		c.closing.Store(closeASAP)
-	}
+	big.got += c.readInto(big.b[big.got:cap(big.b)], nowMs)
 	if big.got == cap(big.b) {
 		c.parser.External(big.b)
 		c.bigArgs = append(c.bigArgs, big.m, big.b)

@@ -273,17 +273,25 @@ func (c *client) readSocket(nowMs int64) {
 		c.closing.Store(closeASAP)
 		return
 	}
-	n, err := c.loop.p.read(c, c.rbuf[c.w:])
+	c.w += c.readInto(c.rbuf[c.w:], nowMs)
+}
+
+// readInto reads what the connection has into buf, counting it, and
+// marks the client to close on EOF or an error. It returns the bytes
+// read.
+func (c *client) readInto(buf []byte, nowMs int64) int {
+	n, err := c.loop.p.read(c, buf)
 	switch {
 	case n > 0:
-		c.w += n
 		c.netIn.Add(int64(n))
 		c.lastSeen.Store(nowMs)
 		c.s.stats.reads.Add(1)
+		return n
 	case err == syscall.EAGAIN || err == syscall.EINTR:
 	default: // EOF or error
 		c.closing.Store(closeASAP)
 	}
+	return 0
 }
 
 // hasWork reports whether a client has commands to run now: buffered

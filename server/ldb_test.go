@@ -11,7 +11,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -58,7 +57,7 @@ func (c *ldbConn) read() string {
 	c.t.Helper()
 	c.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
 	var b bytes.Buffer
-	if err := ldbReadReply(&b, c.r); err != nil {
+	if err := difftest.CopyReply(&b, c.r); err != nil {
 		if errors.Is(err, io.EOF) && b.Len() == 0 {
 			return "<EOF>"
 		}
@@ -83,32 +82,6 @@ func (c *ldbConn) readAll() string {
 			return string(b)
 		}
 	}
-}
-
-func ldbReadReply(w *bytes.Buffer, r *bufio.Reader) error {
-	line, err := r.ReadString('\n')
-	if err != nil {
-		return err
-	}
-	w.WriteString(line)
-	n, _ := strconv.Atoi(strings.TrimSpace(line[1:]))
-	switch line[0] {
-	case '*':
-		for i := 0; i < n; i++ {
-			if err := ldbReadReply(w, r); err != nil {
-				return err
-			}
-		}
-	case '$':
-		if n >= 0 {
-			buf := make([]byte, n+2)
-			if _, err := io.ReadFull(r, buf); err != nil {
-				return err
-			}
-			w.Write(buf)
-		}
-	}
-	return nil
 }
 
 // ldbSession runs script under SCRIPT DEBUG mode, sends the debugger

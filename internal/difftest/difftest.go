@@ -133,7 +133,7 @@ func (c *Conn) ReadRaw() []byte {
 	c.t.Helper()
 	c.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
 	var buf bytes.Buffer
-	if err := copyReply(&buf, c.r); err != nil {
+	if err := CopyReply(&buf, c.r); err != nil {
 		c.t.Fatalf("reading reply: %v", err)
 	}
 	return buf.Bytes()
@@ -163,8 +163,8 @@ func (c *Conn) Close() { c.conn.Close() }
 // Addr is the address of the server the connection goes to.
 func (c *Conn) Addr() string { return c.conn.RemoteAddr().String() }
 
-// copyReply copies one complete reply from r to w.
-func copyReply(w io.Writer, r *bufio.Reader) error {
+// CopyReply copies one complete reply from r to w, RESP2 or RESP3.
+func CopyReply(w io.Writer, r *bufio.Reader) error {
 	line, err := r.ReadBytes('\n')
 	if err != nil {
 		return err
@@ -191,12 +191,12 @@ func copyReply(w io.Writer, r *bufio.Reader) error {
 			n *= 2
 		}
 		for i := 0; i < n; i++ {
-			if err := copyReply(w, r); err != nil {
+			if err := CopyReply(w, r); err != nil {
 				return err
 			}
 		}
 		if line[0] == '|' {
-			return copyReply(w, r)
+			return CopyReply(w, r)
 		}
 	}
 	return nil

@@ -2,9 +2,12 @@ package cmsgpack
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"github.com/redoubt-db/redoubt/script/lualib/lua51"
 )
 
 // FuzzUnpack feeds arbitrary input to unpack, unpack_one and unpack_limit.
@@ -23,6 +26,8 @@ func FuzzUnpack(f *testing.F) {
 		f.Add([]byte(s), int64(0), int64(0))
 		f.Add([]byte(s), int64(1), int64(1))
 	}
+	// More top-level values than pack takes arguments.
+	f.Add([]byte(strings.Repeat(";", 4136)), int64(0), int64(0))
 	f.Fuzz(func(t *testing.T, data []byte, limit, offset int64) {
 		L := lib.State()
 		defer L.Close()
@@ -55,11 +60,19 @@ func FuzzUnpack(f *testing.F) {
 			return
 		}
 		// What was read packs, and what packs reads back as many values.
-		packed := call("pack", vals...)
-		if len(packed) != 1 {
-			t.Fatalf("unpack(%q) gave values pack refuses", data)
+		// unpack may return up to LUAI_MAXCSTACK values but pack, like
+		// the C library, takes at most half as many arguments, so the
+		// values are packed in runs and the strings concatenated.
+		const run = lua51.MaxCStack / 4
+		var packed lua.LString
+		for i := 0; i < len(vals); i += run {
+			part := call("pack", vals[i:min(i+run, len(vals))]...)
+			if len(part) != 1 {
+				t.Fatalf("unpack(%q) gave values pack refuses", data)
+			}
+			packed += part[0].(lua.LString)
 		}
-		again := call("unpack", packed[0])
+		again := call("unpack", packed)
 		if len(again) != len(vals) {
 			t.Fatalf("unpack(%q): %d values, %d after a pack round trip", data, len(vals), len(again))
 		}

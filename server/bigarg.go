@@ -65,20 +65,53 @@ func (c *client) readBig(nowMs int64) {
 		c.bigArgs = append(c.bigArgs, big.m, big.b)
 		c.big = nil
 	}
-	c.qbuf.Store(int64(c.w-c.r) + c.bigMem())
+	c.syncQbuf()
+}
+
+// syncQbuf publishes the query buffer's figures. While a big argument is
+// read, the bytes before it in the read buffer are its command's header,
+// already parsed: Redis drops them from its query buffer then, and qbuf
+// is the argument's bytes alone.
+func (c *client) syncQbuf() {
+	n := c.bigLen()
+	if c.big == nil {
+		n += int64(c.w - c.r)
+	}
+	c.qbuf.Store(n)
 	c.qbufCap.Store(int64(len(c.rbuf)) + c.bigMem())
 	c.syncMem()
 }
 
-// bigMem is what the client's big arguments hold: what arrived of the
-// one being read (the rest of its mapping is not touched yet, so not
-// resident), and the complete ones.
+// bigMem is what the client's big arguments hold: their mappings, the
+// one being read included, whole from the moment its length is read, as
+// Redis counts the query buffer it sizes for such an argument. A client
+// that announces an argument it cannot be allowed to hold is thus
+// evicted (maxmemory-clients) before it sends it.
 func (c *client) bigMem() int64 {
 	var n int64
 	if c.big != nil {
-		n += int64(c.big.got)
+		n += int64(len(c.big.m))
 	}
 	for i := 0; i < len(c.bigArgs); i += 2 {
+		n += int64(len(c.bigArgs[i]))
+	}
+	return n
+}
+
+// bigLen is the bytes of big arguments received, which CLIENT LIST's
+// qbuf counts.
+func (c *client) bigLen() int64 {
+	n := c.bigDone()
+	if c.big != nil {
+		n += int64(c.big.got)
+	}
+	return n
+}
+
+// bigDone is the bytes of the complete big arguments.
+func (c *client) bigDone() int64 {
+	var n int64
+	for i := 1; i < len(c.bigArgs); i += 2 {
 		n += int64(len(c.bigArgs[i]))
 	}
 	return n

@@ -58,6 +58,15 @@ func (s *Server) processCommand(c *client) bool {
 		s.reject(c, errLoading)
 		return true
 	}
+	// The clients' memory first, as Redis does: this command's own
+	// arguments count, and a client evicted for them does not run it.
+	if s.cfg.MaxMemoryClients != 0 && s.scripts.caller == nil {
+		c.syncLocked()
+		s.evictClients(c)
+		if c.closing.Load() == closeASAP {
+			return true
+		}
+	}
 	if s.cfg.MaxMemory > 0 && c.flags&flagPrimary == 0 && s.scripts.caller == nil {
 		if msg := s.oomRefusal(c, cmd); msg != "" {
 			s.reject(c, msg)

@@ -128,12 +128,14 @@ type client struct {
 	writeMu sync.Mutex
 	pending atomic.Int64 // bytes accepted but not yet written
 	outMem  atomic.Int64 // capacity of the output's blocks (omem)
-	// memCounted and memMulti are what the client last added to the
+	// memCounted and memLocked are what the client last added to the
 	// server's clientsMem; memGone is set once it is detached
-	// (clientevict.go).
-	memMu                sync.Mutex
-	memCounted, memMulti int64
-	memGone              bool
+	// (clientevict.go). lockedSeen is lockedMem as last published, read
+	// under the engine lock.
+	memMu                 sync.Mutex
+	memCounted, memLocked int64
+	memGone               bool
+	lockedSeen            int64
 
 	multi   multiState
 	watched []watchKey
@@ -161,6 +163,11 @@ type client struct {
 	// qbuf and qbufCap mirror the read buffer's use for CLIENT LIST,
 	// which runs on other goroutines.
 	qbuf, qbufCap atomic.Int64
+	// rbSize and rbPeak are the reply buffer's size and peak use as
+	// Redis would have them, and rbPeakReset when the peak was last
+	// reset, Unix ms (replybufsize.go); written under outMu.
+	rbSize, rbPeak atomic.Int64
+	rbPeakReset    int64
 }
 
 func (s *Server) newClient(fd int, remote, local net.Addr) *client {
@@ -177,6 +184,7 @@ func (s *Server) newClient(fd int, remote, local net.Addr) *client {
 		rbuf:    make([]byte, readBufInitial),
 		db:      s.ks.DBs[0],
 	}
+	c.initReplyBuf(c.created.UnixMilli())
 	c.lastSeen.Store(now())
 	c.qbufCap.Store(readBufInitial)
 	c.syncMem()
@@ -266,7 +274,7 @@ func (c *client) processInput() {
 		}
 		// While a command runs, CLIENT LIST counts it in qbuf, as Redis
 		// does (the command is still in its query buffer).
-		c.qbuf.Store(int64(c.w-start) + c.bigMem())
+		c.qbuf.Store(int64(c.w-start) + c.bigLen())
 		c.args = args
 		c.reply.SetLimit(c.replyLimit())
 		c.donateBigArgs()
@@ -289,6 +297,7 @@ func (c *client) processInput() {
 		}
 		c.args = nil
 		c.releaseBigArgs()
+		c.syncLocked()
 		c.commitReply()
 		if len(s.tracking.pending) > 0 {
 			s.trackingSendPending(c)
@@ -310,9 +319,7 @@ func (c *client) processInput() {
 			c.rbuf = make([]byte, readBufInitial)
 		}
 	}
-	c.qbuf.Store(int64(c.w-c.r) + c.bigMem())
-	c.qbufCap.Store(int64(len(c.rbuf)) + c.bigMem())
-	c.syncMem()
+	c.syncQbuf()
 }
 
 // protocolError replies with the error and closes the connection after
@@ -366,6 +373,7 @@ func (c *client) outputLimitReached() {
 // outCounts publishes the output's figures; the caller holds outMu.
 func (c *client) outCounts() {
 	c.pending.Store(c.out.bytes)
+	c.noteReplyBufUse()
 	c.outMem.Store(c.out.mem)
 	c.syncMem()
 }
@@ -473,8 +481,8 @@ func (c *client) info() string {
 	b.WriteString(" argv-mem=" + strconv.Itoa(c.argvMem()))
 	b.WriteString(" multi-mem=" + strconv.Itoa(c.multi.mem))
 	omem := c.omem()
-	b.WriteString(" rbs=" + strconv.FormatInt(c.qbufCap.Load(), 10))
-	b.WriteString(" rbp=" + strconv.FormatInt(qbuf, 10))
+	b.WriteString(" rbs=" + strconv.FormatInt(c.rbSize.Load(), 10))
+	b.WriteString(" rbp=" + strconv.FormatInt(c.rbPeak.Load(), 10))
 	b.WriteString(" obl=0 oll=0")
 	b.WriteString(" omem=" + strconv.FormatInt(omem, 10))
 	b.WriteString(" tot-mem=" + strconv.FormatInt(c.memUsage(), 10))

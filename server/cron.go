@@ -67,6 +67,7 @@ func (s *Server) cronLoop() {
 		s.eng.Unlock()
 
 		s.eng.Lock()
+		s.cronTicks++
 		for _, db := range s.ks.DBs {
 			db.Maintain(tableBudget)
 		}
@@ -74,7 +75,7 @@ func (s *Server) cronLoop() {
 		m := s.memory()
 		s.notePeak(m.used())
 		s.evictCron()
-		s.evictClients()
+		s.evictClients(nil)
 		s.followGoMemoryLimit()
 		s.compactCron(time.Second / time.Duration(hz))
 		s.guardCron(t)
@@ -123,16 +124,18 @@ func (s *Server) clientsCron(t time.Time) {
 	// seconds pass even if nothing more is written to it (Redis 7.0's
 	// clientsCron checks the limits too): only then would a subscriber
 	// that stopped reading when the traffic stopped be let go.
+	nowMs := t.UnixMilli()
 	for _, c := range s.clients {
 		if c.softLimitSince != 0 && s.overOutputLimit(c) {
 			c.outputLimitReached()
 		}
+		s.resizeReplyBuf(c, nowMs)
 	}
 	timeout := s.cfg.Timeout
 	if timeout <= 0 {
 		return
 	}
-	limit := t.UnixMilli() - timeout*1000
+	limit := nowMs - timeout*1000
 	for _, c := range s.clients {
 		if c.flags&(flagPubSub|flagMonitor) != 0 {
 			continue

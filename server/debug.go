@@ -118,9 +118,8 @@ func init() {
 			ctx.W.OK()
 		}},
 		{"replybuffer", 4, func(s *Server, c *client, ctx *command.Ctx) {
-			// Redoubt sizes reply buffers per write: nothing to tune.
-			if !ctx.Is(2, "peak-reset-time") && !ctx.Is(2, "resizing") {
-				ctx.Err(command.ErrSyntax)
+			if msg := s.debugReplyBuffer(ctx.Args[1], ctx.Args[2], ctx.Args[3]); msg != "" {
+				ctx.Err(msg)
 				return
 			}
 			ctx.W.OK()

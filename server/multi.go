@@ -14,7 +14,9 @@ import (
 
 type multiState struct {
 	queue []queuedCmd
-	mem   int // bytes of queued arguments (CLIENT LIST multi-mem)
+	// mem is the queued arguments' bytes and their pointers (CLIENT
+	// LIST multi-mem, Redis's argv_len_sums).
+	mem int
 }
 
 type queuedCmd struct {
@@ -51,8 +53,7 @@ func (c *client) queue(cmd *command.Command, args [][]byte) {
 		copied[i] = buf[len(buf)-len(a) : len(buf) : len(buf)]
 	}
 	c.multi.queue = append(c.multi.queue, queuedCmd{cmd: cmd, args: copied})
-	c.multi.mem += n
-	c.addMultiMem(int64(n))
+	c.multi.mem += n + len(args)*memArgPointer
 }
 
 // queuedWrite reports whether the transaction queued a write command.
@@ -88,7 +89,6 @@ func (c *client) queuedDenyStale() bool {
 }
 
 func (c *client) discardTransaction() {
-	c.addMultiMem(-int64(c.multi.mem))
 	c.multi = multiState{}
 	c.flags &^= flagMulti | flagDirtyCAS | flagDirtyExec
 	c.s.unwatchAll(c)

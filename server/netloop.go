@@ -196,7 +196,7 @@ func (l *loop) runReady() {
 	// and the replicas asked for their offsets if a WAIT needs them.
 	l.s.trackingBroadcast()
 	l.s.replBeforeSleep()
-	l.s.evictClients()
+	l.s.evictClients(nil)
 }
 
 // serveWhileBusy serves the loop's clients from inside a busy script

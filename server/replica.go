@@ -242,6 +242,7 @@ func (s *Server) unblockAll(msg string) {
 func (s *Server) primaryClient() *client {
 	c := &client{s: s, id: s.nextID.Add(1), fd: -1, db: s.ks.DBs[0], resp: 2, authd: true, created: time.Now()}
 	c.flags |= flagPrimary
+	c.initReplyBuf(c.created.UnixMilli())
 	return c
 }
 

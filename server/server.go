@@ -135,7 +135,12 @@ type Server struct {
 	// clientsMem is the clients' buffers, kept up to date by each client
 	// (client.syncMem).
 	clientsMem atomic.Int64
-	compact    compactState
+	// cronTicks counts the cron's ticks; evictClientsIdle is the last
+	// walk of the clients that found none to evict (clientevict.go).
+	cronTicks        uint64
+	evictClientsIdle evictIdle
+	replyBuf         replyBufState
+	compact          compactState
 	// shutdownASAP is a signal asking for a shutdown that the cron has
 	// not carried out yet (sigTerm, sigInt), or 0.
 	shutdownASAP atomic.Int32
@@ -186,6 +191,7 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 		ks:        keyspace.New(int(cfg.Databases)),
 		log:       NewLogger(out, cfg.LogLevel),
 		clients:   map[int64]*client{},
+		replyBuf:  replyBufState{peakReset: replyBufPeakResetDefault},
 		watched:   map[watchKey][]*watch{},
 		ps:        newPubsub(),
 		blockedOn: map[blockKey][]*client{},

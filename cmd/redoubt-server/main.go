@@ -161,6 +161,13 @@ func run(args []string) int {
 	} else {
 		srv.Logf(server.LogNotice, "Configuration loaded")
 	}
+	// The signals are caught before the server serves anyone: a SIGTERM
+	// that arrives as the first clients are answered, or while the data
+	// loads, is kept and carried out once the start is done, not left to
+	// the Go runtime's default, which ends the process without a
+	// shutdown.
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGABRT)
 	if err := srv.Start(); err != nil {
 		if !server.Logged(err) {
 			srv.Logf(server.LogWarning, "%v", err)
@@ -174,8 +181,6 @@ func run(args []string) int {
 		defer os.Remove(cfg.Path(cfg.PidFile))
 	}
 
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGABRT)
 	// A signal asks for a shutdown, which the server's cron carries out
 	// (SHUTDOWN ABORT can cancel it meanwhile); a second SIGINT during it
 	// ends the process at once.

@@ -71,9 +71,14 @@ type Dict struct {
 	slots int
 	hi    uint32   // ids below hi have been handed out at least once
 	free  []uint64 // bitmap of free ids below hi
-	nfree uint32
-	low   uint32 // no free id is below low
-	t     [2]table
+	// freeSum has a bit per word of free, set when the word has a free
+	// id: finding the lowest free id skips 4096 ids per word read, where
+	// scanning free alone crossed a thousand words per insert once
+	// eviction scattered single holes over a big table.
+	freeSum []uint64
+	nfree   uint32
+	low     uint32 // no free id is below low
+	t       [2]table
 	// rehash is the next bucket of t[0] to move to t[1], or -1.
 	rehash int64
 	paused int
@@ -107,6 +112,30 @@ func (d *Dict) At(id uint32) *Entry { return &d.chunks[id>>chunkShift][id&chunkM
 
 // Live reports whether id names an entry in use.
 func (d *Dict) Live(id uint32) bool { return id < d.hi && d.At(id).Key != 0 }
+
+// Stamp tells one entry's key from another's without reading either:
+// the key's blob and hash. A key keeps its stamp while it stays at its
+// id; another key that reuses the id has another stamp, but for a new
+// blob in the very slot of the old one and an equal 32-bit hash.
+type Stamp struct {
+	key  arena.Ref
+	hash uint32
+}
+
+// StampOf returns the stamp of a live entry.
+func (d *Dict) StampOf(id uint32) Stamp {
+	e := d.At(id)
+	return Stamp{e.Key, e.hash}
+}
+
+// HasStamp reports whether id names a live entry with stamp st.
+func (d *Dict) HasStamp(id uint32, st Stamp) bool {
+	if id >= d.hi {
+		return false
+	}
+	e := d.At(id)
+	return e.Key != 0 && e.Key == st.key && e.hash == st.hash
+}
 
 // Key returns the key of an entry (aliasing arena memory).
 func (d *Dict) Key(id uint32) []byte { return d.a.Get(d.At(id).Key) }
@@ -214,15 +243,11 @@ func (d *Dict) Clear() {
 
 func (d *Dict) newID() uint32 {
 	if d.nfree > 0 {
-		for w := d.low / 64; ; w++ {
-			if word := d.free[w]; word != 0 {
-				id := w*64 + uint32(bits.TrailingZeros64(word))
-				d.free[w] &^= 1 << (id % 64)
-				d.nfree--
-				d.low = id + 1
-				return id
-			}
-		}
+		id := d.lowestFree()
+		d.clearFree(id)
+		d.nfree--
+		d.low = id + 1
+		return id
 	}
 	id := d.hi
 	if id == None {
@@ -234,12 +259,53 @@ func (d *Dict) newID() uint32 {
 	d.hi++
 	if int(d.hi+63)/64 > len(d.free) {
 		d.free = append(d.free, 0)
+		if (len(d.free)+63)/64 > len(d.freeSum) {
+			d.freeSum = append(d.freeSum, 0)
+		}
 	}
 	return id
 }
 
+// lowestFree returns the lowest free id; there must be one.
+func (d *Dict) lowestFree() uint32 {
+	w := d.low / 64
+	if word := d.free[w] >> (d.low % 64); word != 0 {
+		return d.low + uint32(bits.TrailingZeros64(word))
+	}
+	// The next word with a free id, from the summary.
+	w++
+	for sw := w / 64; ; sw++ {
+		sum := d.freeSum[sw]
+		if sw == w/64 {
+			sum &= ^uint64(0) << (w % 64)
+		}
+		if sum != 0 {
+			w = sw*64 + uint32(bits.TrailingZeros64(sum))
+			return w*64 + uint32(bits.TrailingZeros64(d.free[w]))
+		}
+	}
+}
+
+// isFree, setFree and clearFree read and write an id's bit, keeping the
+// summary in step.
+func (d *Dict) isFree(id uint32) bool { return d.free[id/64]&(1<<(id%64)) != 0 }
+
+func (d *Dict) setFree(id uint32) {
+	w := id / 64
+	d.free[w] |= 1 << (id % 64)
+	d.freeSum[w/64] |= 1 << (w % 64)
+}
+
+func (d *Dict) clearFree(id uint32) {
+	w := id / 64
+	d.free[w] &^= 1 << (id % 64)
+	if d.free[w] == 0 {
+		d.freeSum[w/64] &^= 1 << (w % 64)
+	}
+}
+
 func (d *Dict) freeID(id uint32) {
-	d.free[id/64] |= 1 << (id % 64)
+	d.setFree(id)
 	d.nfree++
 	if id < d.low {
 		d.low = id
@@ -250,9 +316,9 @@ func (d *Dict) freeID(id uint32) {
 // trimTail lowers the high-water mark past free ids at the top and
 // releases slabs no longer needed (keeping one spare to avoid thrashing).
 func (d *Dict) trimTail() {
-	for d.hi > 0 && d.free[(d.hi-1)/64]&(1<<((d.hi-1)%64)) != 0 {
+	for d.hi > 0 && d.isFree(d.hi-1) {
 		d.hi--
-		d.free[d.hi/64] &^= 1 << (d.hi % 64)
+		d.clearFree(d.hi)
 		d.nfree--
 	}
 	if d.low > d.hi {
@@ -266,6 +332,7 @@ func (d *Dict) trimTail() {
 	}
 	if words := int(d.hi+63) / 64; words < len(d.free)/2 {
 		d.free = append([]uint64(nil), d.free[:words]...)
+		d.freeSum = append([]uint64(nil), d.freeSum[:(words+63)/64]...)
 	}
 }
 
@@ -624,7 +691,7 @@ func (d *Dict) MemoryUsage() int64 {
 	touched := (int64(d.hi) + perPage - 1) / perPage * perPage
 	n := min(int64(d.slots), touched) * int64(unsafe.Sizeof(Entry{}))
 	n += int64(len(d.t[0].b)+len(d.t[1].b)) * 4
-	n += int64(len(d.free)) * 8
+	n += int64(len(d.free)+len(d.freeSum)) * 8
 	return n
 }
 
@@ -654,8 +721,8 @@ func (d *Dict) Drain(budget int, fn func(e *Entry)) int {
 	n := 0
 	for ; n < budget && d.hi > 0; d.hi-- {
 		id := d.hi - 1
-		if d.free[id/64]&(1<<(id%64)) != 0 {
-			d.free[id/64] &^= 1 << (id % 64)
+		if d.isFree(id) {
+			d.clearFree(id)
 			d.nfree--
 			continue
 		}

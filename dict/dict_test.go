@@ -268,3 +268,43 @@ func TestMemoryUsageFollowsTheSlabs(t *testing.T) {
 	d.Clear()
 	check("cleared")
 }
+
+// Free ids are reused lowest first, however they are scattered over the
+// id space (the two-level bitmap finds them): each insert takes the
+// lowest hole of a model set.
+func TestReusesLowestFreeID(t *testing.T) {
+	d := New(arena.New())
+	const n = 300_000
+	for i := range n {
+		d.Insert(key(i))
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	holes := map[uint32]bool{}
+	next := n
+	for round := range 20_000 {
+		// Delete a random live key, as eviction does, then insert.
+		id := uint32(rng.IntN(int(d.hi)))
+		if !d.Live(id) {
+			continue
+		}
+		d.Delete(id)
+		holes[id] = true
+		for h := range holes {
+			if h >= d.hi { // the top of the id space was trimmed
+				delete(holes, h)
+			}
+		}
+		if round%3 == 0 {
+			continue // let holes pile up
+		}
+		want := ^uint32(0)
+		for h := range holes {
+			want = min(want, h)
+		}
+		if got := d.Insert(key(next)); got != want {
+			t.Fatalf("round %d: insert took id %d, the lowest free is %d", round, got, want)
+		}
+		next++
+		delete(holes, want)
+	}
+}

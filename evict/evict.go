@@ -61,10 +61,10 @@ type candidate struct {
 	// 255 minus the LFU counter, or the inverse of the deadline).
 	idle uint64
 	db   int
-	// id is the entry the key had when sampled; key its name, to tell
-	// the entry from a later one that reused the id.
-	id  uint32
-	key []byte
+	// id is the entry the key had when sampled, and stamp tells it
+	// from a later key that reused the id (dict.Stamp).
+	id    uint32
+	stamp dict.Stamp
 }
 
 // Evictor keeps the pool of candidates between calls, as Redis keeps
@@ -115,56 +115,60 @@ func (e *Evictor) Pick(ks *keyspace.Keyspace, p Policy, samples int) (db *keyspa
 		if total == 0 {
 			return nil, dict.None, false
 		}
-		// The best candidate still there, from the end of the pool.
+		// The best candidate still there, from the end of the pool:
+		// the entry it was sampled at, if it still holds the key
+		// (Redis looks the key up by name). A key deleted, or moved
+		// to another entry since (a compaction of the table), is a
+		// ghost, as a deleted one is for Redis.
 		for i := e.n - 1; i >= 0; i-- {
-			c := &e.pool[i]
+			c := e.pool[i]
 			d := ks.DBs[c.db]
-			// The entry it was sampled at, if it still holds the key
-			// (cheaper than a look-up by name, which Redis does);
-			// otherwise the key may have been deleted, or moved to
-			// another entry by a rehash or a rename back.
-			id := c.id
-			if !d.HoldsKey(id, c.key) {
-				id = d.Find(c.key)
-			}
 			e.remove(i)
-			if id == dict.None || (p.Volatile() && d.Expire(id) < 0) {
+			if !d.HasStamp(c.id, c.stamp) || (p.Volatile() && d.Expire(c.id) < 0) {
 				continue // gone, or no longer volatile: a ghost
 			}
-			return d, id, true
+			return d, c.id, true
 		}
 		// Every candidate was a ghost: sample again (Redis loops too).
 	}
 }
 
 // populate samples a database and keeps the best candidates (Redis's
-// evictionPoolPopulate).
+// evictionPoolPopulate). The random entries are all picked before any is
+// scored, so that the memory reads of one do not wait for another's.
 func (e *Evictor) populate(d *keyspace.DB, p Policy, samples int) {
-	for range samples {
-		var (
-			id   uint32
-			when int64
-		)
-		if p.Volatile() {
-			id, when = d.SampleVolatile()
-		} else {
-			id = d.SampleKey()
+	var ids [maxBatch]uint32
+	var whens [maxBatch]int64
+	for samples > 0 {
+		n := min(samples, maxBatch)
+		samples -= n
+		for i := range n {
+			if p.Volatile() {
+				ids[i], whens[i] = d.SampleVolatile()
+			} else {
+				ids[i] = d.SampleKey()
+			}
 		}
-		if id == dict.None {
-			return
+		for i, id := range ids[:n] {
+			if id == dict.None {
+				return
+			}
+			var idle uint64
+			switch p {
+			case AllKeysLRU, VolatileLRU:
+				idle = uint64(d.IdleTime(id))
+			case AllKeysLFU, VolatileLFU:
+				idle = 255 - uint64(d.Freq(id))
+			case VolatileTTL:
+				idle = math.MaxUint64 - uint64(whens[i])
+			}
+			e.insert(idle, d, id)
 		}
-		var idle uint64
-		switch p {
-		case AllKeysLRU, VolatileLRU:
-			idle = uint64(d.IdleTime(id))
-		case AllKeysLFU, VolatileLFU:
-			idle = 255 - uint64(d.Freq(id))
-		case VolatileTTL:
-			idle = math.MaxUint64 - uint64(when)
-		}
-		e.insert(idle, d, id)
 	}
 }
+
+// maxBatch is how many samples populate picks before scoring them.
+const maxBatch = 16
 
 // insert puts a candidate in the pool, which is sorted by ascending
 // idle: a full pool drops its worst candidate for a better one.
@@ -177,40 +181,33 @@ func (e *Evictor) insert(idle uint64, d *keyspace.DB, id uint32) {
 		return // worse than every candidate of a full pool
 	}
 	// Already there? (Redis may insert duplicates; keeping one is
-	// simpler and changes nothing.) The same entry is the same key
-	// while it is in the pool, but for the rare entry reused since.
-	key := d.Key(id)
+	// simpler and changes nothing.)
+	st := d.Stamp(id)
 	for i := 0; i < e.n; i++ {
-		if c := &e.pool[i]; c.db == d.ID && c.id == id && string(c.key) == string(key) {
+		if c := &e.pool[i]; c.db == d.ID && c.id == id && c.stamp == st {
 			return
 		}
 	}
-	var spare []byte
 	if e.n < poolSize {
-		spare = e.pool[e.n].key
 		copy(e.pool[k+1:e.n+1], e.pool[k:e.n])
 		e.n++
 	} else {
 		// Drop the worst (the first) to make room.
-		spare = e.pool[0].key
 		k--
 		copy(e.pool[:k], e.pool[1:k+1])
 	}
-	e.pool[k] = candidate{idle: idle, db: d.ID, id: id, key: append(spare[:0], key...)}
+	e.pool[k] = candidate{idle: idle, db: d.ID, id: id, stamp: st}
 }
 
 // remove takes candidate i out of the pool.
 func (e *Evictor) remove(i int) {
-	spare := e.pool[i].key
 	copy(e.pool[i:e.n-1], e.pool[i+1:e.n])
 	e.n--
-	e.pool[e.n] = candidate{key: spare[:0]}
+	e.pool[e.n] = candidate{}
 }
 
 // Reset empties the pool (the policy or the databases changed).
 func (e *Evictor) Reset() {
-	for i := range e.pool[:e.n] {
-		e.pool[i] = candidate{key: e.pool[i].key[:0]}
-	}
+	clear(e.pool[:e.n])
 	e.n = 0
 }

@@ -403,11 +403,14 @@ func (db *DB) deleteExpired(id uint32) {
 // Key returns the key of an entry, aliasing arena memory.
 func (db *DB) Key(id uint32) []byte { return db.dict.Key(id) }
 
-// HoldsKey reports whether entry id exists and holds key: a cheap check
-// of an id remembered with its key (eviction's candidates).
-func (db *DB) HoldsKey(id uint32, key []byte) bool {
-	return db.dict.Live(id) && string(db.dict.Key(id)) == string(key)
-}
+// Stamp returns the stamp of a key (dict.Stamp): eviction remembers its
+// candidates by entry and stamp, not by name, so that a sampled key is
+// not read at all unless it is evicted.
+func (db *DB) Stamp(id uint32) dict.Stamp { return db.dict.StampOf(id) }
+
+// HasStamp reports whether entry id still holds the key it held when
+// its stamp was taken.
+func (db *DB) HasStamp(id uint32, st dict.Stamp) bool { return db.dict.HasStamp(id, st) }
 
 // Kind returns the kind of a key's value.
 func (db *DB) Kind(id uint32) Kind { return Kind(db.dict.At(id).Meta >> kindShift) }

@@ -120,7 +120,7 @@ func (s *Server) processCommand(c *client) bool {
 	// once, as Redis's does, not at the next write.
 	if s.evictState.now && s.eng.Depth() == 0 {
 		s.evictState.now = false
-		s.performEvictions()
+		s.performEvictions(time.Now())
 	}
 	// CLIENT CACHING applies to the next command (or transaction) only.
 	if c.flags&flagMulti == 0 && !strings.HasPrefix(cmd.FullName(), "client|") {

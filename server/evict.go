@@ -50,6 +50,9 @@ type evictState struct {
 	// now asks for an eviction round once the command ends (CONFIG SET
 	// maxmemory).
 	now bool
+	// key is the evicted key's name, copied out of the arena before the
+	// key is deleted; reused, so that eviction allocates nothing.
+	key []byte
 }
 
 // notCountedForEvict is Redis's freeMemoryGetNotCountedMemory: the
@@ -128,7 +131,12 @@ func evictionTimeLimit(tenacity int64) time.Duration {
 // performEvictions evicts until used memory is under maxmemory, the time
 // limit is reached, or nothing can be evicted. The caller holds the
 // engine lock, outside any execution unit.
-func (s *Server) performEvictions() int {
+//
+// start is when the command that asks began (the clock is read once per
+// command, and eviction runs within two commands of the batch): the
+// round's time limit counts from it, and the clock is read again only
+// every 16 keys evicted, or with the latency monitor on.
+func (s *Server) performEvictions(start time.Time) int {
 	st := &s.evictState
 	limit := s.cfg.MaxMemory
 	if limit <= 0 || (s.repl.master != nil && s.cfg.ReplicaIgnoreMaxmemory) {
@@ -137,7 +145,7 @@ func (s *Server) performEvictions() int {
 	}
 	// Nothing is evicted while writes are held (CLIENT PAUSE WRITE, a
 	// FAILOVER): it would be a write.
-	if s.pause.active(now()) {
+	if (s.pause.end != 0 || s.pause.held()) && s.pause.active(now()) {
 		return evictOK
 	}
 	used := s.evictUsed()
@@ -145,15 +153,17 @@ func (s *Server) performEvictions() int {
 		s.evictionUnder()
 		return evictOK
 	}
+	if start.IsZero() { // a client that never read the clock
+		start = time.Now()
+	}
 	if st.overSince.IsZero() {
-		st.overSince = time.Now()
+		st.overSince = start
 	}
 	policy := evict.ParsePolicy(s.cfg.MaxMemoryPolicy)
 	if policy == evict.NoEviction {
 		st.running = false
 		return evictFail
 	}
-	start := time.Now()
 	tlimit := evictionTimeLimit(s.cfg.MaxMemoryEvictionTenacity)
 	result := evictOK
 	// Within a round only the dataset shrinks: the rest of the figure
@@ -179,7 +189,9 @@ func (s *Server) performEvictions() int {
 			result = evictOK
 		}
 	}
-	s.latencyAdd("eviction-cycle", time.Since(start))
+	if s.cfg.LatencyMonitorThresh > 0 {
+		s.latencyAdd("eviction-cycle", time.Since(start))
+	}
 	st.running = result == evictRunning
 	if result == evictOK {
 		s.evictionUnder()
@@ -230,21 +242,30 @@ func (s *Server) evictionUnder() {
 
 // evictKey deletes a key chosen for eviction, with its effects.
 func (s *Server) evictKey(db *keyspace.DB, id uint32) {
-	key := append([]byte(nil), db.Key(id)...)
+	st := &s.evictState
+	st.key = append(st.key[:0], db.Key(id)...)
+	key := st.key
 	idle := int64(-1)
 	if !s.ks.LFU {
 		idle = db.IdleTime(id)
 	}
 	lazy := s.cfg.LazyfreeLazyEviction
 	// The deletion alone is timed, as Redis times dbSyncDelete or
-	// dbAsyncDelete (eviction-del): what freeing the value costs.
-	start := time.Now()
+	// dbAsyncDelete (eviction-del): what freeing the value costs. As in
+	// Redis, only with the latency monitor on.
+	timed := s.cfg.LatencyMonitorThresh > 0
+	var start time.Time
+	if timed {
+		start = time.Now()
+	}
 	if lazy {
 		db.Unlink(id)
 	} else {
 		db.Delete(id)
 	}
-	s.latencyAdd("eviction-del", time.Since(start))
+	if timed {
+		s.latencyAdd("eviction-del", time.Since(start))
+	}
 	s.evictState.evicted++
 	s.eng.PropagateDeletion(db.ID, key, lazy)
 	s.eng.Notify(command.EvEvicted, "evicted", key, db.ID)
@@ -256,7 +277,7 @@ func (s *Server) evictKey(db *keyspace.DB, id uint32) {
 // an eviction the time limit stopped. The caller holds the engine lock.
 func (s *Server) evictCron() {
 	if s.evictState.running {
-		s.performEvictions()
+		s.performEvictions(time.Now())
 	}
 }
 
@@ -268,7 +289,7 @@ func (s *Server) oomRefusal(c *client, cmd *command.Command) string {
 	if s.cfg.MaxMemory <= 0 {
 		return ""
 	}
-	oom := s.performEvictions() == evictFail
+	oom := s.performEvictions(c.clock) == evictFail
 	// A script remembers whether memory was over the limit when it
 	// started: its first write that may grow the dataset fails then
 	// (Redis's script_oom).

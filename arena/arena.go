@@ -116,6 +116,7 @@ type Arena struct {
 	allocated int64      // bytes of live slots, large mappings included
 	mapped    int64      // bytes mapped from the OS by this arena
 	draining  int        // pages marked draining by a compaction pass
+	unreached int        // pages the last pass could not empty
 }
 
 // New returns an empty arena.

@@ -64,8 +64,9 @@ func (a *Arena) Move(r Ref) Ref {
 }
 
 // EndCompaction ends a pass: the draining pages still holding blobs go
-// back into service.
+// back into service. Their number is kept for Unreached.
 func (a *Arena) EndCompaction() {
+	a.unreached = a.draining
 	if a.draining == 0 {
 		return
 	}
@@ -79,6 +80,10 @@ func (a *Arena) EndCompaction() {
 	}
 	a.draining = 0
 }
+
+// Unreached is how many pages the last pass left draining because blobs
+// the walk did not reach were still in them.
+func (a *Arena) Unreached() int { return a.unreached }
 
 // Fragmentation is what the arena maps beyond what its blobs hold.
 func (a *Arena) Fragmentation() int64 { return a.mapped - a.allocated }

@@ -402,6 +402,20 @@ func (d *Dict) Random(rnd func(n uint32) uint32) uint32 {
 	return id
 }
 
+// EachFrom calls fn for the live entries from id from on, in id order,
+// up to budget of them, and returns the id to go on from, or done once
+// the table is through. fn may change an entry's Key to another blob of
+// the same bytes (compaction moving it), and must not insert or delete.
+func (d *Dict) EachFrom(from uint32, budget int, fn func(e *Entry)) (next uint32, done bool) {
+	for ; from < d.hi && budget > 0; from++ {
+		if e := d.At(from); e.Key != 0 {
+			fn(e)
+			budget--
+		}
+	}
+	return from, from >= d.hi
+}
+
 // ForEach calls fn for every entry id in id order until fn returns false.
 // fn must not insert or delete.
 func (d *Dict) ForEach(fn func(id uint32) bool) {

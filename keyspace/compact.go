@@ -1,14 +1,21 @@
 package keyspace
 
-import "github.com/redoubt-db/redoubt/arena"
+import (
+	"github.com/redoubt-db/redoubt/arena"
+	"github.com/redoubt-db/redoubt/dict"
+)
 
 // Compaction's walk of the keyspace (see arena/compact.go): a pass visits
 // every key a step at a time, with a SCAN cursor per database, and moves
 // each blob it finds in a draining page of the arena: the key, and the
-// value when it is one blob (a string, a listpack, an intset). The
-// values built of many blobs (quicklists, hashtables, skiplists,
-// streams) are left where they are, and so are values waiting to be
-// freed lazily: their pages go back into service at the end of the pass.
+// value when it is one blob (a string, a listpack, an intset). A value
+// built of many blobs (a quicklist, a table, a stream) is queued as the
+// SCAN finds it and moved by its type's ValueOps.Compact, a budget of
+// blobs at a time, so that a million-element hash does not hold the
+// engine lock for its whole walk; a key deleted or replaced between two
+// steps is dropped from the queue (its entry no longer has its stamp).
+// Values waiting to be freed lazily are left where they are: their pages
+// go back into service at the end of the pass.
 
 // CompactionStats counts a pass's work, as Redis counts its active
 // defragmentation's: blobs moved (hits) or looked at and left (misses),
@@ -21,6 +28,18 @@ type compaction struct {
 	running bool
 	db      int
 	cursor  uint64
+	// queue is the keys of values of many blobs that the SCAN found and
+	// that are not through yet, the first one from inner on.
+	queue []compactKey
+	inner uint64
+}
+
+// compactKey is a key whose value compaction goes through in steps.
+type compactKey struct {
+	db    *DB
+	id    uint32
+	stamp dict.Stamp
+	hit   bool // a blob of the key's moved
 }
 
 // BeginCompaction starts a pass, and returns how many pages it will
@@ -56,8 +75,13 @@ func (ks *Keyspace) CompactStep(budget int) (over bool) {
 		ks.CompactionStats.Misses++
 		return false
 	}
-	for budget > 0 && c.db < len(ks.DBs) {
-		d := ks.DBs[c.db].dict
+	for budget > 0 && (len(c.queue) > 0 || c.db < len(ks.DBs)) {
+		if len(c.queue) > 0 {
+			budget -= ks.compactQueued(budget, move)
+			continue
+		}
+		db := ks.DBs[c.db]
+		d := db.dict
 		c.cursor = d.Scan(c.cursor, func(id uint32) {
 			budget--
 			e := d.At(id)
@@ -69,6 +93,9 @@ func (ks *Keyspace) CompactStep(budget int) (over bool) {
 				if move(&e.Val) {
 					hit = true
 				}
+			case opsOf(k).Compact != nil:
+				c.queue = append(c.queue, compactKey{db: db, id: id, stamp: d.StampOf(id), hit: hit})
+				return
 			}
 			if hit {
 				ks.CompactionStats.KeyHits++
@@ -80,11 +107,55 @@ func (ks *Keyspace) CompactStep(budget int) (over bool) {
 			c.db++
 		}
 	}
-	if c.db < len(ks.DBs) {
+	if len(c.queue) > 0 || c.db < len(ks.DBs) {
 		return false
 	}
 	ks.EndCompaction()
 	return true
+}
+
+// compactQueued goes on with the first queued value, within budget
+// blobs, and returns how much of the budget it used.
+func (ks *Keyspace) compactQueued(budget int, move func(*uint64) bool) int {
+	c := &ks.compact
+	q := &c.queue[0]
+	done, used := true, 1
+	if q.db.dict.HasStamp(q.id, q.stamp) {
+		e := q.db.dict.At(q.id)
+		k, enc := Kind(e.Meta>>kindShift), Encoding(e.Meta>>encShift&0xf)
+		counted := func(r *uint64) bool {
+			if move(r) {
+				q.hit = true
+				return true
+			}
+			return false
+		}
+		c.inner, used, done = opsOf(k).Compact(ks, enc, &e.Val, c.inner, budget, counted)
+	}
+	if done {
+		if q.hit {
+			ks.CompactionStats.KeyHits++
+		} else {
+			ks.CompactionStats.KeyMisses++
+		}
+		c.queue = c.queue[1:]
+		c.inner = 0
+	}
+	return max(used, 1)
+}
+
+// CompactTable is ValueOps.Compact for a value built on a table: it moves
+// the entries' keys and, with vals, their values (arena blobs too) from
+// entry cursor on.
+func CompactTable(d *dict.Dict, cursor uint64, budget int, vals bool, move func(*uint64) bool) (next uint64, used int, done bool) {
+	n, done := d.EachFrom(uint32(min(cursor, uint64(^uint32(0)))), budget, func(e *dict.Entry) {
+		used++
+		move((*uint64)(&e.Key))
+		if vals {
+			move(&e.Val)
+		}
+	})
+	return uint64(n), used, done
 }
 
 // EndCompaction ends the pass under way, if any.

@@ -47,6 +47,15 @@ type ValueOps struct {
 	// Save writes the value in RDB encoding, as Redis writes the same
 	// value (DUMP, RDB files), and returns its RDB type.
 	Save func(ks *Keyspace, e Encoding, val uint64, w *rdb.Encoder) (rdbType byte)
+	// Compact, if set, moves the blobs of a value built of many (a
+	// quicklist, a table, a stream) out of the arena's draining pages
+	// (compact.go), a step at a time: from cursor (0 to start), about
+	// budget blobs, calling move on each blob reference, which replaces
+	// it if the blob moved. It returns the cursor to go on from, how
+	// many blobs it looked at, and done once the value is through. It
+	// may change val (the value's own blob moved). A value of one blob
+	// leaves it nil.
+	Compact func(ks *Keyspace, e Encoding, val *uint64, cursor uint64, budget int, move func(ref *uint64) bool) (next uint64, used int, done bool)
 }
 
 // SizeSamples is how many elements ValueOps.Size estimates a big

@@ -13,13 +13,14 @@ import (
 
 func init() {
 	keyspace.RegisterKind(keyspace.KindHash, &keyspace.ValueOps{
-		Free:   freeValue,
-		Dup:    dupValue,
-		Size:   sizeValue,
-		Len:    length,
-		Digest: digestValue,
-		Save:   saveValue,
-		Table:  lazyTable,
+		Free:    freeValue,
+		Dup:     dupValue,
+		Size:    sizeValue,
+		Len:     length,
+		Digest:  digestValue,
+		Save:    saveValue,
+		Table:   lazyTable,
+		Compact: compactValue,
 	})
 }
 
@@ -114,4 +115,14 @@ func lazyTable(ks *keyspace.Keyspace, enc keyspace.Encoding, val uint64) (*dict.
 	}
 	a := ks.Arena
 	return table(ks, val), func(e *dict.Entry) { a.Free(arena.Ref(e.Val)) }
+}
+
+// compactValue moves a hash's blobs out of the arena's draining pages:
+// its listpack, or its table's fields and values.
+func compactValue(ks *keyspace.Keyspace, enc keyspace.Encoding, val *uint64, cursor uint64, budget int, move func(*uint64) bool) (uint64, int, bool) {
+	if enc == keyspace.EncListpack {
+		move(val)
+		return 0, 1, true
+	}
+	return keyspace.CompactTable(table(ks, *val), cursor, budget, true, move)
 }

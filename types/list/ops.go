@@ -11,13 +11,35 @@ import (
 
 func init() {
 	keyspace.RegisterKind(keyspace.KindList, &keyspace.ValueOps{
-		Free:   freeValue,
-		Dup:    dupValue,
-		Size:   sizeValue,
-		Len:    length,
-		Digest: digestValue,
-		Save:   saveValue,
+		Free:    freeValue,
+		Dup:     dupValue,
+		Size:    sizeValue,
+		Len:     length,
+		Digest:  digestValue,
+		Save:    saveValue,
+		Compact: compactValue,
 	})
+}
+
+// compactValue moves a list's node blobs out of the arena's draining
+// pages, from node cursor on, then its table blob.
+func compactValue(ks *keyspace.Keyspace, _ keyspace.Encoding, val *uint64, cursor uint64, budget int, move func(*uint64) bool) (uint64, int, bool) {
+	q := detached(ks, *val)
+	i, n := int(cursor), q.nodes()
+	used := 0
+	for ; i < n && used < budget; i++ {
+		ref, _, _ := q.node(i)
+		r := uint64(ref)
+		if move(&r) {
+			q.setRef(i, arena.Ref(r))
+		}
+		used++
+	}
+	if i < n {
+		return uint64(i), used, false
+	}
+	move(val)
+	return 0, used + 1, true
 }
 
 func detached(ks *keyspace.Keyspace, val uint64) ql { return ql{a: ks.Arena, ref: arena.Ref(val)} }

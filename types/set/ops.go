@@ -12,13 +12,14 @@ import (
 
 func init() {
 	keyspace.RegisterKind(keyspace.KindSet, &keyspace.ValueOps{
-		Free:   freeValue,
-		Dup:    dupValue,
-		Size:   sizeValue,
-		Len:    Len,
-		Digest: digestValue,
-		Save:   saveValue,
-		Table:  lazyTable,
+		Free:    freeValue,
+		Dup:     dupValue,
+		Size:    sizeValue,
+		Len:     Len,
+		Digest:  digestValue,
+		Save:    saveValue,
+		Table:   lazyTable,
+		Compact: compactValue,
 	})
 }
 
@@ -103,4 +104,14 @@ func lazyTable(ks *keyspace.Keyspace, enc keyspace.Encoding, val uint64) (*dict.
 		return nil, nil
 	}
 	return decode(ks, enc, val).d, nil
+}
+
+// compactValue moves a set's blobs out of the arena's draining pages: its
+// one blob, or its table's members.
+func compactValue(ks *keyspace.Keyspace, enc keyspace.Encoding, val *uint64, cursor uint64, budget int, move func(*uint64) bool) (uint64, int, bool) {
+	if enc != keyspace.EncHashtable {
+		move(val)
+		return 0, 1, true
+	}
+	return keyspace.CompactTable(decode(ks, enc, *val).d, cursor, budget, false, move)
 }

@@ -4,18 +4,20 @@ import (
 	"encoding/binary"
 	"hash"
 
+	"github.com/redoubt-db/redoubt/arena"
 	"github.com/redoubt-db/redoubt/keyspace"
 	"github.com/redoubt-db/redoubt/rdb"
 )
 
 func init() {
 	keyspace.RegisterKind(keyspace.KindStream, &keyspace.ValueOps{
-		Free:   freeValue,
-		Dup:    dupValue,
-		Size:   sizeValue,
-		Len:    length,
-		Digest: digestValue,
-		Save:   saveValue,
+		Free:    freeValue,
+		Dup:     dupValue,
+		Size:    sizeValue,
+		Len:     length,
+		Digest:  digestValue,
+		Save:    saveValue,
+		Compact: compactValue,
 	})
 	keyspace.RegisterLoader(keyspace.KindStream, loadValue, rdb.TypeStreamListpacks, rdb.TypeStreams2)
 }
@@ -101,4 +103,20 @@ func digestValue(ks *keyspace.Keyspace, _ keyspace.Encoding, val uint64, h hash.
 		}
 	}
 	h.Write(b)
+}
+
+// compactValue moves a stream's listpack nodes out of the arena's
+// draining pages, from node cursor on.
+func compactValue(ks *keyspace.Keyspace, _ keyspace.Encoding, val *uint64, cursor uint64, budget int, move func(*uint64) bool) (uint64, int, bool) {
+	nodes := object(ks, *val).nodes
+	i := int(min(cursor, uint64(len(nodes))))
+	used := 0
+	for ; i < len(nodes) && used < budget; i++ {
+		r := uint64(nodes[i].ref)
+		if move(&r) {
+			nodes[i].ref = arena.Ref(r)
+		}
+		used++
+	}
+	return uint64(i), used, i == len(nodes)
 }

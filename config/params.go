@@ -42,6 +42,9 @@ type Values struct {
 	ActiveExpireEffort    int64
 	ReplPingReplicaPeriod int64
 	LazyfreeLazyEviction  bool
+	// ActiveRehashing lets the cron rehash the databases' tables a
+	// millisecond per tick, as Redis's activerehashing does.
+	ActiveRehashing       bool
 	LazyfreeLazyExpire    bool
 	LazyfreeLazyUserDel   bool
 	LazyfreeLazyUserFlush bool
@@ -252,7 +255,7 @@ func table() []*Param {
 		boolParam("protected-mode", true, func(v *Values) *bool { return &v.ProtectedMode }),
 		boolParam("rdbcompression", true, func(v *Values) *bool { return &v.RDBCompression }),
 		boolParam("rdb-del-sync-files", false, nil),
-		boolParam("activerehashing", true, nil),
+		boolParam("activerehashing", true, func(v *Values) *bool { return &v.ActiveRehashing }),
 		boolParam("stop-writes-on-bgsave-error", true, func(v *Values) *bool { return &v.StopWritesOnBgsaveError }),
 		boolParam("set-proc-title", true, nil).flag(Immutable),
 		boolParam("dynamic-hz", true, func(v *Values) *bool { return &v.DynamicHz }),

@@ -30,21 +30,25 @@ import (
 	"github.com/redoubt-db/redoubt/arena"
 )
 
-// Entry is one key of the table. Val, Meta and Aux belong to the owner.
+// Entry is one key of the table, 24 bytes. Val and Meta belong to the
+// owner, and so does a third word, Aux, kept beside the slabs in arrays
+// made only for the slabs where an entry has one (the keyspace's expire
+// index: a dataset without TTLs pays nothing for it). The key's hash is
+// not kept: it is computed again from the key where needed (a rehash, a
+// delete), as Redis does, which costs a read of the key where Redis
+// reads its sds.
 type Entry struct {
 	next uint32 // id+1 of the next entry in the chain, 0 at the end
-	hash uint32
+	Meta uint32
 	Key  arena.Ref // zero for a free entry
 	Val  uint64
-	Meta uint32
-	Aux  uint32
 }
 
 // None is returned for a missing key.
 const None = ^uint32(0)
 
 const (
-	chunkShift = 11 // 2048 entries (64 KiB) per slab
+	chunkShift = 12 // 4096 entries (96 KiB) per slab
 	chunkSize  = 1 << chunkShift
 	chunkMask  = chunkSize - 1
 	// A slab or bucket array this big or bigger is mapped off-heap; smaller
@@ -65,6 +69,10 @@ type Dict struct {
 	a      *arena.Arena
 	seed   maphash.Seed
 	chunks [][]Entry
+	// aux holds each slab's Aux words, nil for a slab none of whose
+	// entries has one; auxSlots is the words they hold together.
+	aux      [][]uint32
+	auxSlots int
 	// slots is the entries the slabs have room for (the sum of their
 	// lengths), so that MemoryUsage is O(1): eviction asks for it
 	// after every key it evicts.
@@ -114,18 +122,21 @@ func (d *Dict) At(id uint32) *Entry { return &d.chunks[id>>chunkShift][id&chunkM
 func (d *Dict) Live(id uint32) bool { return id < d.hi && d.At(id).Key != 0 }
 
 // Stamp tells one entry's key from another's without reading either:
-// the key's blob and hash. A key keeps its stamp while it stays at its
-// id; another key that reuses the id has another stamp, but for a new
-// blob in the very slot of the old one and an equal 32-bit hash.
+// the key's blob and the owner's Meta word (the keyspace's access data).
+// A key keeps its stamp while it stays at its id and is not touched;
+// another key that reuses the id has another stamp, but for a new blob
+// in the very slot of the old one and the same Meta (for the keyspace:
+// the same kind, encoding and access data, so an equal candidate for
+// eviction).
 type Stamp struct {
 	key  arena.Ref
-	hash uint32
+	meta uint32
 }
 
 // StampOf returns the stamp of a live entry.
 func (d *Dict) StampOf(id uint32) Stamp {
 	e := d.At(id)
-	return Stamp{e.Key, e.hash}
+	return Stamp{e.Key, e.Meta}
 }
 
 // HasStamp reports whether id names a live entry with stamp st.
@@ -134,7 +145,28 @@ func (d *Dict) HasStamp(id uint32, st Stamp) bool {
 		return false
 	}
 	e := d.At(id)
-	return e.Key != 0 && e.Key == st.key && e.hash == st.hash
+	return e.Key != 0 && e.Key == st.key && e.Meta == st.meta
+}
+
+// Aux returns the Aux word of an entry (0 until set).
+func (d *Dict) Aux(id uint32) uint32 {
+	if a := d.aux[id>>chunkShift]; a != nil {
+		return a[id&chunkMask]
+	}
+	return 0
+}
+
+// SetAux sets the Aux word of an entry.
+func (d *Dict) SetAux(id uint32, v uint32) {
+	ci := id >> chunkShift
+	if d.aux[ci] == nil {
+		if v == 0 {
+			return
+		}
+		d.aux[ci] = allocU32(len(d.chunks[ci]))
+		d.auxSlots += len(d.aux[ci])
+	}
+	d.aux[ci][id&chunkMask] = v
 }
 
 // Key returns the key of an entry (aliasing arena memory).
@@ -160,7 +192,7 @@ func (d *Dict) Find(key []byte) uint32 {
 		}
 		for n := t.b[idx]; n != 0; {
 			e := d.At(n - 1)
-			if e.hash == h && bytes.Equal(d.a.Get(e.Key), key) {
+			if bytes.Equal(d.a.Get(e.Key), key) {
 				return n - 1
 			}
 			n = e.next
@@ -179,7 +211,7 @@ func (d *Dict) Insert(key []byte) uint32 {
 	id := d.newID()
 	h := d.Hash(key)
 	e := d.At(id)
-	*e = Entry{hash: h, Key: d.a.New(key)}
+	*e = Entry{Key: d.a.New(key)}
 	t := &d.t[0]
 	if d.rehash >= 0 {
 		t = &d.t[1]
@@ -195,10 +227,11 @@ func (d *Dict) Insert(key []byte) uint32 {
 func (d *Dict) Delete(id uint32) {
 	d.rehashStep()
 	e := d.At(id)
-	link := d.linkTo(id, e.hash)
+	link := d.linkTo(id, d.Hash(d.a.Get(e.Key)))
 	*link = e.next
 	d.a.Free(e.Key)
 	*e = Entry{}
+	d.SetAux(id, 0)
 	d.freeID(id)
 	d.shrinkIfNeeded()
 }
@@ -233,6 +266,9 @@ func (d *Dict) Clear() {
 	}
 	for _, c := range d.chunks {
 		freeEntries(c)
+	}
+	for _, a := range d.aux {
+		freeU32(a)
 	}
 	freeU32(d.t[0].b)
 	freeU32(d.t[1].b)
@@ -326,9 +362,12 @@ func (d *Dict) trimTail() {
 	}
 	keep := int(d.hi+chunkSize-1)>>chunkShift + 1
 	for len(d.chunks) > keep {
-		d.slots -= len(d.chunks[len(d.chunks)-1])
-		freeEntries(d.chunks[len(d.chunks)-1])
-		d.chunks = d.chunks[:len(d.chunks)-1]
+		last := len(d.chunks) - 1
+		d.slots -= len(d.chunks[last])
+		freeEntries(d.chunks[last])
+		freeU32(d.aux[last])
+		d.auxSlots -= len(d.aux[last])
+		d.chunks, d.aux = d.chunks[:last], d.aux[:last]
 	}
 	if words := int(d.hi+63) / 64; words < len(d.free)/2 {
 		d.free = append([]uint64(nil), d.free[:words]...)
@@ -348,6 +387,13 @@ func (d *Dict) growChunks(id uint32) {
 		freeEntries(old)
 		d.chunks[ci] = c
 		d.slots += n - len(old)
+		if a := d.aux[ci]; a != nil {
+			na := allocU32(n)
+			copy(na, a)
+			freeU32(a)
+			d.aux[ci] = na
+			d.auxSlots += n - len(a)
+		}
 		return
 	}
 	n := chunkSize
@@ -355,6 +401,7 @@ func (d *Dict) growChunks(id uint32) {
 		n = 8
 	}
 	d.chunks = append(d.chunks, allocEntries(n))
+	d.aux = append(d.aux, nil)
 	d.slots += n
 }
 
@@ -367,9 +414,11 @@ func (d *Dict) Compact(budget int) bool {
 		src := d.hi - 1 // live: trimTail keeps the top id live
 		dst := d.newID()
 		se := d.At(src)
-		*d.linkTo(src, se.hash) = dst + 1
+		*d.linkTo(src, d.Hash(d.a.Get(se.Key))) = dst + 1
 		*d.At(dst) = *se
 		*se = Entry{}
+		d.SetAux(dst, d.Aux(src))
+		d.SetAux(src, 0)
 		d.freeID(src)
 		if d.OnMove != nil {
 			d.OnMove(src, dst)
@@ -483,6 +532,24 @@ func (d *Dict) growIfNeeded() {
 	}
 }
 
+// Expand makes room for n keys at once (Redis's dictExpand, which DEBUG
+// POPULATE and loading call before adding many keys): an empty table
+// gets its bucket array at that size, a fuller one starts a rehash to it.
+// It does nothing while a rehash is under way or the table is paused, or
+// if the table is big enough.
+func (d *Dict) Expand(n int) {
+	size := nextPow2(uint64(n))
+	if d.rehash >= 0 || d.paused > 0 || size <= d.t[0].size() {
+		return
+	}
+	if d.Len() == 0 {
+		freeU32(d.t[0].b)
+		d.t[0] = newTable(size)
+		return
+	}
+	d.startRehash(size)
+}
+
 func (d *Dict) shrinkIfNeeded() {
 	if d.rehash >= 0 || d.paused > 0 {
 		return
@@ -534,7 +601,7 @@ func (d *Dict) Rehash(n int) bool {
 		for id := old.b[i]; id != 0; {
 			e := d.At(id - 1)
 			next := e.next
-			idx := uint64(e.hash) & nt.mask
+			idx := uint64(d.Hash(d.a.Get(e.Key))) & nt.mask
 			e.next = nt.b[idx]
 			nt.b[idx] = id
 			id = next
@@ -706,6 +773,7 @@ func (d *Dict) MemoryUsage() int64 {
 	n := min(int64(d.slots), touched) * int64(unsafe.Sizeof(Entry{}))
 	n += int64(len(d.t[0].b)+len(d.t[1].b)) * 4
 	n += int64(len(d.free)+len(d.freeSum)) * 8
+	n += int64(d.auxSlots) * 4
 	return n
 }
 
@@ -744,6 +812,7 @@ func (d *Dict) Drain(budget int, fn func(e *Entry)) int {
 		fn(e)
 		d.a.Free(e.Key)
 		*e = Entry{}
+		d.SetAux(id, 0)
 		n++
 	}
 	return n

@@ -308,3 +308,85 @@ func TestReusesLowestFreeID(t *testing.T) {
 		delete(holes, want)
 	}
 }
+
+// Aux words live beside the slabs, made only for the slabs that need
+// them: they follow their entries through Compact, a deleted entry's
+// is gone (the id's next key reads 0), and a table none of whose
+// entries has one holds none.
+func TestAuxFollowsItsEntry(t *testing.T) {
+	d := New(arena.New())
+	const n = 20_000
+	for i := range n {
+		d.Insert(key(i))
+	}
+	plain := d.MemoryUsage()
+	want := map[string]uint32{}
+	for i := 0; i < n; i += 7 {
+		id := d.Find(key(i))
+		d.SetAux(id, uint32(i+1))
+		want[string(key(i))] = uint32(i + 1)
+	}
+	if d.MemoryUsage() <= plain {
+		t.Fatal("the Aux words are not counted")
+	}
+	rng := rand.New(rand.NewPCG(7, 8))
+	for range n / 2 {
+		k := key(rng.IntN(n))
+		if id := d.Find(k); id != None {
+			d.Delete(id)
+			delete(want, string(k))
+		}
+	}
+	for i := n; i < n+n/4; i++ { // reuse the freed ids
+		if id := d.Insert(key(i)); d.Aux(id) != 0 {
+			t.Fatalf("a new entry at id %d has Aux %d", id, d.Aux(id))
+		}
+	}
+	for d.Compact(1000) {
+	}
+	for k, v := range want {
+		if got := d.Aux(d.Find([]byte(k))); got != v {
+			t.Fatalf("%s: Aux %d, want %d", k, got, v)
+		}
+	}
+	empty := New(arena.New())
+	for i := range n {
+		empty.Insert(key(i))
+	}
+	for _, a := range empty.aux {
+		if a != nil {
+			t.Fatal("a table without Aux words made an array for them")
+		}
+	}
+}
+
+// Expand sizes an empty table at once, so that adding the keys it was
+// sized for rehashes nothing; on a table with keys it starts a rehash to
+// the new size, and every key stays found through it.
+func TestExpand(t *testing.T) {
+	d := New(arena.New())
+	d.Expand(100_000)
+	for i := range 100_000 {
+		d.Insert(key(i))
+		if d.Rehashing() {
+			t.Fatalf("rehashing after %d keys in a table expanded for 100,000", i+1)
+		}
+	}
+	if main, _ := d.Buckets(); main != 131072 {
+		t.Fatalf("%d buckets, want 131072", main)
+	}
+	d.Expand(1_000_000)
+	if !d.Rehashing() {
+		t.Fatal("Expand of a table with keys started no rehash")
+	}
+	for d.Rehash(100) {
+		if d.Find(key(12345)) == None {
+			t.Fatal("a key went missing during the rehash")
+		}
+	}
+	for i := range 100_000 {
+		if d.Find(key(i)) == None {
+			t.Fatalf("key %d missing after the rehash", i)
+		}
+	}
+}

@@ -318,7 +318,7 @@ func (db *DB) Dict() *dict.Dict { return db.dict }
 
 // entryMoved follows dict compaction.
 func (db *DB) entryMoved(from, to uint32) {
-	if x := db.dict.At(to).Aux; x != 0 {
+	if x := db.dict.Aux(to); x != 0 {
 		db.expires[x-1].id = to
 	}
 }
@@ -375,7 +375,7 @@ func (db *DB) LookupWrite(key []byte) uint32 { return db.Lookup(key, Write) }
 func (db *DB) Exists(key []byte) bool { return db.Lookup(key, Write|NoTouch) != dict.None }
 
 func (db *DB) expiredID(id uint32) bool {
-	x := db.dict.At(id).Aux
+	x := db.dict.Aux(id)
 	return x != 0 && db.expires[x-1].when < db.ks.env.Now() && !db.ks.Loading && !db.ks.FromPrimary
 }
 
@@ -481,8 +481,8 @@ func (db *DB) Overwrite(id uint32, k Kind, e Encoding, val uint64) {
 func (db *DB) Delete(id uint32) {
 	db.beforeChangeID(id)
 	ent := db.dict.At(id)
-	if ent.Aux != 0 {
-		db.removeExpireRec(ent.Aux - 1)
+	if x := db.dict.Aux(id); x != 0 {
+		db.removeExpireRec(x - 1)
 	}
 	db.streamGoing(id, ent.Meta)
 	db.ks.freeValue(Kind(ent.Meta>>kindShift), Encoding(ent.Meta>>encShift&0xf), ent.Val)
@@ -494,8 +494,8 @@ func (db *DB) Delete(id uint32) {
 func (db *DB) Unlink(id uint32) {
 	db.beforeChangeID(id)
 	ent := db.dict.At(id)
-	if ent.Aux != 0 {
-		db.removeExpireRec(ent.Aux - 1)
+	if x := db.dict.Aux(id); x != 0 {
+		db.removeExpireRec(x - 1)
 	}
 	db.streamGoing(id, ent.Meta)
 	db.ks.lazyFree(Kind(ent.Meta>>kindShift), Encoding(ent.Meta>>encShift&0xf), ent.Val)
@@ -515,9 +515,9 @@ func (db *DB) MoveTo(id uint32, dst *DB, to []byte) uint32 {
 	dst.beforeChange(to)
 	ent := *db.dict.At(id)
 	when := int64(-1)
-	if ent.Aux != 0 {
-		when = db.expires[ent.Aux-1].when
-		db.removeExpireRec(ent.Aux - 1)
+	if x := db.dict.Aux(id); x != 0 {
+		when = db.expires[x-1].when
+		db.removeExpireRec(x - 1)
 	}
 	db.streamGoing(id, ent.Meta)
 	db.dict.Delete(id) // the value now belongs to the new entry
@@ -535,7 +535,7 @@ func (db *DB) MoveTo(id uint32, dst *DB, to []byte) uint32 {
 
 // Expire returns a key's deadline in Unix milliseconds, or -1.
 func (db *DB) Expire(id uint32) int64 {
-	if x := db.dict.At(id).Aux; x != 0 {
+	if x := db.dict.Aux(id); x != 0 {
 		return db.expires[x-1].when
 	}
 	return -1
@@ -544,23 +544,21 @@ func (db *DB) Expire(id uint32) int64 {
 // SetExpire sets a key's deadline in Unix milliseconds.
 func (db *DB) SetExpire(id uint32, when int64) {
 	db.beforeChangeID(id)
-	ent := db.dict.At(id)
-	if ent.Aux != 0 {
-		db.expires[ent.Aux-1].when = when
+	if x := db.dict.Aux(id); x != 0 {
+		db.expires[x-1].when = when
 		return
 	}
 	db.expires = append(db.expires, expireRec{id: id, when: when})
-	ent.Aux = uint32(len(db.expires))
+	db.dict.SetAux(id, uint32(len(db.expires)))
 }
 
 // Persist removes a key's TTL; it reports whether there was one.
 func (db *DB) Persist(id uint32) bool {
-	ent := db.dict.At(id)
-	if ent.Aux == 0 {
+	if db.dict.Aux(id) == 0 {
 		return false
 	}
-	db.beforeChangeID(id) // reads only: ent stays valid
-	db.removeExpireRec(ent.Aux - 1)
+	db.beforeChangeID(id)
+	db.removeExpireRec(db.dict.Aux(id) - 1)
 	return true
 }
 
@@ -569,9 +567,9 @@ func (db *DB) removeExpireRec(i uint32) {
 	last := uint32(len(db.expires) - 1)
 	if i != last {
 		db.expires[i] = db.expires[last]
-		db.dict.At(db.expires[i].id).Aux = i + 1
+		db.dict.SetAux(db.expires[i].id, i+1)
 	}
-	db.dict.At(removed).Aux = 0
+	db.dict.SetAux(removed, 0)
 	db.expires = db.expires[:last]
 	if cap(db.expires) > 1024 && len(db.expires) < cap(db.expires)/4 {
 		db.expires = append([]expireRec(nil), db.expires...)

@@ -68,6 +68,9 @@ func (s *Server) cronLoop() {
 
 		s.eng.Lock()
 		s.cronTicks++
+		if s.cfg.ActiveRehashing {
+			s.rehashCron()
+		}
 		for _, db := range s.ks.DBs {
 			db.Maintain(tableBudget)
 		}
@@ -144,5 +147,26 @@ func (s *Server) clientsCron(t time.Time) {
 			s.log.Verbosef("Closing idle client")
 			s.killClient(c)
 		}
+	}
+}
+
+// rehashCron rehashes one database's table for up to a millisecond, the
+// first one with a rehash under way from where the last tick left off
+// (Redis's incrementallyRehash): a table that grew while loading or under
+// a burst of writes is done in seconds, not left holding two bucket
+// arrays until enough writes have moved it a bucket at a time.
+func (s *Server) rehashCron() {
+	n := len(s.ks.DBs)
+	for i := range n {
+		j := (s.rehashDB + i) % n
+		d := s.ks.DBs[j].Dict()
+		if !d.Rehashing() {
+			continue
+		}
+		s.rehashDB = j
+		deadline := time.Now().Add(time.Millisecond)
+		for d.Rehash(100) && time.Now().Before(deadline) {
+		}
+		return
 	}
 }

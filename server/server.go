@@ -138,6 +138,7 @@ type Server struct {
 	// cronTicks counts the cron's ticks; evictClientsIdle is the last
 	// walk of the clients that found none to evict (clientevict.go).
 	cronTicks        uint64
+	rehashDB         int // the database the cron rehashes first
 	evictClientsIdle evictIdle
 	replyBuf         replyBufState
 	compact          compactState

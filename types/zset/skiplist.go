@@ -14,7 +14,7 @@ import (
 // pair without a single Go pointer per element.
 //
 // The dict maps each member to its entry: Val holds the score's float64
-// bits (ZSCORE is one lookup) and Aux the member's skiplist node. The
+// bits (ZSCORE is one lookup) and Meta the member's skiplist node. The
 // member bytes live once, as the dict entry's arena key.
 //
 // Nodes are numbered and their fields kept in flat slices indexed by node
@@ -52,7 +52,7 @@ func newSkiplist(a *arena.Arena) *skiplist {
 }
 
 // entryMoved follows a dict entry that compaction renumbered.
-func (s *skiplist) entryMoved(from, to uint32) { s.elem[s.d.At(to).Aux] = to }
+func (s *skiplist) entryMoved(from, to uint32) { s.elem[s.d.At(to).Meta] = to }
 
 func (s *skiplist) fwd(n uint32, l int) uint32  { return s.links[int(s.off[n])+2*l] }
 func (s *skiplist) span(n uint32, l int) uint32 { return s.links[int(s.off[n])+2*l+1] }
@@ -154,7 +154,7 @@ func (s *skiplist) insertEntry(eid uint32, score float64) uint32 {
 		s.tail = n
 	}
 	s.length++
-	s.d.At(eid).Aux = n
+	s.d.At(eid).Meta = n
 	return n
 }
 
@@ -207,7 +207,7 @@ func (s *skiplist) scoreOf(eid uint32) float64 { return math.Float64frombits(s.d
 // remove deletes the member of dict entry eid.
 func (s *skiplist) remove(eid uint32) {
 	var update [maxLevel]uint32
-	n := s.d.At(eid).Aux
+	n := s.d.At(eid).Meta
 	s.path(&update, s.score[n], s.member(n))
 	s.unlink(n, &update)
 	s.freeNode(n)
@@ -228,7 +228,7 @@ func (s *skiplist) dropNode(n uint32) {
 // updateScore moves the member of entry eid to a new score, in place when
 // its neighbours allow, as zslUpdateScore does.
 func (s *skiplist) updateScore(eid uint32, score float64) {
-	n := s.d.At(eid).Aux
+	n := s.d.At(eid).Meta
 	s.d.At(eid).Val = math.Float64bits(score)
 	b, f := s.back[n], s.fwd(n, 0)
 	m := s.member(n)
@@ -245,7 +245,7 @@ func (s *skiplist) updateScore(eid uint32, score float64) {
 
 // rank returns the 1-based rank of the member of entry eid.
 func (s *skiplist) rank(eid uint32) int {
-	n := s.d.At(eid).Aux
+	n := s.d.At(eid).Meta
 	score, m := s.score[n], s.member(n)
 	x, r := uint32(0), 0
 	for i := s.level - 1; i >= 0; i-- {

@@ -48,8 +48,8 @@ func check(t *testing.T, s *skiplist, model map[string]float64) {
 		if s.back[n] != prev {
 			t.Fatalf("node %q: back link %d, want %d", s.member(n), s.back[n], prev)
 		}
-		if s.d.At(s.elem[n]).Aux != n {
-			t.Fatalf("node %q: dict entry points at node %d", s.member(n), s.d.At(s.elem[n]).Aux)
+		if s.d.At(s.elem[n]).Meta != n {
+			t.Fatalf("node %q: dict entry points at node %d", s.member(n), s.d.At(s.elem[n]).Meta)
 		}
 		i++
 		rank[n] = i

@@ -426,7 +426,7 @@ func zrandmember(c *command.Ctx) {
 	default:
 		s := v.sl()
 		s.d.Sample(int(count), c.KS.Rand, func(eid uint32) {
-			cur := cursor{sl: s, node: s.d.At(eid).Aux}
+			cur := cursor{sl: s, node: s.d.At(eid).Meta}
 			write(&cur)
 		})
 	}
@@ -439,5 +439,5 @@ func (v *value) random(c *command.Ctx) cursor {
 		return v.lpCursor(listpack.Seek(lp, 2*int(c.KS.Rand(uint32(listpack.Len(lp)/2)))))
 	}
 	s := v.sl()
-	return v.slCursor(s.d.At(s.d.Random(c.KS.Rand)).Aux)
+	return v.slCursor(s.d.At(s.d.Random(c.KS.Rand)).Meta)
 }

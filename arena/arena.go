@@ -8,9 +8,9 @@
 // memory accounting exact: every byte the dataset holds is counted here.
 //
 // A blob is a uvarint length followed by its bytes, stored in a slot of the
-// smallest size class that fits it. Small classes are 8 bytes apart, larger
-// ones four per doubling, so the slack per blob stays below what jemalloc
-// gives Redis. Each page serves one class and keeps its own free list, so a
+// smallest size class that fits it. Small classes are 4 bytes apart up to
+// 64 and 8 up to 128, larger ones four per doubling, so the slack per blob
+// stays well below what jemalloc gives Redis. Each page serves one class and keeps its own free list, so a
 // page whose blobs are all freed goes back to the operating system. Blobs
 // too big for a class get a mapping of their own.
 //
@@ -42,11 +42,17 @@ const (
 	large    = -1
 )
 
-// classSizes lists slot sizes: every 8 bytes up to 128, then four classes
-// per doubling up to MaxSlot.
+// classSizes lists slot sizes: every 4 bytes up to 64, where most keys
+// and small values fall (a 16-byte key or value with its length byte
+// takes a 20-byte slot, not 24: jemalloc would give Redis 32), every 8
+// up to 128, then four classes per doubling up to MaxSlot. A slot holds
+// at least the 4 bytes of the free-list link.
 var classSizes = func() []int {
 	var s []int
-	for n := 8; n <= 128; n += 8 {
+	for n := 4; n < 64; n += 4 {
+		s = append(s, n)
+	}
+	for n := 64; n <= 128; n += 8 {
 		s = append(s, n)
 	}
 	for base := 128; base < MaxSlot; base *= 2 {
@@ -58,13 +64,13 @@ var classSizes = func() []int {
 	return s
 }()
 
-// classOf maps a slot size need to its class, in 8-byte steps up to 1 KiB
+// classOf maps a slot size need to its class, in 4-byte steps up to 1 KiB
 // and by search above.
 var classOfSmall = func() []uint8 {
-	t := make([]uint8, 1024/8+1)
+	t := make([]uint8, 1024/4+1)
 	c := 0
 	for i := range t {
-		for classSizes[c] < i*8 {
+		for classSizes[c] < i*4 {
 			c++
 		}
 		t[i] = uint8(c)
@@ -74,7 +80,7 @@ var classOfSmall = func() []uint8 {
 
 func classOf(n int) int {
 	if n <= 1024 {
-		return int(classOfSmall[(n+7)/8])
+		return int(classOfSmall[(n+3)/4])
 	}
 	lo, hi := int(classOfSmall[len(classOfSmall)-1]), len(classSizes)-1
 	for lo < hi {

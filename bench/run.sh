@@ -13,6 +13,9 @@
 # -n 2000000 -d 16 on an empty server, then after loading COLLECTIONS
 # lists, hashes, sets and sorted sets of 10 short elements each (one type
 # per fresh pair of servers, loaded with redis-cli --pipe).
+# Populate: resident set size with POPULATE_KEYS (10,000,000) keys of
+# 16-byte values, made by DEBUG POPULATE on both servers (Redis sizes its
+# table for them first, and so does Redoubt).
 # Snapshots: with the same ~1M keys, SAVE's time, BGSAVE's time idle and
 # under a SET load (with the p99 of that load), the memory the snapshot
 # held beyond the dataset (rdb_last_cow_size: copy-on-write pages for
@@ -50,7 +53,7 @@
 # 1,000,000-field hash is UNLINKed (and, for contrast, DELed), and while
 # KEYS * runs over 1,000,000 keys: their p99 and their longest wait, the
 # median of REPEATS runs.
-# PHASES picks among throughput, memory, collections, snapshot, aof,
+# PHASES picks among throughput, memory, populate, collections, snapshot, aof,
 # scripts, replication, eviction, poller, scrape, tls, acl, stalls
 # (default: all). Results go to stdout and to bench/out/<timestamp>.md.
 set -euo pipefail
@@ -63,9 +66,10 @@ PIPELINES=${PIPELINES:-"1 16"}
 MEM_KEYS=${MEM_KEYS:-1000000}
 MEM_REQUESTS=${MEM_REQUESTS:-2000000}
 COLLECTIONS=${COLLECTIONS:-1000000}
+POPULATE_KEYS=${POPULATE_KEYS:-10000000}
 REPL_KEYS=${REPL_KEYS:-1000000}
 EVICT_MEM=${EVICT_MEM:-64mb}
-PHASES=${PHASES:-"throughput memory collections snapshot aof scripts replication eviction poller scrape tls acl stalls"}
+PHASES=${PHASES:-"throughput memory populate collections snapshot aof scripts replication eviction poller scrape tls acl stalls"}
 SCRAPE_EVERY=${SCRAPE_EVERY:-1}
 phase() { [[ " $PHASES " == *" $1 "* ]]; }
 
@@ -216,6 +220,27 @@ if phase snapshot; then
         echo "| file (MiB) | $((snap[r.file]>>20)) | $((snap[d.file]>>20)) | |"
     } | tee -a "$report"
 fi
+
+stop_servers
+fi
+
+# Memory for POPULATE_KEYS keys of 16-byte values (DEBUG POPULATE).
+if phase populate; then
+start_servers --enable-debug-command yes
+for port in "$RPORT" "$DPORT"; do
+    redis-cli -p "$port" debug populate "$POPULATE_KEYS" key:00000 16 >/dev/null
+done
+sleep 2
+r_rss=$(rss "$RPID"); d_rss=$(rss "$DPID")
+r_keys=$(keys "$RPORT"); d_keys=$(keys "$DPORT")
+{
+    echo
+    echo "| $POPULATE_KEYS keys, 16-byte values (DEBUG POPULATE) | Redis | Redoubt | ratio |"
+    echo "|---|---|---|---|"
+    echo "| keys | $r_keys | $d_keys | |"
+    echo "| resident set (MiB) | $((r_rss>>20)) | $((d_rss>>20)) | **$(ratio "$d_rss" "$r_rss")** |"
+    echo "| bytes per key | $((r_rss/r_keys)) | $((d_rss/d_keys)) | |"
+} | tee -a "$report"
 stop_servers
 fi
 

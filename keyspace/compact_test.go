@@ -42,9 +42,9 @@ func TestCompactionMovesValuesOfManyBlobs(t *testing.T) {
 	// Each element is written between filler strings of about its size,
 	// so the collections' blobs share their pages with the fillers.
 	filler := 0
-	fill := func() {
-		for range 3 {
-			h.Do("set", "f"+strconv.Itoa(filler), "field-"+strconv.Itoa(filler))
+	fill := func(e string) {
+		for _, v := range []string{"field-" + e, "value-" + e, "member-" + e} {
+			h.Do("set", "f"+strconv.Itoa(filler), v)
 			filler++
 		}
 	}
@@ -53,14 +53,14 @@ func TestCompactionMovesValuesOfManyBlobs(t *testing.T) {
 		for c := range colls {
 			n := strconv.Itoa(c)
 			h.Do("hset", "h"+n, "field-"+e, "value-"+e)
-			fill()
+			fill(e)
 			h.Do("sadd", "s"+n, "member-"+e)
-			fill()
+			fill(e)
 			h.Do("zadd", "z"+n, e, "member-"+e)
-			fill()
+			fill(e)
 			h.Do("rpush", "l"+n, "element-"+e)
 			h.Do("xadd", "x"+n, "*", "f", e)
-			fill()
+			fill(e)
 		}
 	}
 	for i := range filler {
@@ -92,7 +92,9 @@ func TestCompactionMovesValuesOfManyBlobs(t *testing.T) {
 	if n := a.Unreached(); n != 0 {
 		t.Errorf("the pass left %d pages it could not empty (unused mapped bytes %d before the pass, %d after)", n, frag, a.Fragmentation())
 	}
-	if st := h.KS.CompactionStats; st.KeyHits < colls*5 {
-		t.Errorf("%d keys had blobs moved, want at least the %d collections", st.KeyHits, colls*5)
+	// The hashes', sets' and sorted sets' elements shared their pages
+	// with the fillers; lists' and streams' nodes may or may not have.
+	if st := h.KS.CompactionStats; st.KeyHits < colls*3 {
+		t.Errorf("%d keys had blobs moved, want at least the %d tables", st.KeyHits, colls*3)
 	}
 }

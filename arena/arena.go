@@ -24,8 +24,16 @@ import (
 )
 
 // Ref addresses a blob: the page number in the high 32 bits and the byte
-// offset of its slot in the low 32. The zero Ref is no blob.
+// offset of its slot in the low 32. The zero Ref is no blob. Offsets stay
+// under MaxOffset (pages are at most 16 slots of MaxSlot bytes), and
+// dict keeps a tag in the bits above.
 type Ref uint64
+
+// MaxOffset bounds the offset of every Ref.
+const MaxOffset = 1 << 20
+
+// A page of the biggest class must fit under MaxOffset.
+var _ = [MaxOffset - 16*MaxSlot]struct{}{}
 
 func (r Ref) page() uint32   { return uint32(r >> 32) }
 func (r Ref) offset() uint32 { return uint32(r) }

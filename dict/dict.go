@@ -40,8 +40,39 @@ import (
 type Entry struct {
 	next uint32 // id+1 of the next entry in the chain, 0 at the end
 	Meta uint32
-	Key  arena.Ref // zero for a free entry
-	Val  uint64
+	// key is the key's blob, zero for a free entry, with a tag of the
+	// key's hash in bits an arena Ref leaves zero (see tagShift).
+	key arena.Ref
+	Val uint64
+}
+
+// An arena Ref's offset is under 1 MiB (pages are at most 512 KiB), so
+// the 12 bits above it are free: an entry keeps the top 12 bits of its
+// key's hash there, and a look-up reads the key of a chain entry only
+// when the tags match (one in 4,096 otherwise), without the 4 bytes a
+// hash field would cost per entry.
+const (
+	tagShift = 20
+	tagMask  = arena.Ref(0xfff) << tagShift
+)
+
+// The tag's bits are above every offset.
+var _ = [1<<tagShift - arena.MaxOffset]struct{}{}
+
+func tagOf(h uint32) arena.Ref { return arena.Ref(h>>20) << tagShift }
+
+// KeyRef is the key's blob.
+func (e *Entry) KeyRef() arena.Ref { return e.key &^ tagMask }
+
+// MoveKey lets move replace the key's blob by a copy elsewhere (memory
+// compaction); it reports whether move did.
+func (e *Entry) MoveKey(move func(ref *uint64) bool) bool {
+	r := uint64(e.KeyRef())
+	if !move(&r) {
+		return false
+	}
+	e.key = arena.Ref(r) | e.key&tagMask
+	return true
 }
 
 // None is returned for a missing key.
@@ -119,7 +150,7 @@ func (d *Dict) Rehashing() bool { return d.rehash >= 0 }
 func (d *Dict) At(id uint32) *Entry { return &d.chunks[id>>chunkShift][id&chunkMask] }
 
 // Live reports whether id names an entry in use.
-func (d *Dict) Live(id uint32) bool { return id < d.hi && d.At(id).Key != 0 }
+func (d *Dict) Live(id uint32) bool { return id < d.hi && d.At(id).key != 0 }
 
 // Stamp tells one entry's key from another's without reading either:
 // the key's blob and the owner's Meta word (the keyspace's access data).
@@ -136,7 +167,7 @@ type Stamp struct {
 // StampOf returns the stamp of a live entry.
 func (d *Dict) StampOf(id uint32) Stamp {
 	e := d.At(id)
-	return Stamp{e.Key, e.Meta}
+	return Stamp{e.key, e.Meta}
 }
 
 // HasStamp reports whether id names a live entry with stamp st.
@@ -145,7 +176,7 @@ func (d *Dict) HasStamp(id uint32, st Stamp) bool {
 		return false
 	}
 	e := d.At(id)
-	return e.Key != 0 && e.Key == st.key && e.Meta == st.meta
+	return e.key != 0 && e.key == st.key && e.Meta == st.meta
 }
 
 // Aux returns the Aux word of an entry (0 until set).
@@ -170,7 +201,7 @@ func (d *Dict) SetAux(id uint32, v uint32) {
 }
 
 // Key returns the key of an entry (aliasing arena memory).
-func (d *Dict) Key(id uint32) []byte { return d.a.Get(d.At(id).Key) }
+func (d *Dict) Key(id uint32) []byte { return d.a.Get(d.At(id).KeyRef()) }
 
 // Hash returns the hash of a key.
 func (d *Dict) Hash(key []byte) uint32 { return uint32(maphash.Bytes(d.seed, key)) }
@@ -181,6 +212,7 @@ func (d *Dict) Find(key []byte) uint32 {
 		return None
 	}
 	h := d.Hash(key)
+	tag := tagOf(h)
 	for ti := 0; ti < 2; ti++ {
 		t := &d.t[ti]
 		if len(t.b) == 0 {
@@ -192,7 +224,7 @@ func (d *Dict) Find(key []byte) uint32 {
 		}
 		for n := t.b[idx]; n != 0; {
 			e := d.At(n - 1)
-			if bytes.Equal(d.a.Get(e.Key), key) {
+			if e.key&tagMask == tag && bytes.Equal(d.a.Get(e.KeyRef()), key) {
 				return n - 1
 			}
 			n = e.next
@@ -211,7 +243,7 @@ func (d *Dict) Insert(key []byte) uint32 {
 	id := d.newID()
 	h := d.Hash(key)
 	e := d.At(id)
-	*e = Entry{Key: d.a.New(key)}
+	*e = Entry{key: d.a.New(key) | tagOf(h)}
 	t := &d.t[0]
 	if d.rehash >= 0 {
 		t = &d.t[1]
@@ -227,9 +259,9 @@ func (d *Dict) Insert(key []byte) uint32 {
 func (d *Dict) Delete(id uint32) {
 	d.rehashStep()
 	e := d.At(id)
-	link := d.linkTo(id, d.Hash(d.a.Get(e.Key)))
+	link := d.linkTo(id, d.Hash(d.a.Get(e.KeyRef())))
 	*link = e.next
-	d.a.Free(e.Key)
+	d.a.Free(e.KeyRef())
 	*e = Entry{}
 	d.SetAux(id, 0)
 	d.freeID(id)
@@ -260,8 +292,8 @@ func (d *Dict) linkTo(id uint32, h uint32) *uint32 {
 // Clear removes every key. The owner must have freed the values first.
 func (d *Dict) Clear() {
 	for id := uint32(0); id < d.hi; id++ {
-		if e := d.At(id); e.Key != 0 {
-			d.a.Free(e.Key)
+		if e := d.At(id); e.key != 0 {
+			d.a.Free(e.KeyRef())
 		}
 	}
 	for _, c := range d.chunks {
@@ -414,7 +446,7 @@ func (d *Dict) Compact(budget int) bool {
 		src := d.hi - 1 // live: trimTail keeps the top id live
 		dst := d.newID()
 		se := d.At(src)
-		*d.linkTo(src, d.Hash(d.a.Get(se.Key))) = dst + 1
+		*d.linkTo(src, d.Hash(d.a.Get(se.KeyRef()))) = dst + 1
 		*d.At(dst) = *se
 		*se = Entry{}
 		d.SetAux(dst, d.Aux(src))
@@ -439,13 +471,13 @@ func (d *Dict) Random(rnd func(n uint32) uint32) uint32 {
 	}
 	for try := 0; try < 32; try++ {
 		id := rnd(d.hi)
-		if d.At(id).Key != 0 {
+		if d.At(id).key != 0 {
 			return id
 		}
 	}
 	// Mostly holes: walk from a random point to the next live entry.
 	id := rnd(d.hi)
-	for d.At(id).Key == 0 {
+	for d.At(id).key == 0 {
 		id = (id + 1) % d.hi
 	}
 	return id
@@ -457,7 +489,7 @@ func (d *Dict) Random(rnd func(n uint32) uint32) uint32 {
 // the same bytes (compaction moving it), and must not insert or delete.
 func (d *Dict) EachFrom(from uint32, budget int, fn func(e *Entry)) (next uint32, done bool) {
 	for ; from < d.hi && budget > 0; from++ {
-		if e := d.At(from); e.Key != 0 {
+		if e := d.At(from); e.key != 0 {
 			fn(e)
 			budget--
 		}
@@ -469,7 +501,7 @@ func (d *Dict) EachFrom(from uint32, budget int, fn func(e *Entry)) (next uint32
 // fn must not insert or delete.
 func (d *Dict) ForEach(fn func(id uint32) bool) {
 	for id := uint32(0); id < d.hi; id++ {
-		if d.At(id).Key != 0 && !fn(id) {
+		if d.At(id).key != 0 && !fn(id) {
 			return
 		}
 	}
@@ -601,7 +633,7 @@ func (d *Dict) Rehash(n int) bool {
 		for id := old.b[i]; id != 0; {
 			e := d.At(id - 1)
 			next := e.next
-			idx := uint64(d.Hash(d.a.Get(e.Key))) & nt.mask
+			idx := uint64(d.Hash(d.a.Get(e.KeyRef()))) & nt.mask
 			e.next = nt.b[idx]
 			nt.b[idx] = id
 			id = next
@@ -810,7 +842,7 @@ func (d *Dict) Drain(budget int, fn func(e *Entry)) int {
 		}
 		e := d.At(id)
 		fn(e)
-		d.a.Free(e.Key)
+		d.a.Free(e.KeyRef())
 		*e = Entry{}
 		d.SetAux(id, 0)
 		n++

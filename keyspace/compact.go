@@ -85,7 +85,7 @@ func (ks *Keyspace) CompactStep(budget int) (over bool) {
 		c.cursor = d.Scan(c.cursor, func(id uint32) {
 			budget--
 			e := d.At(id)
-			hit := move((*uint64)(&e.Key))
+			hit := e.MoveKey(move)
 			k, enc := Kind(e.Meta>>kindShift), Encoding(e.Meta>>encShift&0xf)
 			switch {
 			case enc == EncInt:
@@ -150,7 +150,7 @@ func (ks *Keyspace) compactQueued(budget int, move func(*uint64) bool) int {
 func CompactTable(d *dict.Dict, cursor uint64, budget int, vals bool, move func(*uint64) bool) (next uint64, used int, done bool) {
 	n, done := d.EachFrom(uint32(min(cursor, uint64(^uint32(0)))), budget, func(e *dict.Entry) {
 		used++
-		move((*uint64)(&e.Key))
+		e.MoveKey(move)
 		if vals {
 			move(&e.Val)
 		}

@@ -49,7 +49,7 @@ func (s *Server) registerMemoryCommands(h func(string, srvHandler)) {
 
 // keyEntrySize is what the key table spends per key besides the key and
 // value blobs: its entry and its share of the bucket array.
-const keyEntrySize = 32 + 4
+const keyEntrySize = 24 + 4
 
 // memoryUsageCmd is MEMORY USAGE key [SAMPLES count]: the key's blob, its
 // value and its table entry. It does not touch the key or expire it.
@@ -75,7 +75,7 @@ func memoryUsageCmd(s *Server, c *client, ctx *command.Ctx) {
 		ctx.W.Null()
 		return
 	}
-	ctx.W.Int(int64(db.ValueSize(id) + s.ks.Arena.Size(db.Dict().At(id).Key) + keyEntrySize))
+	ctx.W.Int(int64(db.ValueSize(id) + s.ks.Arena.Size(db.Dict().At(id).KeyRef()) + keyEntrySize))
 }
 
 func memoryStatsCmd(s *Server, c *client, ctx *command.Ctx) {

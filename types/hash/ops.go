@@ -66,7 +66,7 @@ func sizeValue(ks *keyspace.Keyspace, enc keyspace.Encoding, val uint64) int {
 	d := table(ks, val)
 	return d.EstimateUsage(keyspace.SizeSamples, func(eid uint32) int {
 		e := d.At(eid)
-		return a.Size(e.Key) + a.Size(arena.Ref(e.Val))
+		return a.Size(e.KeyRef()) + a.Size(arena.Ref(e.Val))
 	})
 }
 

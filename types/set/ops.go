@@ -79,7 +79,7 @@ func sizeValue(ks *keyspace.Keyspace, enc keyspace.Encoding, val uint64) int {
 		return a.Size(arena.Ref(val))
 	}
 	d := decode(ks, enc, val).d
-	return d.EstimateUsage(keyspace.SizeSamples, func(eid uint32) int { return a.Size(d.At(eid).Key) })
+	return d.EstimateUsage(keyspace.SizeSamples, func(eid uint32) int { return a.Size(d.At(eid).KeyRef()) })
 }
 
 // digestValue feeds h a digest of the members that does not depend on

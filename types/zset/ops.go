@@ -65,7 +65,7 @@ func sizeValue(ks *keyspace.Keyspace, enc keyspace.Encoding, val uint64) int {
 	s := (&value{ks, enc, val}).sl()
 	sampled, bytes := 0, 0
 	for n := s.first(); n != 0 && sampled < keyspace.SizeSamples; n = s.fwd(n, 0) {
-		bytes += a.Size(s.d.At(s.elem[n]).Key)
+		bytes += a.Size(s.d.At(s.elem[n]).KeyRef())
 		sampled++
 	}
 	size := s.memoryUsage()

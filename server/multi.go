@@ -222,12 +222,19 @@ func (s *Server) watchedKeyExpired(c *client) bool {
 // KeyChanged implements engine.Host (Redis's signalModifiedKey):
 // watchers of the key see their transaction fail, and tracking clients
 // that cached it are told.
-func (s *Server) KeyChanged(db *keyspace.DB, key []byte) {
+func (s *Server) KeyChanged(db *keyspace.DB, key []byte) { s.keyChanged(db, key, true) }
+
+// keyChanged is KeyChanged for a key that may be there (a write), or is
+// known to be gone (an eviction), which the big-key alarm need not look
+// up.
+func (s *Server) keyChanged(db *keyspace.DB, key []byte, mayExist bool) {
 	s.trackingInvalidateKey(s.currentClient(), key, true)
 	if s.repl.master != nil {
 		s.rememberReplicaKey(db, key)
 	}
-	s.checkBigKey(db, key)
+	if mayExist {
+		s.checkBigKey(db, key)
+	}
 	if len(s.watched) == 0 {
 		return
 	}

@@ -144,6 +144,13 @@ func (ks *Keyspace) compactQueued(budget int, move func(*uint64) bool) int {
 	return max(used, 1)
 }
 
+// CompactBlob is ValueOps.Compact for a value of one blob (the compact
+// encodings of a kind whose big one is built of many).
+func CompactBlob(val *uint64, move func(*uint64) bool) (next uint64, used int, done bool) {
+	move(val)
+	return 0, 1, true
+}
+
 // CompactTable is ValueOps.Compact for a value built on a table: it moves
 // the entries' keys and, with vals, their values (arena blobs too) from
 // entry cursor on.

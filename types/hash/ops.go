@@ -121,8 +121,7 @@ func lazyTable(ks *keyspace.Keyspace, enc keyspace.Encoding, val uint64) (*dict.
 // its listpack, or its table's fields and values.
 func compactValue(ks *keyspace.Keyspace, enc keyspace.Encoding, val *uint64, cursor uint64, budget int, move func(*uint64) bool) (uint64, int, bool) {
 	if enc == keyspace.EncListpack {
-		move(val)
-		return 0, 1, true
+		return keyspace.CompactBlob(val, move)
 	}
 	return keyspace.CompactTable(table(ks, *val), cursor, budget, true, move)
 }

@@ -110,8 +110,7 @@ func lazyTable(ks *keyspace.Keyspace, enc keyspace.Encoding, val uint64) (*dict.
 // one blob, or its table's members.
 func compactValue(ks *keyspace.Keyspace, enc keyspace.Encoding, val *uint64, cursor uint64, budget int, move func(*uint64) bool) (uint64, int, bool) {
 	if enc != keyspace.EncHashtable {
-		move(val)
-		return 0, 1, true
+		return keyspace.CompactBlob(val, move)
 	}
 	return keyspace.CompactTable(decode(ks, enc, *val).d, cursor, budget, false, move)
 }

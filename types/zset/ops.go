@@ -32,8 +32,7 @@ func init() {
 		Compact: func(ks *keyspace.Keyspace, enc keyspace.Encoding, val *uint64, cursor uint64, budget int, move func(*uint64) bool) (uint64, int, bool) {
 			v := &value{ks, enc, *val}
 			if v.isListpack() {
-				move(val)
-				return 0, 1, true
+				return keyspace.CompactBlob(val, move)
 			}
 			return keyspace.CompactTable(v.sl().d, cursor, budget, false, move)
 		},

@@ -146,12 +146,24 @@ func (l *loop) iterate(events []pollEvent) {
 		l.ready = append(l.ready, c)
 	}
 	l.mu.Lock()
+	woken := len(l.ready)
 	for _, c := range l.sched {
 		c.scheduled = false
 		l.ready = append(l.ready, c)
 	}
 	l.sched = l.sched[:0]
 	l.mu.Unlock()
+	// What other clients' commands gave the woken clients (Pub/Sub
+	// messages, invalidations, unblocked replies) is written before the
+	// batch runs, as Redis writes pending replies before it sleeps: the
+	// batch's commands then see the clients' memory as it is once
+	// written, so that eviction does not count, and evict again for, the
+	// invalidation messages its own evictions sent a moment before.
+	for _, c := range l.ready[woken:] {
+		if c.closing.Load() != closeASAP && c.pending.Load() > 0 {
+			c.writeSocket()
+		}
+	}
 
 	// Run every complete command under one acquisition of the lock, or
 	// by the busy script that holds it (engine.Do).

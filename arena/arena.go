@@ -131,6 +131,10 @@ type Arena struct {
 	mapped    int64      // bytes mapped from the OS by this arena
 	draining  int        // pages marked draining by a compaction pass
 	unreached int        // pages the last pass could not empty
+	// tables is what the hash tables built on this arena hold in slabs
+	// and bucket arrays of their own (package dict reports it), so that
+	// used memory counts a big hash's table as it counts its blobs.
+	tables int64
 }
 
 // New returns an empty arena.
@@ -145,6 +149,14 @@ func (a *Arena) Allocated() int64 { return a.allocated }
 
 // Mapped is the number of bytes this arena has mapped from the OS.
 func (a *Arena) Mapped() int64 { return a.mapped }
+
+// AddTables adds delta to the memory of the hash tables built on the
+// arena (dict's slabs and bucket arrays, which it maps itself).
+func (a *Arena) AddTables(delta int64) { a.tables += delta }
+
+// Tables is the memory of the hash tables built on the arena: the
+// keyspace's and those of big hashes, sets and sorted sets.
+func (a *Arena) Tables() int64 { return a.tables }
 
 func uvarintLen(n int) int {
 	l := 1

@@ -123,6 +123,9 @@ type Dict struct {
 	paused int
 	// OnMove is called when Compact moves an entry to a new id.
 	OnMove func(from, to uint32)
+	// reported is MemoryUsage as last added to the arena's count of
+	// the tables' memory (report).
+	reported int64
 	// AllowGrow, if set, may refuse a growth of the bucket array by
 	// more bytes while the chains are still short (Redis's
 	// dictExpandAllowed: a database's table does not grow past
@@ -196,6 +199,7 @@ func (d *Dict) SetAux(id uint32, v uint32) {
 		}
 		d.aux[ci] = allocU32(len(d.chunks[ci]))
 		d.auxSlots += len(d.aux[ci])
+		d.report()
 	}
 	d.aux[ci][id&chunkMask] = v
 }
@@ -251,7 +255,17 @@ func (d *Dict) Insert(key []byte) uint32 {
 	idx := uint64(h) & t.mask
 	e.next = t.b[idx]
 	t.b[idx] = id + 1
+	d.report()
 	return id
+}
+
+// report brings the arena's count of the tables' memory up to date
+// with a change of this table's.
+func (d *Dict) report() {
+	if n := d.MemoryUsage(); n != d.reported {
+		d.a.AddTables(n - d.reported)
+		d.reported = n
+	}
 }
 
 // Delete removes the entry with the given id and frees its key. The
@@ -266,6 +280,7 @@ func (d *Dict) Delete(id uint32) {
 	d.SetAux(id, 0)
 	d.freeID(id)
 	d.shrinkIfNeeded()
+	d.report()
 }
 
 // linkTo finds the chain link that points at id. During a rehash the
@@ -304,6 +319,7 @@ func (d *Dict) Clear() {
 	}
 	freeU32(d.t[0].b)
 	freeU32(d.t[1].b)
+	d.a.AddTables(-d.reported)
 	*d = Dict{a: d.a, seed: d.seed, rehash: -1, OnMove: d.OnMove, AllowGrow: d.AllowGrow, paused: d.paused}
 }
 
@@ -456,6 +472,7 @@ func (d *Dict) Compact(budget int) bool {
 			d.OnMove(src, dst)
 		}
 	}
+	d.report()
 	return d.nfree > 0
 }
 
@@ -577,9 +594,10 @@ func (d *Dict) Expand(n int) {
 	if d.Len() == 0 {
 		freeU32(d.t[0].b)
 		d.t[0] = newTable(size)
-		return
+	} else {
+		d.startRehash(size)
 	}
-	d.startRehash(size)
+	d.report()
 }
 
 func (d *Dict) shrinkIfNeeded() {
@@ -615,6 +633,7 @@ func (d *Dict) Rehash(n int) bool {
 		// Deletes alone do not shrink a table that is not written to
 		// again; the server's cron gets it here.
 		d.shrinkIfNeeded()
+		d.report()
 	}
 	if d.rehash < 0 || d.paused > 0 {
 		return d.rehash >= 0
@@ -649,6 +668,7 @@ func (d *Dict) Rehash(n int) bool {
 	d.t[0], d.t[1] = d.t[1], table{}
 	d.rehash = -1
 	d.shrinkIfNeeded()
+	d.report()
 	return d.rehash >= 0
 }
 
@@ -847,5 +867,6 @@ func (d *Dict) Drain(budget int, fn func(e *Entry)) int {
 		d.SetAux(id, 0)
 		n++
 	}
+	d.report()
 	return n
 }

@@ -390,3 +390,57 @@ func TestExpand(t *testing.T) {
 		}
 	}
 }
+
+// The arena's count of the tables' memory follows every table built on
+// it through inserts, deletes, rehashes, compaction, Aux words, Drain
+// and Clear, and comes back to nothing once the tables are cleared.
+func TestTablesMemoryReported(t *testing.T) {
+	a := arena.New()
+	ds := []*Dict{New(a), New(a), New(a)}
+	rng := rand.New(rand.NewPCG(9, 10))
+	sum := func() int64 {
+		var n int64
+		for _, d := range ds {
+			n += d.MemoryUsage()
+		}
+		return n
+	}
+	for i := range 60_000 {
+		d := ds[rng.IntN(len(ds))]
+		k := key(rng.IntN(20_000))
+		switch op := rng.IntN(10); {
+		case op < 6:
+			if d.Find(k) == None {
+				id := d.Insert(k)
+				if i%3 == 0 {
+					d.SetAux(id, 1)
+				}
+			}
+		case op < 9:
+			if id := d.Find(k); id != None {
+				d.Delete(id)
+			}
+		default:
+			d.Compact(50)
+			d.Rehash(10)
+		}
+		if i%5000 == 0 && a.Tables() != sum() {
+			t.Fatalf("step %d: the arena counts %d bytes of tables, they hold %d", i, a.Tables(), sum())
+		}
+	}
+	ds[0].Expand(100_000)
+	if a.Tables() != sum() {
+		t.Fatalf("after Expand: %d counted, %d held", a.Tables(), sum())
+	}
+	for ds[1].Drain(1000, func(*Entry) {}) > 0 {
+	}
+	if a.Tables() != sum() {
+		t.Fatalf("after Drain: %d counted, %d held", a.Tables(), sum())
+	}
+	for _, d := range ds {
+		d.Clear()
+	}
+	if a.Tables() != 0 {
+		t.Fatalf("%d bytes counted after every table was cleared", a.Tables())
+	}
+}

@@ -90,21 +90,14 @@ func (s *Server) replicaPending() int64 {
 
 // datasetMemory is the arena and the tables: what an eviction frees.
 func (s *Server) datasetMemory() int64 {
-	n := s.ks.Arena.Allocated()
-	for _, db := range s.ks.DBs {
-		n += db.MemoryOverhead()
-	}
-	return n
+	return s.ks.Arena.Allocated() + s.ks.Arena.Tables()
 }
 
 // evictUsed is the memory eviction compares with maxmemory: used_memory
 // less what is not counted for eviction. The clients' buffers are the
 // running total the clients keep (clientevict.go).
 func (s *Server) evictUsed() int64 {
-	used := s.startupHeap + s.ks.Arena.Allocated() + s.backlogMemory() - s.notCountedForEvict()
-	for _, db := range s.ks.DBs {
-		used += db.MemoryOverhead()
-	}
+	used := s.startupHeap + s.datasetMemory() + s.backlogMemory() - s.notCountedForEvict()
 	return max(used+s.clientsMemory(), 0)
 }
 
@@ -167,11 +160,8 @@ func (s *Server) performEvictions(start time.Time) int {
 	tlimit := evictionTimeLimit(s.cfg.MaxMemoryEvictionTenacity)
 	result := evictOK
 	// Within a round only the dataset shrinks: the rest of the figure
-	// is taken once. Of the dataset, the arena's part is read after
-	// each key; the tables' part (16 databases' worth of sums) every 16
-	// keys, since deletes shrink it by a slab at most now and then.
+	// is taken once, the dataset (two running counts) after each key.
 	rest := used - s.datasetMemory()
-	tables := s.datasetMemory() - s.ks.Arena.Allocated()
 	s.eng.Unit(start.UnixMilli(), func() {
 		for n := 0; used > limit; n++ {
 			db, id, ok := st.e.Pick(s.ks, policy, int(s.cfg.MaxMemorySamples))
@@ -180,10 +170,7 @@ func (s *Server) performEvictions(start time.Time) int {
 				return
 			}
 			s.evictKey(db, id)
-			if n%16 == 15 {
-				tables = s.datasetMemory() - s.ks.Arena.Allocated()
-			}
-			used = rest + tables + s.ks.Arena.Allocated()
+			used = rest + s.datasetMemory()
 			if n%16 == 15 && time.Since(start) > tlimit {
 				result = evictRunning
 				return

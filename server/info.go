@@ -290,14 +290,19 @@ func seconds(d time.Duration) string {
 // the tables indexing them, the Go heap (clients' buffers and everything
 // else), and what the OS reports as resident.
 type memoryFigures struct {
-	arena, arenaMapped, tables, goHeap, goHeapInUse, clients, rss int64
+	arena, arenaMapped, goHeap, goHeapInUse, clients, rss int64
+	// tables is every hash table's slabs and buckets; keyTables the
+	// databases' own, which Redis counts as overhead, where the tables
+	// of big values are dataset.
+	tables, keyTables int64
 	// backlog is the replication backlog's history.
 	backlog int64
 	// base is the live Go heap right after start.
 	base int64
 }
 
-// used is Redis's used_memory: the dataset (arena and tables, exact),
+// used is Redis's used_memory: the dataset (arena and tables, exact:
+// the keyspace's tables and those of big hashes, sets and sorted sets),
 // the clients' buffers, the replication backlog, and the Go heap the
 // server had at start. The
 // heap's own growth beyond that (garbage awaiting the GC, Lua, caches)
@@ -311,8 +316,9 @@ func (s *Server) memory() memoryFigures {
 	m.arena = s.ks.Arena.Allocated()
 	m.backlog = s.backlogMemory()
 	m.arenaMapped = s.ks.Arena.Mapped()
+	m.tables = s.ks.Arena.Tables()
 	for _, db := range s.ks.DBs {
-		m.tables += db.MemoryOverhead()
+		m.keyTables += db.MemoryOverhead()
 	}
 	// The heap counted is the live heap as the last GC measured it:
 	// the objects not yet swept since would make used_memory swing by
@@ -369,7 +375,7 @@ func (s *Server) infoMemory(w *infoWriter) {
 	m := s.memory()
 	used := m.used()
 	s.notePeak(used)
-	overhead := s.startupMemory + m.tables + m.clients
+	overhead := s.startupMemory + m.keyTables + m.clients
 	dataset := max(used-overhead, 0)
 	active := m.arenaMapped + m.tables + m.goHeapInUse
 	w.section("Memory")

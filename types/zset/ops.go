@@ -26,7 +26,9 @@ func init() {
 			if v.isListpack() {
 				return nil, nil
 			}
-			return v.sl().d, nil
+			// The node slices go with the handle: they stop
+			// counting now.
+			return v.sl().forgetNodes(), nil
 		},
 		// A listpack is one blob; a skiplist's blobs are its members.
 		Compact: func(ks *keyspace.Keyspace, enc keyspace.Encoding, val *uint64, cursor uint64, budget int, move func(*uint64) bool) (uint64, int, bool) {

@@ -24,6 +24,7 @@ import (
 // the list rank-aware as Redis's is: ZRANK and ranges by index cost
 // O(log n).
 type skiplist struct {
+	a      *arena.Arena
 	d      *dict.Dict
 	score  []float64
 	elem   []uint32 // dict entry of the member
@@ -38,6 +39,10 @@ type skiplist struct {
 	tail      uint32
 	level     int
 	length    int
+	// reported is what the node slices held when last added to the
+	// arena's count of the tables' memory (they live on the Go heap,
+	// which used_memory does not see otherwise).
+	reported int64
 }
 
 // maxLevel and the 1/4 level probability are Redis's ZSKIPLIST_MAXLEVEL
@@ -45,7 +50,7 @@ type skiplist struct {
 const maxLevel = 32
 
 func newSkiplist(a *arena.Arena) *skiplist {
-	s := &skiplist{d: dict.New(a), level: 1}
+	s := &skiplist{a: a, d: dict.New(a), level: 1}
 	s.d.OnMove = s.entryMoved
 	s.newNode(maxLevel, 0, dict.None)
 	return s
@@ -97,8 +102,23 @@ func (s *skiplist) newNode(h int, score float64, eid uint32) uint32 {
 	} else {
 		s.off[n] = uint32(len(s.links))
 		s.links = append(s.links, make([]uint32, 2*h)...)
+		s.report()
 	}
 	return n
+}
+
+// nodesMemory is what the node slices hold.
+func (s *skiplist) nodesMemory() int64 {
+	return int64(cap(s.score)*8 + (cap(s.elem)+cap(s.back)+cap(s.off)+cap(s.links))*4 + cap(s.height))
+}
+
+// report brings the arena's count up to date with the node slices, which
+// only grow (freed nodes and link runs are reused).
+func (s *skiplist) report() {
+	if n := s.nodesMemory(); n != s.reported {
+		s.a.AddTables(n - s.reported)
+		s.reported = n
+	}
 }
 
 func (s *skiplist) freeNode(n uint32) {
@@ -334,9 +354,21 @@ func (s *skiplist) deleteRange(below, in func(n uint32) bool) int {
 }
 
 // release frees the member blobs held by the dict.
-func (s *skiplist) release() { s.d.Clear() }
+func (s *skiplist) release() {
+	s.d.Clear()
+	s.forgetNodes()
+}
+
+// forgetNodes takes the node slices out of the arena's count, for a
+// skiplist given up whole (lazy freeing drains its dict, and its slices
+// are garbage once its handle is released), and returns its dict.
+func (s *skiplist) forgetNodes() *dict.Dict {
+	s.a.AddTables(-s.reported)
+	s.reported = 0
+	return s.d
+}
 
 // memoryUsage is the memory of the nodes and the dict, members excluded.
 func (s *skiplist) memoryUsage() int {
-	return cap(s.score)*8 + (cap(s.elem)+cap(s.back)+cap(s.off)+cap(s.links))*4 + cap(s.height) + int(s.d.MemoryUsage())
+	return int(s.nodesMemory() + s.d.MemoryUsage())
 }

@@ -121,7 +121,7 @@ func TestUsedMemoryCountsBigValuesTables(t *testing.T) {
 				c.Do(args...)
 			}
 			grown := infoInt(c, "memory", "used_memory") - base
-			usage := infoIntReply(t, c.Do("memory", "usage", "big"))
+			usage := c.DoValue("memory", "usage", "big").Int
 			if grown < usage*3/4 {
 				t.Errorf("%s: %s of %d elements: used_memory grew by %d, MEMORY USAGE says %d", addr, kind, n, grown, usage)
 			}
@@ -135,14 +135,4 @@ func TestUsedMemoryCountsBigValuesTables(t *testing.T) {
 			}
 		}
 	}
-}
-
-// infoIntReply reads an integer reply.
-func infoIntReply(t *testing.T, r []byte) int64 {
-	t.Helper()
-	n, err := strconv.ParseInt(strings.TrimSpace(strings.TrimPrefix(string(r), ":")), 10, 64)
-	if err != nil {
-		t.Fatalf("not an integer reply: %q", r)
-	}
-	return n
 }

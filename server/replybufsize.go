@@ -1,7 +1,6 @@
 package server
 
 import (
-	"strconv"
 	"strings"
 
 	"github.com/redoubt-db/redoubt/protocol"
@@ -87,8 +86,8 @@ func (s *Server) debugReplyBuffer(sub, arg, val []byte) string {
 		case "reset":
 			s.replyBuf.peakReset = replyBufPeakResetDefault
 		default:
-			n, err := strconv.ParseInt(string(val), 10, 64)
-			if err != nil {
+			n, ok := protocol.ParseInt(val)
+			if !ok {
 				return "ERR value is not an integer or out of range"
 			}
 			s.replyBuf.peakReset = n

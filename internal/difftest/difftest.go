@@ -13,8 +13,6 @@ import (
 	"math/rand/v2"
 	"net"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strconv"
@@ -49,42 +47,15 @@ func RedisServerPath(t testing.TB) string {
 }
 
 // StartRedis starts the reference redis-server on a free port for the
-// test and returns its address.
+// test and returns its address, making sure (through refredis.Start)
+// that the server answering there is the one it started.
 func StartRedis(t testing.TB, settings ...string) string {
 	t.Helper()
-	bin := RedisServerPath(t)
-	port := FreePort(t)
-	dir := t.TempDir()
-	args := []string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-		"--dir", dir, "--enable-debug-command", "yes"}
-	for _, s := range settings {
-		name, val, _ := strings.Cut(s, " ")
-		args = append(args, "--"+name, val)
+	s, log := refredis.Start(t, t.TempDir(), append([]string{"appendonly no", "enable-debug-command yes"}, settings...)...)
+	if s == nil {
+		t.Fatalf("redis-server did not start:\n%s", log)
 	}
-	cmd := exec.Command(bin, args...)
-	logf, _ := os.Create(filepath.Join(dir, "redis.log"))
-	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("starting redis-server: %v", err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-		logf.Close()
-	})
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		c, err := net.Dial("tcp", addr)
-		if err == nil {
-			c.Close()
-			return addr
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("redis-server did not start: %v", err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	return s.Addr()
 }
 
 // FreePort returns a TCP port free on the loopback interface.

@@ -9,6 +9,7 @@ package refredis
 import (
 	"bufio"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
@@ -32,15 +33,26 @@ func Tool(t testing.TB, name string) string {
 	return p
 }
 
-// FreePort returns a TCP port free on the loopback interface.
+// FreePort returns a TCP port free on the loopback interface. It draws
+// from 20000-32767, below Linux's ephemeral range: a port the kernel
+// hands out for "port 0" is soon handed out again, to another test
+// binary running beside this one (go test runs packages in parallel),
+// and two tests whose servers took turns on one port would each talk to
+// the other's. A random draw from a range the kernel does not use makes
+// that a one-in-thousands event, which Start's identity check covers.
 func FreePort(t testing.TB) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	for range 100 {
+		port := 20000 + rand.IntN(12768)
+		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		if err != nil {
+			continue
+		}
+		l.Close()
+		return port
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	t.Fatal("no free port in 20000-32767")
+	return 0
 }
 
 // Server is a reference redis-server a test started, working in a

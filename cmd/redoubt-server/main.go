@@ -174,6 +174,9 @@ func run(args []string) int {
 		}
 		return 1
 	}
+	// The start's code will not run again: its pages go back to the
+	// kernel (pageout_linux.go).
+	pageOutImage()
 	if cfg.PidFile != "" {
 		if err := os.WriteFile(cfg.Path(cfg.PidFile), []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
 			srv.Logf(server.LogWarning, "Failed to write PID file: %v", err)

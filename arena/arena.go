@@ -150,12 +150,14 @@ func (a *Arena) Allocated() int64 { return a.allocated }
 // Mapped is the number of bytes this arena has mapped from the OS.
 func (a *Arena) Mapped() int64 { return a.mapped }
 
-// AddTables adds delta to the memory of the hash tables built on the
-// arena (dict's slabs and bucket arrays, which it maps itself).
+// AddTables adds delta to the memory of the structures that index the
+// arena's blobs: dict's slabs and bucket arrays (which it maps itself),
+// skiplist nodes, streams' node lists and consumer groups.
 func (a *Arena) AddTables(delta int64) { a.tables += delta }
 
-// Tables is the memory of the hash tables built on the arena: the
-// keyspace's and those of big hashes, sets and sorted sets.
+// Tables is the memory of the structures indexing the arena's blobs:
+// the keyspace's tables, those of big hashes, sets and sorted sets, the
+// sorted sets' skiplists and the streams' records.
 func (a *Arena) Tables() int64 { return a.tables }
 
 func uvarintLen(n int) int {

@@ -1,6 +1,7 @@
 package stream
 
 import (
+	"slices"
 	"sort"
 
 	"github.com/redoubt-db/redoubt/command"
@@ -18,6 +19,10 @@ type group struct {
 	consumers   []*consumer // sorted by name
 	byNum       map[uint32]*consumer
 	nextNum     uint32
+	// consumerBytes is what the consumers take (records, names, PELs,
+	// the byNum entries), kept as they change: the group's memory is
+	// known without a walk of its consumers (bytes).
+	consumerBytes int64
 }
 
 type consumer struct {
@@ -36,6 +41,37 @@ type pending struct {
 
 func (p pending) key() ID { return p.id }
 func (a ID) key() ID      { return a }
+
+// Rough sizes of the Go records, for MEMORY USAGE and used_memory: a
+// group's and a consumer's own records, and a consumer's entry in byNum.
+const (
+	groupOverhead    = 160
+	consumerOverhead = 96
+)
+
+// consumerSize is a consumer's share of consumerBytes.
+func consumerSize(cn *consumer) int64 {
+	return consumerOverhead + int64(len(cn.name)) + cn.pel.bytes
+}
+
+// bytes is the memory of the group's Go records.
+func (g *group) bytes() int64 {
+	return groupOverhead + int64(len(g.name)) + g.pel.bytes + int64(cap(g.consumers))*8 + g.consumerBytes
+}
+
+// consumerInsert and consumerRemove change a consumer's PEL, counting
+// its growth in the group's.
+func (g *group) consumerInsert(cn *consumer, id ID) {
+	before := cn.pel.bytes
+	cn.pel.insert(id)
+	g.consumerBytes += cn.pel.bytes - before
+}
+
+func (g *group) consumerRemove(cn *consumer, id ID) {
+	before := cn.pel.bytes
+	cn.pel.remove(id)
+	g.consumerBytes += cn.pel.bytes - before
+}
 
 func newGroup(name string, last ID, entriesRead int64) *group {
 	return &group{name: name, last: last, entriesRead: entriesRead, byNum: map[uint32]*consumer{}}
@@ -104,6 +140,7 @@ func (g *group) createConsumer(name []byte, now int64) *consumer {
 	copy(g.consumers[i+1:], g.consumers[i:])
 	g.consumers[i] = cn
 	g.byNum[cn.num] = cn
+	g.consumerBytes += consumerSize(cn)
 	return cn
 }
 
@@ -114,8 +151,9 @@ func (g *group) deleteConsumer(cn *consumer) {
 		return true
 	})
 	i := g.consumerPos([]byte(cn.name))
-	g.consumers = append(g.consumers[:i], g.consumers[i+1:]...)
+	g.consumers = slices.Delete(g.consumers, i, i+1)
 	delete(g.byNum, cn.num)
+	g.consumerBytes -= consumerSize(cn)
 }
 
 // getOrCreateConsumer is what XREADGROUP, XCLAIM and XAUTOCLAIM do to
@@ -138,7 +176,7 @@ func (g *group) ack(id ID) bool {
 	if p == nil {
 		return false
 	}
-	g.byNum[p.consumer].pel.remove(id)
+	g.consumerRemove(g.byNum[p.consumer], id)
 	g.pel.remove(id)
 	return true
 }
@@ -149,23 +187,23 @@ func (g *group) ack(id ID) bool {
 func (g *group) deliver(cn *consumer, id ID, now int64) {
 	if p := g.pel.get(id); p != nil {
 		if p.consumer != cn.num {
-			g.byNum[p.consumer].pel.remove(id)
+			g.consumerRemove(g.byNum[p.consumer], id)
 		}
 		p.consumer, p.time, p.count = cn.num, now, 1
 	} else {
 		g.pel.insert(pending{id: id, time: now, count: 1, consumer: cn.num})
 	}
-	cn.pel.insert(id)
+	g.consumerInsert(cn, id)
 }
 
 // claim gives the pending entry p to cn (XCLAIM, XAUTOCLAIM).
 func (g *group) claim(p *pending, cn *consumer) {
 	if p.consumer != cn.num {
 		if old := g.byNum[p.consumer]; old != nil {
-			old.pel.remove(p.id)
+			g.consumerRemove(old, p.id)
 		}
 		p.consumer = cn.num
-		cn.pel.insert(p.id)
+		g.consumerInsert(cn, p.id)
 	}
 }
 
@@ -241,6 +279,7 @@ func (g *group) clone() *group {
 		cp := &consumer{name: cn.name, num: cn.num, seen: cn.seen, pel: cn.pel.clone()}
 		out.consumers = append(out.consumers, cp)
 		out.byNum[cp.num] = cp
+		out.consumerBytes += consumerSize(cp)
 	}
 	return out
 }

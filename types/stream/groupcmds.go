@@ -74,6 +74,11 @@ func xgroup(c *command.Ctx) {
 		}
 	}
 	key := c.Args[2]
+	defer func() {
+		if s != nil {
+			s.account(c.KS.Arena)
+		}
+	}()
 	switch {
 	case create && n >= 5 && n <= 8:
 		var id ID
@@ -158,7 +163,7 @@ func noGroupErr(c *command.Ctx) {
 }
 
 func xack(c *command.Ctx) {
-	_, g, ok := lookupGroup(c)
+	s, g, ok := lookupGroup(c)
 	if !ok {
 		return
 	}
@@ -166,6 +171,7 @@ func xack(c *command.Ctx) {
 		c.W.Int(0)
 		return
 	}
+	defer s.account(c.KS.Arena)
 	for i := 3; i < len(c.Args); i++ {
 		if _, ok := argID(c, i, 0, true); !ok {
 			return
@@ -332,6 +338,7 @@ func xclaim(c *command.Ctx) {
 		noGroupErr(c)
 		return
 	}
+	defer s.account(c.KS.Arena)
 	o := claimOpts{deliveryAt: -1, retryCount: -1}
 	if o.minIdle, ok = c.IntMsg(4, "ERR Invalid min-idle-time argument for XCLAIM"); !ok {
 		return
@@ -491,6 +498,7 @@ func xautoclaim(c *command.Ctx) {
 		noGroupErr(c)
 		return
 	}
+	defer s.account(c.KS.Arena)
 	now := c.KS.Now()
 	attempts := count * 10
 	var claimed, deleted []ID

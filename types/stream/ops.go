@@ -42,28 +42,18 @@ func dupValue(ks *keyspace.Keyspace, _ keyspace.Encoding, val uint64) uint64 {
 	for i, g := range src.groups {
 		dst.groups[i] = g.clone()
 	}
+	dst.reported = 0
+	dst.account(a)
 	return ks.NewObject(&dst)
 }
 
-// Rough sizes of the Go records, for MEMORY USAGE.
-const (
-	streamOverhead   = 128
-	nodeRecord       = 24
-	pendingRecord    = 48
-	consumerOverhead = 96
-)
-
+// sizeValue is MEMORY USAGE's figure: the nodes' listpacks and the Go
+// records, as used_memory counts them.
 func sizeValue(ks *keyspace.Keyspace, _ keyspace.Encoding, val uint64) int {
 	s := object(ks, val)
-	n := streamOverhead + cap(s.nodes)*nodeRecord
+	n := int(s.structBytes())
 	for _, nd := range s.nodes {
 		n += ks.Arena.Size(nd.ref)
-	}
-	for _, g := range s.groups {
-		n += len(g.name) + g.pel.len()*pendingRecord
-		for _, cn := range g.consumers {
-			n += consumerOverhead + len(cn.name) + cn.pel.len()*16
-		}
 	}
 	return n
 }

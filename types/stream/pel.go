@@ -1,6 +1,10 @@
 package stream
 
-import "sort"
+import (
+	"slices"
+	"sort"
+	"unsafe"
+)
 
 // Pending entries lists are kept in ID order in chunked sorted slices: a
 // short slice of chunks of at most chunkMax plain records. Lookups are two
@@ -15,9 +19,25 @@ type keyed interface{ key() ID }
 type sortedList[T keyed] struct {
 	chunks [][]T
 	n      int
+	bytes  int64 // what chunks and their arrays take, kept as they change
 }
 
 func (l *sortedList[T]) len() int { return l.n }
+
+// sliceHeader is the size of a chunk's slice header in the chunk list.
+const sliceHeader = int64(unsafe.Sizeof([]ID(nil)))
+
+func recordSize[T any]() int64 {
+	var v T
+	return int64(unsafe.Sizeof(v))
+}
+
+// growChunks appends to the chunk list, counting its growth.
+func (l *sortedList[T]) growChunks(ch []T) {
+	before := cap(l.chunks)
+	l.chunks = append(l.chunks, ch)
+	l.bytes += int64(cap(l.chunks)-before) * sliceHeader
+}
 
 // chunkFor returns the index of the chunk that holds or would hold id.
 func (l *sortedList[T]) chunkFor(id ID) int {
@@ -67,8 +87,10 @@ func (l *sortedList[T]) ceil(id ID) (T, bool) {
 // whether v was new.
 func (l *sortedList[T]) insert(v T) bool {
 	id := v.key()
+	size := recordSize[T]()
 	if l.n == 0 {
-		l.chunks = append(l.chunks, append(make([]T, 0, 8), v))
+		l.growChunks(append(make([]T, 0, 8), v))
+		l.bytes += 8 * size
 		l.n++
 		return true
 	}
@@ -79,16 +101,19 @@ func (l *sortedList[T]) insert(v T) bool {
 		ch[j] = v
 		return false
 	}
+	before := cap(ch)
 	ch = append(ch, v)
+	l.bytes += int64(cap(ch)-before) * size
 	copy(ch[j+1:], ch[j:])
 	ch[j] = v
 	l.n++
 	if len(ch) > chunkMax {
 		// Split in two, copying the upper half so that the halves do not
-		// share memory.
+		// share memory; the lower half keeps its array and capacity.
 		hi := append(make([]T, 0, chunkMax), ch[chunkMax/2:]...)
-		ch = ch[: chunkMax/2 : chunkMax/2]
-		l.chunks = append(l.chunks, nil)
+		l.bytes += chunkMax * size
+		ch = ch[:chunkMax/2]
+		l.growChunks(nil)
 		copy(l.chunks[i+2:], l.chunks[i+1:])
 		l.chunks[i+1] = hi
 	}
@@ -110,7 +135,8 @@ func (l *sortedList[T]) remove(id ID) bool {
 	ch = append(ch[:j], ch[j+1:]...)
 	l.n--
 	if len(ch) == 0 {
-		l.chunks = append(l.chunks[:i], l.chunks[i+1:]...)
+		l.bytes -= int64(cap(ch)) * recordSize[T]()
+		l.chunks = slices.Delete(l.chunks, i, i+1)
 	} else {
 		l.chunks[i] = ch
 	}
@@ -145,8 +171,10 @@ func (l *sortedList[T]) last() T {
 
 func (l *sortedList[T]) clone() sortedList[T] {
 	out := sortedList[T]{n: l.n, chunks: make([][]T, len(l.chunks))}
+	out.bytes = int64(len(l.chunks)) * sliceHeader
 	for i, ch := range l.chunks {
 		out.chunks[i] = append(make([]T, 0, len(ch)), ch...)
+		out.bytes += int64(cap(out.chunks[i])) * recordSize[T]()
 	}
 	return out
 }

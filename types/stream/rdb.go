@@ -125,6 +125,7 @@ func loadValue(ks *keyspace.Keyspace, _ *config.Values, t byte, d *rdb.Decoder) 
 		d.Fail()
 		return 0, 0, false
 	}
+	s.account(ks.Arena)
 	return keyspace.EncStream, ks.NewObject(s), true
 }
 
@@ -249,7 +250,7 @@ func (g *group) load(d *rdb.Decoder) bool {
 				return false
 			}
 			p.consumer = cn.num
-			cn.pel.insert(id)
+			g.consumerInsert(cn, id)
 		}
 	}
 	owned := true

@@ -274,6 +274,7 @@ func serveStream(c *command.Ctx, s *stream, key []byte, g *group, r *readArgs, g
 		writeRange(c, s, start, maxID, count, false)
 		return
 	}
+	defer s.account(c.KS.Arena)
 	isNew := g.consumer(r.consumer, false, 0) == nil
 	cn := getOrCreateConsumer(c, g, key, r.consumer)
 	if isNew && r.noack {

@@ -219,6 +219,7 @@ func xadd(c *command.Ctx) {
 		return
 	}
 	s.add(c.KS.Arena, c.Cfg.StreamNodeMaxEntries, c.Cfg.StreamNodeMaxBytes, id, pairs)
+	defer s.account(c.KS.Arena)
 	writeID(c, id)
 	c.Changed(key, command.EvStream, "xadd")
 	if a.strategy != trimNone {
@@ -371,6 +372,7 @@ func xdel(c *command.Ctx) {
 		c.W.Int(0)
 		return
 	}
+	defer s.account(c.KS.Arena)
 	for i := 2; i < len(c.Args); i++ {
 		if _, ok := argID(c, i, 0, true); !ok {
 			return
@@ -416,6 +418,7 @@ func xtrim(c *command.Ctx) {
 		return
 	}
 	n := s.trim(c.KS.Arena, &a.trimArgs)
+	s.account(c.KS.Arena)
 	if n > 0 {
 		c.Changed(key, command.EvStream, "xtrim")
 		c.Dirty += n - 1

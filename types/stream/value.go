@@ -22,6 +22,36 @@ type stream struct {
 	maxDeleted   ID
 	entriesAdded uint64
 	groups       []*group // sorted by name
+	// reported is the memory of the Go records (this one, the node list,
+	// the groups) as last added to the arena's count (account).
+	reported int64
+}
+
+// Rough sizes of the Go records, for MEMORY USAGE and used_memory.
+const (
+	streamOverhead = 128
+	nodeRecord     = 24
+)
+
+// structBytes is the memory of the stream's Go records: everything but
+// its nodes' listpacks, which the arena counts.
+func (s *stream) structBytes() int64 {
+	n := streamOverhead + int64(cap(s.nodes))*nodeRecord + int64(cap(s.groups))*8
+	for _, g := range s.groups {
+		n += g.bytes()
+	}
+	return n
+}
+
+// account brings the arena's count of Go records (arena.Tables, which
+// used_memory sums) up to date with the stream's, after a command
+// changed its node list or groups: a stream's consumer groups and
+// pending entries take memory maxmemory has to see, as Redis counts its
+// rax trees and consumers.
+func (s *stream) account(a *arena.Arena) {
+	now := s.structBytes()
+	a.AddTables(now - s.reported)
+	s.reported = now
 }
 
 // maxNodeBytes is Redis's STREAM_LISTPACK_MAX_SIZE: the node size limit
@@ -339,4 +369,6 @@ func (s *stream) free(a *arena.Arena) {
 		a.Free(nd.ref)
 	}
 	s.nodes = nil
+	a.AddTables(-s.reported)
+	s.reported = 0
 }

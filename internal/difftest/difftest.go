@@ -13,6 +13,8 @@ import (
 	"math/rand/v2"
 	"net"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strconv"
@@ -47,15 +49,73 @@ func RedisServerPath(t testing.TB) string {
 }
 
 // StartRedis starts the reference redis-server on a free port for the
-// test and returns its address, making sure (through refredis.Start)
-// that the server answering there is the one it started.
+// test and returns its address. It waits for the server's own "Ready to
+// accept connections" line rather than for the port to answer: another
+// test binary's server may hold the port, and then this one exits (and
+// is started again on another port) instead of being mistaken for it.
+// The server logs to redis.log in its directory, as CONFIG GET logfile
+// answers "" (standard output), whatever settings the test gives.
 func StartRedis(t testing.TB, settings ...string) string {
 	t.Helper()
-	s, log := refredis.Start(t, t.TempDir(), append([]string{"appendonly no", "enable-debug-command yes"}, settings...)...)
-	if s == nil {
-		t.Fatalf("redis-server did not start:\n%s", log)
+	bin := RedisServerPath(t)
+	for attempt := 0; ; attempt++ {
+		addr, retry := tryStartRedis(t, bin, settings)
+		if !retry {
+			return addr
+		}
+		if attempt == 5 {
+			t.Fatalf("redis-server did not start: no free port in 6 attempts")
+		}
 	}
-	return s.Addr()
+}
+
+func tryStartRedis(t testing.TB, bin string, settings []string) (addr string, retry bool) {
+	t.Helper()
+	port := FreePort(t)
+	dir := t.TempDir()
+	args := []string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+		"--dir", dir, "--enable-debug-command", "yes"}
+	for _, s := range settings {
+		name, val, _ := strings.Cut(s, " ")
+		args = append(args, "--"+name, val)
+	}
+	cmd := exec.Command(bin, args...)
+	logPath := filepath.Join(dir, "redis.log")
+	logf, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.SysProcAttr = refredis.DieWithParent()
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("starting redis-server: %v", err)
+	}
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		<-done
+		logf.Close()
+	})
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		out, _ := os.ReadFile(logPath)
+		select {
+		case <-done:
+			if bytes.Contains(out, []byte("Address already in use")) {
+				return "", true
+			}
+			t.Fatalf("redis-server exited:\n%s", out)
+		default:
+		}
+		if bytes.Contains(out, []byte("Ready to accept connections")) {
+			return fmt.Sprintf("127.0.0.1:%d", port), false
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("redis-server did not start:\n%s", out)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 // FreePort returns a TCP port free on the loopback interface.

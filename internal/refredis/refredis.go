@@ -39,7 +39,8 @@ func Tool(t testing.TB, name string) string {
 // binary running beside this one (go test runs packages in parallel),
 // and two tests whose servers took turns on one port would each talk to
 // the other's. A random draw from a range the kernel does not use makes
-// that a one-in-thousands event, which Start's identity check covers.
+// that a one-in-thousands event, which the starters check for (Start by
+// the process id INFO gives, difftest.StartRedis by the server's log).
 func FreePort(t testing.TB) int {
 	t.Helper()
 	for range 100 {

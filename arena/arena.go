@@ -21,6 +21,9 @@ package arena
 import (
 	"encoding/binary"
 	"fmt"
+	"unsafe"
+
+	"github.com/redoubt-db/redoubt/internal/prefetch"
 )
 
 // Ref addresses a blob: the page number in the high 32 bits and the byte
@@ -277,6 +280,15 @@ func (a *Arena) Get(r Ref) []byte {
 	s := p.mem[r.offset():]
 	n, h := binary.Uvarint(s)
 	return s[h : h+int(n) : h+int(n)]
+}
+
+// Prefetch asks the CPU for the first cache line of a blob (see package
+// prefetch): a hint, nothing is read.
+func (a *Arena) Prefetch(r Ref) {
+	p := &a.pages[r.page()]
+	if off := int(r.offset()); off < len(p.mem) {
+		prefetch.Line(unsafe.Pointer(&p.mem[off]))
+	}
 }
 
 // Cap is the most bytes the blob could hold without moving.

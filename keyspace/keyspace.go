@@ -365,6 +365,33 @@ func (db *DB) Lookup(key []byte, flags int) uint32 {
 	return id
 }
 
+// MaxPrefetch is the most keys Prefetch takes at once.
+const MaxPrefetch = 16
+
+// Prefetch fetches ahead what looking up keys will read: the batch's
+// buckets, then their first entries, then those entries' keys, each
+// stage for every key before the next (see dict's PrefetchBucket), so
+// that a pipeline's look-ups wait for memory together rather than one
+// after another. It changes nothing; keys past MaxPrefetch are ignored.
+func (db *DB) Prefetch(keys [][]byte) {
+	d := db.dict
+	if d.Len() == 0 {
+		return
+	}
+	var hs [MaxPrefetch]uint32
+	n := min(len(keys), MaxPrefetch)
+	for i := range n {
+		hs[i] = d.Hash(keys[i])
+		d.PrefetchBucket(hs[i])
+	}
+	for _, h := range hs[:n] {
+		d.PrefetchEntry(h)
+	}
+	for _, h := range hs[:n] {
+		d.PrefetchKey(h)
+	}
+}
+
 // LookupRead is Lookup for reading commands.
 func (db *DB) LookupRead(key []byte) uint32 { return db.Lookup(key, 0) }
 

@@ -98,6 +98,11 @@ type client struct {
 	big     *bigArg
 	bigArgs [][]byte
 	held    [][]byte
+	// prefetchKeys holds the keys of the pipeline's next requests while
+	// their look-ups are fetched ahead (prefetchAhead); prefetchLeft is
+	// how many requests that covered are still to run.
+	prefetchKeys [keyspace.MaxPrefetch][]byte
+	prefetchLeft int
 	// Loop bookkeeping: scheduled is guarded by the loop's mutex, the
 	// others are the loop goroutine's own.
 	scheduled     bool
@@ -248,9 +253,14 @@ func (c *client) makeRoom() bool {
 // caller (the client's loop) holds the engine lock.
 func (c *client) processInput() {
 	s := c.s
+	c.prefetchLeft = 0
 	for (c.r < c.w || c.held != nil) && c.closing.Load() == 0 && c.blocked == nil && !c.paused {
 		var args [][]byte
 		start := c.r
+		if c.prefetchLeft == 0 && c.held == nil {
+			c.prefetchAhead()
+		}
+		c.prefetchLeft = max(c.prefetchLeft-1, 0)
 		if c.held != nil {
 			// A command with big arguments that waited for a pause.
 			args, c.held = c.held, nil
@@ -320,6 +330,22 @@ func (c *client) processInput() {
 		}
 	}
 	c.syncQbuf()
+}
+
+// prefetchAhead fetches ahead the look-ups of the next requests of a
+// pipeline (up to keyspace.MaxPrefetch of them), so that their cache
+// misses overlap instead of coming one command after another. Each
+// request's second argument is taken for a key in the client's
+// database: a guess, right for most commands, and a wrong one costs a
+// wasted fetch. A lone request gains nothing from it and is left alone.
+func (c *client) prefetchAhead() {
+	keys := c.prefetchKeys[:]
+	nk, nr := protocol.PeekKeys(c.rbuf[c.r:c.w], keys)
+	if nr > 1 {
+		c.db.Prefetch(keys[:nk])
+	}
+	clear(keys[:nk])
+	c.prefetchLeft = nr
 }
 
 // protocolError replies with the error and closes the connection after

@@ -55,7 +55,7 @@ for target in ./protocol:FuzzParser ./rdb:FuzzDecoder ./rdb:FuzzLZF ./listpack:F
     ./intset:FuzzValidate ./types/hll:FuzzValue ./keys:FuzzRestore ./snapshot:FuzzRead \
     ./types/stream:FuzzStreamRestore ./aof:FuzzReader ./ziplist:FuzzZiplist ./zipmap:FuzzZipmap \
     ./script/lualib/cjson:FuzzDecode ./script/lualib/cmsgpack:FuzzUnpack ./script/lualib/luastruct:FuzzUnpack \
-    ./repl:FuzzPayload; do
+    ./repl:FuzzPayload ./protocol:FuzzPeekKeys; do
     out=$(go test -run XXX -fuzz "^${target#*:}\$" -fuzztime "$fuzztime" "${target%%:*}" 2>&1) ||
         { echo "$out"; exit 1; }
 done

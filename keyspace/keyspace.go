@@ -369,10 +369,11 @@ func (db *DB) Lookup(key []byte, flags int) uint32 {
 const MaxPrefetch = 16
 
 // Prefetch fetches ahead what looking up keys will read: the batch's
-// buckets, then their first entries, then those entries' keys, each
-// stage for every key before the next (see dict's PrefetchBucket), so
-// that a pipeline's look-ups wait for memory together rather than one
-// after another. It changes nothing; keys past MaxPrefetch are ignored.
+// buckets, then their first entries, then those entries' keys and
+// values, each stage for every key before the next (see dict's
+// PrefetchBucket), so that a pipeline's look-ups wait for memory
+// together rather than one after another. It changes nothing; keys past
+// MaxPrefetch are ignored.
 func (db *DB) Prefetch(keys [][]byte) {
 	d := db.dict
 	if d.Len() == 0 {
@@ -388,7 +389,14 @@ func (db *DB) Prefetch(keys [][]byte) {
 		d.PrefetchEntry(h)
 	}
 	for _, h := range hs[:n] {
-		d.PrefetchKey(h)
+		// The value too, where it is one blob: a string's bytes, a
+		// small collection's listpack or intset.
+		if e := d.PrefetchKey(h); e != nil {
+			switch Encoding(e.Meta >> encShift & 0xf) {
+			case EncRaw, EncEmbstr, EncListpack, EncIntset, EncPackedHashtable:
+				db.ks.Arena.Prefetch(arena.Ref(e.Val))
+			}
+		}
 	}
 }
 

@@ -134,9 +134,10 @@ type Arena struct {
 	mapped    int64      // bytes mapped from the OS by this arena
 	draining  int        // pages marked draining by a compaction pass
 	unreached int        // pages the last pass could not empty
-	// tables is what the hash tables built on this arena hold in slabs
-	// and bucket arrays of their own (package dict reports it), so that
-	// used memory counts a big hash's table as it counts its blobs.
+	// tables is what the structures indexing this arena's blobs hold
+	// (dict's slabs and bucket arrays, skiplist nodes, streams' records:
+	// each reports it, ReportTables), so that used memory counts a big
+	// hash's table as it counts its blobs.
 	tables int64
 }
 
@@ -153,10 +154,15 @@ func (a *Arena) Allocated() int64 { return a.allocated }
 // Mapped is the number of bytes this arena has mapped from the OS.
 func (a *Arena) Mapped() int64 { return a.mapped }
 
-// AddTables adds delta to the memory of the structures that index the
-// arena's blobs: dict's slabs and bucket arrays (which it maps itself),
-// skiplist nodes, streams' node lists and consumer groups.
-func (a *Arena) AddTables(delta int64) { a.tables += delta }
+// ReportTables sets one structure's share of Tables: reported is what
+// it last reported (kept by the structure), now what it holds, 0 when
+// it is given up. The structures that index the arena's blobs report
+// this way as they change: dict's slabs and bucket arrays (which it
+// maps itself), skiplist nodes, streams' node lists and consumer groups.
+func (a *Arena) ReportTables(reported *int64, now int64) {
+	a.tables += now - *reported
+	*reported = now
+}
 
 // Tables is the memory of the structures indexing the arena's blobs:
 // the keyspace's tables, those of big hashes, sets and sorted sets, the

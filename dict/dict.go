@@ -261,12 +261,7 @@ func (d *Dict) Insert(key []byte) uint32 {
 
 // report brings the arena's count of the tables' memory up to date
 // with a change of this table's.
-func (d *Dict) report() {
-	if n := d.MemoryUsage(); n != d.reported {
-		d.a.AddTables(n - d.reported)
-		d.reported = n
-	}
-}
+func (d *Dict) report() { d.a.ReportTables(&d.reported, d.MemoryUsage()) }
 
 // Delete removes the entry with the given id and frees its key. The
 // owner frees whatever Val refers to.
@@ -319,7 +314,7 @@ func (d *Dict) Clear() {
 	}
 	freeU32(d.t[0].b)
 	freeU32(d.t[1].b)
-	d.a.AddTables(-d.reported)
+	d.a.ReportTables(&d.reported, 0)
 	*d = Dict{a: d.a, seed: d.seed, rehash: -1, OnMove: d.OnMove, AllowGrow: d.AllowGrow, paused: d.paused}
 }
 

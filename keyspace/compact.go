@@ -89,7 +89,7 @@ func (ks *Keyspace) CompactStep(budget int) (over bool) {
 			k, enc := Kind(e.Meta>>kindShift), Encoding(e.Meta>>encShift&0xf)
 			switch {
 			case enc == EncInt:
-			case k == KindString, enc == EncListpack, enc == EncIntset, enc == EncPackedHashtable:
+			case oneBlob(k, enc):
 				if move(&e.Val) {
 					hit = true
 				}

@@ -391,11 +391,8 @@ func (db *DB) Prefetch(keys [][]byte) {
 	for _, h := range hs[:n] {
 		// The value too, where it is one blob: a string's bytes, a
 		// small collection's listpack or intset.
-		if e := d.PrefetchKey(h); e != nil {
-			switch Encoding(e.Meta >> encShift & 0xf) {
-			case EncRaw, EncEmbstr, EncListpack, EncIntset, EncPackedHashtable:
-				db.ks.Arena.Prefetch(arena.Ref(e.Val))
-			}
+		if e := d.PrefetchKey(h); e != nil && oneBlob(Kind(e.Meta>>kindShift), Encoding(e.Meta>>encShift&0xf)) {
+			db.ks.Arena.Prefetch(arena.Ref(e.Val))
 		}
 	}
 }

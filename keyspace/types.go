@@ -76,6 +76,18 @@ func opsOf(k Kind) *ValueOps {
 	return ops
 }
 
+// oneBlob reports whether a value word is one arena blob: a string's
+// bytes (not an int), or a small collection's listpack or intset.
+func oneBlob(k Kind, e Encoding) bool {
+	switch {
+	case e == EncInt:
+		return false
+	case k == KindString:
+		return true
+	}
+	return e == EncListpack || e == EncIntset || e == EncPackedHashtable
+}
+
 // lazyFreeThreshold is the element count above which a value is freed in
 // the background, as Redis's LAZYFREE_THRESHOLD.
 const lazyFreeThreshold = 64

@@ -291,9 +291,10 @@ func seconds(d time.Duration) string {
 // else), and what the OS reports as resident.
 type memoryFigures struct {
 	arena, arenaMapped, goHeap, goHeapInUse, clients, rss int64
-	// tables is every hash table's slabs and buckets; keyTables the
-	// databases' own, which Redis counts as overhead, where the tables
-	// of big values are dataset.
+	// tables is what indexes the arena's blobs (arena.Tables: every hash
+	// table's slabs and buckets, skiplist nodes, streams' records);
+	// keyTables the databases' own tables, which Redis counts as
+	// overhead, where the structures of big values are dataset.
 	tables, keyTables int64
 	// backlog is the replication backlog's history.
 	backlog int64
@@ -302,7 +303,8 @@ type memoryFigures struct {
 }
 
 // used is Redis's used_memory: the dataset (arena and tables, exact:
-// the keyspace's tables and those of big hashes, sets and sorted sets),
+// the keyspace's tables, those of big hashes, sets and sorted sets, the
+// skiplists' nodes and the streams' records),
 // the clients' buffers, the replication backlog, and the Go heap the
 // server had at start. The
 // heap's own growth beyond that (garbage awaiting the GC, Lua, caches)

@@ -17,7 +17,7 @@ const madvPageout = 21
 // libraries, and starting touches most of it: the initialisation of the
 // Lua states, TLS, the metrics registry and the command table, which do
 // not run again. Left mapped, those pages kept an idle server at 16 MB
-// resident against Redis's 12; given back, the server is at 9-11 MB and
+// resident against Redis's 12; given back, the server is at 7-11 MB and
 // the pages a command needs later are read back from the page cache (or
 // the file) on its first use. The pages are clean, so nothing is written:
 // the kernel would drop them first under pressure anyway, this only does

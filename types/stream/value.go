@@ -48,11 +48,7 @@ func (s *stream) structBytes() int64 {
 // changed its node list or groups: a stream's consumer groups and
 // pending entries take memory maxmemory has to see, as Redis counts its
 // rax trees and consumers.
-func (s *stream) account(a *arena.Arena) {
-	now := s.structBytes()
-	a.AddTables(now - s.reported)
-	s.reported = now
-}
+func (s *stream) account(a *arena.Arena) { a.ReportTables(&s.reported, s.structBytes()) }
 
 // maxNodeBytes is Redis's STREAM_LISTPACK_MAX_SIZE: the node size limit
 // when stream-node-max-bytes is 0 or larger, and the entry size limit.
@@ -369,6 +365,5 @@ func (s *stream) free(a *arena.Arena) {
 		a.Free(nd.ref)
 	}
 	s.nodes = nil
-	a.AddTables(-s.reported)
-	s.reported = 0
+	a.ReportTables(&s.reported, 0)
 }

@@ -114,12 +114,7 @@ func (s *skiplist) nodesMemory() int64 {
 
 // report brings the arena's count up to date with the node slices, which
 // only grow (freed nodes and link runs are reused).
-func (s *skiplist) report() {
-	if n := s.nodesMemory(); n != s.reported {
-		s.a.AddTables(n - s.reported)
-		s.reported = n
-	}
-}
+func (s *skiplist) report() { s.a.ReportTables(&s.reported, s.nodesMemory()) }
 
 func (s *skiplist) freeNode(n uint32) {
 	h := int(s.height[n])
@@ -363,8 +358,7 @@ func (s *skiplist) release() {
 // skiplist given up whole (lazy freeing drains its dict, and its slices
 // are garbage once its handle is released), and returns its dict.
 func (s *skiplist) forgetNodes() *dict.Dict {
-	s.a.AddTables(-s.reported)
-	s.reported = 0
+	s.a.ReportTables(&s.reported, 0)
 	return s.d
 }
 
